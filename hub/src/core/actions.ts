@@ -1,0 +1,164 @@
+import { HubError } from './errors';
+import { eventTypeOf, type HubEvent } from './events';
+import type { Fans } from './fans';
+import { newId } from './ids';
+import { iso, type Action, type ActionKind, type ActionStatus, type Platform, type Verification } from './model';
+import type { Webhooks } from './webhooks';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
+
+export interface RecordActionInput {
+	fanId: string;
+	campaignId?: string | null;
+	kind: ActionKind;
+	platform?: Platform | null;
+	status?: ActionStatus;
+	verification?: Verification;
+	source?: string | null;
+	parentActionId?: string | null;
+	idempotencyKey?: string | null;
+	error?: string | null;
+	data?: Record<string, unknown> | null;
+}
+
+export interface ActionRow {
+	id: string;
+	fan_id: string;
+	campaign_id: string | null;
+	kind: ActionKind;
+	platform: Platform | null;
+	status: ActionStatus;
+	verification: Verification;
+	source: string | null;
+	parent_action_id: string | null;
+	idempotency_key: string | null;
+	error: string | null;
+	data: string | null;
+	created_at: number;
+	updated_at: number;
+}
+
+export function toAction(row: ActionRow): Action {
+	return {
+		id: row.id,
+		fanId: row.fan_id,
+		campaignId: row.campaign_id,
+		kind: row.kind,
+		platform: row.platform,
+		status: row.status,
+		verification: row.verification,
+		source: row.source,
+		parentActionId: row.parent_action_id,
+		idempotencyKey: row.idempotency_key,
+		error: row.error,
+		data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+		createdAt: iso(row.created_at),
+		updatedAt: iso(row.updated_at),
+	};
+}
+
+/** Fan actions: each layered on the action that led to it, each announced to n8n through the outbox. */
+export class Actions {
+	constructor(
+		private readonly store: SqlStore,
+		private readonly fans: Fans,
+		private readonly webhooks: Webhooks,
+		private readonly clock: () => number,
+		private readonly onEventQueued: () => void,
+	) {}
+
+	/** Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing. */
+	async record(input: RecordActionInput): Promise<{ action: Action; created: boolean }> {
+		const result = await this.store.transaction((tx) => this.recordIn(tx, input));
+		if (result.created) this.onEventQueued();
+		return result;
+	}
+
+	async get(actionId: string): Promise<Action> {
+		const row = await this.store.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
+		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
+		return toAction(row);
+	}
+
+	private async recordIn(tx: SqlExecutor, input: RecordActionInput): Promise<{ action: Action; created: boolean }> {
+		const key = input.idempotencyKey ?? null;
+		if (key) {
+			const existing = await this.byKey(tx, key);
+			if (existing) return { action: existing, created: false };
+		}
+		const fan = await this.fans.resolve(tx, input.fanId);
+		if (input.campaignId) {
+			const campaign = await tx.get('SELECT 1 AS hit FROM campaigns WHERE id = $1', [input.campaignId]);
+			if (!campaign) throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
+		}
+		if (input.parentActionId) {
+			const parent = await tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
+				input.parentActionId,
+			]);
+			if (!parent) throw new HubError('action_not_found', `The parent action ${input.parentActionId} does not exist.`);
+			if (parent.fan_id !== fan.id) {
+				throw new HubError(
+					'validation_failed',
+					`The parent action ${input.parentActionId} belongs to another fan; a layer builds on the same fan's earlier action.`,
+				);
+			}
+		}
+		const now = this.clock();
+		const row: ActionRow = {
+			id: newId('act', now),
+			fan_id: fan.id,
+			campaign_id: input.campaignId ?? null,
+			kind: input.kind,
+			platform: input.platform ?? null,
+			status: input.status ?? 'done',
+			verification: input.verification ?? 'soft',
+			source: input.source ?? null,
+			parent_action_id: input.parentActionId ?? null,
+			idempotency_key: key,
+			error: input.error ?? null,
+			data: input.data ? JSON.stringify(input.data) : null,
+			created_at: now,
+			updated_at: now,
+		};
+		const { changes } = await tx.run(
+			`INSERT INTO actions (id, fan_id, campaign_id, kind, platform, status, verification, source, parent_action_id,
+				idempotency_key, error, data, created_at, updated_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			 ON CONFLICT (idempotency_key) DO NOTHING`,
+			[
+				row.id,
+				row.fan_id,
+				row.campaign_id,
+				row.kind,
+				row.platform,
+				row.status,
+				row.verification,
+				row.source,
+				row.parent_action_id,
+				row.idempotency_key,
+				row.error,
+				row.data,
+				row.created_at,
+				row.updated_at,
+			],
+		);
+		if (changes === 0 && key) {
+			// Another process recorded the same key between our check and our insert.
+			return { action: (await this.byKey(tx, key)) as Action, created: false };
+		}
+		const action = toAction(row);
+		const event: HubEvent = {
+			id: newId('evt', now),
+			type: eventTypeOf(action),
+			createdAt: iso(now),
+			campaignId: action.campaignId,
+			data: { fan: { id: fan.id }, action },
+		};
+		await this.webhooks.enqueue(tx, event);
+		return { action, created: true };
+	}
+
+	private async byKey(tx: SqlExecutor, key: string): Promise<Action | undefined> {
+		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE idempotency_key = $1', [key]);
+		return row && toAction(row);
+	}
+}

@@ -1,0 +1,123 @@
+import { HubError } from './errors';
+import { newId } from './ids';
+import { iso, LAYERS, type Campaign, type Layer } from './model';
+import type { SqlStore } from '../store/sql-store';
+
+export interface CampaignInput {
+	slug: string;
+	artist: string;
+	title: string;
+	releaseAtUtc: string;
+	timezone?: string | null;
+	localMidnight?: boolean;
+	upc?: string | null;
+	isrcs?: string[];
+	platforms?: Record<string, Record<string, string>>;
+	layers?: Layer[];
+	consentWordings?: Record<string, string>;
+}
+
+interface CampaignRow {
+	id: string;
+	slug: string;
+	artist: string;
+	title: string;
+	release_at_utc: number;
+	timezone: string | null;
+	local_midnight: number;
+	upc: string | null;
+	isrcs: string;
+	platforms: string;
+	layers: string;
+	consent_wordings: string;
+	created_at: number;
+	updated_at: number;
+}
+
+function toCampaign(row: CampaignRow): Campaign {
+	return {
+		id: row.id,
+		slug: row.slug,
+		artist: row.artist,
+		title: row.title,
+		releaseAtUtc: iso(row.release_at_utc),
+		timezone: row.timezone,
+		localMidnight: Number(row.local_midnight) === 1,
+		upc: row.upc,
+		isrcs: JSON.parse(row.isrcs) as string[],
+		platforms: JSON.parse(row.platforms) as Campaign['platforms'],
+		layers: JSON.parse(row.layers) as Layer[],
+		consentWordings: JSON.parse(row.consent_wordings) as Record<string, string>,
+		createdAt: iso(row.created_at),
+		updatedAt: iso(row.updated_at),
+	};
+}
+
+function isTimeZone(zone: string): boolean {
+	try {
+		new Intl.DateTimeFormat('en', { timeZone: zone });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export class Campaigns {
+	constructor(
+		private readonly store: SqlStore,
+		private readonly clock: () => number,
+	) {}
+
+	/** Creates the campaign or, for a known slug, updates it in place (its id never changes). */
+	async upsert(input: CampaignInput): Promise<{ campaign: Campaign; created: boolean }> {
+		const releaseAt = Date.parse(input.releaseAtUtc);
+		if (Number.isNaN(releaseAt)) {
+			throw new HubError('validation_failed', `"${input.releaseAtUtc}" is not a date and time; use ISO 8601, e.g. 2026-12-04T00:00:00Z.`);
+		}
+		if (input.timezone && !isTimeZone(input.timezone)) {
+			throw new HubError('validation_failed', `"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`);
+		}
+		const layers = input.layers ?? [...LAYERS];
+		const now = this.clock();
+		const values = [
+			input.artist,
+			input.title,
+			releaseAt,
+			input.timezone ?? null,
+			input.localMidnight ? 1 : 0,
+			input.upc ?? null,
+			JSON.stringify(input.isrcs ?? []),
+			JSON.stringify(input.platforms ?? {}),
+			JSON.stringify(layers),
+			JSON.stringify(input.consentWordings ?? {}),
+			now,
+		];
+		return this.store.transaction(async (tx) => {
+			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [input.slug]);
+			if (existing) {
+				await tx.run(
+					`UPDATE campaigns SET artist = $2, title = $3, release_at_utc = $4, timezone = $5, local_midnight = $6,
+						upc = $7, isrcs = $8, platforms = $9, layers = $10, consent_wordings = $11, updated_at = $12
+					 WHERE id = $1`,
+					[existing.id, ...values],
+				);
+			} else {
+				await tx.run(
+					`INSERT INTO campaigns (id, slug, artist, title, release_at_utc, timezone, local_midnight, upc, isrcs,
+						platforms, layers, consent_wordings, updated_at, created_at)
+					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+					[newId('cmp', now), input.slug, ...values],
+				);
+			}
+			const row = (await tx.get<CampaignRow>('SELECT * FROM campaigns WHERE slug = $1', [input.slug])) as CampaignRow;
+			return { campaign: toCampaign(row), created: !existing };
+		});
+	}
+
+	/** By id (`cmp_…`) or by slug. */
+	async get(idOrSlug: string): Promise<Campaign> {
+		const row = await this.store.get<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 OR slug = $1', [idOrSlug]);
+		if (!row) throw new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+		return toCampaign(row);
+	}
+}

@@ -1,0 +1,207 @@
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing';
+import type { Logger } from './logger';
+import type { Webhooks } from './webhooks';
+import type { SqlStore } from '../store/sql-store';
+
+/** POSTs one signed event; resolves with the HTTP status, rejects when nothing answered. */
+export type EventPoster = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
+
+export interface DeliveryOptions {
+	pollMs?: number;
+	batchSize?: number;
+	/** Retries back off exponentially from 1 s up to this. */
+	maxBackoffMs?: number;
+	/** After this long an undelivered event is marked failed. */
+	giveUpAfterMs?: number;
+	/** How long a claimed delivery stays claimed if its process dies mid-POST. */
+	leaseMs?: number;
+	requestTimeoutMs?: number;
+}
+
+interface ClaimedDelivery {
+	event_id: string;
+	subscription_id: string;
+	attempts: number;
+}
+
+interface DeliveryWork extends ClaimedDelivery {
+	payload: string;
+	url: string;
+	created_at: number;
+}
+
+const DEFAULTS: Required<DeliveryOptions> = {
+	pollMs: 500,
+	batchSize: 32,
+	maxBackoffMs: 10 * 60_000,
+	giveUpAfterMs: 72 * 3_600_000,
+	leaseMs: 60_000,
+	requestTimeoutMs: 10_000,
+};
+
+export function fetchPoster(timeoutMs: number): EventPoster {
+	return async (url, body, headers) => {
+		const response = await fetch(url, {
+			method: 'POST',
+			body,
+			headers: { 'content-type': 'application/json', ...headers },
+			signal: AbortSignal.timeout(timeoutMs),
+		});
+		await response.arrayBuffer();
+		return response.status;
+	};
+}
+
+/**
+ * Delivers the outbox to webhook subscriptions at least once. Deliveries are claimed
+ * with a lease (row locks on PostgreSQL), so several hub processes share the work and
+ * a crashed process's claims come back after the lease.
+ */
+export class DeliveryLoop {
+	private readonly options: Required<DeliveryOptions>;
+	private readonly post: EventPoster;
+	private readonly secrets = new Map<string, string>();
+	private running = false;
+	private loop: Promise<void> | undefined;
+	private wakeUp: (() => void) | undefined;
+	private woken = false;
+
+	constructor(
+		private readonly store: SqlStore,
+		private readonly webhooks: Webhooks,
+		private readonly logger: Logger,
+		private readonly clock: () => number = Date.now,
+		options: DeliveryOptions = {},
+		post?: EventPoster,
+	) {
+		this.options = { ...DEFAULTS, ...options };
+		this.post = post ?? fetchPoster(this.options.requestTimeoutMs);
+	}
+
+	start(): void {
+		if (this.running) return;
+		this.running = true;
+		this.loop = this.run();
+	}
+
+	/** Something was queued: deliver now rather than at the next poll. */
+	wake(): void {
+		this.woken = true;
+		this.wakeUp?.();
+	}
+
+	async stop(): Promise<void> {
+		this.running = false;
+		this.wake();
+		await this.loop;
+	}
+
+	/** Claims and delivers one batch; returns how many deliveries it attempted. */
+	async deliverDue(): Promise<number> {
+		const now = this.clock();
+		const claimed = await this.store.all<ClaimedDelivery>(
+			`UPDATE deliveries SET locked_until = $1, attempts = attempts + 1
+			 WHERE (event_id, subscription_id) IN (
+				SELECT event_id, subscription_id FROM deliveries
+				WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
+				ORDER BY next_attempt_at LIMIT $3${this.store.dialect.claimRowsSuffix})
+			 RETURNING event_id, subscription_id, attempts`,
+			[now + this.options.leaseMs, now, this.options.batchSize],
+		);
+		if (claimed.length === 0) return 0;
+		const work = await this.load(claimed);
+		await Promise.all(work.map((delivery) => this.deliver(delivery)));
+		return claimed.length;
+	}
+
+	private async run(): Promise<void> {
+		while (this.running) {
+			let attempted = 0;
+			try {
+				attempted = await this.deliverDue();
+			} catch (error) {
+				this.logger.error('event delivery pass failed', { error: (error as Error).message });
+			}
+			if (attempted < this.options.batchSize) await this.idle();
+		}
+	}
+
+	private idle(): Promise<void> {
+		if (this.woken || !this.running) {
+			this.woken = false;
+			return Promise.resolve();
+		}
+		return new Promise((resolve) => {
+			const timer = setTimeout(done, this.options.pollMs);
+			const self = this;
+			function done() {
+				clearTimeout(timer);
+				self.wakeUp = undefined;
+				self.woken = false;
+				resolve();
+			}
+			this.wakeUp = done;
+		});
+	}
+
+	private async load(claimed: ClaimedDelivery[]): Promise<DeliveryWork[]> {
+		const work: DeliveryWork[] = [];
+		for (const delivery of claimed) {
+			const row = await this.store.get<{ payload: string; url: string; created_at: number }>(
+				`SELECT o.payload, s.url, o.created_at FROM outbox o, webhook_subscriptions s
+				 WHERE o.id = $1 AND s.id = $2`,
+				[delivery.event_id, delivery.subscription_id],
+			);
+			if (row) work.push({ ...delivery, ...row, attempts: Number(delivery.attempts) });
+		}
+		return work;
+	}
+
+	private async secretOf(subscriptionId: string): Promise<string | undefined> {
+		let secret = this.secrets.get(subscriptionId);
+		if (secret === undefined) {
+			secret = await this.webhooks.secretOf(subscriptionId);
+			if (secret !== undefined) this.secrets.set(subscriptionId, secret);
+		}
+		return secret;
+	}
+
+	private async deliver(delivery: DeliveryWork): Promise<void> {
+		const key = [delivery.event_id, delivery.subscription_id];
+		let failure: string;
+		try {
+			const secret = await this.secretOf(delivery.subscription_id);
+			if (secret === undefined) return;
+			const status = await this.post(delivery.url, delivery.payload, {
+				[SIGNATURE_HEADER]: signatureHeader(secret, delivery.payload, this.clock()),
+				[EVENT_ID_HEADER]: delivery.event_id,
+			});
+			if (status >= 200 && status < 300) {
+				await this.store.run(
+					`UPDATE deliveries SET status = 'delivered', delivered_at = $3, locked_until = NULL, last_error = NULL
+					 WHERE event_id = $1 AND subscription_id = $2`,
+					[...key, this.clock()],
+				);
+				return;
+			}
+			failure = `HTTP ${status}`;
+		} catch (error) {
+			failure = (error as Error).cause ? String((error as Error & { cause: Error }).cause.message) : (error as Error).message;
+		}
+		const now = this.clock();
+		const givingUp = now - Number(delivery.created_at) > this.options.giveUpAfterMs;
+		const backoffMs = Math.min(1000 * 2 ** (delivery.attempts - 1), this.options.maxBackoffMs);
+		await this.store.run(
+			`UPDATE deliveries SET status = $3, next_attempt_at = $4, locked_until = NULL, last_error = $5
+			 WHERE event_id = $1 AND subscription_id = $2`,
+			[...key, givingUp ? 'failed' : 'pending', now + backoffMs, failure],
+		);
+		this.logger.warn('event delivery failed', {
+			eventId: delivery.event_id,
+			subscriptionId: delivery.subscription_id,
+			attempt: delivery.attempts,
+			retryInMs: givingUp ? null : backoffMs,
+			reason: failure,
+		});
+	}
+}

@@ -1,0 +1,283 @@
+import { HubError } from './errors';
+import { normalizeIdentity, suppressionHash, type Channel, type Identity } from './identities';
+import { newId } from './ids';
+import { iso, type ActionKind, type Fan } from './model';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
+
+export interface FanProfile {
+	locale?: string | null;
+	country?: string | null;
+	timezone?: string | null;
+}
+
+export interface UpsertFanInput extends FanProfile {
+	identities: { channel: string; value: string }[];
+}
+
+export interface FanSegmentQuery {
+	campaignId?: string;
+	hasAction?: ActionKind;
+	lacksAction?: ActionKind;
+	channel?: Channel;
+	limit: number;
+	cursor?: string;
+}
+
+interface FanRow {
+	id: string;
+	created_at: number;
+	locale: string | null;
+	country: string | null;
+	timezone: string | null;
+	merged_into: string | null;
+	erased_at: number | null;
+}
+
+const MAX_MERGE_HOPS = 32;
+
+/** Raised inside a transaction when a concurrent writer took an identity first; the upsert retries. */
+class IdentityRace extends Error {}
+
+export class Fans {
+	constructor(
+		private readonly store: SqlStore,
+		private readonly clock: () => number,
+	) {}
+
+	/** Finds the fan any of the identities belongs to, or creates one, and attaches the rest. */
+	async upsert(input: UpsertFanInput): Promise<{ fan: Fan; created: boolean }> {
+		if (input.identities.length === 0) {
+			throw new HubError('validation_failed', 'Give at least one identity (channel and value) for the fan.');
+		}
+		const identities = input.identities.map((identity) =>
+			normalizeIdentity(identity.channel, identity.value, input.country ?? undefined),
+		);
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.store.transaction((tx) => this.upsertIn(tx, identities, input));
+			} catch (error) {
+				if (!(error instanceof IdentityRace) || attempt === 3) throw error;
+			}
+		}
+	}
+
+	async get(fanId: string, tx: SqlExecutor = this.store): Promise<Fan> {
+		const row = await this.resolve(tx, fanId);
+		return this.toFan(tx, row);
+	}
+
+	async getByIdentity(channel: string, value: string): Promise<Fan> {
+		const identity = normalizeIdentity(channel, value);
+		const row = await this.store.get<{ fan_id: string }>(
+			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+			[identity.channel, identity.value],
+		);
+		if (!row) throw new HubError('fan_not_found', `No fan has the ${identity.channel} identity "${identity.value}".`);
+		return this.get(row.fan_id);
+	}
+
+	/** The id every reference to a fan ends at: merges followed, erasure refused. */
+	async resolve(tx: SqlExecutor, fanId: string): Promise<FanRow> {
+		let id = fanId;
+		for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+			const row = await tx.get<FanRow>('SELECT * FROM fans WHERE id = $1', [id]);
+			if (!row) throw new HubError('fan_not_found', `No fan with id ${fanId}.`);
+			if (row.merged_into) {
+				id = row.merged_into;
+				continue;
+			}
+			if (row.erased_at !== null) {
+				throw new HubError('fan_erased', `Fan ${fanId} asked to be erased; nothing more is recorded for them.`);
+			}
+			return row;
+		}
+		throw new HubError('internal_error', `Fan ${fanId} has a merge chain too long to follow.`);
+	}
+
+	/** Folds `otherFanId` into `fanId`: identities, consents, tokens and actions move; the other id keeps resolving. */
+	async merge(fanId: string, otherFanId: string): Promise<Fan> {
+		return this.store.transaction(async (tx) => {
+			const survivor = await this.resolve(tx, fanId);
+			const other = await this.resolve(tx, otherFanId);
+			if (survivor.id === other.id) return this.toFan(tx, survivor);
+			await tx.run('UPDATE identities SET fan_id = $1 WHERE fan_id = $2', [survivor.id, other.id]);
+			await tx.run('UPDATE consents SET fan_id = $1 WHERE fan_id = $2', [survivor.id, other.id]);
+			await tx.run('UPDATE actions SET fan_id = $1 WHERE fan_id = $2', [survivor.id, other.id]);
+			await this.moveTokens(tx, other.id, survivor.id);
+			await tx.run(
+				`UPDATE fans SET locale = COALESCE(locale, $2), country = COALESCE(country, $3), timezone = COALESCE(timezone, $4)
+				 WHERE id = $1`,
+				[survivor.id, other.locale, other.country, other.timezone],
+			);
+			await tx.run('UPDATE fans SET merged_into = $1 WHERE id = $2', [survivor.id, other.id]);
+			return this.get(survivor.id, tx);
+		});
+	}
+
+	/** A segment, in creation order, one keyset page at a time. */
+	async list(query: FanSegmentQuery): Promise<{ fans: Fan[]; nextCursor: string | null }> {
+		const where = ['f.merged_into IS NULL', 'f.erased_at IS NULL'];
+		const params: (string | number)[] = [];
+		const param = (value: string | number) => {
+			params.push(value);
+			return `$${params.length}`;
+		};
+		const campaign = query.campaignId ? ` AND a.campaign_id = ${param(query.campaignId)}` : '';
+		if (query.cursor) where.push(`f.id > ${param(query.cursor)}`);
+		if (query.hasAction) {
+			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(query.hasAction)}
+				AND a.status IN ('done', 'pending')${campaign})`);
+		}
+		if (query.lacksAction) {
+			where.push(`NOT EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(query.lacksAction)}
+				AND a.status IN ('done', 'pending')${campaign})`);
+		}
+		if (query.campaignId && !query.hasAction && !query.lacksAction) {
+			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
+		}
+		if (query.channel) {
+			where.push(`EXISTS (SELECT 1 FROM identities i WHERE i.fan_id = f.id AND i.channel = ${param(query.channel)})`);
+		}
+		const rows = await this.store.all<FanRow>(
+			`SELECT f.* FROM fans f WHERE ${where.join(' AND ')} ORDER BY f.id LIMIT ${param(query.limit + 1)}`,
+			params,
+		);
+		const page = rows.slice(0, query.limit);
+		const fans = await Promise.all(page.map((row) => this.toFan(this.store, row)));
+		return { fans, nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+	}
+
+	/**
+	 * GDPR erasure: tokens, identities, consents and personal fields go; actions stay as
+	 * anonymous counts for the funnel; a hash of each identity stays so the fan is never
+	 * re-imported or contacted again.
+	 */
+	async erase(fanId: string): Promise<{ fanId: string; erasedAt: string; suppressed: number }> {
+		return this.store.transaction(async (tx) => {
+			const fan = await this.resolve(tx, fanId);
+			const now = this.clock();
+			const identities = await this.identitiesOf(tx, fan.id);
+			for (const identity of identities) {
+				await tx.run(
+					`INSERT INTO suppressions (channel, identity_hash, created_at) VALUES ($1, $2, $3)
+					 ON CONFLICT (channel, identity_hash) DO NOTHING`,
+					[identity.channel, suppressionHash(identity), now],
+				);
+			}
+			await tx.run('DELETE FROM tokens WHERE fan_id = $1', [fan.id]);
+			await tx.run('DELETE FROM identities WHERE fan_id = $1', [fan.id]);
+			await tx.run('DELETE FROM consents WHERE fan_id = $1', [fan.id]);
+			await tx.run('UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1', [fan.id]);
+			await tx.run(
+				'UPDATE fans SET locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
+				[fan.id, now],
+			);
+			return { fanId: fan.id, erasedAt: iso(now), suppressed: identities.length };
+		});
+	}
+
+	async identitiesOf(tx: SqlExecutor, fanId: string): Promise<Identity[]> {
+		const rows = await tx.all<{ channel: Channel; external_id: string }>(
+			'SELECT channel, external_id FROM identities WHERE fan_id = $1 ORDER BY channel, external_id',
+			[fanId],
+		);
+		return rows.map((row) => ({ channel: row.channel, value: row.external_id }));
+	}
+
+	private async upsertIn(
+		tx: SqlExecutor,
+		identities: Identity[],
+		profile: FanProfile,
+	): Promise<{ fan: Fan; created: boolean }> {
+		for (const identity of identities) {
+			const suppressed = await tx.get(
+				'SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2',
+				[identity.channel, suppressionHash(identity)],
+			);
+			if (suppressed) {
+				throw new HubError(
+					'identity_suppressed',
+					`The ${identity.channel} identity "${identity.value}" belongs to a fan who asked to be erased; Fanloop will not store it again.`,
+				);
+			}
+		}
+		const owners = new Set<string>();
+		for (const identity of identities) {
+			const row = await tx.get<{ fan_id: string }>(
+				'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+				[identity.channel, identity.value],
+			);
+			if (row) owners.add(row.fan_id);
+		}
+		if (owners.size > 1) {
+			throw new HubError(
+				'identity_conflict',
+				`These identities belong to different fans (${[...owners].join(', ')}). Merge the fans first if they are the same person.`,
+				{ fanIds: [...owners] },
+			);
+		}
+		const now = this.clock();
+		const created = owners.size === 0;
+		const fanId = created ? newId('fan', now) : [...owners][0];
+		if (created) {
+			await tx.run(
+				'INSERT INTO fans (id, created_at, locale, country, timezone) VALUES ($1, $2, $3, $4, $5)',
+				[fanId, now, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null],
+			);
+		} else {
+			await tx.run(
+				`UPDATE fans SET locale = COALESCE($2, locale), country = COALESCE($3, country), timezone = COALESCE($4, timezone)
+				 WHERE id = $1`,
+				[fanId, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null],
+			);
+		}
+		for (const identity of identities) {
+			const { changes } = await tx.run(
+				`INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)
+				 ON CONFLICT (channel, external_id) DO NOTHING`,
+				[identity.channel, identity.value, fanId, now],
+			);
+			if (changes === 0) {
+				const owner = await tx.get<{ fan_id: string }>(
+					'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+					[identity.channel, identity.value],
+				);
+				if (owner?.fan_id !== fanId) throw new IdentityRace();
+			}
+		}
+		return { fan: await this.get(fanId, tx), created };
+	}
+
+	/** A platform connected on both fans keeps the newer authorization. */
+	private async moveTokens(tx: SqlExecutor, fromFanId: string, toFanId: string): Promise<void> {
+		const tokens = await tx.all<{ fan_id: string; platform: string; authorized_at: number }>(
+			'SELECT fan_id, platform, authorized_at FROM tokens WHERE fan_id IN ($1, $2)',
+			[fromFanId, toFanId],
+		);
+		for (const moving of tokens.filter((token) => token.fan_id === fromFanId)) {
+			const kept = tokens.find((token) => token.fan_id === toFanId && token.platform === moving.platform);
+			if (kept && kept.authorized_at >= moving.authorized_at) {
+				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [fromFanId, moving.platform]);
+				continue;
+			}
+			if (kept) await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [toFanId, moving.platform]);
+			await tx.run('UPDATE tokens SET fan_id = $1 WHERE fan_id = $2 AND platform = $3', [
+				toFanId,
+				fromFanId,
+				moving.platform,
+			]);
+		}
+	}
+
+	private async toFan(tx: SqlExecutor, row: FanRow): Promise<Fan> {
+		return {
+			id: row.id,
+			createdAt: iso(row.created_at),
+			locale: row.locale,
+			country: row.country,
+			timezone: row.timezone,
+			erasedAt: iso(row.erased_at),
+			identities: await this.identitiesOf(tx, row.id),
+		};
+	}
+}

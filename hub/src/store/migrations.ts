@@ -1,0 +1,192 @@
+import type { SqlExecutor, SqlStore } from './sql-store';
+
+interface Migration {
+	version: number;
+	name: string;
+	statements: string[];
+}
+
+/**
+ * The one migration set both databases run. Only portable SQL: TEXT ids made by the
+ * hub, BIGINT epoch milliseconds, JSON kept as TEXT. Never edit a released entry;
+ * append a new version.
+ */
+const MIGRATIONS: Migration[] = [
+	{
+		version: 1,
+		name: 'fan ledger',
+		statements: [
+			`CREATE TABLE hub_meta (
+				key TEXT PRIMARY KEY,
+				value TEXT NOT NULL
+			)`,
+			`CREATE TABLE fans (
+				id TEXT PRIMARY KEY,
+				created_at BIGINT NOT NULL,
+				locale TEXT,
+				country TEXT,
+				timezone TEXT,
+				merged_into TEXT REFERENCES fans(id),
+				erased_at BIGINT
+			)`,
+			`CREATE TABLE identities (
+				channel TEXT NOT NULL,
+				external_id TEXT NOT NULL,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				created_at BIGINT NOT NULL,
+				PRIMARY KEY (channel, external_id)
+			)`,
+			`CREATE INDEX identities_by_fan ON identities (fan_id)`,
+			`CREATE TABLE suppressions (
+				channel TEXT NOT NULL,
+				identity_hash TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				PRIMARY KEY (channel, identity_hash)
+			)`,
+			`CREATE TABLE consents (
+				id TEXT PRIMARY KEY,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				channel TEXT NOT NULL,
+				purpose TEXT NOT NULL,
+				status TEXT NOT NULL,
+				wording TEXT,
+				wording_version TEXT,
+				wording_hash TEXT NOT NULL,
+				source TEXT,
+				ip TEXT,
+				user_agent TEXT,
+				requested_at BIGINT NOT NULL,
+				confirmed_at BIGINT,
+				revoked_at BIGINT,
+				revoke_method TEXT
+			)`,
+			`CREATE INDEX consents_by_fan ON consents (fan_id, channel)`,
+			`CREATE TABLE tokens (
+				id TEXT NOT NULL UNIQUE,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				platform TEXT NOT NULL,
+				sealed TEXT NOT NULL,
+				scopes TEXT NOT NULL,
+				authorized_at BIGINT NOT NULL,
+				refresh_expires_at BIGINT,
+				status TEXT NOT NULL,
+				updated_at BIGINT NOT NULL,
+				PRIMARY KEY (fan_id, platform)
+			)`,
+			`CREATE TABLE campaigns (
+				id TEXT PRIMARY KEY,
+				slug TEXT NOT NULL UNIQUE,
+				artist TEXT NOT NULL,
+				title TEXT NOT NULL,
+				release_at_utc BIGINT NOT NULL,
+				timezone TEXT,
+				local_midnight INTEGER NOT NULL,
+				upc TEXT,
+				isrcs TEXT NOT NULL,
+				platforms TEXT NOT NULL,
+				layers TEXT NOT NULL,
+				consent_wordings TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE TABLE actions (
+				id TEXT PRIMARY KEY,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				campaign_id TEXT REFERENCES campaigns(id),
+				kind TEXT NOT NULL,
+				platform TEXT,
+				status TEXT NOT NULL,
+				verification TEXT NOT NULL,
+				source TEXT,
+				parent_action_id TEXT REFERENCES actions(id),
+				idempotency_key TEXT UNIQUE,
+				error TEXT,
+				data TEXT,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX actions_by_fan ON actions (fan_id, kind)`,
+			`CREATE INDEX actions_by_campaign ON actions (campaign_id, kind)`,
+			`CREATE TABLE jobs (
+				id TEXT PRIMARY KEY,
+				kind TEXT NOT NULL,
+				status TEXT NOT NULL,
+				payload TEXT NOT NULL,
+				progress TEXT,
+				run_at BIGINT NOT NULL,
+				locked_by TEXT,
+				locked_until BIGINT,
+				attempts INTEGER NOT NULL,
+				last_error TEXT,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX jobs_due ON jobs (status, run_at)`,
+			`CREATE TABLE webhook_subscriptions (
+				id TEXT PRIMARY KEY,
+				url TEXT NOT NULL,
+				sealed_secret TEXT NOT NULL,
+				events TEXT NOT NULL,
+				campaign_id TEXT,
+				created_at BIGINT NOT NULL
+			)`,
+			`CREATE TABLE outbox (
+				id TEXT PRIMARY KEY,
+				type TEXT NOT NULL,
+				campaign_id TEXT,
+				payload TEXT NOT NULL,
+				created_at BIGINT NOT NULL
+			)`,
+			`CREATE TABLE deliveries (
+				event_id TEXT NOT NULL REFERENCES outbox(id),
+				subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+				status TEXT NOT NULL,
+				attempts INTEGER NOT NULL,
+				next_attempt_at BIGINT NOT NULL,
+				locked_until BIGINT,
+				last_error TEXT,
+				delivered_at BIGINT,
+				PRIMARY KEY (event_id, subscription_id)
+			)`,
+			`CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)`,
+			`CREATE TABLE api_keys (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				key_hash TEXT NOT NULL UNIQUE,
+				created_at BIGINT NOT NULL,
+				revoked_at BIGINT
+			)`,
+		],
+	},
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+async function appliedVersions(tx: SqlExecutor): Promise<Set<number>> {
+	await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`);
+	const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+	return new Set(rows.map((row) => Number(row.version)));
+}
+
+/** Applies what is missing under the store's exclusive lock: hub processes starting together migrate once. */
+export async function migrate(store: SqlStore, nowMs = Date.now()): Promise<number[]> {
+	return store.exclusive(async (tx) => {
+		const applied = await appliedVersions(tx);
+		const ran: number[] = [];
+		for (const migration of MIGRATIONS) {
+			if (applied.has(migration.version)) continue;
+			for (const statement of migration.statements) await tx.run(statement);
+			await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+				migration.version,
+				migration.name,
+				nowMs,
+			]);
+			ran.push(migration.version);
+		}
+		return ran;
+	});
+}

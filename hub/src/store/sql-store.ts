@@ -1,0 +1,28 @@
+/**
+ * The structural port the ledger needs from a database. SQL is written once with
+ * PostgreSQL-style `$1` placeholders; each adapter maps them to its driver.
+ * Differences between the databases are capabilities here, never `if (sqlite)` in
+ * the ledger.
+ */
+export type SqlValue = string | number | null;
+
+export interface SqlExecutor {
+	all<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+	get<Row>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
+	run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface SqlDialect {
+	readonly name: 'sqlite' | 'postgres';
+	/** Appended to a SELECT that claims rows several hub processes may race for. */
+	readonly claimRowsSuffix: string;
+}
+
+export interface SqlStore extends SqlExecutor {
+	readonly dialect: SqlDialect;
+	/** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+	transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+	/** Runs `work` in a transaction that holds the migration lock, so concurrent starts migrate once. */
+	exclusive<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+	close(): Promise<void>;
+}
