@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import { configFromEnv, type HubConfig } from './config';
+import { HubError } from './core/errors';
+import { Ledger } from './core/ledger';
+import { generateSealingKey } from './core/sealing';
+import { startHub } from './index';
+import { jsonLogger } from './log';
+import { openStore } from './store/open-store';
+
+const USAGE = `Usage: fanloop-hub <command>
+
+Commands:
+  serve                         run the hub (HTTP API, event delivery)
+  api-key create --name NAME    create an API key and print it (shown once)
+  sealing-key generate          print a new sealing key for FANLOOP_SEALING_KEY
+  migrate                       apply database migrations and exit
+
+Configuration comes from the environment: FANLOOP_HOST, FANLOOP_PORT, FANLOOP_DATA_DIR,
+FANLOOP_DATABASE_URL, FANLOOP_SEALING_KEY or FANLOOP_SEALING_KEY_FILE.`;
+
+async function withLedger<T>(config: HubConfig, work: (ledger: Ledger) => Promise<T>): Promise<T> {
+	const store = await openStore(config);
+	let ledger: Ledger;
+	try {
+		ledger = await Ledger.open({ store, sealingKey: config.sealingKey });
+	} catch (error) {
+		await store.close();
+		throw error;
+	}
+	try {
+		return await work(ledger);
+	} finally {
+		await ledger.close();
+	}
+}
+
+function flag(args: string[], name: string): string | undefined {
+	const index = args.indexOf(name);
+	return index >= 0 ? args[index + 1] : undefined;
+}
+
+async function serve(config: HubConfig): Promise<void> {
+	const logger = jsonLogger();
+	const hub = await startHub({
+		host: config.host,
+		port: config.port,
+		sealingKey: config.sealingKey,
+		dataDir: config.dataDir,
+		databaseUrl: config.databaseUrl,
+		delivery: { pollMs: config.deliveryPollMs },
+		logger,
+	});
+	process.stdout.write(`Fanloop hub listening on ${hub.url}\n`);
+	const shutdown = (signal: string) => {
+		logger.info('hub stopping', { signal });
+		hub.close().then(
+			() => process.exit(0),
+			() => process.exit(1),
+		);
+	};
+	process.once('SIGINT', shutdown);
+	process.once('SIGTERM', shutdown);
+}
+
+async function main(args: string[]): Promise<void> {
+	const [command, subcommand] = args;
+	if (command === 'sealing-key' && subcommand === 'generate') {
+		process.stdout.write(`${generateSealingKey()}\n`);
+		return;
+	}
+	if (command === 'serve') return serve(configFromEnv());
+	if (command === 'migrate') {
+		await withLedger(configFromEnv(), async () => undefined);
+		process.stdout.write('The ledger is at the latest schema.\n');
+		return;
+	}
+	if (command === 'api-key' && subcommand === 'create') {
+		const name = flag(args, '--name');
+		if (!name) throw new HubError('validation_failed', 'Name the key: fanloop-hub api-key create --name "n8n production"');
+		const key = await withLedger(configFromEnv(), (ledger) => ledger.apiKeys.create(name));
+		process.stdout.write(`${key.key}\n`);
+		return;
+	}
+	process.stderr.write(`${USAGE}\n`);
+	process.exitCode = command ? 2 : 0;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+	const message = error instanceof HubError ? error.message : `Unexpected error: ${(error as Error).message}`;
+	process.stderr.write(`fanloop-hub: ${message}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { EVENT_TYPES } from '../core/events';
+import { CHANNELS } from '../core/identities';
+import { ACTION_KINDS, ACTION_STATUSES, LAYERS, PLATFORMS, VERIFICATIONS } from '../core/model';
+
+/** An enum whose error names the value given and the values allowed: the marketer sees this on the canvas. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+	return z.enum(values, {
+		error: (issue) => `"${String(issue.input)}" is not a ${what} Fanloop knows. Use one of: ${values.join(', ')}.`,
+	});
+}
+
+const isoDateTime = z.string().describe('ISO 8601 date and time');
+const nullableString = z.string().nullable();
+
+export const channel = oneOf(CHANNELS, 'channel');
+export const actionKind = oneOf(ACTION_KINDS, 'action kind');
+export const layer = oneOf(LAYERS, 'layer');
+const eventFilter = z.union([oneOf(EVENT_TYPES, 'event type'), z.literal('*')]);
+
+export const identity = z.object({ channel, value: z.string().min(1).max(320) });
+
+export const fan = z
+	.object({
+		id: z.string(),
+		createdAt: isoDateTime,
+		locale: nullableString,
+		country: nullableString,
+		timezone: nullableString,
+		erasedAt: isoDateTime.nullable(),
+		identities: z.array(identity),
+	})
+	.meta({ id: 'Fan' });
+
+export const action = z
+	.object({
+		id: z.string(),
+		fanId: z.string(),
+		campaignId: nullableString,
+		kind: z.enum(ACTION_KINDS),
+		platform: z.enum(PLATFORMS).nullable(),
+		status: z.enum(ACTION_STATUSES),
+		verification: z.enum(VERIFICATIONS),
+		source: nullableString,
+		parentActionId: nullableString,
+		idempotencyKey: nullableString,
+		error: nullableString,
+		data: z.record(z.string(), z.unknown()).nullable(),
+		createdAt: isoDateTime,
+		updatedAt: isoDateTime,
+	})
+	.meta({ id: 'Action' });
+
+export const campaign = z
+	.object({
+		id: z.string(),
+		slug: z.string(),
+		artist: z.string(),
+		title: z.string(),
+		releaseAtUtc: isoDateTime,
+		timezone: nullableString,
+		localMidnight: z.boolean(),
+		upc: nullableString,
+		isrcs: z.array(z.string()),
+		platforms: z.record(z.string(), z.record(z.string(), z.string())),
+		layers: z.array(z.enum(LAYERS)),
+		consentWordings: z.record(z.string(), z.string()),
+		createdAt: isoDateTime,
+		updatedAt: isoDateTime,
+	})
+	.meta({ id: 'Campaign' });
+
+export const consent = z
+	.object({
+		id: z.string(),
+		channel: z.enum(CHANNELS),
+		purpose: z.string(),
+		status: z.enum(['pending', 'granted', 'revoked']),
+		wording: nullableString,
+		wordingVersion: nullableString,
+		wordingHash: z.string(),
+		source: nullableString,
+		ip: nullableString,
+		userAgent: nullableString,
+		requestedAt: isoDateTime,
+		confirmedAt: isoDateTime.nullable(),
+		revokedAt: isoDateTime.nullable(),
+		revokeMethod: nullableString,
+	})
+	.meta({ id: 'Consent' });
+
+export const webhook = z
+	.object({
+		id: z.string(),
+		url: z.string(),
+		events: z.array(eventFilter),
+		campaignId: nullableString,
+		createdAt: isoDateTime,
+	})
+	.meta({ id: 'WebhookSubscription' });
+
+export const errorBody = z
+	.object({
+		error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+	})
+	.meta({ id: 'Error' });
+
+// Inputs
+
+export const fanIdParams = z.object({ fanId: z.string().min(1) });
+export const idParams = z.object({ id: z.string().min(1) });
+
+export const upsertFanBody = z.object({
+	identities: z.array(identity).min(1, 'Give at least one identity (channel and value) for the fan.').max(16),
+	locale: z.string().max(35).optional(),
+	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
+	timezone: z.string().max(64).optional(),
+});
+
+export const identityQuery = z.object({ channel, value: z.string().min(1) });
+
+export const mergeBody = z.object({ otherFanId: z.string().min(1) });
+
+export const fanSegmentQuery = z.object({
+	campaignId: z.string().optional(),
+	hasAction: actionKind.optional(),
+	lacksAction: actionKind.optional(),
+	channel: channel.optional(),
+	limit: z.coerce.number().int().min(1).max(500).default(100),
+	cursor: z.string().optional(),
+});
+
+export const recordActionBody = z.object({
+	fanId: z.string().min(1),
+	campaignId: z.string().min(1).nullish(),
+	kind: actionKind,
+	platform: oneOf(PLATFORMS, 'platform').nullish(),
+	status: oneOf(ACTION_STATUSES, 'action status').optional(),
+	verification: oneOf(VERIFICATIONS, 'verification').optional(),
+	source: z.string().max(200).nullish(),
+	parentActionId: z.string().min(1).nullish(),
+	idempotencyKey: z.string().min(1).max(200).nullish(),
+	error: z.string().max(2000).nullish(),
+	data: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export const campaignBody = z.object({
+	slug: z
+		.string()
+		.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slug uses lower-case letters, digits and dashes, e.g. "midnight-city"'),
+	artist: z.string().min(1).max(200),
+	title: z.string().min(1).max(200),
+	releaseAtUtc: isoDateTime,
+	timezone: z.string().max(64).nullish(),
+	localMidnight: z.boolean().optional(),
+	upc: z.string().regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits').nullish(),
+	isrcs: z.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839')).optional(),
+	platforms: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+	layers: z.array(layer).optional(),
+	consentWordings: z.record(z.string(), z.string()).optional(),
+});
+
+export const campaignParams = z.object({ idOrSlug: z.string().min(1) });
+
+export const nextLayersQuery = z.object({
+	campaignId: z.string().optional(),
+	layers: z
+		.string()
+		.optional()
+		.transform((value) => (value ? value.split(',').map((item) => item.trim()).filter(Boolean) : undefined))
+		.pipe(z.array(layer).optional()),
+});
+
+export const createWebhookBody = z.object({
+	url: z.url({ protocol: /^https?$/, error: 'url must be an http or https address' }),
+	events: z.array(eventFilter).min(1),
+	campaignId: z.string().min(1).nullish(),
+});
+
+export const webhookListQuery = z.object({ url: z.string().optional() });

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { HubError } from '../core/errors';
+import type { Ledger } from '../core/ledger';
+import type { Logger } from '../core/logger';
+import { openApiDocument } from './openapi';
+import { fanloopRoutes } from './routes';
+
+export const API_VERSION = '1.0.0';
+
+/** Turns zod's issues into one sentence per field, each naming where it went wrong. */
+function validated<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+	if (!schema) return undefined as T;
+	const result = schema.safeParse(value ?? {});
+	if (result.success) return result.data;
+	const problems = result.error.issues.map((issue) => {
+		const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+		return `${path}${issue.message}`;
+	});
+	throw new HubError('validation_failed', `Invalid ${where}. ${problems.join('; ')}`, result.error.issues);
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+	const header = request.headers.authorization;
+	return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+}
+
+export function buildServer(ledger: Ledger, logger: Logger): FastifyInstance {
+	const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+	const routes = fanloopRoutes(ledger);
+	const openApi = openApiDocument(routes, API_VERSION);
+
+	for (const route of routes) {
+		app.route({
+			method: route.method,
+			url: route.path,
+			handler: async (request, reply) => {
+				const caller = route.public ? undefined : await ledger.apiKeys.verify(bearer(request));
+				const result = await route.handle({
+					params: validated(route.params, request.params, 'path'),
+					query: validated(route.query, request.query, 'query'),
+					body: validated(route.body, request.body, 'request body'),
+					caller,
+				});
+				reply.code(route.status);
+				return route.status === 204 ? reply.send() : result;
+			},
+		});
+	}
+	app.get('/v1/openapi.json', async () => openApi);
+
+	app.setNotFoundHandler((request, reply) => {
+		reply.code(404).send({
+			error: { code: 'not_found', message: `There is no ${request.method} ${request.url.split('?')[0]} in the hub API.` },
+		});
+	});
+
+	app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
+		if (error instanceof HubError) {
+			reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message, details: error.details } });
+			return;
+		}
+		if (error.statusCode && error.statusCode < 500) {
+			reply.code(error.statusCode).send({
+				error: { code: 'invalid_json', message: `The request could not be read: ${error.message}` },
+			});
+			return;
+		}
+		logger.error('request failed', { method: request.method, url: request.url, error: error.message });
+		reply.code(500).send({ error: { code: 'internal_error', message: 'The hub hit an unexpected error; it is logged.' } });
+	});
+
+	return app;
+}
