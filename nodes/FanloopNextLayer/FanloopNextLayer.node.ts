@@ -1,0 +1,90 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { configuredOutputs, LAYER_OPTIONS } from './actions/layers';
+import { route } from './actions/route.operation';
+
+export class FanloopNextLayer implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Fanloop Next Layer',
+		name: 'fanloopNextLayer',
+		icon: { light: 'file:fanloop.svg', dark: 'file:fanloop.dark.svg' },
+		group: ['transform'],
+		version: [1],
+		defaultVersion: 1,
+		subtitle:
+			'={{$parameter["mode"] === "everyUntaken" ? "Every untaken layer" : "Next layer only"}}',
+		description:
+			'Routes each fan to the next conversion layer they have not taken yet (SMS, email, Telegram, Discord, follow, save), or to Done',
+		defaults: {
+			name: 'Fanloop Next Layer',
+		},
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		credentials: [
+			{
+				name: 'fanloopHubApi',
+				required: true,
+			},
+		],
+		properties: [
+			{
+				displayName: 'Fan ID',
+				name: 'fanId',
+				type: 'string',
+				required: true,
+				default: '={{ $json.data?.fan?.id ?? $json.fan?.id ?? $json.id }}',
+				description:
+					'ID of the fan. The default reads it from a Fanloop Trigger event (data.fan.ID), a Fanloop Fan result (fan.ID) or an item that is a fan (ID).',
+			},
+			{
+				displayName: 'Campaign ID',
+				name: 'campaignId',
+				type: 'string',
+				default: '',
+				description:
+					'Count only layers taken in this campaign. Leave empty to count every campaign.',
+			},
+			{
+				displayName: 'Layers',
+				name: 'layers',
+				type: 'multiOptions',
+				noDataExpression: true,
+				required: true,
+				options: LAYER_OPTIONS,
+				default: ['sms', 'email', 'telegram', 'discord', 'follow', 'save'],
+				description:
+					'The layers to offer, in order of preference. Each becomes an output, followed by Done.',
+			},
+			{
+				displayName: 'Mode',
+				name: 'mode',
+				type: 'options',
+				default: 'nextOnly',
+				options: [
+					{
+						name: 'Every Untaken Layer',
+						value: 'everyUntaken',
+						description: "The item goes to the output of every layer the fan hasn't taken",
+					},
+					{
+						name: 'Next Layer Only',
+						value: 'nextOnly',
+						description:
+							"The item goes to the first layer, in the order above, the fan hasn't taken",
+					},
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await route.call(this);
+	}
+}

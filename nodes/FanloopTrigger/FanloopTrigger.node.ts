@@ -1,0 +1,191 @@
+import type {
+	IDataObject,
+	IHookFunctions,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { verifySignature } from '../shared/signature';
+import { hubError, hubRequest, hubRequestRaw } from '../shared/transport';
+
+export const ANY_EVENT = '*';
+
+interface StoredSubscription {
+	webhookId?: string;
+	webhookSecret?: string;
+}
+
+function eventMatches(selectedEvents: string[], eventType: unknown): boolean {
+	if (selectedEvents.length === 0 || selectedEvents.includes(ANY_EVENT)) return true;
+	return typeof eventType === 'string' && selectedEvents.includes(eventType);
+}
+
+export class FanloopTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Fanloop Trigger',
+		name: 'fanloopTrigger',
+		icon: { light: 'file:fanloop.svg', dark: 'file:fanloop.dark.svg' },
+		group: ['trigger'],
+		version: [1],
+		defaultVersion: 1,
+		subtitle: '={{$parameter["events"].join(", ")}}',
+		description: 'Starts the workflow when the Fanloop hub reports a fan event',
+		defaults: {
+			name: 'Fanloop Trigger',
+		},
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'fanloopHubApi',
+				required: true,
+			},
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'webhook',
+			},
+		],
+		properties: [
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				default: [ANY_EVENT],
+				description: 'The hub events that start the workflow',
+				options: [
+					{
+						name: 'Action Failed',
+						value: 'action.failed',
+						description: 'A recorded fan action failed (e.g. a save the platform refused)',
+					},
+					{
+						name: 'Any Event',
+						value: ANY_EVENT,
+						description: 'Every event the hub emits',
+					},
+					{
+						name: 'Layer Accepted',
+						value: 'layer.accepted',
+						description: 'A fan took a further layer (SMS, email, Telegram, Discord, follow, save)',
+					},
+					{
+						name: 'Pre-Save Completed',
+						value: 'presave.completed',
+						description: 'A fan completed a pre-save on a campaign page',
+					},
+				],
+			},
+			{
+				displayName: 'Campaign ID',
+				name: 'campaignId',
+				type: 'string',
+				default: '',
+				description:
+					'Only events of this campaign start the workflow. Leave empty for every campaign.',
+			},
+		],
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const staticData = this.getWorkflowStaticData('node') as StoredSubscription;
+				if (!staticData.webhookId) return false;
+				const response = await hubRequestRaw.call(this, {
+					method: 'GET',
+					path: `/v1/webhooks/${encodeURIComponent(staticData.webhookId)}`,
+				});
+				if (response.statusCode === 404) {
+					delete staticData.webhookId;
+					delete staticData.webhookSecret;
+					return false;
+				}
+				if (response.statusCode < 200 || response.statusCode >= 300) {
+					throw hubError(this, response);
+				}
+				return true;
+			},
+
+			async create(this: IHookFunctions): Promise<boolean> {
+				const webhookUrl = this.getNodeWebhookUrl('default');
+				const events = this.getNodeParameter('events', []) as string[];
+				const campaignId = (this.getNodeParameter('campaignId', '') as string).trim();
+				const body: IDataObject = { url: webhookUrl, events };
+				if (campaignId) body.campaignId = campaignId;
+				const created = await hubRequest.call(this, {
+					method: 'POST',
+					path: '/v1/webhooks',
+					body,
+				});
+				const webhook = created.webhook as IDataObject | undefined;
+				const staticData = this.getWorkflowStaticData('node') as StoredSubscription;
+				staticData.webhookId = String(webhook?.id ?? '');
+				staticData.webhookSecret = String(created.secret ?? '');
+				return staticData.webhookId !== '' && staticData.webhookSecret !== '';
+			},
+
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const staticData = this.getWorkflowStaticData('node') as StoredSubscription;
+				if (staticData.webhookId) {
+					const response = await hubRequestRaw.call(this, {
+						method: 'DELETE',
+						path: `/v1/webhooks/${encodeURIComponent(staticData.webhookId)}`,
+					});
+					// 404: the hub no longer knows the subscription, which is what delete wants.
+					const gone =
+						response.statusCode === 404 ||
+						(response.statusCode >= 200 && response.statusCode < 300);
+					if (!gone) throw hubError(this, response);
+				}
+				delete staticData.webhookId;
+				delete staticData.webhookSecret;
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const request = this.getRequestObject();
+		const response = this.getResponseObject();
+		const staticData = this.getWorkflowStaticData('node') as StoredSubscription;
+
+		const signatureHeader = this.getHeaderData()['fanloop-signature'];
+		const rawBody: Buffer | undefined = request.rawBody;
+		const check =
+			staticData.webhookSecret && rawBody
+				? verifySignature(
+						Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader,
+						rawBody,
+						staticData.webhookSecret,
+						Math.floor(Date.now() / 1000),
+					)
+				: ({ valid: false, reason: 'no_secret_or_body' } as const);
+		if (!check.valid) {
+			response.status(401).json({
+				error: { code: 'invalid_signature', message: `Signature rejected: ${check.reason}` },
+			});
+			return { noWebhookResponse: true };
+		}
+
+		const event = this.getBodyData();
+		const events = this.getNodeParameter('events', []) as string[];
+		const campaignId = (this.getNodeParameter('campaignId', '') as string).trim();
+		const wanted =
+			eventMatches(events, event.type) && (!campaignId || event.campaignId === campaignId);
+		if (!wanted) {
+			// Acknowledged so the hub does not retry an event this workflow does not want.
+			response.status(200).json({ received: true, ignored: true });
+			return { noWebhookResponse: true };
+		}
+
+		return { workflowData: [[{ json: event }]] };
+	}
+}
