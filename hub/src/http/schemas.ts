@@ -6,7 +6,7 @@ import { ACTION_KINDS, ACTION_STATUSES, LAYERS, PLATFORMS, VERIFICATIONS } from 
 /** An enum whose error names the value given and the values allowed: the marketer sees this on the canvas. */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
 	return z.enum(values, {
-		error: (issue) => `"${String(issue.input)}" is not a ${what} Fanloop knows. Use one of: ${values.join(', ')}.`,
+		error: (issue) => `"${String(issue.input)}" is not a valid ${what}. Use one of: ${values.join(', ')}.`,
 	});
 }
 
@@ -16,7 +16,7 @@ const nullableString = z.string().nullable();
 export const channel = oneOf(CHANNELS, 'channel');
 export const actionKind = oneOf(ACTION_KINDS, 'action kind');
 export const layer = oneOf(LAYERS, 'layer');
-const eventFilter = z.union([oneOf(EVENT_TYPES, 'event type'), z.literal('*')]);
+const eventFilter = oneOf([...EVENT_TYPES, '*'], 'event type');
 
 export const identity = z.object({ channel, value: z.string().min(1).max(320) });
 
