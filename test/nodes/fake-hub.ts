@@ -73,12 +73,10 @@ export class FakeHub {
 		if (req.headers.authorization !== `Bearer ${API_KEY}`) {
 			reply = { status: 401, body: { error: { code: 'unauthorized', message: 'Bad API key' } } };
 		} else {
-			for (const handler of this.handlers) {
-				const answer = handler(request);
-				if (answer) {
-					reply = answer;
-					break;
-				}
+			try {
+				reply = this.handlers.map((handler) => handler(request)).find(Boolean) ?? reply;
+			} catch (error) {
+				reply = { status: 500, body: { error: { code: 'test_bug', message: String(error) } } };
 			}
 		}
 		res.writeHead(reply.status, { 'content-type': 'application/json' });
