@@ -26,7 +26,11 @@ export class FakeHub {
 	private server: Server | undefined;
 	baseUrl = '';
 
-	on(method: string, pathPattern: RegExp, reply: HubReply | ((request: RecordedRequest) => HubReply)) {
+	on(
+		method: string,
+		pathPattern: RegExp,
+		reply: HubReply | ((request: RecordedRequest) => HubReply),
+	) {
 		this.handlers.push((request) =>
 			request.method === method && pathPattern.test(request.path)
 				? typeof reply === 'function'

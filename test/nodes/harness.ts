@@ -71,7 +71,9 @@ function applyGenericAuth(
 	const fill = (template: string) =>
 		template
 			.replace(/^=/, '')
-			.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
+			.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) =>
+				String(credentials[key] ?? ''),
+			);
 	const headers = { ...(request.headers ?? {}) };
 	for (const [name, value] of Object.entries(authenticate.properties.headers ?? {})) {
 		headers[name] = fill(String(value));

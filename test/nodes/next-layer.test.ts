@@ -19,7 +19,10 @@ beforeEach(() => {
 		const fanId = request.path.split('/')[3];
 		const requested = request.query.layers.split(',');
 		if (!taken[fanId]) {
-			return { status: 404, body: { error: { code: 'fan_not_found', message: `No fan with id ${fanId}` } } };
+			return {
+				status: 404,
+				body: { error: { code: 'fan_not_found', message: `No fan with id ${fanId}` } },
+			};
 		}
 		return {
 			status: 200,
@@ -41,7 +44,10 @@ const fans = [
 
 const idsPerOutput = (outputs: ReturnType<typeof outputsOf>) =>
 	outputs.map((items) =>
-		(items ?? []).map((item) => `${(item.json.nextLayer as { fanId: string }).fanId}#${JSON.stringify(item.pairedItem)}`),
+		(items ?? []).map(
+			(item) =>
+				`${(item.json.nextLayer as { fanId: string }).fanId}#${JSON.stringify(item.pairedItem)}`,
+		),
 	);
 
 describe('Fanloop Next Layer', () => {
@@ -77,7 +83,9 @@ describe('Fanloop Next Layer', () => {
 	});
 
 	it('keeps the input json and adds which layer was chosen', async () => {
-		const run = await runWorkflow(readFixture('next-layer.workflow.json'), credentials(), [fans[1]]);
+		const run = await runWorkflow(readFixture('next-layer.workflow.json'), credentials(), [
+			fans[1],
+		]);
 		const [, telegram] = outputsOf(run, 'Next Layer');
 		expect(telegram?.[0].json).toEqual({
 			fan: { id: 'fan_sms' },
@@ -94,11 +102,12 @@ describe('Fanloop Next Layer', () => {
 	it('with Continue On Fail, puts a failed check on Done, never on a layer', async () => {
 		const fixture = readFixture('next-layer.workflow.json');
 		fixture.nodes[1].onError = 'continueRegularOutput';
-		const run = await runWorkflow(fixture, credentials(), [{ json: { id: 'fan_unknown' } }, fans[0]]);
-		const outputs = outputsOf(run, 'Next Layer');
-		expect(outputs[3]).toEqual([
-			{ json: { error: expect.any(String) }, pairedItem: { item: 0 } },
+		const run = await runWorkflow(fixture, credentials(), [
+			{ json: { id: 'fan_unknown' } },
+			fans[0],
 		]);
+		const outputs = outputsOf(run, 'Next Layer');
+		expect(outputs[3]).toEqual([{ json: { error: expect.any(String) }, pairedItem: { item: 0 } }]);
 		expect(outputs[0]?.map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
 	});
 });

@@ -1,0 +1,177 @@
+import type {
+	IDataObject,
+	IHookFunctions,
+	IHttpRequestOptions,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+
+import { signPayload } from '../../nodes/shared/signature';
+import { FanloopTrigger } from '../../nodes/FanloopTrigger/FanloopTrigger.node';
+import { API_KEY, FakeHub } from './fake-hub';
+
+const SECRET = 'whsec_test';
+const trigger = new FanloopTrigger();
+const event = {
+	id: 'evt_1',
+	type: 'presave.completed',
+	createdAt: '2026-05-01T10:00:00Z',
+	campaignId: 'cmp_1',
+	data: { fan: { id: 'fan_1' }, action: { kind: 'presave' } },
+};
+
+interface Delivery {
+	status?: number;
+	body?: unknown;
+}
+
+/** Just enough of IWebhookFunctions for webhook(): headers, raw body, parameters, a response. */
+function webhookContext(options: {
+	rawBody: Buffer;
+	signature?: string;
+	parameters?: IDataObject;
+	staticData?: IDataObject;
+}) {
+	const delivery: Delivery = {};
+	const response = {
+		status(code: number) {
+			delivery.status = code;
+			return response;
+		},
+		json(body: unknown) {
+			delivery.body = body;
+			return response;
+		},
+	};
+	const parameters: IDataObject = { events: ['*'], campaignId: '', ...options.parameters };
+	const context = {
+		getRequestObject: () => ({ rawBody: options.rawBody }),
+		getResponseObject: () => response,
+		getHeaderData: () => (options.signature ? { 'fanloop-signature': options.signature } : {}),
+		getBodyData: () => JSON.parse(options.rawBody.toString('utf8')) as IDataObject,
+		getNodeParameter: (name: string) => parameters[name],
+		getWorkflowStaticData: () => options.staticData ?? { webhookId: 'wh_1', webhookSecret: SECRET },
+	} as unknown as IWebhookFunctions;
+	return { context, delivery };
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const rawEvent = Buffer.from(JSON.stringify(event));
+const sign = (t: number, body = rawEvent, secret = SECRET) =>
+	`t=${t},v1=${signPayload(secret, t, body)}`;
+
+describe('Fanloop Trigger: webhook()', () => {
+	it('starts the workflow with the event when the signature is right', async () => {
+		const { context, delivery } = webhookContext({
+			rawBody: rawEvent,
+			signature: sign(nowSeconds()),
+		});
+		const result = await trigger.webhook.call(context);
+		expect(result).toEqual({ workflowData: [[{ json: event }]] });
+		expect(delivery.status).toBeUndefined();
+	});
+
+	it.each([
+		['no header', undefined],
+		['another secret', sign(nowSeconds(), rawEvent, 'whsec_other')],
+		['a signature over another body', sign(nowSeconds(), Buffer.from('{}'))],
+		['a timestamp 301 s old', sign(nowSeconds() - 301)],
+		['a timestamp 301 s ahead', sign(nowSeconds() + 301)],
+		['a malformed header', 'v1=abc'],
+	])('answers 401 and runs nothing for %s', async (_case, signature) => {
+		const { context, delivery } = webhookContext({ rawBody: rawEvent, signature });
+		const result = await trigger.webhook.call(context);
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(delivery.status).toBe(401);
+		expect(delivery.body).toMatchObject({ error: { code: 'invalid_signature' } });
+	});
+
+	it('refuses every delivery while no secret is stored', async () => {
+		const { context, delivery } = webhookContext({
+			rawBody: rawEvent,
+			signature: sign(nowSeconds()),
+			staticData: {},
+		});
+		expect(await trigger.webhook.call(context)).toEqual({ noWebhookResponse: true });
+		expect(delivery.status).toBe(401);
+	});
+
+	it.each([
+		['an unselected event type', { events: ['layer.accepted'] }],
+		['another campaign', { campaignId: 'cmp_2' }],
+	])('acknowledges but does not run for %s', async (_case, parameters) => {
+		const { context, delivery } = webhookContext({
+			rawBody: rawEvent,
+			signature: sign(nowSeconds()),
+			parameters,
+		});
+		expect(await trigger.webhook.call(context)).toEqual({ noWebhookResponse: true });
+		expect(delivery.status).toBe(200);
+	});
+});
+
+describe('Fanloop Trigger: webhook registration', () => {
+	const hub = new FakeHub();
+	beforeAll(async () => await hub.start());
+	afterAll(async () => await hub.stop());
+	beforeEach(() => hub.reset());
+
+	/** IHookFunctions whose HTTP helper behaves like n8n's for the options the transport uses. */
+	function hookContext(staticData: IDataObject) {
+		const credentials = { baseUrl: hub.baseUrl, apiKey: API_KEY };
+		const parameters: IDataObject = { events: ['presave.completed'], campaignId: 'cmp_1' };
+		return {
+			getNode: () => ({ name: 'Fanloop Trigger', type: 'n8n-nodes-fanloop.fanloopTrigger' }),
+			getCredentials: async () => credentials,
+			getNodeParameter: (name: string) => parameters[name],
+			getNodeWebhookUrl: () => 'http://n8n.test/webhook/abc/webhook',
+			getWorkflowStaticData: () => staticData,
+			helpers: {
+				async httpRequestWithAuthentication(_type: string, options: IHttpRequestOptions) {
+					const response = await fetch(options.url, {
+						method: options.method,
+						headers: {
+							authorization: `Bearer ${credentials.apiKey}`,
+							'content-type': 'application/json',
+						},
+						body: options.body === undefined ? undefined : JSON.stringify(options.body),
+					});
+					const text = await response.text();
+					return { statusCode: response.status, body: text ? JSON.parse(text) : undefined };
+				},
+			},
+		} as unknown as IHookFunctions;
+	}
+
+	it('creates the subscription, stores id and secret, finds it, and deletes it', async () => {
+		hub.on('POST', /^\/v1\/webhooks$/, {
+			status: 201,
+			body: { webhook: { id: 'wh_9' }, secret: 'whsec_9' },
+		});
+		hub.on('GET', /^\/v1\/webhooks\/wh_9$/, { status: 200, body: { webhook: { id: 'wh_9' } } });
+		hub.on('DELETE', /^\/v1\/webhooks\/wh_9$/, { status: 204 });
+		const staticData: IDataObject = {};
+		const context = hookContext(staticData);
+		const methods = trigger.webhookMethods.default;
+
+		expect(await methods.checkExists.call(context)).toBe(false);
+		expect(await methods.create.call(context)).toBe(true);
+		expect(staticData).toEqual({ webhookId: 'wh_9', webhookSecret: 'whsec_9' });
+		expect(hub.requests.at(-1)?.body).toEqual({
+			url: 'http://n8n.test/webhook/abc/webhook',
+			events: ['presave.completed'],
+			campaignId: 'cmp_1',
+		});
+		expect(await methods.checkExists.call(context)).toBe(true);
+		expect(await methods.delete.call(context)).toBe(true);
+		expect(staticData).toEqual({});
+	});
+
+	it('treats a subscription the hub no longer knows as absent, and its deletion as done', async () => {
+		const staticData: IDataObject = { webhookId: 'wh_gone', webhookSecret: 's' };
+		const context = hookContext(staticData);
+		expect(await trigger.webhookMethods.default.checkExists.call(context)).toBe(false);
+		staticData.webhookId = 'wh_gone';
+		expect(await trigger.webhookMethods.default.delete.call(context)).toBe(true);
+		expect(staticData).toEqual({});
+	});
+});
