@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { SandboxClock } from './clock';
+import { Faults } from './faults';
+
+export interface StandInRequest {
+	method: string;
+	/** Path without the query string. */
+	path: string;
+	query: URLSearchParams;
+	headers: IncomingMessage['headers'];
+	rawBody: string;
+	/** The URL the client called, as the provider would see it (for signatures over the URL). */
+	url: string;
+}
+
+export interface StandInResponse {
+	status: number;
+	headers?: Record<string, string>;
+	/** Objects are sent as JSON; strings as they are. */
+	body?: unknown;
+}
+
+export type StandInHandler = (request: StandInRequest) => StandInResponse | Promise<StandInResponse>;
+
+/**
+ * The HTTP half every stand-in shares: a loopback server, fault injection before the
+ * provider's own logic, and a request log tests can read. The provider's behaviour
+ * is the handler.
+ */
+export class HttpStandIn {
+	readonly faults = new Faults();
+	readonly requests: StandInRequest[] = [];
+	private server: Server | undefined;
+	private port = 0;
+
+	constructor(
+		private readonly name: string,
+		private readonly handler: StandInHandler,
+		readonly clock: SandboxClock,
+	) {}
+
+	get url(): string {
+		if (!this.server) throw new Error(`${this.name} stand-in is not started`);
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	async start(port = 0): Promise<string> {
+		this.server = createServer((request, response) => void this.serve(request, response));
+		await new Promise<void>((resolve, reject) => {
+			this.server!.once('error', reject);
+			this.server!.listen(port, '127.0.0.1', resolve);
+		});
+		this.port = (this.server.address() as { port: number }).port;
+		return this.url;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		this.server = undefined;
+		if (!server) return;
+		server.closeAllConnections();
+		await new Promise((resolve) => server.close(resolve));
+	}
+
+	private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of request) chunks.push(chunk as Buffer);
+		const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+		const standInRequest: StandInRequest = {
+			method: request.method ?? 'GET',
+			path: url.pathname,
+			query: url.searchParams,
+			headers: request.headers,
+			rawBody: Buffer.concat(chunks).toString('utf8'),
+			url: url.toString(),
+		};
+		this.requests.push(standInRequest);
+		if (this.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
+		const fault = this.faults.next();
+		if (fault.kind === 'drop') {
+			request.socket.destroy();
+			return;
+		}
+		let answer: StandInResponse;
+		if (fault.kind === 'rate_limit') {
+			answer = {
+				status: 429,
+				headers: { 'retry-after': String(fault.retryAfterSeconds) },
+				body: { error: { status: 429, message: 'API rate limit exceeded' } },
+			};
+		} else if (fault.kind === 'server_error') {
+			answer = { status: 503, body: { error: { status: 503, message: 'Service unavailable' } } };
+		} else {
+			try {
+				answer = await this.handler(standInRequest);
+			} catch (error) {
+				answer = { status: 500, body: { error: { status: 500, message: (error as Error).message } } };
+			}
+		}
+		const isText = typeof answer.body === 'string' || answer.body === undefined;
+		response.writeHead(answer.status, {
+			...(isText ? {} : { 'content-type': 'application/json' }),
+			...answer.headers,
+		});
+		response.end(isText ? ((answer.body as string | undefined) ?? '') : JSON.stringify(answer.body));
+	}
+}

@@ -1,0 +1,20 @@
+/**
+ * A rolling-window request budget, as providers enforce it: at most `limit` requests
+ * in any `windowMs`. `take` answers how long to wait when the budget is spent.
+ */
+export class RateWindow {
+	private readonly stamps: number[] = [];
+
+	constructor(
+		private readonly limit: number,
+		private readonly windowMs: number,
+	) {}
+
+	/** Records the request and returns 0, or returns the milliseconds until one fits without recording it. */
+	take(nowMs: number): number {
+		while (this.stamps.length > 0 && this.stamps[0] <= nowMs - this.windowMs) this.stamps.shift();
+		if (this.stamps.length >= this.limit) return this.stamps[0] + this.windowMs - nowMs;
+		this.stamps.push(nowMs);
+		return 0;
+	}
+}
