@@ -47,6 +47,9 @@ async function serve(config: HubConfig): Promise<void> {
 		sealingKey: config.sealingKey,
 		dataDir: config.dataDir,
 		databaseUrl: config.databaseUrl,
+		publicUrl: config.publicUrl,
+		program: config.program,
+		messaging: config.messaging,
 		delivery: { pollMs: config.deliveryPollMs },
 		logger,
 	});

@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HubError } from './core/errors';
 import { parseSealingKey } from './core/sealing';
+import type { StartHubOptions } from './index';
 
-export interface HubConfig {
+export interface HubConfig extends StartHubSettings {
 	host: string;
 	port: number;
 	/** The SQLite ledger lives here unless `databaseUrl` names a PostgreSQL database. */
@@ -12,6 +13,18 @@ export interface HubConfig {
 	databaseUrl?: string;
 	sealingKey: Buffer;
 	deliveryPollMs: number;
+}
+
+type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging'>;
+
+/** A provider is on when all of its settings are given, off when none are; half a configuration is an error. */
+function provider<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | undefined {
+	const missing = Object.entries(values).filter(([, value]) => !value).map(([key]) => key);
+	if (missing.length === Object.keys(values).length) return undefined;
+	if (missing.length > 0) {
+		throw new HubError('configuration_invalid', `${name} is half configured: also set ${missing.join(', ')}.`);
+	}
+	return build();
 }
 
 const environment = z.object({
@@ -25,6 +38,20 @@ const environment = z.object({
 	FANLOOP_SEALING_KEY: z.string().optional(),
 	FANLOOP_SEALING_KEY_FILE: z.string().optional(),
 	FANLOOP_DELIVERY_POLL_MS: z.coerce.number().int().min(10).default(500),
+	FANLOOP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+	FANLOOP_PROGRAM_NAME: z.string().min(1).optional(),
+	FANLOOP_SMS_HELP_TEXT: z.string().min(1).optional(),
+	FANLOOP_STOP_SUPPRESSES: z
+		.string()
+		.default('sms,email')
+		.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+		.pipe(z.array(z.enum(['sms', 'email']))),
+	FANLOOP_TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID looks like AC followed by 32 hex digits').optional(),
+	FANLOOP_TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+	FANLOOP_TWILIO_FROM: z.string().min(3).optional(),
+	FANLOOP_TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+	FANLOOP_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'FANLOOP_SMTP_URL must be an smtp:// or smtps:// URL').optional(),
+	FANLOOP_EMAIL_FROM: z.string().min(3).optional(),
 });
 
 function sealingKeyFrom(env: z.infer<typeof environment>): Buffer {
@@ -64,5 +91,32 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 		databaseUrl: values.FANLOOP_DATABASE_URL,
 		sealingKey: sealingKeyFrom(values),
 		deliveryPollMs: values.FANLOOP_DELIVERY_POLL_MS,
+		publicUrl: values.FANLOOP_PUBLIC_URL?.replace(/\/$/, ''),
+		program: {
+			...(values.FANLOOP_PROGRAM_NAME ? { name: values.FANLOOP_PROGRAM_NAME } : {}),
+			...(values.FANLOOP_SMS_HELP_TEXT ? { helpText: values.FANLOOP_SMS_HELP_TEXT } : {}),
+			stopSuppresses: values.FANLOOP_STOP_SUPPRESSES,
+		},
+		messaging: {
+			twilio: provider(
+				'Twilio',
+				{
+					FANLOOP_TWILIO_ACCOUNT_SID: values.FANLOOP_TWILIO_ACCOUNT_SID,
+					FANLOOP_TWILIO_AUTH_TOKEN: values.FANLOOP_TWILIO_AUTH_TOKEN,
+					FANLOOP_TWILIO_FROM: values.FANLOOP_TWILIO_FROM,
+				},
+				() => ({
+					accountSid: values.FANLOOP_TWILIO_ACCOUNT_SID!,
+					authToken: values.FANLOOP_TWILIO_AUTH_TOKEN!,
+					from: values.FANLOOP_TWILIO_FROM!,
+					apiUrl: values.FANLOOP_TWILIO_API_URL.replace(/\/$/, ''),
+				}),
+			),
+			smtp: provider(
+				'Email',
+				{ FANLOOP_SMTP_URL: values.FANLOOP_SMTP_URL, FANLOOP_EMAIL_FROM: values.FANLOOP_EMAIL_FROM },
+				() => ({ url: values.FANLOOP_SMTP_URL!, from: values.FANLOOP_EMAIL_FROM! }),
+			),
+		},
 	};
 }

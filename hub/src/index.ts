@@ -1,15 +1,23 @@
-import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
-import { Ledger } from './core/ledger';
+import type { DeliveryOptions } from './core/delivery';
+import type { JobRunnerOptions } from './core/jobs';
+import type { Ledger } from './core/ledger';
 import { silentLogger, type Logger } from './core/logger';
+import type { OptInProgram } from './core/optins/optins';
 import { parseSealingKey } from './core/sealing';
 import { buildServer } from './http/server';
+import { openServices, type HubServices, type MessagingConfig } from './services';
 import { openStore, type StoreLocation } from './store/open-store';
 
 export interface StartHubOptions extends StoreLocation {
 	host?: string;
 	port?: number;
+	/** Where fans and providers reach the hub (links in emails, Twilio's signed URL). Defaults to the listening address. */
+	publicUrl?: string;
 	sealingKey: Buffer | string;
+	program?: Partial<Omit<OptInProgram, 'publicUrl'>>;
+	messaging?: MessagingConfig;
 	delivery?: DeliveryOptions;
+	jobs?: JobRunnerOptions;
 	logger?: Logger;
 	clock?: () => number;
 }
@@ -17,37 +25,63 @@ export interface StartHubOptions extends StoreLocation {
 export interface RunningHub {
 	url: string;
 	ledger: Ledger;
+	services: HubServices;
 	createApiKey(name: string): Promise<string>;
 	close(): Promise<void>;
 }
 
-/** Opens the ledger, starts event delivery and the HTTP server; `close` undoes all three in order. */
+export const DEFAULT_PROGRAM: Omit<OptInProgram, 'publicUrl'> = {
+	name: 'Fanloop',
+	helpText: 'Fanloop: music updates from the artists you follow. Msg & data rates may apply. Reply STOP to opt out.',
+	stopSuppresses: ['sms', 'email'],
+};
+
+/** Opens the ledger, starts event delivery, the job runner and the HTTP server; `close` stops them in order. */
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	const logger = options.logger ?? silentLogger;
 	const clock = options.clock ?? Date.now;
 	const sealingKey = typeof options.sealingKey === 'string' ? parseSealingKey(options.sealingKey) : options.sealingKey;
+	const host = options.host ?? '127.0.0.1';
+	const port = options.port ?? 8790;
 	const store = await openStore(options);
-	let delivery: DeliveryLoop | undefined;
-	let ledger: Ledger;
+	const program: OptInProgram = {
+		...DEFAULT_PROGRAM,
+		...options.program,
+		// Port 0 is only known after listen; fixed below before anything can use it.
+		publicUrl: options.publicUrl ?? `http://${host}:${port}`,
+	};
+	let services: HubServices;
 	try {
-		ledger = await Ledger.open({ store, sealingKey, clock, onEventQueued: () => delivery?.wake() });
+		services = await openServices({
+			store,
+			sealingKey,
+			program,
+			messaging: options.messaging ?? {},
+			logger,
+			clock,
+			delivery: options.delivery,
+			jobs: options.jobs,
+		});
 	} catch (error) {
 		await store.close();
 		throw error;
 	}
-	delivery = new DeliveryLoop(store, ledger.webhooks, logger, clock, options.delivery);
-	const server = buildServer(ledger, logger);
-	const address = await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8790 });
-	delivery.start();
+	const server = buildServer(services, logger);
+	const address = await server.listen({ host, port });
+	if (!options.publicUrl) program.publicUrl = address;
+	services.delivery.start();
+	services.jobs.start();
 	logger.info('hub started', { url: address, database: store.dialect.name });
 	return {
 		url: address,
-		ledger,
-		createApiKey: async (name) => (await ledger.apiKeys.create(name)).key,
+		ledger: services.ledger,
+		services,
+		createApiKey: async (name) => (await services.ledger.apiKeys.create(name)).key,
 		close: async () => {
 			await server.close();
-			await delivery.stop();
-			await ledger.close();
+			await services.jobs.stop();
+			await services.delivery.stop();
+			await services.ledger.close();
 		},
 	};
 }
@@ -55,6 +89,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 export { Ledger } from './core/ledger';
 export { HubError } from './core/errors';
 export { verifySignature, signatureHeader, SIGNATURE_HEADER, EVENT_ID_HEADER } from './core/signing';
+export { twilioSignature } from './providers/twilio';
 export { SqliteStore } from './store/sqlite-store';
 export { PostgresStore } from './store/postgres-store';
 export type { SqlStore } from './store/sql-store';

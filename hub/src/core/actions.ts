@@ -1,5 +1,5 @@
 import { HubError } from './errors';
-import { eventTypeOf, type HubEvent } from './events';
+import { eventTypeOf, newEvent, type EventType } from './events';
 import type { Fans } from './fans';
 import { newId } from './ids';
 import { iso, type Action, type ActionKind, type ActionStatus, type Platform, type Verification } from './model';
@@ -68,7 +68,7 @@ export class Actions {
 
 	/** Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing. */
 	async record(input: RecordActionInput): Promise<{ action: Action; created: boolean }> {
-		const result = await this.store.transaction((tx) => this.recordIn(tx, input));
+		const result = await this.store.transaction((tx) => this.recordWithin(tx, input));
 		if (result.created) this.onEventQueued();
 		return result;
 	}
@@ -79,7 +79,15 @@ export class Actions {
 		return toAction(row);
 	}
 
-	private async recordIn(tx: SqlExecutor, input: RecordActionInput): Promise<{ action: Action; created: boolean }> {
+	/**
+	 * Records inside the caller's transaction; the event is of the action's own type
+	 * unless the caller names a more specific one (an opt-in request).
+	 */
+	async recordWithin(
+		tx: SqlExecutor,
+		input: RecordActionInput,
+		eventType?: EventType,
+	): Promise<{ action: Action; created: boolean }> {
 		const key = input.idempotencyKey ?? null;
 		if (key) {
 			const existing = await this.byKey(tx, key);
@@ -146,15 +154,24 @@ export class Actions {
 			return { action: (await this.byKey(tx, key)) as Action, created: false };
 		}
 		const action = toAction(row);
-		const event: HubEvent = {
-			id: newId('evt', now),
-			type: eventTypeOf(action),
-			createdAt: iso(now),
-			campaignId: action.campaignId,
-			data: { fan: { id: fan.id }, action },
-		};
-		await this.webhooks.enqueue(tx, event);
+		await this.webhooks.enqueue(
+			tx,
+			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, { fan: { id: fan.id }, action }),
+		);
 		return { action, created: true };
+	}
+
+	/** Moves an action on (pending → done when the fan confirms) inside the caller's transaction. */
+	async settleWithin(tx: SqlExecutor, actionId: string, status: ActionStatus, verification: Verification): Promise<Action> {
+		await tx.run('UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1', [
+			actionId,
+			status,
+			verification,
+			this.clock(),
+		]);
+		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
+		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
+		return toAction(row);
 	}
 
 	private async byKey(tx: SqlExecutor, key: string): Promise<Action | undefined> {

@@ -4,7 +4,7 @@ import type { Fans } from './fans';
 import type { Channel } from './identities';
 import { newId } from './ids';
 import { iso, type Consent } from './model';
-import type { SqlStore } from '../store/sql-store';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 export interface ConsentRequest {
 	channel: Channel;
@@ -16,6 +16,8 @@ export interface ConsentRequest {
 	ip?: string | null;
 	userAgent?: string | null;
 	status?: 'pending' | 'granted';
+	/** The action this consent was given in (the opt-in layer). */
+	actionId?: string | null;
 }
 
 interface ConsentRow {
@@ -34,6 +36,7 @@ interface ConsentRow {
 	confirmed_at: number | null;
 	revoked_at: number | null;
 	revoke_method: string | null;
+	action_id: string | null;
 }
 
 function toConsent(row: ConsentRow): Consent {
@@ -63,11 +66,11 @@ export class Consents {
 		private readonly clock: () => number,
 	) {}
 
-	async request(fanId: string, request: ConsentRequest): Promise<Consent> {
+	async request(fanId: string, request: ConsentRequest, tx: SqlExecutor = this.store): Promise<Consent> {
 		if (!request.wording.trim()) {
 			throw new HubError('validation_failed', 'A consent needs the exact wording the fan agreed to.');
 		}
-		const fan = await this.fans.resolve(this.store, fanId);
+		const fan = await this.fans.resolve(tx, fanId);
 		const now = this.clock();
 		const status = request.status ?? 'pending';
 		const row: ConsentRow = {
@@ -86,11 +89,12 @@ export class Consents {
 			confirmed_at: status === 'granted' ? now : null,
 			revoked_at: null,
 			revoke_method: null,
+			action_id: request.actionId ?? null,
 		};
-		await this.store.run(
+		await tx.run(
 			`INSERT INTO consents (id, fan_id, channel, purpose, status, wording, wording_version, wording_hash, source, ip,
-				user_agent, requested_at, confirmed_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				user_agent, requested_at, confirmed_at, action_id)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			[
 				row.id,
 				row.fan_id,
@@ -105,20 +109,36 @@ export class Consents {
 				row.user_agent,
 				row.requested_at,
 				row.confirmed_at,
+				row.action_id,
 			],
 		);
 		return toConsent(row);
 	}
 
-	async confirm(consentId: string): Promise<Consent> {
-		return this.transition(consentId, `status = 'granted', confirmed_at = $2`, [this.clock()], ['pending']);
+	async confirm(consentId: string, tx: SqlExecutor = this.store): Promise<Consent> {
+		return this.transition(tx, consentId, `status = 'granted', confirmed_at = $2`, [this.clock()], ['pending']);
 	}
 
-	async revoke(consentId: string, method: string): Promise<Consent> {
-		return this.transition(consentId, `status = 'revoked', revoked_at = $2, revoke_method = $3`, [this.clock(), method], [
+	async revoke(consentId: string, method: string, tx: SqlExecutor = this.store): Promise<Consent> {
+		return this.transition(tx, consentId, `status = 'revoked', revoked_at = $2, revoke_method = $3`, [this.clock(), method], [
 			'pending',
 			'granted',
 		]);
+	}
+
+	async get(consentId: string, tx: SqlExecutor = this.store): Promise<Consent & { fanId: string; actionId: string | null }> {
+		const row = await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId]);
+		if (!row) throw new HubError('not_found', `No consent with id ${consentId}.`);
+		return { ...toConsent(row), fanId: row.fan_id, actionId: row.action_id };
+	}
+
+	/** The fan's consents on a channel that are not revoked, newest first. */
+	async open(fanId: string, channel: Channel, tx: SqlExecutor = this.store): Promise<(Consent & { actionId: string | null })[]> {
+		const rows = await tx.all<ConsentRow>(
+			`SELECT * FROM consents WHERE fan_id = $1 AND channel = $2 AND status IN ('pending', 'granted') ORDER BY id DESC`,
+			[fanId, channel],
+		);
+		return rows.map((row) => ({ ...toConsent(row), actionId: row.action_id }));
 	}
 
 	async list(fanId: string): Promise<Consent[]> {
@@ -127,18 +147,17 @@ export class Consents {
 	}
 
 	private async transition(
+		tx: SqlExecutor,
 		consentId: string,
 		assignments: string,
 		values: (string | number)[],
 		from: Consent['status'][],
 	): Promise<Consent> {
-		return this.store.transaction(async (tx) => {
-			const row = await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId]);
-			if (!row) throw new HubError('not_found', `No consent with id ${consentId}.`);
-			if (from.includes(row.status)) {
-				await tx.run(`UPDATE consents SET ${assignments} WHERE id = $1`, [consentId, ...values]);
-			}
-			return toConsent((await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId])) as ConsentRow);
-		});
+		const row = await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId]);
+		if (!row) throw new HubError('not_found', `No consent with id ${consentId}.`);
+		if (from.includes(row.status)) {
+			await tx.run(`UPDATE consents SET ${assignments} WHERE id = $1`, [consentId, ...values]);
+		}
+		return toConsent((await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId])) as ConsentRow);
 	}
 }

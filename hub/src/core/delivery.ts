@@ -1,5 +1,6 @@
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signing';
 import type { Logger } from './logger';
+import { PollingLoop } from './polling-loop';
 import type { Webhooks } from './webhooks';
 import type { SqlStore } from '../store/sql-store';
 
@@ -61,10 +62,7 @@ export class DeliveryLoop {
 	private readonly options: Required<DeliveryOptions>;
 	private readonly post: EventPoster;
 	private readonly secrets = new Map<string, string>();
-	private running = false;
-	private loop: Promise<void> | undefined;
-	private wakeUp: (() => void) | undefined;
-	private woken = false;
+	private readonly loop: PollingLoop;
 
 	constructor(
 		private readonly store: SqlStore,
@@ -76,24 +74,25 @@ export class DeliveryLoop {
 	) {
 		this.options = { ...DEFAULTS, ...options };
 		this.post = post ?? fetchPoster(this.options.requestTimeoutMs);
+		this.loop = new PollingLoop(
+			'event delivery',
+			async () => (await this.deliverDue()) === this.options.batchSize,
+			this.options.pollMs,
+			logger,
+		);
 	}
 
 	start(): void {
-		if (this.running) return;
-		this.running = true;
-		this.loop = this.run();
+		this.loop.start();
 	}
 
 	/** Something was queued: deliver now rather than at the next poll. */
 	wake(): void {
-		this.woken = true;
-		this.wakeUp?.();
+		this.loop.wake();
 	}
 
-	async stop(): Promise<void> {
-		this.running = false;
-		this.wake();
-		await this.loop;
+	stop(): Promise<void> {
+		return this.loop.stop();
 	}
 
 	/** Claims and delivers one batch; returns how many deliveries it attempted. */
@@ -112,36 +111,6 @@ export class DeliveryLoop {
 		const work = await this.load(claimed);
 		await Promise.all(work.map((delivery) => this.deliver(delivery)));
 		return claimed.length;
-	}
-
-	private async run(): Promise<void> {
-		while (this.running) {
-			let attempted = 0;
-			try {
-				attempted = await this.deliverDue();
-			} catch (error) {
-				this.logger.error('event delivery pass failed', { error: (error as Error).message });
-			}
-			if (attempted < this.options.batchSize) await this.idle();
-		}
-	}
-
-	private idle(): Promise<void> {
-		if (this.woken || !this.running) {
-			this.woken = false;
-			return Promise.resolve();
-		}
-		return new Promise((resolve) => {
-			const timer = setTimeout(done, this.options.pollMs);
-			const self = this;
-			function done() {
-				clearTimeout(timer);
-				self.wakeUp = undefined;
-				self.woken = false;
-				resolve();
-			}
-			this.wakeUp = done;
-		});
 	}
 
 	private async load(claimed: ClaimedDelivery[]): Promise<DeliveryWork[]> {

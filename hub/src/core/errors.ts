@@ -19,6 +19,7 @@ export type HubErrorCode =
 	| 'configuration_invalid'
 	| 'sealing_key_mismatch'
 	| 'database_unreachable'
+	| 'provider_not_configured'
 	| 'internal_error';
 
 const HTTP_STATUS: Record<HubErrorCode, number> = {
@@ -38,6 +39,7 @@ const HTTP_STATUS: Record<HubErrorCode, number> = {
 	configuration_invalid: 500,
 	sealing_key_mismatch: 500,
 	database_unreachable: 503,
+	provider_not_configured: 503,
 	internal_error: 500,
 };
 

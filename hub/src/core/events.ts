@@ -1,15 +1,42 @@
-import type { Action } from './model';
+import { newId } from './ids';
+import { iso, type Action } from './model';
 
-export const EVENT_TYPES = ['presave.completed', 'layer.accepted', 'action.failed'] as const;
+export const EVENT_TYPES = [
+	'presave.completed',
+	'layer.accepted',
+	'action.failed',
+	'optin.requested',
+	'optin.confirmed',
+	'optin.revoked',
+	'keyword.received',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** What n8n receives. Only ids and the action: an event never carries a fan's contact details. */
+export interface ConsentReference {
+	id: string;
+	channel: 'sms' | 'email';
+	purpose: string;
+	status: 'pending' | 'granted' | 'revoked';
+}
+
+/** What n8n receives. Ids and states only: an event never carries a fan's contact details. */
+export interface EventData {
+	fan: { id: string };
+	action?: Action;
+	consent?: ConsentReference;
+	keyword?: { word: string; channel: 'sms' };
+}
+
 export interface HubEvent {
 	id: string;
 	type: EventType;
 	createdAt: string;
 	campaignId: string | null;
-	data: { fan: { id: string }; action: Action };
+	data: EventData;
+}
+
+export function newEvent(type: EventType, nowMs: number, campaignId: string | null, data: EventData): HubEvent {
+	return { id: newId('evt', nowMs), type, createdAt: iso(nowMs), campaignId, data };
 }
 
 export function eventTypeOf(action: Action): EventType {

@@ -54,7 +54,7 @@ export class Fans {
 		);
 		for (let attempt = 1; ; attempt++) {
 			try {
-				return await this.store.transaction((tx) => this.upsertIn(tx, identities, input));
+				return await this.store.transaction((tx) => this.upsertWithin(tx, identities, input));
 			} catch (error) {
 				if (!(error instanceof IdentityRace) || attempt === 3) throw error;
 			}
@@ -184,23 +184,24 @@ export class Fans {
 		return rows.map((row) => ({ channel: row.channel, value: row.external_id }));
 	}
 
-	private async upsertIn(
+	/** Adds a normalised identity to a fan inside the caller's transaction, unless it is suppressed. */
+	async attachWithin(tx: SqlExecutor, fanId: string, identity: Identity): Promise<void> {
+		await this.refuseSuppressed(tx, [identity]);
+		await tx.run('INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)', [
+			identity.channel,
+			identity.value,
+			fanId,
+			this.clock(),
+		]);
+	}
+
+	/** `upsert` for normalised identities, inside the caller's transaction. */
+	async upsertWithin(
 		tx: SqlExecutor,
 		identities: Identity[],
 		profile: FanProfile,
 	): Promise<{ fan: Fan; created: boolean }> {
-		for (const identity of identities) {
-			const suppressed = await tx.get(
-				'SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2',
-				[identity.channel, suppressionHash(identity)],
-			);
-			if (suppressed) {
-				throw new HubError(
-					'identity_suppressed',
-					`The ${identity.channel} identity "${identity.value}" belongs to a fan who asked to be erased; Fanloop will not store it again.`,
-				);
-			}
-		}
+		await this.refuseSuppressed(tx, identities);
 		const owners = new Set<string>();
 		for (const identity of identities) {
 			const row = await tx.get<{ fan_id: string }>(
@@ -246,6 +247,21 @@ export class Fans {
 			}
 		}
 		return { fan: await this.get(fanId, tx), created };
+	}
+
+	private async refuseSuppressed(tx: SqlExecutor, identities: Identity[]): Promise<void> {
+		for (const identity of identities) {
+			const suppressed = await tx.get(
+				'SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2',
+				[identity.channel, suppressionHash(identity)],
+			);
+			if (suppressed) {
+				throw new HubError(
+					'identity_suppressed',
+					`The ${identity.channel} identity "${identity.value}" belongs to a fan who asked to be erased; Fanloop will not store it again.`,
+				);
+			}
+		}
 	}
 
 	/** A platform connected on both fans keeps the newer authorization. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Ledger } from '../core/ledger';
+import type { HubServices } from '../services';
 import { route, type Route } from './route';
 import * as s from './schemas';
 
-export function fanloopRoutes(ledger: Ledger): Route[] {
+export function ledgerRoutes({ ledger }: HubServices): Route[] {
 	return [
 		route({
 			method: 'GET',

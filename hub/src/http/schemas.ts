@@ -178,3 +178,58 @@ export const createWebhookBody = z.object({
 });
 
 export const webhookListQuery = z.object({ url: z.string().optional() });
+
+// Opt-ins and messages
+
+export const optInChannel = oneOf(['sms', 'email'], 'opt-in channel');
+
+export const optInRequestBody = z.object({
+	channel: optInChannel,
+	address: z.string().min(3).max(320).describe('The phone number (any format; give country for national numbers) or email address'),
+	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
+	timezone: z.string().max(64).optional(),
+	fanId: z.string().min(1).optional(),
+	campaignId: z.string().min(1).nullish(),
+	parentActionId: z.string().min(1).nullish(),
+	wording: z.string().min(1, 'Give the exact consent wording the fan saw.').max(2000),
+	wordingVersion: z.string().max(100).nullish(),
+	purpose: z.string().min(1).max(100).optional(),
+	source: z.string().max(200).nullish(),
+	ip: z.string().max(64).nullish(),
+	userAgent: z.string().max(500).nullish(),
+});
+
+export const optOutBody = z.object({
+	fanId: z.string().min(1),
+	channels: z.array(optInChannel).min(1),
+	method: z.string().min(1).max(100).default('api'),
+});
+
+export const optInStatusQuery = z.object({ fanId: z.string().min(1), channel: optInChannel });
+
+export const confirmTokenBody = z.object({ token: z.string().min(10) });
+
+export const sendMessageBody = z.object({
+	fanId: z.string().min(1),
+	channel: optInChannel,
+	text: z.string().min(1).max(1600),
+	subject: z.string().max(200).optional(),
+	campaignId: z.string().min(1).nullish(),
+	idempotencyKey: z.string().min(1).max(200).nullish(),
+	frequencyCap: z
+		.object({ count: z.number().int().min(1), windowHours: z.number().positive().max(24 * 31) })
+		.optional()
+		.describe('At most `count` messages on this channel per fan within `windowHours`'),
+});
+
+export const message = z
+	.object({
+		id: z.string(),
+		fanId: z.string(),
+		channel: z.enum(['sms', 'email']),
+		status: z.enum(['sending', 'sent', 'scheduled', 'suppressed', 'capped', 'failed']),
+		sendAt: isoDateTime,
+		providerMessageId: nullableString,
+		error: nullableString,
+	})
+	.meta({ id: 'Message' });

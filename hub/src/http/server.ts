@@ -1,10 +1,13 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { HubError } from '../core/errors';
-import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
 import { openApiDocument } from './openapi';
-import { fanloopRoutes } from './routes';
+import { optInRoutes } from './optin-routes';
+import { registerPages } from './pages';
+import { ledgerRoutes } from './routes';
+import { registerTwilioInbound } from './twilio-inbound';
+import type { HubServices } from '../services';
 
 export const API_VERSION = '1.0.0';
 
@@ -25,9 +28,14 @@ function bearer(request: FastifyRequest): string | undefined {
 	return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
 }
 
-export function buildServer(ledger: Ledger, logger: Logger): FastifyInstance {
+export function buildServer(services: HubServices, logger: Logger): FastifyInstance {
+	const { ledger } = services;
 	const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-	const routes = fanloopRoutes(ledger);
+	// Twilio webhooks and the fans' forms post urlencoded bodies.
+	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+		done(null, Object.fromEntries(new URLSearchParams(body as string)));
+	});
+	const routes = [...ledgerRoutes(services), ...optInRoutes(services)];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {
@@ -48,6 +56,8 @@ export function buildServer(ledger: Ledger, logger: Logger): FastifyInstance {
 		});
 	}
 	app.get('/v1/openapi.json', async () => openApi);
+	registerPages(app, services);
+	registerTwilioInbound(app, services, logger);
 
 	app.setNotFoundHandler((request, reply) => {
 		reply.code(404).send({

@@ -43,24 +43,6 @@ const MIGRATIONS: Migration[] = [
 				created_at BIGINT NOT NULL,
 				PRIMARY KEY (channel, identity_hash)
 			)`,
-			`CREATE TABLE consents (
-				id TEXT PRIMARY KEY,
-				fan_id TEXT NOT NULL REFERENCES fans(id),
-				channel TEXT NOT NULL,
-				purpose TEXT NOT NULL,
-				status TEXT NOT NULL,
-				wording TEXT,
-				wording_version TEXT,
-				wording_hash TEXT NOT NULL,
-				source TEXT,
-				ip TEXT,
-				user_agent TEXT,
-				requested_at BIGINT NOT NULL,
-				confirmed_at BIGINT,
-				revoked_at BIGINT,
-				revoke_method TEXT
-			)`,
-			`CREATE INDEX consents_by_fan ON consents (fan_id, channel)`,
 			`CREATE TABLE tokens (
 				id TEXT NOT NULL UNIQUE,
 				fan_id TEXT NOT NULL REFERENCES fans(id),
@@ -107,6 +89,25 @@ const MIGRATIONS: Migration[] = [
 			)`,
 			`CREATE INDEX actions_by_fan ON actions (fan_id, kind)`,
 			`CREATE INDEX actions_by_campaign ON actions (campaign_id, kind)`,
+			`CREATE TABLE consents (
+				id TEXT PRIMARY KEY,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				channel TEXT NOT NULL,
+				purpose TEXT NOT NULL,
+				status TEXT NOT NULL,
+				wording TEXT,
+				wording_version TEXT,
+				wording_hash TEXT NOT NULL,
+				source TEXT,
+				ip TEXT,
+				user_agent TEXT,
+				requested_at BIGINT NOT NULL,
+				confirmed_at BIGINT,
+				revoked_at BIGINT,
+				revoke_method TEXT,
+				action_id TEXT REFERENCES actions(id)
+			)`,
+			`CREATE INDEX consents_by_fan ON consents (fan_id, channel)`,
 			`CREATE TABLE jobs (
 				id TEXT PRIMARY KEY,
 				kind TEXT NOT NULL,
@@ -122,6 +123,22 @@ const MIGRATIONS: Migration[] = [
 				updated_at BIGINT NOT NULL
 			)`,
 			`CREATE INDEX jobs_due ON jobs (status, run_at)`,
+			`CREATE TABLE messages (
+				id TEXT PRIMARY KEY,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				campaign_id TEXT REFERENCES campaigns(id),
+				channel TEXT NOT NULL,
+				subject TEXT,
+				body TEXT NOT NULL,
+				status TEXT NOT NULL,
+				send_at BIGINT NOT NULL,
+				provider_message_id TEXT,
+				idempotency_key TEXT UNIQUE,
+				error TEXT,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			`CREATE INDEX messages_by_fan ON messages (fan_id, channel, send_at)`,
 			`CREATE TABLE webhook_subscriptions (
 				id TEXT PRIMARY KEY,
 				url TEXT NOT NULL,

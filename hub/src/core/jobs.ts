@@ -1,0 +1,110 @@
+import { newId } from './ids';
+import type { Logger } from './logger';
+import { PollingLoop } from './polling-loop';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
+
+export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
+
+interface JobRow {
+	id: string;
+	kind: string;
+	payload: string;
+	attempts: number;
+}
+
+export interface JobRunnerOptions {
+	pollMs?: number;
+	batchSize?: number;
+	leaseMs?: number;
+	maxAttempts?: number;
+}
+
+const DEFAULTS: Required<JobRunnerOptions> = { pollMs: 1000, batchSize: 16, leaseMs: 5 * 60_000, maxAttempts: 8 };
+
+/** Puts durable work in the jobs table, in the caller's transaction, to run at `runAtMs`. */
+export async function enqueueJob(
+	tx: SqlExecutor,
+	kind: string,
+	payload: Record<string, unknown>,
+	runAtMs: number,
+	nowMs: number,
+): Promise<string> {
+	const id = newId('job', nowMs);
+	await tx.run(
+		`INSERT INTO jobs (id, kind, status, payload, run_at, attempts, created_at, updated_at)
+		 VALUES ($1, $2, 'queued', $3, $4, 0, $5, $5)`,
+		[id, kind, JSON.stringify(payload), runAtMs, nowMs],
+	);
+	return id;
+}
+
+/**
+ * Runs due jobs by kind. A job is claimed with a lease (row locks on PostgreSQL), so
+ * hub processes share the queue and a job whose process died runs again after the
+ * lease: handlers must be idempotent.
+ */
+export class JobRunner {
+	private readonly options: Required<JobRunnerOptions>;
+	private readonly loop: PollingLoop;
+	private readonly worker = newId('worker');
+
+	constructor(
+		private readonly store: SqlStore,
+		private readonly handlers: Record<string, JobHandler>,
+		private readonly logger: Logger,
+		private readonly clock: () => number,
+		options: JobRunnerOptions = {},
+	) {
+		this.options = { ...DEFAULTS, ...options };
+		this.loop = new PollingLoop('jobs', async () => (await this.runDue()) === this.options.batchSize, this.options.pollMs, logger);
+	}
+
+	start(): void {
+		this.loop.start();
+	}
+
+	wake(): void {
+		this.loop.wake();
+	}
+
+	stop(): Promise<void> {
+		return this.loop.stop();
+	}
+
+	/** Claims and runs one batch of due jobs; returns how many it ran. */
+	async runDue(): Promise<number> {
+		const now = this.clock();
+		const claimed = await this.store.all<JobRow>(
+			`UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+			 WHERE id IN (
+				SELECT id FROM jobs
+				WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)
+				ORDER BY run_at LIMIT $4${this.store.dialect.claimRowsSuffix})
+			 RETURNING id, kind, payload, attempts`,
+			[this.worker, now + this.options.leaseMs, now, this.options.batchSize],
+		);
+		await Promise.all(claimed.map((job) => this.run(job)));
+		return claimed.length;
+	}
+
+	private async run(job: JobRow): Promise<void> {
+		const handler = this.handlers[job.kind];
+		try {
+			if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+			await handler(JSON.parse(job.payload) as Record<string, unknown>);
+			await this.store.run(`UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1`, [
+				job.id,
+				this.clock(),
+			]);
+		} catch (error) {
+			const attempts = Number(job.attempts);
+			const finalAttempt = attempts >= this.options.maxAttempts;
+			const now = this.clock();
+			await this.store.run(
+				`UPDATE jobs SET status = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 WHERE id = $1`,
+				[job.id, finalAttempt ? 'failed' : 'queued', now + 1000 * 2 ** attempts, (error as Error).message, now],
+			);
+			this.logger.warn('job failed', { jobId: job.id, kind: job.kind, attempt: attempts, error: (error as Error).message });
+		}
+	}
+}

@@ -1,0 +1,364 @@
+import type { Actions } from '../actions';
+import type { Consents } from '../consents';
+import { HubError } from '../errors';
+import { newEvent, type ConsentReference, type EventType } from '../events';
+import type { Fans } from '../fans';
+import { normalizeIdentity, type Channel } from '../identities';
+import { enqueueJob } from '../jobs';
+import type { Consent, Fan } from '../model';
+import type { Webhooks } from '../webhooks';
+import { classifyKeyword } from './keywords';
+import type { LinkTokens } from './link-tokens';
+import type { SqlExecutor, SqlStore } from '../../store/sql-store';
+
+export type OptInChannel = 'sms' | 'email';
+
+export const OPT_IN_CHANNELS: readonly OptInChannel[] = ['sms', 'email'];
+
+/** The identity channel an opt-in channel reaches a fan on. */
+export const IDENTITY_OF: Record<OptInChannel, Channel> = { sms: 'phone', email: 'email' };
+
+const CONFIRM_LINK_LIFETIME_MS = 48 * 3_600_000;
+const UNSUBSCRIBE_LINK_LIFETIME_MS = 365 * 24 * 3_600_000;
+
+export const TRANSACTIONAL_JOB = 'send_transactional';
+
+export interface OptInProgram {
+	/** Names the sender in every message ("Nia Vale updates"). */
+	name: string;
+	helpText: string;
+	/** Channels a STOP (or an unsubscribe) revokes, besides the one it came in on. */
+	stopSuppresses: OptInChannel[];
+	publicUrl: string;
+}
+
+export interface OptInRequest {
+	channel: OptInChannel;
+	/** Phone (any format, with `country` as hint) or email address. */
+	address: string;
+	country?: string;
+	timezone?: string;
+	fanId?: string;
+	campaignId?: string | null;
+	parentActionId?: string | null;
+	wording: string;
+	wordingVersion?: string | null;
+	purpose?: string;
+	source?: string | null;
+	ip?: string | null;
+	userAgent?: string | null;
+}
+
+export interface OptInResult {
+	fan: Fan;
+	consent: Consent;
+	created: boolean;
+}
+
+export interface TransactionalMessage {
+	channel: OptInChannel;
+	to: string;
+	subject?: string;
+	text: string;
+	html?: string;
+	headers?: Record<string, string>;
+}
+
+export type LinkOutcome = 'confirmed' | 'already_confirmed' | 'unsubscribed' | 'already_unsubscribed' | 'expired' | 'invalid';
+
+function reference(consent: Consent, channel: OptInChannel): ConsentReference {
+	return { id: consent.id, channel, purpose: consent.purpose, status: consent.status };
+}
+
+function channelOf(consent: Consent): OptInChannel {
+	return consent.channel === 'phone' ? 'sms' : 'email';
+}
+
+/**
+ * SMS and email opt-ins, lawful by default: double opt-in with the exact wording kept
+ * as proof, confirmation that says how to stop, STOP honoured at once on every channel
+ * the program names. Messages to the fan go through the job queue, so a provider that
+ * is down delays them instead of losing them.
+ */
+export class OptIns {
+	constructor(
+		private readonly store: SqlStore,
+		private readonly fans: Fans,
+		private readonly actions: Actions,
+		private readonly consents: Consents,
+		private readonly webhooks: Webhooks,
+		private readonly links: LinkTokens,
+		private readonly program: OptInProgram,
+		private readonly clock: () => number,
+		private readonly onQueued: () => void,
+	) {}
+
+	/** Records a pending consent with its proof and queues the confirmation request. A repeat changes nothing. */
+	async request(input: OptInRequest): Promise<OptInResult> {
+		const identity = normalizeIdentity(IDENTITY_OF[input.channel], input.address, input.country);
+		const result = await this.store.transaction(async (tx) => {
+			const fanId = await this.fanFor(tx, identity.channel, identity.value, input);
+			const existing = (await this.consents.open(fanId, identity.channel, tx)).find(
+				(consent) => consent.purpose === (input.purpose ?? 'marketing'),
+			);
+			if (existing) return { fan: await this.fans.get(fanId, tx), consent: existing, created: false };
+
+			const { action } = await this.actions.recordWithin(
+				tx,
+				{
+					fanId,
+					campaignId: input.campaignId,
+					kind: input.channel === 'sms' ? 'optin_sms' : 'optin_email',
+					platform: input.channel,
+					status: 'pending',
+					verification: 'soft',
+					source: input.source,
+					parentActionId: input.parentActionId,
+				},
+				'optin.requested',
+			);
+			const consent = await this.consents.request(
+				fanId,
+				{
+					channel: identity.channel,
+					purpose: input.purpose ?? 'marketing',
+					wording: input.wording,
+					wordingVersion: input.wordingVersion,
+					source: input.source,
+					ip: input.ip,
+					userAgent: input.userAgent,
+					actionId: action.id,
+				},
+				tx,
+			);
+			await this.queueTransactional(tx, this.confirmationRequest(input.channel, identity.value, consent));
+			return { fan: await this.fans.get(fanId, tx), consent, created: true };
+		});
+		if (result.created) this.onQueued();
+		return result;
+	}
+
+	/** Follows a confirmation link; single-use by the consent's own state. */
+	async confirmByLink(token: string): Promise<LinkOutcome> {
+		const claims = this.links.read(token, 'confirm');
+		if (!claims) return 'invalid';
+		if (claims.expiresAtMs < this.clock()) return 'expired';
+		const outcome = await this.store.transaction(async (tx) => {
+			const consent = await this.consents.get(claims.consentId, tx).catch(() => undefined);
+			if (!consent || consent.status === 'revoked') return 'invalid';
+			if (consent.status === 'granted') return 'already_confirmed';
+			await this.grant(tx, consent);
+			return 'confirmed';
+		});
+		if (outcome === 'confirmed') this.onQueued();
+		return outcome;
+	}
+
+	/** Follows an unsubscribe link (or its one-click POST): revokes that channel and the ones STOP covers. */
+	async unsubscribeByLink(token: string): Promise<LinkOutcome> {
+		const claims = this.links.read(token, 'unsubscribe');
+		if (!claims) return 'invalid';
+		if (claims.expiresAtMs < this.clock()) return 'expired';
+		const consent = await this.consents.get(claims.consentId).catch(() => undefined);
+		if (!consent) return 'invalid';
+		const revoked = await this.optOut(consent.fanId, [channelOf(consent)], 'email_unsubscribe_link');
+		return revoked.length > 0 ? 'unsubscribed' : 'already_unsubscribed';
+	}
+
+	/** Revokes every open consent on the channels (plus those the program ties to STOP); returns what it revoked. */
+	async optOut(fanId: string, channels: OptInChannel[], method: string): Promise<Consent[]> {
+		const targets = [...new Set([...channels, ...this.program.stopSuppresses])];
+		const revoked = await this.store.transaction(async (tx) => {
+			const fan = await this.fans.resolve(tx, fanId);
+			const done: Consent[] = [];
+			for (const channel of targets) {
+				for (const consent of await this.consents.open(fan.id, IDENTITY_OF[channel], tx)) {
+					const closed = await this.consents.revoke(consent.id, method, tx);
+					if (consent.actionId && consent.status === 'pending') {
+						await this.actions.settleWithin(tx, consent.actionId, 'skipped', 'soft');
+					}
+					await this.webhooks.enqueue(
+						tx,
+						newEvent('optin.revoked', this.clock(), null, { fan: { id: fan.id }, consent: reference(closed, channel) }),
+					);
+					done.push(closed);
+				}
+			}
+			return done;
+		});
+		if (revoked.length > 0) this.onQueued();
+		return revoked;
+	}
+
+	/** The fan's standing on a channel: the newest open consent, else the newest revoked one, else none. */
+	async status(fanId: string, channel: OptInChannel): Promise<{ status: Consent['status'] | 'none'; consent: Consent | null }> {
+		const fan = await this.fans.resolve(this.store, fanId);
+		const all = (await this.consents.list(fan.id)).filter((consent) => consent.channel === IDENTITY_OF[channel]);
+		const current = [...all].reverse().find((consent) => consent.status !== 'revoked') ?? all[all.length - 1] ?? null;
+		return { status: current?.status ?? 'none', consent: current };
+	}
+
+	/** The granted consent that allows marketing on this channel, if any. */
+	async grantedConsent(fanId: string, channel: OptInChannel, tx: SqlExecutor = this.store): Promise<Consent | undefined> {
+		return (await this.consents.open(fanId, IDENTITY_OF[channel], tx)).find((consent) => consent.status === 'granted');
+	}
+
+	/**
+	 * An inbound SMS (already authenticated by the caller). Answers the reply text, or
+	 * nothing when no reply is due (carriers confirm STOP themselves).
+	 */
+	async inboundSms(from: string, body: string): Promise<string | undefined> {
+		const phone = normalizeIdentity('phone', from).value;
+		const keyword = classifyKeyword(body);
+		const owner = await this.store.get<{ fan_id: string }>(
+			`SELECT fan_id FROM identities WHERE channel = 'phone' AND external_id = $1`,
+			[phone],
+		);
+		switch (keyword.kind) {
+			case 'stop':
+				if (owner) await this.optOut(owner.fan_id, ['sms'], 'sms_stop');
+				return undefined;
+			case 'help':
+				return this.program.helpText;
+			case 'start':
+				return this.resubscribe(owner?.fan_id, body);
+			case 'confirm':
+				return owner ? this.confirmBySms(owner.fan_id) : undefined;
+			case 'custom':
+				await this.keywordEvent(phone, owner?.fan_id, keyword.word);
+				return undefined;
+		}
+	}
+
+	/** Unsubscribe headers and footer for a marketing email, signed for the consent that allows it. */
+	unsubscribeLink(consentId: string): string {
+		const token = this.links.issue({
+			consentId,
+			purpose: 'unsubscribe',
+			expiresAtMs: this.clock() + UNSUBSCRIBE_LINK_LIFETIME_MS,
+		});
+		return `${this.program.publicUrl}/unsubscribe?token=${token}`;
+	}
+
+	private async confirmBySms(fanId: string): Promise<string | undefined> {
+		const reply = await this.store.transaction(async (tx) => {
+			const pending = (await this.consents.open(fanId, 'phone', tx)).find((consent) => consent.status === 'pending');
+			if (!pending) return undefined;
+			await this.grant(tx, { ...pending, fanId });
+			return this.confirmedText('sms');
+		});
+		if (reply) this.onQueued();
+		return reply;
+	}
+
+	private async resubscribe(fanId: string | undefined, body: string): Promise<string | undefined> {
+		if (!fanId) return undefined;
+		await this.store.transaction(async (tx) => {
+			if (await this.grantedConsent(fanId, 'sms', tx)) return;
+			const consent = await this.consents.request(
+				fanId,
+				{ channel: 'phone', purpose: 'marketing', wording: `Texted "${body.trim()}" to resubscribe`, source: 'sms_keyword', status: 'granted' },
+				tx,
+			);
+			await this.emit(tx, 'optin.confirmed', fanId, { consent: reference(consent, 'sms') });
+		});
+		this.onQueued();
+		return `${this.program.name}: you are subscribed again. Reply STOP to opt out, HELP for help.`;
+	}
+
+	private async keywordEvent(phone: string, fanId: string | undefined, word: string): Promise<void> {
+		await this.store.transaction(async (tx) => {
+			const id = fanId ?? (await this.fanFor(tx, 'phone', phone, {}).catch(() => undefined));
+			if (id) await this.emit(tx, 'keyword.received', id, { keyword: { word, channel: 'sms' } });
+		});
+		this.onQueued();
+	}
+
+	private async grant(tx: SqlExecutor, consent: Consent & { fanId: string; actionId: string | null }): Promise<void> {
+		const granted = await this.consents.confirm(consent.id, tx);
+		const channel = channelOf(granted);
+		const action = consent.actionId ? await this.actions.settleWithin(tx, consent.actionId, 'done', 'hard') : undefined;
+		await this.emit(tx, 'optin.confirmed', consent.fanId, { consent: reference(granted, channel), action }, action?.campaignId);
+		const address = await tx.get<{ external_id: string }>(
+			'SELECT external_id FROM identities WHERE fan_id = $1 AND channel = $2',
+			[consent.fanId, granted.channel],
+		);
+		// An SMS confirmation is answered in the reply to YES; email gets its own message.
+		if (channel === 'email' && address) {
+			const unsubscribe = this.unsubscribeLink(granted.id);
+			await this.queueTransactional(tx, {
+				channel,
+				to: address.external_id,
+				subject: `You're subscribed to ${this.program.name}`,
+				text: `${this.confirmedText('email')}\n\nUnsubscribe at any time: ${unsubscribe}`,
+				headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+			});
+		}
+	}
+
+	private confirmedText(channel: OptInChannel): string {
+		return channel === 'sms'
+			? `${this.program.name}: you're in. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`
+			: `You're in: ${this.program.name} will email you about new releases. Every email has a one-click unsubscribe link.`;
+	}
+
+	private confirmationRequest(channel: OptInChannel, address: string, consent: Consent): TransactionalMessage {
+		if (channel === 'sms') {
+			return {
+				channel,
+				to: address,
+				text: `${this.program.name}: reply YES to get updates by text. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`,
+			};
+		}
+		const token = this.links.issue({
+			consentId: consent.id,
+			purpose: 'confirm',
+			expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS,
+		});
+		const link = `${this.program.publicUrl}/optin/confirm?token=${token}`;
+		return {
+			channel,
+			to: address,
+			subject: `Confirm your subscription to ${this.program.name}`,
+			text: `Please confirm that you want emails from ${this.program.name}:\n\n${link}\n\nThe link works for 48 hours. If you did not ask for this, ignore this email and nothing happens.`,
+		};
+	}
+
+	private async queueTransactional(tx: SqlExecutor, message: TransactionalMessage): Promise<void> {
+		await enqueueJob(tx, TRANSACTIONAL_JOB, { ...message }, this.clock(), this.clock());
+	}
+
+	private async emit(
+		tx: SqlExecutor,
+		type: EventType,
+		fanId: string,
+		data: Omit<Parameters<typeof newEvent>[3], 'fan'>,
+		campaignId: string | null = null,
+	): Promise<void> {
+		await this.webhooks.enqueue(tx, newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }));
+	}
+
+	/** The fan who owns the address, the fan named by id (given the address), or a new fan. */
+	private async fanFor(
+		tx: SqlExecutor,
+		channel: Channel,
+		value: string,
+		profile: { fanId?: string; country?: string; timezone?: string },
+	): Promise<string> {
+		const owner = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
+			channel,
+			value,
+		]);
+		if (profile.fanId) {
+			const fan = await this.fans.resolve(tx, profile.fanId);
+			if (owner && owner.fan_id !== fan.id) {
+				throw new HubError('identity_conflict', `That ${channel} belongs to another fan (${owner.fan_id}).`);
+			}
+			if (!owner) await this.fans.attachWithin(tx, fan.id, { channel, value });
+			return fan.id;
+		}
+		if (owner) return (await this.fans.resolve(tx, owner.fan_id)).id;
+		return (await this.fans.upsertWithin(tx, [{ channel, value }], profile)).fan.id;
+	}
+}
+
