@@ -648,3 +648,24 @@ export async function eventually<T>(
 		await sleep(200);
 	}
 }
+
+/**
+ * Wraps a test body so a failure carries the tail of n8n's log: jest has no "after a failed
+ * test" hook, and what n8n printed is usually the explanation.
+ */
+export function withN8nLog(
+	instance: () => N8n | undefined,
+	body: () => Promise<void>,
+): () => Promise<void> {
+	return async () => {
+		try {
+			await body();
+		} catch (error) {
+			const tail = instance()?.logTail(80);
+			if (tail && error instanceof Error && !error.message.includes(tail)) {
+				error.message += `\n\n${tail}`;
+			}
+			throw error;
+		}
+	};
+}
