@@ -58,41 +58,27 @@ export function fetchPoster(timeoutMs: number): EventPoster {
  * with a lease (row locks on PostgreSQL), so several hub processes share the work and
  * a crashed process's claims come back after the lease.
  */
-export class DeliveryLoop {
+export class DeliveryLoop extends PollingLoop {
 	private readonly options: Required<DeliveryOptions>;
 	private readonly post: EventPoster;
 	private readonly secrets = new Map<string, string>();
-	private readonly loop: PollingLoop;
 
 	constructor(
 		private readonly store: SqlStore,
 		private readonly webhooks: Webhooks,
-		private readonly logger: Logger,
+		logger: Logger,
 		private readonly clock: () => number = Date.now,
 		options: DeliveryOptions = {},
 		post?: EventPoster,
 	) {
-		this.options = { ...DEFAULTS, ...options };
+		const settings = { ...DEFAULTS, ...options };
+		super('event delivery', settings.pollMs, logger);
+		this.options = settings;
 		this.post = post ?? fetchPoster(this.options.requestTimeoutMs);
-		this.loop = new PollingLoop(
-			'event delivery',
-			async () => (await this.deliverDue()) === this.options.batchSize,
-			this.options.pollMs,
-			logger,
-		);
 	}
 
-	start(): void {
-		this.loop.start();
-	}
-
-	/** Something was queued: deliver now rather than at the next poll. */
-	wake(): void {
-		this.loop.wake();
-	}
-
-	stop(): Promise<void> {
-		return this.loop.stop();
+	protected async pass(): Promise<boolean> {
+		return (await this.deliverDue()) === this.options.batchSize;
 	}
 
 	/** Claims and delivers one batch; returns how many deliveries it attempted. */

@@ -43,32 +43,24 @@ export async function enqueueJob(
  * hub processes share the queue and a job whose process died runs again after the
  * lease: handlers must be idempotent.
  */
-export class JobRunner {
+export class JobRunner extends PollingLoop {
 	private readonly options: Required<JobRunnerOptions>;
-	private readonly loop: PollingLoop;
 	private readonly worker = newId('worker');
 
 	constructor(
 		private readonly store: SqlStore,
 		private readonly handlers: Record<string, JobHandler>,
-		private readonly logger: Logger,
+		logger: Logger,
 		private readonly clock: () => number,
 		options: JobRunnerOptions = {},
 	) {
-		this.options = { ...DEFAULTS, ...options };
-		this.loop = new PollingLoop('jobs', async () => (await this.runDue()) === this.options.batchSize, this.options.pollMs, logger);
+		const settings = { ...DEFAULTS, ...options };
+		super('jobs', settings.pollMs, logger);
+		this.options = settings;
 	}
 
-	start(): void {
-		this.loop.start();
-	}
-
-	wake(): void {
-		this.loop.wake();
-	}
-
-	stop(): Promise<void> {
-		return this.loop.stop();
+	protected async pass(): Promise<boolean> {
+		return (await this.runDue()) === this.options.batchSize;
 	}
 
 	/** Claims and runs one batch of due jobs; returns how many it ran. */
@@ -83,11 +75,11 @@ export class JobRunner {
 			 RETURNING id, kind, payload, attempts`,
 			[this.worker, now + this.options.leaseMs, now, this.options.batchSize],
 		);
-		await Promise.all(claimed.map((job) => this.run(job)));
+		await Promise.all(claimed.map((job) => this.runJob(job)));
 		return claimed.length;
 	}
 
-	private async run(job: JobRow): Promise<void> {
+	private async runJob(job: JobRow): Promise<void> {
 		const handler = this.handlers[job.kind];
 		try {
 			if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);

@@ -1,21 +1,24 @@
 import type { Logger } from './logger';
 
 /**
- * Runs `pass` over and over: again at once while it reports more work, otherwise after
- * `pollMs` or as soon as `wake()` is called. Used by every durable queue in the hub.
+ * A background worker that runs `pass` over and over: again at once while it reports
+ * more work, otherwise after `pollMs` or as soon as `wake()` is called. Every durable
+ * queue in the hub (event delivery, jobs) is one.
  */
-export class PollingLoop {
+export abstract class PollingLoop {
 	private running = false;
 	private loop: Promise<void> | undefined;
 	private woken = false;
 	private wakeUp: (() => void) | undefined;
 
-	constructor(
+	protected constructor(
 		private readonly name: string,
-		private readonly pass: () => Promise<boolean>,
 		private readonly pollMs: number,
-		private readonly logger: Logger,
+		protected readonly logger: Logger,
 	) {}
+
+	/** One pass over due work; true when there may be more right away. */
+	protected abstract pass(): Promise<boolean>;
 
 	start(): void {
 		if (this.running) return;
@@ -23,6 +26,7 @@ export class PollingLoop {
 		this.loop = this.run();
 	}
 
+	/** Something was queued: look now rather than at the next poll. */
 	wake(): void {
 		this.woken = true;
 		this.wakeUp?.();
