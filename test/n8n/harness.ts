@@ -15,7 +15,13 @@ import * as path from 'node:path';
 
 export const N8N_VERSION = '2.41.1';
 export const PACKAGE_NAME = 'n8n-nodes-fanloop';
-export const repoRoot = path.resolve(__dirname, '../..');
+/** The clone's root, also when this file runs compiled from a build folder inside it. */
+export const repoRoot = ((): string => {
+	for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		if (fs.existsSync(path.join(dir, 'scripts/install-n8n.sh'))) return dir;
+	}
+	throw new Error(`no scripts/install-n8n.sh above ${__dirname}`);
+})();
 export const artifactsDir = path.join(repoRoot, '.test-artifacts');
 
 /** Ensures the pinned n8n is installed in the shared cache; returns its folder. */
@@ -272,8 +278,10 @@ export interface N8nOptions {
 	owner?: N8nOwner;
 	/** Credentials in n8n's export format; `data` in clear text (n8n encrypts it on import). */
 	credentials?: unknown[];
-	/** Workflows in n8n's export format; each needs an `id`. All are published. */
+	/** Workflows in n8n's export format; each needs an `id`. */
 	workflows?: Array<{ id: string; [k: string]: unknown }>;
+	/** Publish the imported workflows and wait for their webhooks on start (default true). */
+	publish?: boolean;
 	/** Pack and install the node package into the user folder (default true). */
 	installPackage?: boolean;
 	/** Extra environment for `n8n start`. */
@@ -356,14 +364,14 @@ export class N8n {
 		};
 		const instance = new N8n(n8nDir, userFolder, port, owner, env, options);
 		fs.mkdirSync(path.dirname(instance.logFile), { recursive: true });
-		fs.writeFileSync(instance.logFile, '');
+		fs.writeFileSync(instance.logFile, `n8n ${N8N_VERSION} in ${userFolder}\n`);
 		if (options.installPackage !== false) {
 			installNodePackage(userFolder, buildAndPackNodePackage());
 		}
 		if (options.credentials?.length) instance.importJson('credentials', options.credentials);
 		for (const wf of options.workflows ?? []) {
 			instance.importJson('workflow', [wf]);
-			instance.cli(['publish:workflow', `--id=${wf.id}`]);
+			if (options.publish !== false) instance.cli(['publish:workflow', `--id=${wf.id}`]);
 		}
 		return instance;
 	}
@@ -413,6 +421,7 @@ export class N8n {
 	/** `n8n start`; resolves once /healthz is 200 and every published webhook answers. */
 	async start(timeoutMs = 120_000): Promise<void> {
 		if (this.running) return;
+		fs.mkdirSync(path.dirname(this.logFile), { recursive: true });
 		const log = fs.createWriteStream(this.logFile, { flags: 'a' });
 		log.write(`\n$ n8n start (port ${this.port})\n`);
 		const child = spawn(process.execPath, [this.bin, 'start'], {
@@ -439,7 +448,7 @@ export class N8n {
 			const res = await fetch(`${this.url}/healthz`).catch(() => undefined);
 			return res?.status === 200;
 		});
-		for (const wf of this.options.workflows ?? []) {
+		for (const wf of this.options.publish === false ? [] : (this.options.workflows ?? [])) {
 			for (const hook of webhookPaths(wf)) {
 				await this.waitFor(`production webhook ${hook.method} ${hook.path}`, deadline, () =>
 					this.isWebhookRegistered(hook.path, hook.method),

@@ -1,0 +1,189 @@
+/**
+ * `npm start`: the hub and a real n8n with the Fanloop package, wired together, on one laptop.
+ * Run by scripts/start.sh after it has built everything; state lives in .fanloop/ so a re-run
+ * reuses the same keys, owner, credential and data. Ctrl-C stops both.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { N8n, repoRoot, sleep } from '../test/n8n/harness';
+
+const HUB_PORT = Number(process.env.FANLOOP_PORT ?? 8790);
+const N8N_PORT = Number(process.env.FANLOOP_N8N_PORT ?? 5678);
+const state = path.join(repoRoot, '.fanloop');
+const secrets = path.join(state, 'secrets');
+const logs = path.join(state, 'logs');
+const hubCli = path.join(repoRoot, 'hub/dist/cli.js');
+
+function secretFile(name: string, make: () => string): string {
+	const file = path.join(secrets, name);
+	if (!fs.existsSync(file)) {
+		fs.mkdirSync(secrets, { recursive: true, mode: 0o700 });
+		fs.writeFileSync(file, make().trim() + '\n', { mode: 0o600 });
+	}
+	return fs.readFileSync(file, 'utf8').trim();
+}
+
+function hubCommand(args: string[], env: NodeJS.ProcessEnv): string {
+	return execFileSync(process.execPath, [hubCli, ...args], {
+		env,
+		cwd: repoRoot,
+		stdio: ['ignore', 'pipe', 'inherit'],
+	})
+		.toString()
+		.trim();
+}
+
+/** Imports each file only once, so a marketer's edits to an imported template survive a re-run. */
+function newTemplates(n8nFolder: string): Array<{ id: string; [k: string]: unknown }> {
+	const dir = path.join(repoRoot, 'workflows');
+	if (!fs.existsSync(dir)) return [];
+	const doneFile = path.join(n8nFolder, 'imported-templates.txt');
+	const done = new Set(
+		fs.existsSync(doneFile) ? fs.readFileSync(doneFile, 'utf8').split('\n') : [],
+	);
+	const fresh: Array<{ id: string; [k: string]: unknown }> = [];
+	for (const name of fs
+		.readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.sort()) {
+		if (done.has(name)) continue;
+		const wf = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as {
+			id?: string;
+			[k: string]: unknown;
+		};
+		// Templates may ship without an id; a stable one keeps re-imports from duplicating them.
+		const id = wf.id ?? createHash('sha256').update(name).digest('hex').slice(0, 16);
+		fresh.push({ ...wf, id });
+		fs.appendFileSync(doneFile, `${name}\n`);
+	}
+	return fresh;
+}
+
+async function waitForHub(url: string, exited: () => boolean): Promise<void> {
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		if (exited()) throw new Error(`the hub exited; see ${path.join(logs, 'hub.log')}`);
+		const res = await fetch(`${url}/health`).catch(() => undefined);
+		if (res?.ok) return;
+		if (Date.now() > deadline) throw new Error(`the hub did not answer ${url}/health in 30 s`);
+		await sleep(200);
+	}
+}
+
+async function main(): Promise<void> {
+	fs.mkdirSync(logs, { recursive: true });
+	const hubEnv: NodeJS.ProcessEnv = {
+		...process.env,
+		FANLOOP_HOST: '127.0.0.1',
+		FANLOOP_PORT: String(HUB_PORT),
+		FANLOOP_DATA_DIR: path.join(state, 'hub'),
+		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
+	};
+	delete hubEnv.FANLOOP_SEALING_KEY;
+	secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
+	const apiKey = secretFile('n8n-hub-api-key', () =>
+		hubCommand(['api-key', 'create', '--name', 'n8n'], hubEnv),
+	);
+	const ownerPassword = secretFile(
+		'n8n-owner-password',
+		() => `Fl-${randomBytes(9).toString('base64url')}`,
+	);
+
+	const hubLog = fs.createWriteStream(path.join(logs, 'hub.log'), { flags: 'a' });
+	const hub = spawn(process.execPath, [hubCli, 'serve'], {
+		env: hubEnv,
+		cwd: repoRoot,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let hubExited = false;
+	for (const stream of [hub.stdout, hub.stderr]) {
+		stream.on('data', (chunk: Buffer) => {
+			hubLog.write(chunk);
+			process.stdout.write(
+				chunk
+					.toString()
+					.split('\n')
+					.filter(Boolean)
+					.map((l) => `[hub] ${l}\n`)
+					.join(''),
+			);
+		});
+	}
+	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
+	let n8n: N8n | undefined;
+	let stopping = false;
+	const stop = async (code: number): Promise<void> => {
+		if (stopping) return;
+		stopping = true;
+		process.stdout.write('\nStopping n8n and the hub…\n');
+		await n8n?.stop().catch(() => undefined);
+		if (!hubExited) {
+			hub.kill('SIGTERM');
+			await new Promise((resolve) => hub.once('exit', resolve));
+		}
+		process.exit(code);
+	};
+	hub.on('exit', (code) => {
+		hubExited = true;
+		if (!stopping) {
+			process.stderr.write(`The hub exited (code ${code}); stopping n8n.\n`);
+			void stop(1);
+		}
+	});
+	process.on('SIGINT', () => void stop(0));
+	process.on('SIGTERM', () => void stop(0));
+
+	await waitForHub(hubUrl, () => hubExited);
+
+	const n8nFolder = path.join(state, 'n8n');
+	fs.mkdirSync(n8nFolder, { recursive: true });
+	const credentialStamp = path.join(n8nFolder, 'imported-credential.txt');
+	const credentialKey = createHash('sha256').update(`${hubUrl}\n${apiKey}`).digest('hex');
+	const importCredential = fs.existsSync(credentialStamp)
+		? fs.readFileSync(credentialStamp, 'utf8').trim() !== credentialKey
+		: true;
+	const owner = { email: 'owner@fanloop.local', password: ownerPassword };
+	n8n = await N8n.prepare({
+		name: 'main',
+		userFolder: n8nFolder,
+		port: N8N_PORT,
+		owner,
+		logFile: path.join(logs, 'n8n.log'),
+		credentials: importCredential
+			? [
+					{
+						id: 'fanloopHub',
+						name: 'Fanloop Hub',
+						type: 'fanloopHubApi',
+						data: { baseUrl: hubUrl, apiKey },
+					},
+				]
+			: [],
+		workflows: newTemplates(n8nFolder),
+		// Templates need a look (campaign, wording) before they go live: imported, not published.
+		publish: false,
+		echo: process.stdout,
+	});
+	if (importCredential) fs.writeFileSync(credentialStamp, credentialKey + '\n');
+	await n8n.start();
+
+	process.stdout.write(
+		[
+			'',
+			'Fanloop is running.',
+			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
+			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
+			`  state: ${state}   logs: ${logs}`,
+			'Press Ctrl-C to stop both.',
+			'',
+		].join('\n'),
+	);
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+	process.kill(process.pid, 'SIGTERM');
+});
