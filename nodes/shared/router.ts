@@ -1,0 +1,67 @@
+import type { IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+/** One operation's work for one input item. */
+export type OperationExecute = (
+	this: IExecuteFunctions,
+	itemIndex: number,
+) => Promise<INodeExecutionData[]>;
+
+/**
+ * Every operation of every resource of a node, typed from its `AllEntities<NodeMap>`, so a
+ * node whose map misses an operation (or names one it does not have) fails to compile.
+ */
+export type OperationMap<T extends { resource: string; operation: string }> = {
+	[R in T['resource']]: {
+		[O in Extract<T, { resource: R }>['operation']]: OperationExecute;
+	};
+};
+
+/**
+ * Builds a node's execute(): runs the chosen operation once per input item and owns
+ * pairedItem and Continue On Fail, so every Fanloop node treats items and failures alike.
+ */
+export function createRouter<T extends { resource: string; operation: string }>(
+	operations: OperationMap<T>,
+	defaultResource: T['resource'],
+) {
+	const byName = operations as unknown as Record<string, Record<string, OperationExecute>>;
+
+	return async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const returnData: INodeExecutionData[] = [];
+
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const resource = String(this.getNodeParameter('resource', itemIndex, defaultResource));
+			const operation = String(this.getNodeParameter('operation', itemIndex));
+			try {
+				const execute = byName[resource]?.[operation];
+				if (!execute) {
+					throw new NodeOperationError(
+						this.getNode(),
+						`The operation "${operation}" is not supported for "${resource}"`,
+						{ itemIndex },
+					);
+				}
+				const results = await execute.call(this, itemIndex);
+				for (const result of results) {
+					returnData.push({ ...result, pairedItem: { item: itemIndex } });
+				}
+			} catch (error) {
+				if (this.continueOnFail()) {
+					const message = error instanceof Error ? error.message : String(error);
+					returnData.push({ json: { error: message }, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				if (error instanceof NodeApiError) {
+					// Hands back the same error: the transport already worded it for the marketer.
+					throw new NodeApiError(this.getNode(), error as unknown as JsonObject, { itemIndex });
+				}
+				// A NodeOperationError comes back unchanged; anything else is wrapped.
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			}
+		}
+
+		return [returnData];
+	};
+}
