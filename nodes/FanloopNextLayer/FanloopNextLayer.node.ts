@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { FAN_ID_FROM_ITEM } from '../shared/fan-id';
 import { configuredOutputs, LAYER_OPTIONS } from './actions/layers';
 import { route } from './actions/route.operation';
 
@@ -39,7 +40,7 @@ export class FanloopNextLayer implements INodeType {
 				name: 'fanId',
 				type: 'string',
 				required: true,
-				default: '={{ $json.data?.fan?.id ?? $json.fan?.id ?? $json.id }}',
+				default: FAN_ID_FROM_ITEM,
 				description:
 					'ID of the fan. The default reads it from a Fanloop Trigger event (data.fan.ID), a Fanloop Fan result (fan.ID) or an item that is a fan (ID).',
 			},
