@@ -1,1 +1,2 @@
 export * from './streaming';
+export * from './messaging';
