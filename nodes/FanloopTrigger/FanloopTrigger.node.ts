@@ -72,9 +72,30 @@ export class FanloopTrigger implements INodeType {
 						description: 'Every event the hub emits',
 					},
 					{
+						name: 'Keyword Received',
+						value: 'keyword.received',
+						description: "A fan texted a keyword such as PRESAVE to the hub's SMS number",
+					},
+					{
 						name: 'Layer Accepted',
 						value: 'layer.accepted',
 						description: 'A fan took a further layer (SMS, email, Telegram, Discord, follow, save)',
+					},
+					{
+						name: 'Opt-In Confirmed',
+						value: 'optin.confirmed',
+						description:
+							'A fan confirmed an SMS or email opt-in (replied YES, clicked the link, or texted START)',
+					},
+					{
+						name: 'Opt-In Requested',
+						value: 'optin.requested',
+						description: 'A fan was asked to confirm an SMS or email opt-in',
+					},
+					{
+						name: 'Opt-In Revoked',
+						value: 'optin.revoked',
+						description: 'A fan withdrew consent (texted STOP, unsubscribed, or was opted out)',
 					},
 					{
 						name: 'Pre-Save Completed',

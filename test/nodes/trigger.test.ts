@@ -5,8 +5,9 @@ import type {
 	IWebhookFunctions,
 } from 'n8n-workflow';
 
+import { EVENT_TYPES } from '../../hub/src/core/events';
 import { signPayload } from '../../nodes/shared/signature';
-import { FanloopTrigger } from '../../nodes/FanloopTrigger/FanloopTrigger.node';
+import { ANY_EVENT, FanloopTrigger } from '../../nodes/FanloopTrigger/FanloopTrigger.node';
 import { API_KEY, FakeHub } from './fake-hub';
 
 const SECRET = 'whsec_test';
@@ -107,6 +108,45 @@ describe('Fanloop Trigger: webhook()', () => {
 		expect(await trigger.webhook.call(context)).toEqual({ noWebhookResponse: true });
 		expect(delivery.status).toBe(200);
 	});
+});
+
+describe('Fanloop Trigger: event types', () => {
+	it('offers every event type the hub emits, and nothing else besides Any Event', () => {
+		const events = trigger.description.properties.find((property) => property.name === 'events');
+		const offered = (events?.options ?? []).map((option) =>
+			'value' in option ? option.value : '',
+		);
+		expect(offered.filter((value) => value !== ANY_EVENT).sort()).toEqual([...EVENT_TYPES].sort());
+	});
+
+	const consent = { id: 'cns_1', channel: 'sms', purpose: 'marketing', status: 'granted' };
+	it.each([
+		['optin.requested', { fan: { id: 'fan_1' }, consent: { ...consent, status: 'pending' } }],
+		['optin.confirmed', { fan: { id: 'fan_1' }, consent, action: { id: 'act_1' } }],
+		['optin.revoked', { fan: { id: 'fan_1' }, consent: { ...consent, status: 'revoked' } }],
+		['keyword.received', { fan: { id: 'fan_1' }, keyword: { word: 'PRESAVE', channel: 'sms' } }],
+	])(
+		'starts the workflow with a selected %s event and ignores it otherwise',
+		async (type, data) => {
+			const body = Buffer.from(JSON.stringify({ ...event, type, data }));
+			const selected = webhookContext({
+				rawBody: body,
+				signature: sign(nowSeconds(), body),
+				parameters: { events: [type] },
+			});
+			expect(await trigger.webhook.call(selected.context)).toEqual({
+				workflowData: [[{ json: { ...event, type, data } }]],
+			});
+
+			const other = webhookContext({
+				rawBody: body,
+				signature: sign(nowSeconds(), body),
+				parameters: { events: ['presave.completed'] },
+			});
+			expect(await trigger.webhook.call(other.context)).toEqual({ noWebhookResponse: true });
+			expect(other.delivery.body).toEqual({ received: true, ignored: true });
+		},
+	);
 });
 
 describe('Fanloop Trigger: webhook registration', () => {
