@@ -21,6 +21,7 @@ import { ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import { FanloopHubApi } from '../../credentials/FanloopHubApi.credentials';
 import { FanloopFan } from '../../nodes/FanloopFan/FanloopFan.node';
 import { FanloopNextLayer } from '../../nodes/FanloopNextLayer/FanloopNextLayer.node';
+import { FanloopOptIn } from '../../nodes/FanloopOptIn/FanloopOptIn.node';
 import { FanloopTrigger } from '../../nodes/FanloopTrigger/FanloopTrigger.node';
 
 const PACKAGE = 'n8n-nodes-fanloop';
@@ -47,6 +48,7 @@ class ManualTrigger implements INodeType {
 const nodeTypesByName: Record<string, INodeType> = {
 	[`${PACKAGE}.fanloopFan`]: new FanloopFan(),
 	[`${PACKAGE}.fanloopNextLayer`]: new FanloopNextLayer(),
+	[`${PACKAGE}.fanloopOptIn`]: new FanloopOptIn(),
 	[`${PACKAGE}.fanloopTrigger`]: new FanloopTrigger(),
 	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
 };
