@@ -255,6 +255,62 @@ describe('Twilio stand-in', () => {
 		}
 	});
 
+	it('accepts through a Messaging Service, opts out service-wide, and fails an overflow later with 30001', async () => {
+		const SERVICE = 'MG0123456789abcdef0123456789abcdef';
+		const pooled = new TwilioStandIn({
+			accountSid: ACCOUNT_SID,
+			authToken: AUTH_TOKEN,
+			clock,
+			maxQueueMs: 1000,
+			messagingServices: { [SERVICE]: [FROM, OTHER_FROM] },
+		});
+		await pooled.start();
+		try {
+			const create = async (
+				to: string,
+				body: string,
+			): Promise<{ status: number; body: TwilioAnswer }> => {
+				const response = await fetch(
+					`${pooled.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`,
+					{
+						method: 'POST',
+						headers: {
+							authorization: basic(),
+							'content-type': 'application/x-www-form-urlencoded',
+						},
+						body: new URLSearchParams({ To: to, MessagingServiceSid: SERVICE, Body: body }),
+					},
+				);
+				return { status: response.status, body: (await response.json()) as TwilioAnswer };
+			};
+			const first = await create(FAN, 'one');
+			expect(first.status).toBe(201);
+			expect(first.body).toMatchObject({
+				status: 'accepted',
+				from: null,
+				messaging_service_sid: SERVICE,
+				num_segments: '0',
+			});
+			// The pool spreads the load: the second message goes from the idle number.
+			await create(FAN, 'two');
+			expect(new Set(pooled.sent().map((message) => message.from))).toEqual(
+				new Set([FROM, OTHER_FROM]),
+			);
+
+			// Both numbers now have a second of backlog; more waits than the 1 s limit allows.
+			for (let index = 0; index < 4; index += 1)
+				expect((await create(OTHER_FAN, `more ${index}`)).status).toBe(201);
+			const overflowed = pooled.sent().filter((message) => message.errorCode === 30001);
+			expect(overflowed.length).toBeGreaterThan(0);
+			expect(pooled.statusOf(overflowed[0])).toBe('failed');
+
+			await pooled.inbound(webhook.url, { From: FAN, To: OTHER_FROM, Body: 'STOP' });
+			expect((await create(FAN, 'after stop')).body.code).toBe(21610);
+		} finally {
+			await pooled.stop();
+		}
+	});
+
 	it('blocks sends with 21610 after the fan texts STOP to that number, and START lifts it', async () => {
 		const stop = await twilio.inbound(webhook.url, { From: FAN, To: FROM, Body: ' stop ' });
 		expect(stop.status).toBe(200);

@@ -46,6 +46,8 @@ export const SANDBOX_TWILIO = {
 	authToken: 'f4a7c3e9b1d24e6f8a0b2c4d6e8f0a1b',
 	/** Twilio's documented "valid sender" magic number. */
 	from: '+15005550006',
+	/** A Messaging Service whose sender pool is `from`, for hubs configured with an MG… sender. */
+	messagingServiceSid: 'MG5a4db0c0ffee5a4db0c0ffee5a4db0c0',
 } as const;
 export const SANDBOX_SMTP = {
 	user: 'fanloop',
@@ -108,6 +110,7 @@ export async function startMessagingSandbox(
 		accountSid: SANDBOX_TWILIO.accountSid,
 		authToken: SANDBOX_TWILIO.authToken,
 		sendRatePerSecond: options.twilioSendRatePerSecond,
+		messagingServices: { [SANDBOX_TWILIO.messagingServiceSid]: [SANDBOX_TWILIO.from] },
 		clock,
 	});
 	const smtp = new SmtpStandIn({

@@ -461,10 +461,8 @@ export class TwilioStandIn {
 			created.from = null;
 			created.num_segments = '0';
 		}
-		if (outcome.errorCode === undefined) {
-			created.error_code = null;
-			created.error_message = null;
-		}
+		created.error_code = null;
+		created.error_message = null;
 		return { status: 201, body: created };
 	}
 
