@@ -10,15 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type * as Hub from '../hub/src';
+import { startHub } from '../hub/src';
 import { N8n, repoRoot, sleep } from '../test/n8n/harness';
 import { HubClient } from '../test/n8n/hub-client';
-
-// The hub as built by `tsc -p hub/tsconfig.json`: run from there it resolves its own
-// dependencies (zod 4 in hub/node_modules), not the root's hoisted zod 3 that a copy
-// compiled into .bench-build would pick up.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startHub } = require(path.join(repoRoot, 'hub/dist/index.js')) as typeof Hub;
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const CONCURRENCY = 32; // the hub's default delivery batch, posted in parallel

@@ -6,8 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 source scripts/node24.sh
 bash scripts/install-deps.sh
-rm -rf .bench-build
-node_modules/.bin/tsc -p hub/tsconfig.json
+rm -rf hub/.bench-build
 node_modules/.bin/tsc -p bench/tsconfig.json
 if [ "$#" -gt 0 ]; then
 	names=("$@")
@@ -17,5 +16,5 @@ else
 fi
 for name in "${names[@]}"; do
 	echo "== bench/$name.ts" >&2
-	node ".bench-build/bench/$name.js"
+	node "hub/.bench-build/bench/$name.js"
 done
