@@ -264,6 +264,17 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		expect((await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body.status).toBe('revoked');
 	});
 
+	it('asks a known fan on the number already on record', async () => {
+		const phone = '+4915123456709';
+		const fanId = (await api.call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })).body.fan.id;
+		const requested = await api.call('POST', '/v1/optins', { channel: 'sms', fanId, wording: 'Texted JOIN to subscribe' });
+		expect(requested).toMatchObject({ status: 201, body: { fan: { id: fanId }, consent: { status: 'pending' } } });
+		await eventually(() => smsTo(phone).length === 1 || undefined, 'the confirmation request');
+		const noEmail = await api.call('POST', '/v1/optins', { channel: 'email', fanId, wording: EMAIL_WORDING });
+		expect(noEmail.status).toBe(400);
+		expect(noEmail.body.error.message).toContain('no email address on record');
+	});
+
 	it('refuses malformed addresses and opt-ins for erased fans', async () => {
 		for (const [channel, address] of [
 			['sms', '12345'],

@@ -185,7 +185,12 @@ export const optInChannel = oneOf(['sms', 'email'], 'opt-in channel');
 
 export const optInRequestBody = z.object({
 	channel: optInChannel,
-	address: z.string().min(3).max(320).describe('The phone number (any format; give country for national numbers) or email address'),
+	address: z
+		.string()
+		.min(3)
+		.max(320)
+		.optional()
+		.describe('The phone number (any format; give country for national numbers) or email address; without it, the one on record for fanId'),
 	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
 	timezone: z.string().max(64).optional(),
 	fanId: z.string().min(1).optional(),

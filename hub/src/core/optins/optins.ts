@@ -3,7 +3,7 @@ import type { Consents } from '../consents';
 import { HubError } from '../errors';
 import { newEvent, type ConsentReference, type EventType } from '../events';
 import type { Fans } from '../fans';
-import { normalizeIdentity, type Channel } from '../identities';
+import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
 import type { Consent, Fan } from '../model';
 import type { Webhooks } from '../webhooks';
@@ -34,8 +34,8 @@ export interface OptInProgram {
 
 export interface OptInRequest {
 	channel: OptInChannel;
-	/** Phone (any format, with `country` as hint) or email address. */
-	address: string;
+	/** Phone (any format, with `country` as hint) or email address; without it, the one on record for `fanId`. */
+	address?: string;
 	country?: string;
 	timezone?: string;
 	fanId?: string;
@@ -95,7 +95,9 @@ export class OptIns {
 
 	/** Records a pending consent with its proof and queues the confirmation request. A repeat changes nothing. */
 	async request(input: OptInRequest): Promise<OptInResult> {
-		const identity = normalizeIdentity(IDENTITY_OF[input.channel], input.address, input.country);
+		const identity = input.address
+			? normalizeIdentity(IDENTITY_OF[input.channel], input.address, input.country)
+			: await this.addressOnRecord(input.channel, input.fanId);
 		const result = await this.store.transaction(async (tx) => {
 			const fanId = await this.fanFor(tx, identity.channel, identity.value, input);
 			const existing = (await this.consents.open(fanId, identity.channel, tx)).find(
@@ -336,6 +338,21 @@ export class OptIns {
 		campaignId: string | null = null,
 	): Promise<void> {
 		await this.webhooks.enqueue(tx, newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }));
+	}
+
+	private async addressOnRecord(channel: OptInChannel, fanId: string | undefined): Promise<Identity> {
+		if (!fanId) {
+			throw new HubError('validation_failed', `Give the fan's ${channel === 'sms' ? 'phone number' : 'email address'} or their fan id.`);
+		}
+		const fan = await this.fans.get(fanId);
+		const identity = fan.identities.find((known) => known.channel === IDENTITY_OF[channel]);
+		if (!identity) {
+			throw new HubError(
+				'validation_failed',
+				`Fan ${fanId} has no ${channel === 'sms' ? 'phone number' : 'email address'} on record; give one in the request.`,
+			);
+		}
+		return identity;
 	}
 
 	/** The fan who owns the address, the fan named by id (given the address), or a new fan. */
