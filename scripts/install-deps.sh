@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 source scripts/node24.sh
 stamp="node_modules/.fanloop-installed"
-wanted="$(cat package-lock.json package.json hub/package.json sandbox/package.json | sha256sum | cut -d' ' -f1)"
+wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 	echo "fanloop: installing npm dependencies" >&2
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2

@@ -8,10 +8,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { startSandboxInbox, startMessagingSandbox, type MessagingSandbox } from '../sandbox/src';
 import { N8n, repoRoot, sleep } from '../test/n8n/harness';
 
 const HUB_PORT = Number(process.env.FANLOOP_PORT ?? 8790);
 const N8N_PORT = Number(process.env.FANLOOP_N8N_PORT ?? 5678);
+const INBOX_PORT = Number(process.env.FANLOOP_SANDBOX_INBOX_PORT ?? 8791);
 const state = path.join(repoRoot, '.fanloop');
 const secrets = path.join(state, 'secrets');
 const logs = path.join(state, 'logs');
@@ -73,14 +75,33 @@ async function waitForHub(url: string, exited: () => boolean): Promise<void> {
 	}
 }
 
+/** The hub's provider settings: the real ones from the environment, else the sandbox's stand-ins. */
+function messagingEnv(sandbox: MessagingSandbox | undefined): NodeJS.ProcessEnv {
+	if (!sandbox) return {};
+	const { twilio, smtp } = sandbox.credentials;
+	return {
+		FANLOOP_TWILIO_ACCOUNT_SID: twilio.accountSid,
+		FANLOOP_TWILIO_AUTH_TOKEN: twilio.authToken,
+		FANLOOP_TWILIO_FROM: twilio.from,
+		FANLOOP_TWILIO_API_URL: sandbox.urls.twilio,
+		FANLOOP_SMTP_URL: sandbox.urls.smtp,
+		FANLOOP_EMAIL_FROM: smtp.from,
+	};
+}
+
 async function main(): Promise<void> {
 	fs.mkdirSync(logs, { recursive: true });
+	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
+	const realProviders = Boolean(process.env.FANLOOP_TWILIO_ACCOUNT_SID || process.env.FANLOOP_SMTP_URL);
+	const sandbox = realProviders ? undefined : await startMessagingSandbox();
 	const hubEnv: NodeJS.ProcessEnv = {
 		...process.env,
 		FANLOOP_HOST: '127.0.0.1',
 		FANLOOP_PORT: String(HUB_PORT),
+		FANLOOP_PUBLIC_URL: process.env.FANLOOP_PUBLIC_URL ?? hubUrl,
 		FANLOOP_DATA_DIR: path.join(state, 'hub'),
 		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
+		...messagingEnv(sandbox),
 	};
 	delete hubEnv.FANLOOP_SEALING_KEY;
 	secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
@@ -112,14 +133,16 @@ async function main(): Promise<void> {
 			);
 		});
 	}
-	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
 	let n8n: N8n | undefined;
+	let inbox: Awaited<ReturnType<typeof startSandboxInbox>> | undefined;
 	let stopping = false;
 	const stop = async (code: number): Promise<void> => {
 		if (stopping) return;
 		stopping = true;
 		process.stdout.write('\nStopping n8n and the hub…\n');
 		await n8n?.stop().catch(() => undefined);
+		await inbox?.stop().catch(() => undefined);
+		await sandbox?.stop().catch(() => undefined);
 		if (!hubExited) {
 			hub.kill('SIGTERM');
 			await new Promise((resolve) => hub.once('exit', resolve));
@@ -169,6 +192,7 @@ async function main(): Promise<void> {
 	});
 	if (importCredential) fs.writeFileSync(credentialStamp, credentialKey + '\n');
 	await n8n.start();
+	if (sandbox) inbox = await startSandboxInbox(sandbox, `${hubUrl}/webhooks/twilio/sms`, INBOX_PORT);
 
 	process.stdout.write(
 		[
@@ -176,6 +200,9 @@ async function main(): Promise<void> {
 			'Fanloop is running.',
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
+			inbox
+				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (no real SMS or email provider is set: texts and emails land here)`
+				: '  SMS and email go through the providers configured in the environment.',
 			`  state: ${state}   logs: ${logs}`,
 			'Press Ctrl-C to stop both.',
 			'',

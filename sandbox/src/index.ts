@@ -1,2 +1,3 @@
 export * from './streaming';
 export * from './messaging';
+export * from './inbox';
