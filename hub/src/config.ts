@@ -52,6 +52,13 @@ const environment = z.object({
 	FANLOOP_TWILIO_API_URL: z.url().default('https://api.twilio.com'),
 	FANLOOP_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'FANLOOP_SMTP_URL must be an smtp:// or smtps:// URL').optional(),
 	FANLOOP_EMAIL_FROM: z.string().min(3).optional(),
+	FANLOOP_MAILCHIMP_API_KEY: z.string().regex(/^[0-9a-f]{32}-[a-z]+\d+$/, 'a Mailchimp API key looks like <32 hex>-us21').optional(),
+	FANLOOP_MAILCHIMP_LIST_ID: z.string().min(1).optional(),
+	FANLOOP_MAILCHIMP_API_URL: z.url().optional(),
+	FANLOOP_BREVO_API_KEY: z.string().min(10).optional(),
+	FANLOOP_BREVO_LIST_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_LIST_ID is a number').optional(),
+	FANLOOP_BREVO_DOI_TEMPLATE_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_DOI_TEMPLATE_ID is a number').optional(),
+	FANLOOP_BREVO_API_URL: z.url().optional(),
 });
 
 function sealingKeyFrom(env: z.infer<typeof environment>): Buffer {
@@ -116,6 +123,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 				'Email',
 				{ FANLOOP_SMTP_URL: values.FANLOOP_SMTP_URL, FANLOOP_EMAIL_FROM: values.FANLOOP_EMAIL_FROM },
 				() => ({ url: values.FANLOOP_SMTP_URL!, from: values.FANLOOP_EMAIL_FROM! }),
+			),
+			mailchimp: provider(
+				'Mailchimp',
+				{ FANLOOP_MAILCHIMP_API_KEY: values.FANLOOP_MAILCHIMP_API_KEY, FANLOOP_MAILCHIMP_LIST_ID: values.FANLOOP_MAILCHIMP_LIST_ID },
+				() => ({
+					apiKey: values.FANLOOP_MAILCHIMP_API_KEY!,
+					listId: values.FANLOOP_MAILCHIMP_LIST_ID!,
+					apiUrl: values.FANLOOP_MAILCHIMP_API_URL?.replace(/\/$/, ''),
+				}),
+			),
+			brevo: provider(
+				'Brevo',
+				{
+					FANLOOP_BREVO_API_KEY: values.FANLOOP_BREVO_API_KEY,
+					FANLOOP_BREVO_LIST_ID: values.FANLOOP_BREVO_LIST_ID,
+					FANLOOP_BREVO_DOI_TEMPLATE_ID: values.FANLOOP_BREVO_DOI_TEMPLATE_ID,
+				},
+				() => ({
+					apiKey: values.FANLOOP_BREVO_API_KEY!,
+					listId: Number(values.FANLOOP_BREVO_LIST_ID),
+					templateId: Number(values.FANLOOP_BREVO_DOI_TEMPLATE_ID),
+					apiUrl: values.FANLOOP_BREVO_API_URL?.replace(/\/$/, ''),
+				}),
 			),
 		},
 	};

@@ -4,7 +4,18 @@ import { Ledger } from './core/ledger';
 import type { Logger } from './core/logger';
 import { LinkTokens } from './core/optins/link-tokens';
 import { Messages, SEND_MESSAGE_JOB, type Senders } from './core/optins/messages';
-import { OptIns, TRANSACTIONAL_JOB, type OptInProgram, type TransactionalMessage } from './core/optins/optins';
+import {
+	LIST_OPT_IN_JOB,
+	LIST_OPT_IN_POLL_JOB,
+	OptIns,
+	TRANSACTIONAL_JOB,
+	type OptInProgram,
+	type TransactionalMessage,
+} from './core/optins/optins';
+import { HubError } from './core/errors';
+import type { ListDoubleOptIn } from './core/messaging';
+import { BrevoDoubleOptIn, type BrevoConfig } from './providers/brevo';
+import { MailchimpDoubleOptIn, type MailchimpConfig } from './providers/mailchimp';
 import { SmtpEmail, type SmtpConfig } from './providers/smtp';
 import { TwilioSms, type TwilioConfig } from './providers/twilio';
 import type { SqlStore } from './store/sql-store';
@@ -12,6 +23,18 @@ import type { SqlStore } from './store/sql-store';
 export interface MessagingConfig {
 	twilio?: TwilioConfig;
 	smtp?: SmtpConfig;
+	/** Email double opt-in through a list provider instead of the hub's own link. */
+	mailchimp?: MailchimpConfig;
+	brevo?: BrevoConfig;
+}
+
+function listOptInOf(messaging: MessagingConfig): ListDoubleOptIn | undefined {
+	if (messaging.mailchimp && messaging.brevo) {
+		throw new HubError('configuration_invalid', 'Configure Mailchimp or Brevo for email double opt-in, not both.');
+	}
+	if (messaging.mailchimp) return new MailchimpDoubleOptIn(messaging.mailchimp);
+	if (messaging.brevo) return new BrevoDoubleOptIn(messaging.brevo);
+	return undefined;
 }
 
 export interface ServicesOptions {
@@ -49,17 +72,18 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		delivery?.wake();
 		jobs?.wake();
 	};
-	const optIns = new OptIns(
-		options.store,
-		ledger.fans,
-		ledger.actions,
-		ledger.consents,
-		ledger.webhooks,
-		new LinkTokens(options.sealingKey),
-		options.program,
-		options.clock,
-		queued,
-	);
+	const optIns = new OptIns({
+		store: options.store,
+		fans: ledger.fans,
+		actions: ledger.actions,
+		consents: ledger.consents,
+		webhooks: ledger.webhooks,
+		links: new LinkTokens(options.sealingKey),
+		program: options.program,
+		clock: options.clock,
+		onQueued: queued,
+		listOptIn: listOptInOf(options.messaging),
+	});
 	const senders: Senders = {
 		sms: options.messaging.twilio && new TwilioSms(options.messaging.twilio),
 		email: options.messaging.smtp && new SmtpEmail(options.messaging.smtp),
@@ -71,6 +95,8 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		{
 			[SEND_MESSAGE_JOB]: (payload) => messages.dispatch(String(payload.messageId)),
 			[TRANSACTIONAL_JOB]: (payload) => messages.sendTransactional(payload as unknown as TransactionalMessage),
+			[LIST_OPT_IN_JOB]: (payload) => optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
+			[LIST_OPT_IN_POLL_JOB]: (payload) => optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
 		},
 		options.logger,
 		options.clock,

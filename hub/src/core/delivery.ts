@@ -17,6 +17,12 @@ export interface DeliveryOptions {
 	/** How long a claimed delivery stays claimed if its process dies mid-POST. */
 	leaseMs?: number;
 	requestTimeoutMs?: number;
+	/**
+	 * The time a signature carries, which the receiver checks against its own wall clock (five
+	 * minutes either way). Defaults to the hub's clock; a hub on a sandbox clock moved away
+	 * from real time (tests, demos) passes `Date.now` so n8n does not refuse its events as stale.
+	 */
+	signingClock?: () => number;
 }
 
 interface ClaimedDelivery {
@@ -31,7 +37,7 @@ interface DeliveryWork extends ClaimedDelivery {
 	created_at: number;
 }
 
-const DEFAULTS: Required<DeliveryOptions> = {
+const DEFAULTS: Required<Omit<DeliveryOptions, 'signingClock'>> = {
 	pollMs: 500,
 	batchSize: 32,
 	maxBackoffMs: 10 * 60_000,
@@ -59,7 +65,7 @@ export function fetchPoster(timeoutMs: number): EventPoster {
  * a crashed process's claims come back after the lease.
  */
 export class DeliveryLoop extends PollingLoop {
-	private readonly options: Required<DeliveryOptions>;
+	private readonly options: Required<Omit<DeliveryOptions, 'signingClock'>> & DeliveryOptions;
 	private readonly post: EventPoster;
 	private readonly secrets = new Map<string, string>();
 
@@ -128,7 +134,7 @@ export class DeliveryLoop extends PollingLoop {
 			const secret = await this.secretOf(delivery.subscription_id);
 			if (secret === undefined) return;
 			const status = await this.post(delivery.url, delivery.payload, {
-				[SIGNATURE_HEADER]: signatureHeader(secret, delivery.payload, this.clock()),
+				[SIGNATURE_HEADER]: signatureHeader(secret, delivery.payload, (this.options.signingClock ?? this.clock)()),
 				[EVENT_ID_HEADER]: delivery.event_id,
 			});
 			if (status >= 200 && status < 300) {

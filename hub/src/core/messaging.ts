@@ -37,3 +37,14 @@ export class ProviderError extends Error {
 		this.name = 'ProviderError';
 	}
 }
+
+/**
+ * A list provider that runs the double opt-in itself (Mailchimp, Brevo): it sends its
+ * own confirmation email. `confirmedUrl` is where the provider may send the fan after
+ * they confirm; `status` reads the outcome back where the provider has no redirect.
+ */
+export interface ListDoubleOptIn {
+	readonly provider: 'mailchimp' | 'brevo';
+	request(email: string, confirmedUrl: string): Promise<void>;
+	status?(email: string): Promise<'pending' | 'subscribed' | 'unsubscribed' | 'unknown'>;
+}

@@ -39,6 +39,8 @@ export function registerPages(app: FastifyInstance, { optIns, program }: HubServ
 		),
 	);
 	app.post('/optin/confirm', async (request, reply) => outcome(reply, await optIns.confirmByLink(tokenOf(request))));
+	// Where a list provider (Brevo) sends the fan after they confirmed in its own email.
+	app.get('/optin/confirmed', async (request, reply) => outcome(reply, await optIns.confirmByLink(tokenOf(request))));
 
 	app.get('/unsubscribe', async (request, reply) =>
 		sendPage(

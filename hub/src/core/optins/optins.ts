@@ -7,6 +7,7 @@ import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
 import type { Consent, Fan } from '../model';
 import type { Webhooks } from '../webhooks';
+import type { ListDoubleOptIn } from '../messaging';
 import { classifyKeyword } from './keywords';
 import type { LinkTokens } from './link-tokens';
 import type { SqlExecutor, SqlStore } from '../../store/sql-store';
@@ -22,6 +23,12 @@ const CONFIRM_LINK_LIFETIME_MS = 48 * 3_600_000;
 const UNSUBSCRIBE_LINK_LIFETIME_MS = 365 * 24 * 3_600_000;
 
 export const TRANSACTIONAL_JOB = 'send_transactional';
+export const LIST_OPT_IN_JOB = 'list_double_optin';
+export const LIST_OPT_IN_POLL_JOB = 'list_double_optin_poll';
+
+/** How often a list provider without a redirect is asked whether the fan confirmed, and for how long. */
+const LIST_POLL_INTERVAL_MS = 5 * 60_000;
+const LIST_POLL_GIVE_UP_MS = 7 * 24 * 3_600_000;
 
 export interface OptInProgram {
 	/** Names the sender in every message ("Nia Vale updates"). */
@@ -80,18 +87,46 @@ function channelOf(consent: Consent): OptInChannel {
  * the program names. Messages to the fan go through the job queue, so a provider that
  * is down delays them instead of losing them.
  */
+export interface OptInDependencies {
+	store: SqlStore;
+	fans: Fans;
+	actions: Actions;
+	consents: Consents;
+	webhooks: Webhooks;
+	links: LinkTokens;
+	program: OptInProgram;
+	clock: () => number;
+	onQueued: () => void;
+	/** When set, email double opt-in runs through this list provider instead of the hub's own link. */
+	listOptIn?: ListDoubleOptIn;
+}
+
 export class OptIns {
-	constructor(
-		private readonly store: SqlStore,
-		private readonly fans: Fans,
-		private readonly actions: Actions,
-		private readonly consents: Consents,
-		private readonly webhooks: Webhooks,
-		private readonly links: LinkTokens,
-		private readonly program: OptInProgram,
-		private readonly clock: () => number,
-		private readonly onQueued: () => void,
-	) {}
+	private readonly store: SqlStore;
+	private readonly fans: Fans;
+	private readonly actions: Actions;
+	private readonly consents: Consents;
+	private readonly webhooks: Webhooks;
+	private readonly links: LinkTokens;
+	private readonly program: OptInProgram;
+	private readonly clock: () => number;
+	private readonly onQueued: () => void;
+	private readonly listOptIn: ListDoubleOptIn | undefined;
+
+	constructor(dependencies: OptInDependencies) {
+		({
+			store: this.store,
+			fans: this.fans,
+			actions: this.actions,
+			consents: this.consents,
+			webhooks: this.webhooks,
+			links: this.links,
+			program: this.program,
+			clock: this.clock,
+			onQueued: this.onQueued,
+			listOptIn: this.listOptIn,
+		} = dependencies);
+	}
 
 	/** Records a pending consent with its proof and queues the confirmation request. A repeat changes nothing. */
 	async request(input: OptInRequest): Promise<OptInResult> {
@@ -133,7 +168,7 @@ export class OptIns {
 				},
 				tx,
 			);
-			await this.queueTransactional(tx, this.confirmationRequest(input.channel, identity.value, consent));
+			await this.queueConfirmationRequest(tx, input.channel, identity.value, consent);
 			return { fan: await this.fans.get(fanId, tx), consent, created: true };
 		});
 		if (result.created) this.onQueued();
@@ -285,8 +320,8 @@ export class OptIns {
 			'SELECT external_id FROM identities WHERE fan_id = $1 AND channel = $2',
 			[consent.fanId, granted.channel],
 		);
-		// An SMS confirmation is answered in the reply to YES; email gets its own message.
-		if (channel === 'email' && address) {
+		// An SMS confirmation is answered in the reply to YES; a list provider welcomes the fan itself.
+		if (channel === 'email' && address && !this.listOptIn) {
 			const unsubscribe = this.unsubscribeLink(granted.id);
 			await this.queueTransactional(tx, {
 				channel,
@@ -304,26 +339,66 @@ export class OptIns {
 			: `You're in: ${this.program.name} will email you about new releases. Every email has a one-click unsubscribe link.`;
 	}
 
-	private confirmationRequest(channel: OptInChannel, address: string, consent: Consent): TransactionalMessage {
+	/** The job that asks the fan to confirm: YES by text, our own signed link by email, or the list provider's mail. */
+	private async queueConfirmationRequest(
+		tx: SqlExecutor,
+		channel: OptInChannel,
+		address: string,
+		consent: Consent,
+	): Promise<void> {
 		if (channel === 'sms') {
-			return {
+			await this.queueTransactional(tx, {
 				channel,
 				to: address,
 				text: `${this.program.name}: reply YES to get updates by text. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`,
-			};
+			});
+			return;
 		}
-		const token = this.links.issue({
-			consentId: consent.id,
-			purpose: 'confirm',
-			expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS,
-		});
-		const link = `${this.program.publicUrl}/optin/confirm?token=${token}`;
-		return {
+		if (this.listOptIn) {
+			await enqueueJob(tx, LIST_OPT_IN_JOB, { consentId: consent.id, email: address }, this.clock(), this.clock());
+			return;
+		}
+		const link = `${this.program.publicUrl}/optin/confirm?token=${this.confirmToken(consent.id)}`;
+		await this.queueTransactional(tx, {
 			channel,
 			to: address,
 			subject: `Confirm your subscription to ${this.program.name}`,
 			text: `Please confirm that you want emails from ${this.program.name}:\n\n${link}\n\nThe link works for 48 hours. If you did not ask for this, ignore this email and nothing happens.`,
-		};
+		});
+	}
+
+	private confirmToken(consentId: string): string {
+		return this.links.issue({ consentId, purpose: 'confirm', expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS });
+	}
+
+	/** Job: hands the address to the list provider, which mails its own confirmation. */
+	async requestListOptIn(consentId: string, email: string): Promise<void> {
+		if (!this.listOptIn) return;
+		// The provider sends the fan here after they confirm (Brevo); the token makes the page confirm this consent only.
+		await this.listOptIn.request(email, `${this.program.publicUrl}/optin/confirmed?token=${this.confirmToken(consentId)}`);
+		if (this.listOptIn.status) {
+			await this.store.transaction((tx) =>
+				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+			);
+		}
+	}
+
+	/** Job: asks a provider without a redirect (Mailchimp) whether the fan confirmed; asks again later while pending. */
+	async pollListOptIn(consentId: string, email: string): Promise<void> {
+		if (!this.listOptIn?.status) return;
+		const consent = await this.consents.get(consentId).catch(() => undefined);
+		if (!consent || consent.status !== 'pending') return;
+		const status = await this.listOptIn.status(email);
+		if (status === 'subscribed') {
+			await this.store.transaction((tx) => this.grant(tx, consent));
+			this.onQueued();
+		} else if (status === 'unsubscribed') {
+			await this.optOut(consent.fanId, ['email'], `${this.listOptIn.provider}_unsubscribed`);
+		} else if (this.clock() - Date.parse(consent.requestedAt) < LIST_POLL_GIVE_UP_MS) {
+			await this.store.transaction((tx) =>
+				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+			);
+		}
 	}
 
 	private async queueTransactional(tx: SqlExecutor, message: TransactionalMessage): Promise<void> {
