@@ -109,6 +109,38 @@ describe('Fanloop Opt-In: Request', () => {
 		]);
 	});
 
+	it('asks a known fan at the number on record when only the fan id is given', async () => {
+		hub.on('POST', /^\/v1\/optins$/, {
+			status: 201,
+			body: { fan: { id: 'fan_7' }, consent: consent('cns_7', 'sms', 'pending'), created: true },
+		});
+		const fixture = readFixture('opt-in-request.workflow.json');
+		fixture.nodes[1].parameters = {
+			resource: 'optIn',
+			operation: 'request',
+			channel: 'sms',
+			wording: WORDING,
+			additionalFields: { fanId: '={{ $json.data.fan.id }}' },
+		};
+		await runWorkflow(fixture, credentials(), [{ json: { data: { fan: { id: 'fan_7' } } } }]);
+		expect(bodies(hub.requests)).toEqual([{ channel: 'sms', wording: WORDING, fanId: 'fan_7' }]);
+	});
+
+	it('refuses to ask without an address or a fan id, before calling the hub', async () => {
+		const fixture = readFixture('opt-in-request.workflow.json');
+		fixture.nodes[1].parameters = {
+			resource: 'optIn',
+			operation: 'request',
+			channel: 'sms',
+			address: '={{ $json.phone }}',
+			wording: WORDING,
+		};
+		const run = await runWorkflow(fixture, credentials(), [{ json: { phone: '' } }]);
+		const error = run.data.resultData.runData['Request SMS Opt-In']?.[0]?.error;
+		expect(error?.message).toBe('Phone Number is empty');
+		expect(hub.requests).toHaveLength(0);
+	});
+
 	it('refuses to ask without the consent wording, before calling the hub', async () => {
 		const fixture = readFixture('opt-in-request.workflow.json');
 		fixture.nodes[1].parameters = {

@@ -4,8 +4,9 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import { compact, readObject, readRequiredString } from '../../../shared/parameters';
+import { compact, readObject, readRequiredString, readString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
 import { OPT_IN_CHANNEL_OPTIONS } from '../common';
 
@@ -26,21 +27,20 @@ export const description: INodeProperties[] = [
 		displayName: 'Phone Number',
 		name: 'address',
 		type: 'string',
-		required: true,
 		default: '',
 		placeholder: '+14155550123',
 		description:
-			'The phone number in international format (+ and country code). A national number works only with Country set under Additional Fields.',
+			'The phone number in international format (+ and country code). A national number works only with Country set under Additional Fields. Leave empty to use the number on record for the Fan ID set under Additional Fields.',
 		displayOptions: { show: { ...show, channel: ['sms'] } },
 	},
 	{
 		displayName: 'Email Address',
 		name: 'address',
 		type: 'string',
-		required: true,
 		default: '',
 		placeholder: 'name@email.com',
-		description: 'The email address the confirmation link is sent to',
+		description:
+			'The email address the confirmation link is sent to. Leave empty to use the address on record for the Fan ID set under Additional Fields.',
 		displayOptions: { show: { ...show, channel: ['email'] } },
 	},
 	{
@@ -152,16 +152,22 @@ export async function execute(
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
 	const channel = readRequiredString(this, 'channel', itemIndex, 'Channel');
+	const fields = compact(readObject(this, 'additionalFields', itemIndex));
+	// Without an address the hub uses the one on record for the fan: a keyword texted in or a
+	// pre-save event carries only the fan's id.
+	const address = readString(this, 'address', itemIndex);
+	if (!address && !fields.fanId) {
+		const label = channel === 'email' ? 'Email Address' : 'Phone Number';
+		throw new NodeOperationError(this.getNode(), `${label} is empty`, {
+			itemIndex,
+			description: `Fill in "${label}", or set Fan ID under Additional Fields to use the one on record.`,
+		});
+	}
 	const body: IDataObject = {
 		channel,
-		address: readRequiredString(
-			this,
-			'address',
-			itemIndex,
-			channel === 'email' ? 'Email Address' : 'Phone Number',
-		),
+		...(address ? { address } : {}),
 		wording: readRequiredString(this, 'wording', itemIndex, 'Consent Wording'),
-		...compact(readObject(this, 'additionalFields', itemIndex)),
+		...fields,
 	};
 	const result = await hubRequest.call(this, {
 		method: 'POST',
