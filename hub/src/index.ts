@@ -4,6 +4,7 @@ import type { Ledger } from './core/ledger';
 import { silentLogger, type Logger } from './core/logger';
 import type { OptInProgram } from './core/optins/optins';
 import { parseSealingKey } from './core/sealing';
+import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
 import { buildServer } from './http/server';
 import { openServices, type HubServices, type MessagingConfig } from './services';
 import { openStore, type StoreLocation } from './store/open-store';
@@ -18,6 +19,7 @@ export interface StartHubOptions extends StoreLocation {
 	messaging?: MessagingConfig;
 	delivery?: DeliveryOptions;
 	jobs?: JobRunnerOptions;
+	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 	logger?: Logger;
 	clock?: () => number;
 }
@@ -61,6 +63,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			clock,
 			delivery: options.delivery,
 			jobs: options.jobs,
+			streamingPlatforms: options.streamingPlatforms,
 		});
 	} catch (error) {
 		await store.close();

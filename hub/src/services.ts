@@ -18,6 +18,9 @@ import { BrevoDoubleOptIn, type BrevoConfig } from './providers/brevo';
 import { MailchimpDoubleOptIn, type MailchimpConfig } from './providers/mailchimp';
 import { SmtpEmail, type SmtpConfig } from './providers/smtp';
 import { TwilioSms, type TwilioConfig } from './providers/twilio';
+import { CONVERSION_JOB, ReleaseConversion } from './core/streaming/conversion';
+import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
+import { Streaming } from './core/streaming/streaming';
 import type { SqlStore } from './store/sql-store';
 
 export interface MessagingConfig {
@@ -46,6 +49,8 @@ export interface ServicesOptions {
 	clock: () => number;
 	delivery?: DeliveryOptions;
 	jobs?: JobRunnerOptions;
+	/** The streaming platforms this hub may act on (adapters from providers/, or stand-ins' in tests). */
+	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 }
 
 /** Everything the HTTP layer and the background loops work with, wired once. */
@@ -55,8 +60,11 @@ export interface HubServices {
 	messages: Messages;
 	jobs: JobRunner;
 	delivery: DeliveryLoop;
+	streaming: Streaming;
+	conversion: ReleaseConversion;
 	twilio?: TwilioConfig;
 	program: OptInProgram;
+	clock: () => number;
 }
 
 export async function openServices(options: ServicesOptions): Promise<HubServices> {
@@ -89,6 +97,9 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		email: options.messaging.smtp && new SmtpEmail(options.messaging.smtp),
 	};
 	const messages = new Messages(options.store, ledger.fans, optIns, senders, options.clock, queued);
+	const platforms = options.streamingPlatforms ?? new Map();
+	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
+	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, () => [...platforms.keys()], options.clock, queued);
 	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);
 	jobs = new JobRunner(
 		options.store,
@@ -96,11 +107,23 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 			[SEND_MESSAGE_JOB]: (payload) => messages.dispatch(String(payload.messageId)),
 			[TRANSACTIONAL_JOB]: (payload) => messages.sendTransactional(payload as unknown as TransactionalMessage),
 			[LIST_OPT_IN_JOB]: (payload) => optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
+			[CONVERSION_JOB]: (payload, job) => conversion.run(payload, job),
 			[LIST_OPT_IN_POLL_JOB]: (payload) => optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
 		},
 		options.logger,
 		options.clock,
 		options.jobs,
 	);
-	return { ledger, optIns, messages, jobs, delivery, twilio: options.messaging.twilio, program: options.program };
+	return {
+		ledger,
+		optIns,
+		messages,
+		jobs,
+		delivery,
+		streaming,
+		conversion,
+		twilio: options.messaging.twilio,
+		program: options.program,
+		clock: options.clock,
+	};
 }

@@ -102,6 +102,11 @@ export class FanloopTrigger implements INodeType {
 						value: 'presave.completed',
 						description: 'A fan completed a pre-save on a campaign page',
 					},
+					{
+						name: 'Pre-Save Converted',
+						value: 'presave.converted',
+						description: 'On release day, the pre-saved release was saved to a fan library',
+					},
 				],
 			},
 			{

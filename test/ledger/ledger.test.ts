@@ -89,6 +89,7 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 				scopes: ['user-library-modify'],
 				authorizedAtMs: Date.now(),
 				refreshExpiresAtMs: null,
+				accessExpiresAtMs: null,
 			});
 			const action = (await ledger.actions.record({ fanId: b.id, kind: 'join_telegram' })).action;
 
@@ -226,6 +227,7 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 				scopes: ['user-library-modify'],
 				authorizedAtMs: Date.parse('2026-06-01T00:00:00Z'),
 				refreshExpiresAtMs: Date.parse('2026-12-01T00:00:00Z'),
+				accessExpiresAtMs: null,
 			});
 
 			const raw = JSON.stringify(await ledger.store.all('SELECT * FROM tokens'));
@@ -277,6 +279,7 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 				scopes: ['manage_library'],
 				authorizedAtMs: Date.now(),
 				refreshExpiresAtMs: null,
+				accessExpiresAtMs: null,
 			});
 			await ledger.consents.request(fan.id, { channel: 'email', purpose: 'news', wording: 'Email me', ip: '198.51.100.1' });
 			await ledger.actions.record({ fanId: fan.id, kind: 'presave', data: { note: 'personal' } });

@@ -67,8 +67,8 @@ export class Actions {
 	) {}
 
 	/** Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing. */
-	async record(input: RecordActionInput): Promise<{ action: Action; created: boolean }> {
-		const result = await this.store.transaction((tx) => this.recordWithin(tx, input));
+	async record(input: RecordActionInput, eventType?: EventType): Promise<{ action: Action; created: boolean }> {
+		const result = await this.store.transaction((tx) => this.recordWithin(tx, input, eventType));
 		if (result.created) this.onEventQueued();
 		return result;
 	}
@@ -172,6 +172,10 @@ export class Actions {
 		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);
+	}
+
+	findByKey(key: string): Promise<Action | undefined> {
+		return this.byKey(this.store, key);
 	}
 
 	private async byKey(tx: SqlExecutor, key: string): Promise<Action | undefined> {

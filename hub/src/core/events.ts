@@ -3,6 +3,7 @@ import { iso, type Action } from './model';
 
 export const EVENT_TYPES = [
 	'presave.completed',
+	'presave.converted',
 	'layer.accepted',
 	'action.failed',
 	'optin.requested',

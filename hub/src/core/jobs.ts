@@ -1,9 +1,28 @@
+import { HubError } from './errors';
 import { newId } from './ids';
+import { iso } from './model';
 import type { Logger } from './logger';
 import { PollingLoop } from './polling-loop';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
-export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
+export interface JobContext {
+	id: string;
+	/** Saves how far the job got, for `GET /v1/jobs/{id}` and for the job itself when it resumes. */
+	reportProgress(progress: Record<string, unknown>): Promise<void>;
+}
+
+/** A handler may ask to run again later (the release is not live yet); the job keeps its id and progress. */
+export type JobHandler = (payload: Record<string, unknown>, job: JobContext) => Promise<void | { rescheduleAtMs: number }>;
+
+export interface JobView {
+	id: string;
+	kind: string;
+	status: 'queued' | 'running' | 'done' | 'failed';
+	progress: Record<string, unknown> | null;
+	runAt: string;
+	attempts: number;
+	lastError: string | null;
+}
 
 interface JobRow {
 	id: string;
@@ -63,6 +82,28 @@ export class JobRunner extends PollingLoop {
 		return (await this.runDue()) === this.options.batchSize;
 	}
 
+	async get(jobId: string): Promise<JobView> {
+		const row = await this.store.get<{
+			id: string;
+			kind: string;
+			status: JobView['status'];
+			progress: string | null;
+			run_at: number;
+			attempts: number;
+			last_error: string | null;
+		}>('SELECT id, kind, status, progress, run_at, attempts, last_error FROM jobs WHERE id = $1', [jobId]);
+		if (!row) throw new HubError('not_found', `No job with id ${jobId}.`);
+		return {
+			id: row.id,
+			kind: row.kind,
+			status: row.status,
+			progress: row.progress ? (JSON.parse(row.progress) as Record<string, unknown>) : null,
+			runAt: iso(row.run_at),
+			attempts: Number(row.attempts),
+			lastError: row.last_error,
+		};
+	}
+
 	/** Claims and runs one batch of due jobs; returns how many it ran. */
 	async runDue(): Promise<number> {
 		const now = this.clock();
@@ -83,11 +124,28 @@ export class JobRunner extends PollingLoop {
 		const handler = this.handlers[job.kind];
 		try {
 			if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-			await handler(JSON.parse(job.payload) as Record<string, unknown>);
-			await this.store.run(`UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1`, [
-				job.id,
-				this.clock(),
-			]);
+			const context: JobContext = {
+				id: job.id,
+				reportProgress: async (progress) => {
+					await this.store.run('UPDATE jobs SET progress = $2, updated_at = $3 WHERE id = $1', [
+						job.id,
+						JSON.stringify(progress),
+						this.clock(),
+					]);
+				},
+			};
+			const outcome = await handler(JSON.parse(job.payload) as Record<string, unknown>, context);
+			if (outcome) {
+				await this.store.run(
+					`UPDATE jobs SET status = 'queued', run_at = $2, attempts = 0, locked_until = NULL, updated_at = $3 WHERE id = $1`,
+					[job.id, outcome.rescheduleAtMs, this.clock()],
+				);
+			} else {
+				await this.store.run(`UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1`, [
+					job.id,
+					this.clock(),
+				]);
+			}
 		} catch (error) {
 			const attempts = Number(job.attempts);
 			const finalAttempt = attempts >= this.options.maxAttempts;

@@ -3,16 +3,9 @@ import type { Fans } from './fans';
 import { newId } from './ids';
 import { iso, type TokenSummary } from './model';
 import type { Sealer } from './sealing';
+import type { PlatformGrant } from './streaming/platform';
 import type { SqlStore } from '../store/sql-store';
 
-export interface PlatformTokens {
-	accessToken: string;
-	refreshToken: string | null;
-	scopes: string[];
-	authorizedAtMs: number;
-	/** When the platform stops honouring the refresh token (Spotify: 6 months after consent). */
-	refreshExpiresAtMs: number | null;
-}
 
 interface TokenRow {
 	id: string;
@@ -28,6 +21,7 @@ interface TokenRow {
 interface SealedSecrets {
 	accessToken: string;
 	refreshToken: string | null;
+	accessExpiresAtMs: number | null;
 }
 
 /** A token row's own id is the sealing context, so a sealed blob only opens on its row, even after a merge moves it. */
@@ -44,7 +38,7 @@ export class Tokens {
 		private readonly clock: () => number,
 	) {}
 
-	async save(fanId: string, platform: string, tokens: PlatformTokens): Promise<void> {
+	async save(fanId: string, platform: string, tokens: PlatformGrant): Promise<void> {
 		await this.store.transaction(async (tx) => {
 			const fan = await this.fans.resolve(tx, fanId);
 			const existing = await tx.get<{ id: string }>('SELECT id FROM tokens WHERE fan_id = $1 AND platform = $2', [
@@ -52,7 +46,11 @@ export class Tokens {
 				platform,
 			]);
 			const id = existing?.id ?? newId('tok', this.clock());
-			const secrets: SealedSecrets = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+			const secrets: SealedSecrets = {
+				accessToken: tokens.accessToken,
+				refreshToken: tokens.refreshToken,
+				accessExpiresAtMs: tokens.accessExpiresAtMs,
+			};
 			const values = [
 				id,
 				fan.id,
@@ -79,7 +77,7 @@ export class Tokens {
 		});
 	}
 
-	async open(fanId: string, platform: string): Promise<PlatformTokens & { status: TokenSummary['status'] }> {
+	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {
 		const fan = await this.fans.resolve(this.store, fanId);
 		const row = await this.store.get<TokenRow>('SELECT * FROM tokens WHERE fan_id = $1 AND platform = $2', [
 			fan.id,
@@ -88,12 +86,34 @@ export class Tokens {
 		if (!row) throw new HubError('not_found', `Fan ${fanId} has not connected ${platform}.`);
 		const secrets = JSON.parse(this.sealer.unseal(row.sealed, context(row.id))) as SealedSecrets;
 		return {
-			...secrets,
+			accessToken: secrets.accessToken,
+			refreshToken: secrets.refreshToken,
+			accessExpiresAtMs: secrets.accessExpiresAtMs ?? null,
 			scopes: JSON.parse(row.scopes) as string[],
 			authorizedAtMs: Number(row.authorized_at),
 			refreshExpiresAtMs: row.refresh_expires_at === null ? null : Number(row.refresh_expires_at),
 			status: row.status,
 		};
+	}
+
+	/** The platform no longer honours the fan's authorization: they need a re-consent layer. */
+	async markNeedsReconsent(fanId: string, platform: string): Promise<void> {
+		await this.store.run(`UPDATE tokens SET status = 'needs_reconsent', updated_at = $3 WHERE fan_id = $1 AND platform = $2`, [
+			fanId,
+			platform,
+			this.clock(),
+		]);
+	}
+
+	/** Valid connections whose refresh lifetime ends before `beforeMs`: the fans to ask for re-consent. */
+	async expiring(beforeMs: number, platform?: string): Promise<{ fanId: string; platform: string; refreshExpiresAt: string }[]> {
+		const rows = await this.store.all<{ fan_id: string; platform: string; refresh_expires_at: number }>(
+			`SELECT fan_id, platform, refresh_expires_at FROM tokens
+			 WHERE status = 'valid' AND refresh_expires_at IS NOT NULL AND refresh_expires_at < $1
+			 ${platform ? 'AND platform = $2' : ''} ORDER BY refresh_expires_at, fan_id`,
+			platform ? [beforeMs, platform] : [beforeMs],
+		);
+		return rows.map((row) => ({ fanId: row.fan_id, platform: row.platform, refreshExpiresAt: iso(row.refresh_expires_at) }));
 	}
 
 	async summaries(fanId: string): Promise<TokenSummary[]> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../core/events';
 import { CHANNELS } from '../core/identities';
 import { ACTION_KINDS, ACTION_STATUSES, LAYERS, PLATFORMS, VERIFICATIONS } from '../core/model';
+import { STREAMING_PLATFORMS } from '../core/streaming/platform';
 
 /** An enum whose error names the value given and the values allowed: the marketer sees this on the canvas. */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
@@ -238,3 +239,62 @@ export const message = z
 		error: nullableString,
 	})
 	.meta({ id: 'Message' });
+
+// Streaming
+
+export const streamingPlatform = oneOf(STREAMING_PLATFORMS, 'streaming platform');
+
+export const connectionParams = z.object({ fanId: z.string().min(1), platform: streamingPlatform });
+
+export const connectionBody = z.object({
+	accessToken: z.string().min(1),
+	refreshToken: z.string().min(1).nullish(),
+	scopes: z.array(z.string()).default([]),
+	authorizedAt: isoDateTime.optional().describe('When the fan consented; defaults to now'),
+	accessExpiresAt: isoDateTime.nullish(),
+	refreshExpiresAt: isoDateTime.nullish().describe('When the platform stops honouring the refresh or user token'),
+});
+
+export const saveBody = z.object({
+	fanId: z.string().min(1),
+	campaignId: z.string().min(1),
+	platform: streamingPlatform,
+	parentActionId: z.string().min(1).nullish(),
+});
+
+export const followBody = z
+	.object({
+		fanId: z.string().min(1),
+		platform: streamingPlatform,
+		artistId: z.string().min(1).optional(),
+		playlistId: z.string().min(1).optional(),
+		campaignId: z.string().min(1).nullish(),
+		parentActionId: z.string().min(1).nullish(),
+	})
+	.refine((body) => Boolean(body.artistId) !== Boolean(body.playlistId), 'Give either artistId or playlistId.');
+
+export const savedQuery = z.object({ fanId: z.string().min(1), campaignId: z.string().min(1), platform: streamingPlatform });
+
+export const streamingOutcome = z.object({
+	status: z.enum(['done', 'reconsent', 'failed', 'not_released']),
+	action: action.optional(),
+});
+
+export const conversionBody = z.object({ platforms: z.array(streamingPlatform).min(1).optional() });
+
+export const expiringQuery = z.object({
+	withinDays: z.coerce.number().int().min(0).max(365).default(14),
+	platform: streamingPlatform.optional(),
+});
+
+export const job = z
+	.object({
+		id: z.string(),
+		kind: z.string(),
+		status: z.enum(['queued', 'running', 'done', 'failed']),
+		progress: z.record(z.string(), z.unknown()).nullable(),
+		runAt: isoDateTime,
+		attempts: z.number(),
+		lastError: nullableString,
+	})
+	.meta({ id: 'Job' });

@@ -6,6 +6,7 @@ import { openApiDocument } from './openapi';
 import { optInRoutes } from './optin-routes';
 import { registerPages } from './pages';
 import { ledgerRoutes } from './routes';
+import { streamingRoutes } from './streaming-routes';
 import { registerTwilioInbound } from './twilio-inbound';
 import type { HubServices } from '../services';
 
@@ -35,7 +36,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
 		done(null, Object.fromEntries(new URLSearchParams(body as string)));
 	});
-	const routes = [...ledgerRoutes(services), ...optInRoutes(services)];
+	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services)];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {

@@ -1,0 +1,208 @@
+import type { Actions } from '../actions';
+import type { Campaigns } from '../campaigns';
+import { HubError } from '../errors';
+import type { Fans } from '../fans';
+import type { Action, Campaign } from '../model';
+import type { Tokens } from '../tokens';
+import { RatePacer } from './pacer';
+import {
+	PlatformError,
+	type PlatformGrant,
+	type PlatformRelease,
+	type StreamingPlatform,
+	type StreamingPlatformName,
+} from './platform';
+
+/** Refresh an access token this long before it expires, so a call never starts with a dying token. */
+const REFRESH_MARGIN_MS = 60_000;
+const MAX_TRANSIENT_ATTEMPTS = 6;
+/** A 429 storm is waited out, not given up on: only a platform that never lets up ends the call. */
+const MAX_RATE_LIMITED_WAITS = 200;
+const TRANSIENT_BACKOFF_MS = 500;
+
+export type StreamingOutcome =
+	| { status: 'done'; action: Action }
+	| { status: 'reconsent'; action: Action }
+	| { status: 'failed'; action: Action }
+	| { status: 'not_released' };
+
+/**
+ * Saves and follows on a fan's behalf: opens (and refreshes, and re-seals) the fan's
+ * grant, paces every call to the platform's budget, waits out 429s, retries transient
+ * failures, and records the outcome in the ledger — a revoked grant marks the fan for
+ * re-consent and records a failed action rather than failing anything else.
+ */
+export class Streaming {
+	private readonly pacers = new Map<StreamingPlatformName, RatePacer>();
+
+	constructor(
+		private readonly platforms: ReadonlyMap<StreamingPlatformName, StreamingPlatform>,
+		private readonly fans: Fans,
+		private readonly campaigns: Campaigns,
+		private readonly actions: Actions,
+		private readonly tokens: Tokens,
+		private readonly clock: () => number,
+		private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+	) {
+		for (const [name, platform] of platforms) {
+			this.pacers.set(name, new RatePacer(platform.requestsPerSecond, Date.now, sleep));
+		}
+	}
+
+	platform(name: StreamingPlatformName): StreamingPlatform {
+		const platform = this.platforms.get(name);
+		if (!platform) {
+			throw new HubError('provider_not_configured', `${name} is not configured on this hub; set its app credentials (see the README).`);
+		}
+		return platform;
+	}
+
+	/** The campaign's release on a platform: its stored ids, else a catalog lookup by UPC/ISRC (undefined until it is live). */
+	async releaseOf(campaign: Campaign, name: StreamingPlatformName): Promise<PlatformRelease | undefined> {
+		const stored = campaign.platforms[name];
+		if (stored?.albumId || stored?.trackIds) {
+			return { albumId: stored.albumId ?? null, trackIds: stored.trackIds ? stored.trackIds.split(',') : [] };
+		}
+		const platform = this.platform(name);
+		return this.call(name, () => platform.findRelease({ upc: campaign.upc, isrcs: campaign.isrcs }));
+	}
+
+	/**
+	 * Saves the campaign's release for the fan and records a `save` action layered on
+	 * `parentActionId` (their pre-save), once per (fan, campaign, platform).
+	 */
+	async saveRelease(input: {
+		fanId: string;
+		campaignId: string;
+		platform: StreamingPlatformName;
+		parentActionId?: string | null;
+		release?: PlatformRelease;
+	}): Promise<StreamingOutcome> {
+		const campaign = await this.campaigns.get(input.campaignId);
+		const release = input.release ?? (await this.releaseOf(campaign, input.platform));
+		if (!release) return { status: 'not_released' };
+		const platform = this.platform(input.platform);
+		return this.perform(input.fanId, input.platform, 'save', {
+			campaignId: campaign.id,
+			parentActionId: input.parentActionId,
+			idempotencyKey: `save:${campaign.id}:${input.fanId}:${input.platform}`,
+			work: (grant) => platform.saveRelease(grant, release),
+		});
+	}
+
+	async follow(input: {
+		fanId: string;
+		platform: StreamingPlatformName;
+		artistId?: string;
+		playlistId?: string;
+		campaignId?: string | null;
+		parentActionId?: string | null;
+	}): Promise<StreamingOutcome> {
+		const platform = this.platform(input.platform);
+		const target = input.artistId ? 'artist' : 'playlist';
+		const follow = input.artistId ? platform.followArtist : platform.followPlaylist;
+		if (!follow || !(input.artistId ?? input.playlistId)) {
+			throw new HubError('validation_failed', `${input.platform} cannot follow a ${target} on a fan's behalf.`);
+		}
+		const id = (input.artistId ?? input.playlistId) as string;
+		return this.perform(input.fanId, input.platform, 'follow', {
+			campaignId: input.campaignId,
+			parentActionId: input.parentActionId,
+			idempotencyKey: `follow:${target}:${id}:${input.fanId}:${input.platform}`,
+			data: { [`${target}Id`]: id },
+			work: (grant) => follow.call(platform, grant, id),
+		});
+	}
+
+	async isSaved(fanId: string, campaignId: string, name: StreamingPlatformName): Promise<boolean | null> {
+		const campaign = await this.campaigns.get(campaignId);
+		const release = await this.releaseOf(campaign, name);
+		if (!release) return null;
+		const grant = await this.grantFor(fanId, name);
+		return this.call(name, () => this.platform(name).isSaved(grant, release));
+	}
+
+	private async perform(
+		fanId: string,
+		name: StreamingPlatformName,
+		kind: 'save' | 'follow',
+		options: {
+			campaignId?: string | null;
+			parentActionId?: string | null;
+			idempotencyKey: string;
+			data?: Record<string, unknown>;
+			work: (grant: PlatformGrant) => Promise<void>;
+		},
+	): Promise<StreamingOutcome> {
+		const fan = await this.fans.get(fanId);
+		const earlier = await this.actions.findByKey(options.idempotencyKey);
+		if (earlier?.status === 'done') return { status: 'done', action: earlier };
+		const record = (status: 'done' | 'failed', error: string | null) =>
+			this.actions.record({
+				fanId: fan.id,
+				campaignId: options.campaignId,
+				kind,
+				platform: name,
+				status,
+				verification: status === 'done' ? 'hard' : 'soft',
+				source: 'hub',
+				parentActionId: options.parentActionId,
+				idempotencyKey: options.idempotencyKey,
+				error,
+				data: options.data,
+			}, kind === 'save' && status === 'done' && options.parentActionId ? 'presave.converted' : undefined);
+		try {
+			const grant = await this.grantFor(fan.id, name);
+			await this.call(name, () => options.work(grant));
+			return { status: 'done', action: (await record('done', null)).action };
+		} catch (error) {
+			if (error instanceof PlatformError && error.kind === 'reconsent') {
+				await this.tokens.markNeedsReconsent(fan.id, name);
+				return { status: 'reconsent', action: (await record('failed', error.message)).action };
+			}
+			// Permanent refusals are recorded; transient ones propagate so the caller (a job) tries again later.
+			if ((error instanceof PlatformError && error.kind === 'permanent') || (error instanceof HubError && error.code === 'not_found')) {
+				return { status: 'failed', action: (await record('failed', error.message)).action };
+			}
+			throw error;
+		}
+	}
+
+	/** The fan's grant, refreshed and re-sealed when its access token is about to expire. */
+	private async grantFor(fanId: string, name: StreamingPlatformName): Promise<PlatformGrant> {
+		const opened = await this.tokens.open(fanId, name);
+		if (opened.status !== 'valid') {
+			throw new PlatformError(name, 'reconsent', `The fan's ${name} connection needs a new consent.`);
+		}
+		const { status: _status, ...grant } = opened;
+		const platform = this.platform(name);
+		if (!platform.refresh || grant.accessExpiresAtMs === null || grant.accessExpiresAtMs > this.clock() + REFRESH_MARGIN_MS) {
+			return grant;
+		}
+		const refresh = platform.refresh.bind(platform);
+		const renewed = await this.call(name, () => refresh(grant));
+		await this.tokens.save(fanId, name, renewed);
+		return renewed;
+	}
+
+	/** One paced platform call: waits out 429s (Retry-After), retries transient failures with backoff. */
+	private async call<T>(name: StreamingPlatformName, work: () => Promise<T>): Promise<T> {
+		const pacer = this.pacers.get(name) as RatePacer;
+		let transientFailures = 0;
+		let rateLimitedWaits = 0;
+		for (;;) {
+			await pacer.take();
+			try {
+				return await work();
+			} catch (error) {
+				if (error instanceof PlatformError && error.kind === 'rate_limited' && ++rateLimitedWaits < MAX_RATE_LIMITED_WAITS) {
+					pacer.pauseFor(error.retryAfterMs ?? 1000);
+				} else if (error instanceof PlatformError && error.kind === 'transient' && ++transientFailures < MAX_TRANSIENT_ATTEMPTS) {
+					await this.sleep(TRANSIENT_BACKOFF_MS * 2 ** (transientFailures - 1));
+				} else {
+					throw error;
+				}
+			}
+		}
+	}
+}
