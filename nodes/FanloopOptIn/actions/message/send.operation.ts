@@ -5,9 +5,10 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { fanIdField } from '../../../shared/fan-id';
 import { compact, readObject, readRequiredString, readString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, OPT_IN_CHANNEL_OPTIONS } from '../common';
+import { OPT_IN_CHANNEL_OPTIONS } from '../common';
 
 const show = { resource: ['message'], operation: ['send'] };
 

@@ -1,8 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { fanIdField } from '../../../shared/fan-id';
 import { readRequiredString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, OPT_IN_CHANNEL_OPTIONS } from '../common';
+import { OPT_IN_CHANNEL_OPTIONS } from '../common';
 
 const show = { resource: ['optIn'], operation: ['checkConsent'] };
 

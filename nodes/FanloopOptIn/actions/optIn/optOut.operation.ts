@@ -6,9 +6,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { fanIdField } from '../../../shared/fan-id';
 import { compact, readObject, readRequiredString, readStrings } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, OPT_IN_CHANNEL_OPTIONS } from '../common';
+import { OPT_IN_CHANNEL_OPTIONS } from '../common';
 
 const show = { resource: ['optIn'], operation: ['optOut'] };
 
