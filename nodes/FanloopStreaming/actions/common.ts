@@ -16,9 +16,9 @@ export const STREAMING_PLATFORM_OPTIONS = [
 export const PRESAVE_ID_FROM_EVENT =
 	"={{ $json.data?.action?.kind === 'presave' ? $json.data.action.id : '' }}";
 
-/** What a save or follow answers, worded once for every operation that returns it. */
+/** What a save or a follow answers, worded once for both. */
 export const OUTCOME_HINT =
-	"The output status is done (the hub recorded it; asked again it answers the first result), reconsent (the fan's authorization on the platform is gone, e.g. revoked or older than about 6 months: ask the fan to reconnect), failed (the platform refused for good, e.g. a wrong ID or the day's YouTube quota spent; recorded in the ledger) or not_released. None of these stop the workflow.";
+	"The output status is done (recorded in the fan ledger; asked again, the hub answers the first result), reconsent (the fan's authorization on the platform is gone, revoked or expired: ask the fan to reconnect) or failed (the platform refused for good, e.g. a wrong ID or the day's YouTube quota spent; recorded in the ledger). None of these stop the workflow.";
 
 export function platformField(show: IDisplayOptions['show'], description: string): INodeProperties {
 	return {

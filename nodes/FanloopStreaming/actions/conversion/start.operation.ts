@@ -1,9 +1,4 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { readRequiredString, readStrings } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
@@ -41,11 +36,11 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const campaignId = readRequiredString(this, 'campaignId', itemIndex, 'Campaign ID or Slug');
 	const platforms = readStrings(this, 'platforms', itemIndex);
-	const body: IDataObject = platforms.length > 0 ? { platforms } : {};
 	const result = await hubRequest.call(this, {
 		method: 'POST',
 		path: `/v1/campaigns/${encodeURIComponent(campaignId)}/conversions`,
-		body,
+		// Without platforms the hub converts on every platform it has set up.
+		body: platforms.length > 0 ? { platforms } : undefined,
 		itemIndex,
 	});
 	return [{ json: result }];

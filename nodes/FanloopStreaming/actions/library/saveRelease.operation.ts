@@ -17,7 +17,7 @@ export const description: INodeProperties[] = [
 	campaignIdField(show, 'The campaign whose release (its UPC and ISRCs) is saved'),
 	platformField(
 		show,
-		`Where the release is saved. ${OUTCOME_HINT} not_released means the platform does not show the release yet: try again later, or let Start Release-Day Conversion retry every pending pre-save for you.`,
+		`Where the release is saved. ${OUTCOME_HINT} Save Release can also answer not_released: the platform does not show the release yet (nothing is recorded), so try again later or let Start Release-Day Conversion retry every pending pre-save.`,
 	),
 	{
 		displayName: 'Parent Action ID',
