@@ -22,6 +22,7 @@ import { FanloopHubApi } from '../../credentials/FanloopHubApi.credentials';
 import { FanloopFan } from '../../nodes/FanloopFan/FanloopFan.node';
 import { FanloopNextLayer } from '../../nodes/FanloopNextLayer/FanloopNextLayer.node';
 import { FanloopOptIn } from '../../nodes/FanloopOptIn/FanloopOptIn.node';
+import { FanloopStreaming } from '../../nodes/FanloopStreaming/FanloopStreaming.node';
 import { FanloopTrigger } from '../../nodes/FanloopTrigger/FanloopTrigger.node';
 
 const PACKAGE = 'n8n-nodes-fanloop';
@@ -49,6 +50,7 @@ const nodeTypesByName: Record<string, INodeType> = {
 	[`${PACKAGE}.fanloopFan`]: new FanloopFan(),
 	[`${PACKAGE}.fanloopNextLayer`]: new FanloopNextLayer(),
 	[`${PACKAGE}.fanloopOptIn`]: new FanloopOptIn(),
+	[`${PACKAGE}.fanloopStreaming`]: new FanloopStreaming(),
 	[`${PACKAGE}.fanloopTrigger`]: new FanloopTrigger(),
 	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
 };
