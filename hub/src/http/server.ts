@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { HubError } from '../core/errors';
+import { PlatformError, type PlatformErrorKind } from '../core/streaming/platform';
 import type { Logger } from '../core/logger';
 import { openApiDocument } from './openapi';
 import { optInRoutes } from './optin-routes';
@@ -11,6 +12,14 @@ import { registerTwilioInbound } from './twilio-inbound';
 import type { HubServices } from '../services';
 
 export const API_VERSION = '1.0.0';
+
+/** A platform's refusal, as the caller should read it: reconnect, wait, retry, or give up. */
+const PLATFORM_STATUS: Record<PlatformErrorKind, number> = {
+	reconsent: 409,
+	rate_limited: 503,
+	transient: 502,
+	permanent: 422,
+};
 
 /** Turns zod's issues into one sentence per field, each naming where it went wrong. */
 function validated<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
@@ -66,9 +75,15 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 		});
 	});
 
-	app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
+	app.setErrorHandler((error: FastifyError | HubError | PlatformError, request, reply) => {
 		if (error instanceof HubError) {
 			reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message, details: error.details } });
+			return;
+		}
+		if (error instanceof PlatformError) {
+			reply.code(PLATFORM_STATUS[error.kind]).send({
+				error: { code: `platform_${error.kind}`, message: error.message, details: { platform: error.platform } },
+			});
 			return;
 		}
 		if (error.statusCode && error.statusCode < 500) {

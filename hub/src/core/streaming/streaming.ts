@@ -105,8 +105,9 @@ export class Streaming {
 			throw new HubError('validation_failed', `${input.platform} cannot follow a ${target} on a fan's behalf.`);
 		}
 		const id = (input.artistId ?? input.playlistId) as string;
+		const campaignId = input.campaignId ? (await this.campaigns.get(input.campaignId)).id : null;
 		return this.perform(input.fanId, input.platform, 'follow', {
-			campaignId: input.campaignId,
+			campaignId,
 			parentActionId: input.parentActionId,
 			idempotencyKey: `follow:${target}:${id}:${input.fanId}:${input.platform}`,
 			data: { [`${target}Id`]: id },
@@ -118,8 +119,13 @@ export class Streaming {
 		const campaign = await this.campaigns.get(campaignId);
 		const release = await this.releaseOf(campaign, name);
 		if (!release) return null;
-		const grant = await this.grantFor(fanId, name);
-		return this.call(name, () => this.platform(name).isSaved(grant, release));
+		try {
+			const grant = await this.grantFor(fanId, name);
+			return await this.call(name, () => this.platform(name).isSaved(grant, release));
+		} catch (error) {
+			if (error instanceof PlatformError && error.kind === 'reconsent') await this.tokens.markNeedsReconsent(fanId, name);
+			throw error;
+		}
 	}
 
 	private async perform(
