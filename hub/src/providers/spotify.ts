@@ -1,0 +1,396 @@
+import {
+	PlatformError,
+	type PlatformGrant,
+	type PlatformRelease,
+	type StreamingPlatform,
+} from '../core/streaming/platform';
+
+export interface SpotifyConfig {
+	clientId: string;
+	clientSecret: string;
+	/** Default https://accounts.spotify.com */
+	accountsUrl?: string;
+	/** Default https://api.spotify.com */
+	apiUrl?: string;
+	/** Spotify publishes no budget, only a rolling 30-second window; default 5. */
+	requestsPerSecond?: number;
+	/** Epoch ms; the sandbox injects its movable clock. */
+	clock?: () => number;
+}
+
+/** The fewest scopes for each thing the hub does; ask only for those a campaign's layers use. */
+export const SPOTIFY_SCOPES = {
+	save: 'user-library-modify',
+	/** `isSaved` reads `/v1/me/library/contains`, which needs its own read scope. */
+	checkSaved: 'user-library-read',
+	followArtist: 'user-follow-modify',
+	followPlaylist: 'playlist-modify-public',
+} as const;
+
+/** `PUT /v1/me/library` and `/contains` take at most 40 URIs. */
+export const SPOTIFY_MAX_LIBRARY_URIS = 40;
+const TIMEOUT_MS = 15_000;
+/** Take a new app token this long before the old one expires. */
+const APP_TOKEN_MARGIN_MS = 60_000;
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+const UNREGISTERED_USER = 'User not registered in the Developer Dashboard';
+
+type Query = Record<string, string>;
+
+/**
+ * Spotify's Web API as the hub needs it. Library writes go through `PUT /v1/me/library`
+ * (the old `/me/tracks` and `/me/albums` answer 403 to development-mode apps since
+ * 2026-03-09); release ids are Spotify URIs.
+ *
+ * A 401 from the Web API reads the same for an expired and a revoked token, so the adapter
+ * tells them apart by the grant's own expiry: the core refreshes ahead of `accessExpiresAtMs`,
+ * so a token that should still be alive and is refused was revoked ('reconsent'); a token past
+ * its expiry is 'transient' (refresh, then retry).
+ */
+export class SpotifyPlatform implements StreamingPlatform {
+	readonly name = 'spotify' as const;
+	readonly requestsPerSecond: number;
+	private readonly accountsUrl: string;
+	private readonly apiUrl: string;
+	private readonly clock: () => number;
+	private appToken: { accessToken: string; expiresAtMs: number } | undefined;
+
+	constructor(private readonly config: SpotifyConfig) {
+		this.accountsUrl = (config.accountsUrl ?? 'https://accounts.spotify.com').replace(/\/$/, '');
+		this.apiUrl = (config.apiUrl ?? 'https://api.spotify.com').replace(/\/$/, '');
+		this.requestsPerSecond = config.requestsPerSecond ?? 5;
+		this.clock = config.clock ?? Date.now;
+	}
+
+	async refresh(grant: PlatformGrant): Promise<PlatformGrant> {
+		if (!grant.refreshToken) {
+			throw new PlatformError(
+				'spotify',
+				'reconsent',
+				'The fan’s Spotify connection has no refresh token; it needs a new consent.',
+			);
+		}
+		const body = await this.token({
+			grant_type: 'refresh_token',
+			refresh_token: grant.refreshToken,
+		});
+		return {
+			...grant,
+			accessToken: body.accessToken,
+			// A confidential client gets no new refresh token and keeps the old one; PKCE ones rotate.
+			refreshToken: body.refreshToken ?? grant.refreshToken,
+			scopes: body.scopes ?? grant.scopes,
+			accessExpiresAtMs: body.accessExpiresAtMs,
+			// Refreshing never extends the 6 months that run from the fan's consent.
+			refreshExpiresAtMs: grant.refreshExpiresAtMs,
+		};
+	}
+
+	async findRelease(lookup: {
+		upc: string | null;
+		isrcs: string[];
+	}): Promise<PlatformRelease | undefined> {
+		let albumId: string | null = null;
+		if (lookup.upc) {
+			const found = (await this.appCall('/v1/search', {
+				q: `upc:${lookup.upc}`,
+				type: 'album',
+				limit: '1',
+			})) as SearchAnswer;
+			albumId = found.albums?.items?.[0]?.uri ?? null;
+		}
+		// The search answer carries no track list, so the release's tracks come from its ISRCs.
+		const trackIds: string[] = [];
+		for (const isrc of lookup.isrcs) {
+			const found = (await this.appCall('/v1/search', {
+				q: `isrc:${isrc}`,
+				type: 'track',
+				limit: '1',
+			})) as SearchAnswer;
+			const uri = found.tracks?.items?.[0]?.uri;
+			if (uri && !trackIds.includes(uri)) trackIds.push(uri);
+		}
+		if (albumId === null && trackIds.length === 0) return undefined;
+		return { albumId, trackIds };
+	}
+
+	async saveRelease(grant: PlatformGrant, release: PlatformRelease): Promise<void> {
+		for (const uris of chunks(releaseUris(release), SPOTIFY_MAX_LIBRARY_URIS)) {
+			await this.userCall(
+				grant,
+				'PUT',
+				'/v1/me/library',
+				{ uris: uris.join(',') },
+				SPOTIFY_SCOPES.save,
+			);
+		}
+	}
+
+	async isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean> {
+		for (const uris of chunks(releaseUris(release), SPOTIFY_MAX_LIBRARY_URIS)) {
+			const answer = await this.userCall(
+				grant,
+				'GET',
+				'/v1/me/library/contains',
+				{ uris: uris.join(',') },
+				SPOTIFY_SCOPES.checkSaved,
+			);
+			if (
+				!Array.isArray(answer) ||
+				answer.length !== uris.length ||
+				!answer.every((saved) => saved === true)
+			)
+				return false;
+		}
+		return true;
+	}
+
+	async followArtist(grant: PlatformGrant, artistId: string): Promise<void> {
+		const ids = spotifyId(artistId, 'artist');
+		await this.userCall(
+			grant,
+			'PUT',
+			'/v1/me/following',
+			{ type: 'artist', ids },
+			SPOTIFY_SCOPES.followArtist,
+		);
+	}
+
+	async followPlaylist(grant: PlatformGrant, playlistId: string): Promise<void> {
+		const id = encodeURIComponent(spotifyId(playlistId, 'playlist'));
+		await this.userCall(
+			grant,
+			'PUT',
+			`/v1/playlists/${id}/followers`,
+			{},
+			`${SPOTIFY_SCOPES.followPlaylist} (or playlist-modify-private)`,
+		);
+	}
+
+	// ---- wire ----
+
+	/** The accounts service's token endpoint, with the app's credentials in a Basic header. */
+	private async token(
+		form: Query,
+	): Promise<{
+		accessToken: string;
+		refreshToken?: string;
+		scopes?: string[];
+		accessExpiresAtMs: number;
+	}> {
+		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString(
+			'base64',
+		);
+		const response = await send('Spotify accounts', `${this.accountsUrl}/api/token`, {
+			method: 'POST',
+			headers: {
+				authorization: `Basic ${credentials}`,
+				'content-type': 'application/x-www-form-urlencoded',
+			},
+			body: new URLSearchParams(form).toString(),
+		});
+		const body = (await readBody(response)) as TokenAnswer;
+		if (response.ok && typeof body.access_token === 'string') {
+			return {
+				accessToken: body.access_token,
+				refreshToken: body.refresh_token,
+				scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : undefined,
+				accessExpiresAtMs: this.clock() + Number(body.expires_in ?? 3600) * 1000,
+			};
+		}
+		const detail = `HTTP ${response.status}${body.error ? `, ${body.error}` : ''}: ${body.error_description ?? 'no detail'}`;
+		if (response.status === 429)
+			throw rateLimited(response, `Spotify’s token endpoint is rate limiting the app (${detail}).`);
+		if (response.status >= 500)
+			throw new PlatformError(
+				'spotify',
+				'transient',
+				`Spotify’s token endpoint failed (${detail}).`,
+			);
+		if (body.error === 'invalid_grant') {
+			throw new PlatformError(
+				'spotify',
+				'reconsent',
+				`Spotify no longer honours the fan’s refresh token (${detail}): it was revoked or is past the 6 months after consent; the fan needs a new consent.`,
+			);
+		}
+		if (body.error === 'invalid_client') {
+			throw new PlatformError(
+				'spotify',
+				'permanent',
+				`Spotify refused the app’s credentials (${detail}): check the Spotify clientId and clientSecret.`,
+			);
+		}
+		throw new PlatformError(
+			'spotify',
+			'permanent',
+			`Spotify refused the token request (${detail}).`,
+		);
+	}
+
+	/** A catalog call with the app's own client-credentials token, cached until shortly before it expires. */
+	private async appCall(path: string, query: Query): Promise<unknown> {
+		if (!this.appToken || this.appToken.expiresAtMs <= this.clock() + APP_TOKEN_MARGIN_MS) {
+			const issued = await this.token({ grant_type: 'client_credentials' });
+			this.appToken = { accessToken: issued.accessToken, expiresAtMs: issued.accessExpiresAtMs };
+		}
+		const response = await send('Spotify', `${this.apiUrl}${path}?${new URLSearchParams(query)}`, {
+			method: 'GET',
+			headers: { authorization: `Bearer ${this.appToken.accessToken}` },
+		});
+		if (response.status === 401) {
+			// The app token died early (rotated credentials, clock skew): take a new one on the retry.
+			this.appToken = undefined;
+			throw new PlatformError(
+				'spotify',
+				'transient',
+				'Spotify refused the app’s catalog token (HTTP 401); a new one is taken on the next try.',
+			);
+		}
+		return this.answer(response, 'look up the catalog');
+	}
+
+	private async userCall(
+		grant: PlatformGrant,
+		method: 'GET' | 'PUT',
+		path: string,
+		query: Query,
+		scope: string,
+	): Promise<unknown> {
+		const search = new URLSearchParams(query).toString();
+		const response = await send('Spotify', `${this.apiUrl}${path}${search ? `?${search}` : ''}`, {
+			method,
+			headers: { authorization: `Bearer ${grant.accessToken}` },
+		});
+		const action = `${method} ${path}`;
+		if (response.status === 401) {
+			if (grant.accessExpiresAtMs !== null && grant.accessExpiresAtMs <= this.clock()) {
+				throw new PlatformError(
+					'spotify',
+					'transient',
+					`Spotify refused the fan’s access token for ${action}: it expired; refresh it, then try again.`,
+				);
+			}
+			throw new PlatformError(
+				'spotify',
+				'reconsent',
+				`Spotify refused the fan’s unexpired access token for ${action} (HTTP 401): the fan revoked Fanloop’s access; they need a new consent.`,
+			);
+		}
+		if (response.status === 403) {
+			const text = await response.text();
+			if (text.includes(UNREGISTERED_USER)) {
+				throw new PlatformError(
+					'spotify',
+					'permanent',
+					'Spotify refused: this fan is not on the app’s user list. The Spotify app is in development mode, which serves at most 5 registered users; real campaigns need an extended-quota app (apply in the Spotify Developer Dashboard).',
+				);
+			}
+			throw new PlatformError(
+				'spotify',
+				'permanent',
+				`Spotify refused ${action} (HTTP 403: ${errorMessage(text)}); the fan’s grant needs the scope ${scope}.`,
+			);
+		}
+		return this.answer(response, action);
+	}
+
+	/** The body of a successful answer; 429, 5xx and other refusals as PlatformErrors. */
+	private async answer(response: Response, action: string): Promise<unknown> {
+		const text = await response.text();
+		if (response.ok) return text ? parseJson(text) : undefined;
+		const detail = `HTTP ${response.status}: ${errorMessage(text)}`;
+		if (response.status === 429)
+			throw rateLimited(response, `Spotify is rate limiting the app (${action}, ${detail}).`);
+		if (response.status >= 500)
+			throw new PlatformError('spotify', 'transient', `Spotify failed to ${action} (${detail}).`);
+		throw new PlatformError('spotify', 'permanent', `Spotify refused to ${action} (${detail}).`);
+	}
+}
+
+interface TokenAnswer {
+	access_token?: string;
+	refresh_token?: string;
+	scope?: string;
+	expires_in?: number;
+	error?: string;
+	error_description?: string;
+}
+
+interface SearchAnswer {
+	albums?: { items?: Array<{ uri?: string }> };
+	tracks?: { items?: Array<{ uri?: string }> };
+}
+
+function releaseUris(release: PlatformRelease): string[] {
+	const uris = release.albumId ? [release.albumId] : release.trackIds;
+	if (uris.length === 0)
+		throw new PlatformError(
+			'spotify',
+			'permanent',
+			'The release has neither a Spotify album nor tracks to save.',
+		);
+	return uris;
+}
+
+/** Takes an id or a `spotify:<kind>:<id>` URI, as the ledger may hold either. */
+function spotifyId(idOrUri: string, kind: string): string {
+	const prefix = `spotify:${kind}:`;
+	return idOrUri.startsWith(prefix) ? idOrUri.slice(prefix.length) : idOrUri;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let index = 0; index < items.length; index += size)
+		out.push(items.slice(index, index + size));
+	return out;
+}
+
+async function send(
+	provider: string,
+	url: string,
+	init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+	try {
+		return await fetch(url, {
+			...init,
+			headers: { accept: 'application/json', ...init.headers },
+			signal: AbortSignal.timeout(TIMEOUT_MS),
+		});
+	} catch (error) {
+		throw new PlatformError(
+			'spotify',
+			'transient',
+			`${provider} did not answer: ${(error as Error).message}`,
+		);
+	}
+}
+
+async function readBody(response: Response): Promise<Record<string, unknown>> {
+	const parsed = parseJson(await response.text());
+	return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
+}
+
+/** Spotify answers `{ error: { status, message } }`, or plain text for some refusals. */
+function errorMessage(text: string): string {
+	const parsed = parseJson(text) as { error?: { message?: string } } | string;
+	if (typeof parsed === 'object' && parsed?.error?.message) return parsed.error.message;
+	return typeof parsed === 'string' && parsed ? parsed.slice(0, 200) : 'no detail';
+}
+
+function rateLimited(response: Response, message: string): PlatformError {
+	const retryAfterSeconds = Number(response.headers.get('retry-after'));
+	const retryAfterMs =
+		Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
+			? retryAfterSeconds * 1000
+			: DEFAULT_RETRY_AFTER_MS;
+	return new PlatformError('spotify', 'rate_limited', message, retryAfterMs);
+}
