@@ -170,9 +170,7 @@ export class SpotifyPlatform implements StreamingPlatform {
 	// ---- wire ----
 
 	/** The accounts service's token endpoint, with the app's credentials in a Basic header. */
-	private async token(
-		form: Query,
-	): Promise<{
+	private async token(form: Query): Promise<{
 		accessToken: string;
 		refreshToken?: string;
 		scopes?: string[];
