@@ -176,6 +176,8 @@ export class SpotifyPlatform implements StreamingPlatform {
 		scopes?: string[];
 		accessExpiresAtMs: number;
 	}> {
+		// Count the token's life from before the request, so we never think it lives longer than it does.
+		const requestedAtMs = this.clock();
 		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString(
 			'base64',
 		);
@@ -193,7 +195,7 @@ export class SpotifyPlatform implements StreamingPlatform {
 				accessToken: body.access_token,
 				refreshToken: body.refresh_token,
 				scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : undefined,
-				accessExpiresAtMs: this.clock() + Number(body.expires_in ?? 3600) * 1000,
+				accessExpiresAtMs: requestedAtMs + Number(body.expires_in ?? 3600) * 1000,
 			};
 		}
 		const detail = `HTTP ${response.status}${body.error ? `, ${body.error}` : ''}: ${body.error_description ?? 'no detail'}`;

@@ -53,6 +53,8 @@ export class YouTubePlatform implements StreamingPlatform {
 				'The fan’s YouTube connection has no refresh token; it needs a new consent.',
 			);
 		}
+		// Count the token's life from before the request, so we never think it lives longer than it does.
+		const requestedAtMs = this.clock();
 		const response = await send(this.tokenUrl, {
 			method: 'POST',
 			headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -78,7 +80,7 @@ export class YouTubePlatform implements StreamingPlatform {
 				refreshToken: body.refresh_token ?? grant.refreshToken,
 				scopes:
 					typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : grant.scopes,
-				accessExpiresAtMs: this.clock() + Number(body.expires_in ?? 3599) * 1000,
+				accessExpiresAtMs: requestedAtMs + Number(body.expires_in ?? 3599) * 1000,
 			};
 		}
 		const detail = `HTTP ${response.status}${body.error ? `, ${body.error}` : ''}: ${body.error_description ?? 'no detail'}`;
