@@ -677,25 +677,9 @@ describe('YouTube adapter', () => {
 		}
 	});
 
-	it('has no library: find, save and check refuse and point to the follow layer', async () => {
-		const youtube = adapter();
-		const grant = await connect(sandbox.youtube, 'fan-1');
-		const release = { albumId: 'x', trackIds: [] };
-		for (const work of [
-			() => youtube.findRelease(),
-			() => youtube.saveRelease(),
-			() => youtube.isSaved(),
-		]) {
-			const error = await platformError(work());
-			expect(error.kind).toBe('permanent');
-			expect(error.message).toMatch(/follow layer/);
-		}
-		// Through the port's signature too, as the core calls them.
-		await expect(
-			streamingPlatforms({ youtube: sandbox.credentials.youtube })
-				.get('youtube')!
-				.saveRelease(grant, release),
-		).rejects.toMatchObject({ kind: 'permanent' });
+	it('offers no library, only the follow layer', () => {
+		expect((adapter() as StreamingPlatform).library).toBeUndefined();
+		expect(streamingPlatforms({ youtube: sandbox.credentials.youtube }).get('youtube')?.followArtist).toBeDefined();
 	});
 
 	it('turns a 429 into rate_limited with Retry-After in milliseconds', async () => {

@@ -3,6 +3,7 @@ import {
 	PlatformError,
 	type PlatformGrant,
 	type PlatformRelease,
+	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
 
@@ -43,7 +44,10 @@ const LIBRARY_PAGE_SIZE = 100;
  * configuration error, 'permanent') and 403 when the Music User Token is (the fan's
  * authorization is gone: 'reconsent').
  */
-export class AppleMusicPlatform implements StreamingPlatform {
+export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
+	/** Library saves are this adapter's own methods. */
+	readonly library: PlatformLibrary = this;
+
 	readonly name = 'apple_music' as const;
 	readonly requestsPerSecond: number;
 	private readonly apiUrl: string;

@@ -2,6 +2,7 @@ import {
 	PlatformError,
 	type PlatformGrant,
 	type PlatformRelease,
+	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
 
@@ -36,7 +37,10 @@ type Collection = 'albums' | 'tracks' | 'artists';
  * is its quota (rate_limited), an OAuthException (code 300 invalid token, 200 missing
  * permission) means the fan's authorization no longer covers the call (reconsent).
  */
-export class DeezerPlatform implements StreamingPlatform {
+export class DeezerPlatform implements StreamingPlatform, PlatformLibrary {
+	/** Library saves are this adapter's own methods. */
+	readonly library: PlatformLibrary = this;
+
 	readonly name = 'deezer' as const;
 	readonly requestsPerSecond: number;
 	private readonly apiUrl: string;

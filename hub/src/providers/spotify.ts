@@ -2,6 +2,7 @@ import {
 	PlatformError,
 	type PlatformGrant,
 	type PlatformRelease,
+	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
 
@@ -47,7 +48,10 @@ type Query = Record<string, string>;
  * so a token that should still be alive and is refused was revoked ('reconsent'); a token past
  * its expiry is 'transient' (refresh, then retry).
  */
-export class SpotifyPlatform implements StreamingPlatform {
+export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
+	/** Library saves are this adapter's own methods. */
+	readonly library: PlatformLibrary = this;
+
 	readonly name = 'spotify' as const;
 	readonly requestsPerSecond: number;
 	private readonly accountsUrl: string;

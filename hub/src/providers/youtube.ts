@@ -1,7 +1,6 @@
 import {
 	PlatformError,
 	type PlatformGrant,
-	type PlatformRelease,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
 
@@ -23,13 +22,11 @@ export const YOUTUBE_FOLLOW_SCOPE = 'https://www.googleapis.com/auth/youtube';
 
 const TIMEOUT_MS = 15_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
-const NO_LIBRARY =
-	'YouTube has no library saves; use the follow layer (subscribe to the artist’s channel).';
 
 /**
  * YouTube for the follow layer only: `followArtist` subscribes the fan to a channel
  * (subscriptions.insert, 50 quota units). YouTube has no library to save a release to, so
- * `findRelease`, `saveRelease` and `isSaved` refuse as 'permanent'.
+ * it offers no `library`.
  */
 export class YouTubePlatform implements StreamingPlatform {
 	readonly name = 'youtube' as const;
@@ -111,18 +108,6 @@ export class YouTubePlatform implements StreamingPlatform {
 			'permanent',
 			`Google refused the token request (${detail}).`,
 		);
-	}
-
-	async findRelease(): Promise<PlatformRelease | undefined> {
-		throw new PlatformError('youtube', 'permanent', NO_LIBRARY);
-	}
-
-	async saveRelease(): Promise<void> {
-		throw new PlatformError('youtube', 'permanent', NO_LIBRARY);
-	}
-
-	async isSaved(): Promise<boolean> {
-		throw new PlatformError('youtube', 'permanent', NO_LIBRARY);
 	}
 
 	/** Subscribes the fan to the artist's channel (`UC…` id); already subscribed counts as done. */

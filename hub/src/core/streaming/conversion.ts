@@ -56,7 +56,6 @@ export class ReleaseConversion {
 		private readonly store: SqlStore,
 		private readonly campaigns: Campaigns,
 		private readonly streaming: Streaming,
-		private readonly configured: () => StreamingPlatformName[],
 		private readonly clock: () => number,
 		private readonly onQueued: () => void,
 	) {}
@@ -75,7 +74,7 @@ export class ReleaseConversion {
 	async run(payload: Record<string, unknown>, job: JobContext): Promise<void | { rescheduleAtMs: number }> {
 		const campaign = await this.campaigns.get(String(payload.campaignId));
 		const platforms = ((payload.platforms as StreamingPlatformName[] | null) ?? [...STREAMING_PLATFORMS]).filter((name) =>
-			this.configured().includes(name),
+			this.streaming.withLibrary().includes(name),
 		);
 		const previous = await this.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
 		const totals: ConversionProgress = previous?.progress

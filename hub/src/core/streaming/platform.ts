@@ -47,17 +47,22 @@ export class PlatformError extends Error {
 	}
 }
 
+export interface PlatformLibrary {
+	/** Finds the release by UPC (album) or ISRCs (tracks); undefined while the platform does not show it yet. */
+	findRelease(lookup: { upc: string | null; isrcs: string[] }): Promise<PlatformRelease | undefined>;
+	/** Saves the album (or the tracks when there is no album) to the fan's library. */
+	saveRelease(grant: PlatformGrant, release: PlatformRelease): Promise<void>;
+	isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean>;
+}
+
 export interface StreamingPlatform {
 	readonly name: StreamingPlatformName;
 	/** Requests per second the platform allows this app (the pacer's budget). */
 	readonly requestsPerSecond: number;
 	/** Renews an expired access token; throws PlatformError 'reconsent' on invalid_grant. Absent where tokens cannot be refreshed (Apple). */
 	refresh?(grant: PlatformGrant): Promise<PlatformGrant>;
-	/** Finds the release by UPC (album) or ISRCs (tracks); undefined while the platform does not show it yet. */
-	findRelease(lookup: { upc: string | null; isrcs: string[] }): Promise<PlatformRelease | undefined>;
-	/** Saves the album (or the tracks when there is no album) to the fan's library. */
-	saveRelease(grant: PlatformGrant, release: PlatformRelease): Promise<void>;
-	isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean>;
+	/** Library saves; absent where the platform has no library (YouTube only follows channels). */
+	library?: PlatformLibrary;
 	/** Absent where the platform has no such API (Apple Music cannot follow artists). */
 	followArtist?(grant: PlatformGrant, artistId: string): Promise<void>;
 	followPlaylist?(grant: PlatformGrant, playlistId: string): Promise<void>;

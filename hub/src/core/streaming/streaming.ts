@@ -8,6 +8,7 @@ import { RatePacer } from './pacer';
 import {
 	PlatformError,
 	type PlatformGrant,
+	type PlatformLibrary,
 	type PlatformRelease,
 	type StreamingPlatform,
 	type StreamingPlatformName,
@@ -49,6 +50,20 @@ export class Streaming {
 		}
 	}
 
+	/** The platform's library, or a clear refusal where it has none (YouTube). */
+	library(name: StreamingPlatformName): PlatformLibrary {
+		const library = this.platform(name).library;
+		if (!library) {
+			throw new HubError('validation_failed', `${name} has no library to save a release to; use the follow layer instead.`);
+		}
+		return library;
+	}
+
+	/** Platforms whose library can hold a release: the ones release-day conversion works on. */
+	withLibrary(): StreamingPlatformName[] {
+		return [...this.platforms].filter(([, platform]) => platform.library).map(([name]) => name);
+	}
+
 	platform(name: StreamingPlatformName): StreamingPlatform {
 		const platform = this.platforms.get(name);
 		if (!platform) {
@@ -63,8 +78,8 @@ export class Streaming {
 		if (stored?.albumId || stored?.trackIds) {
 			return { albumId: stored.albumId ?? null, trackIds: stored.trackIds ? stored.trackIds.split(',') : [] };
 		}
-		const platform = this.platform(name);
-		return this.call(name, () => platform.findRelease({ upc: campaign.upc, isrcs: campaign.isrcs }));
+		const library = this.library(name);
+		return this.call(name, () => library.findRelease({ upc: campaign.upc, isrcs: campaign.isrcs }));
 	}
 
 	/**
@@ -81,12 +96,12 @@ export class Streaming {
 		const campaign = await this.campaigns.get(input.campaignId);
 		const release = input.release ?? (await this.releaseOf(campaign, input.platform));
 		if (!release) return { status: 'not_released' };
-		const platform = this.platform(input.platform);
+		const library = this.library(input.platform);
 		return this.perform(input.fanId, input.platform, 'save', {
 			campaignId: campaign.id,
 			parentActionId: input.parentActionId,
 			idempotencyKey: `save:${campaign.id}:${input.fanId}:${input.platform}`,
-			work: (grant) => platform.saveRelease(grant, release),
+			work: (grant) => library.saveRelease(grant, release),
 		});
 	}
 
@@ -121,7 +136,7 @@ export class Streaming {
 		if (!release) return null;
 		try {
 			const grant = await this.grantFor(fanId, name);
-			return await this.call(name, () => this.platform(name).isSaved(grant, release));
+			return await this.call(name, () => this.library(name).isSaved(grant, release));
 		} catch (error) {
 			if (error instanceof PlatformError && error.kind === 'reconsent') await this.tokens.markNeedsReconsent(fanId, name);
 			throw error;
