@@ -1,0 +1,159 @@
+import { startHub, type RunningHub } from '../../hub/src';
+import { SandboxClock } from '../../sandbox/src/core/clock';
+import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import { HubApi } from '../support/hub-api';
+import { newSealingKey } from '../support/ledger';
+import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
+import { connectFan, sandboxPlatforms } from '../support/streaming';
+
+const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
+type Platform = (typeof PLATFORMS)[number];
+const FANS_PER_PLATFORM = 4;
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
+
+describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
+	const clock = new SandboxClock();
+	let sandbox: StreamingSandbox;
+	let database: TestDatabase;
+	let hub: RunningHub;
+	let api: HubApi;
+	let campaignId: string;
+	const fans: { fanId: string; userId: string; platform: Platform; presaveId: string }[] = [];
+
+	function libraryHolds(platform: Platform, userId: string): number {
+		if (platform === 'spotify') return sandbox.spotify.library(userId).filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+		if (platform === 'apple_music') {
+			return sandbox.appleMusic.library(userId).albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
+		}
+		return sandbox.deezer.library(userId).albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
+	}
+
+	async function convert(): Promise<Record<string, number>> {
+		const started = await api.call('POST', `/v1/campaigns/${campaignId}/conversions`, {});
+		expect(started.status).toBe(202);
+		const job = await until(async () => {
+			const current = await api.call('GET', `/v1/jobs/${started.body.jobId}`);
+			return current.body.status === 'done' ? current.body : undefined;
+		}, 'the conversion job');
+		return job.progress;
+	}
+
+	beforeAll(async () => {
+		clock.set(Date.parse('2026-12-04T00:05:00Z'));
+		sandbox = await startStreamingSandbox({ clock, spotifyDevModeUserCap: 0 });
+		database = await createTestDatabase(kind);
+		hub = await startHub({
+			port: 0,
+			dataDir: database.dataDir,
+			databaseUrl: database.databaseUrl,
+			sealingKey: newSealingKey(),
+			clock: () => clock.now(),
+			streamingPlatforms: sandboxPlatforms(sandbox),
+			jobs: { pollMs: 20 },
+		});
+		api = new HubApi(hub.url, await hub.createApiKey('conversion test'));
+		const campaign = await api.call('POST', '/v1/campaigns', {
+			slug: `loop-back-home-${kind}`,
+			artist: SANDBOX_DEMO_RELEASE.artistName,
+			title: SANDBOX_DEMO_RELEASE.title,
+			releaseAtUtc: '2026-12-04T00:00:00Z',
+			upc: SANDBOX_DEMO_RELEASE.upc,
+			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+		});
+		campaignId = campaign.body.campaign.id;
+		for (const platform of PLATFORMS) {
+			for (let i = 0; i < FANS_PER_PLATFORM; i++) {
+				const userId = `${platform}-${kind}-${i}`;
+				const fan = await api.call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] });
+				const fanId = fan.body.fan.id;
+				const grant = await connectFan(sandbox, platform, userId);
+				await api.call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
+					accessToken: grant.accessToken,
+					refreshToken: grant.refreshToken,
+					scopes: grant.scopes,
+					accessExpiresAt: grant.accessExpiresAtMs ? new Date(grant.accessExpiresAtMs).toISOString() : null,
+					refreshExpiresAt: grant.refreshExpiresAtMs ? new Date(grant.refreshExpiresAtMs).toISOString() : null,
+				});
+				const presave = await api.call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform, verification: 'hard' });
+				fans.push({ fanId, userId, platform, presaveId: presave.body.action.id });
+			}
+		}
+	});
+
+	afterAll(async () => {
+		await hub?.close();
+		await sandbox?.stop();
+		await database?.drop();
+	});
+
+	it('saves every pending pre-save exactly once, marks revoked fans for re-consent, and announces each conversion', async () => {
+		const revoked = fans[0];
+		sandbox.spotify.revoke(revoked.userId);
+		// Two hours on, the access tokens have expired: conversion refreshes and re-seals them.
+		clock.advance(2 * 3_600_000);
+
+		const progress = await convert();
+
+		expect(progress).toMatchObject({ converted: fans.length - 1, reconsent: 1, failed: 0, waiting: 0 });
+		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
+		expect(libraryHolds(revoked.platform, revoked.userId)).toBe(0);
+		const exported = await api.call('GET', `/v1/fans/${revoked.fanId}/export`);
+		expect(exported.body.tokens[0].status).toBe('needs_reconsent');
+		const converted = await hub.ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.converted'`);
+		expect(Number(converted?.n)).toBe(fans.length - 1);
+		const save = (await api.call('GET', `/v1/fans/${fans[1].fanId}/export`)).body.actions.find(
+			(action: { kind: string }) => action.kind === 'save',
+		);
+		expect(save).toMatchObject({ status: 'done', verification: 'hard', parentActionId: fans[1].presaveId });
+	});
+
+	it('converts nothing twice when run again', async () => {
+		const progress = await convert();
+		expect(progress).toMatchObject({ converted: 0, reconsent: 0, failed: 0 });
+		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
+	});
+
+	it('waits out a 429 storm and still converts everyone', async () => {
+		const late: typeof fans = [];
+		for (let i = 0; i < 3; i++) {
+			const userId = `storm-${kind}-${i}`;
+			const fanId = (await api.call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] })).body.fan.id;
+			const grant = await connectFan(sandbox, 'deezer', userId);
+			await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, { accessToken: grant.accessToken, scopes: grant.scopes });
+			const presave = await api.call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform: 'deezer' });
+			late.push({ fanId, userId, platform: 'deezer', presaveId: presave.body.action.id });
+		}
+		sandbox.spotify.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
+		sandbox.deezer.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
+		try {
+			const progress = await convert();
+			expect(progress).toMatchObject({ converted: late.length, failed: 0 });
+		} finally {
+			sandbox.spotify.api.faults.clear();
+			sandbox.deezer.api.faults.clear();
+		}
+		for (const fan of late) expect(libraryHolds('deezer', fan.userId)).toBe(1);
+		expect(sandbox.deezer.api.requests.length).toBeGreaterThan(0);
+	});
+
+	it('lists the connections that expire soon, for a re-consent layer', async () => {
+		const soon = await api.call('GET', '/v1/connections/expiring?withinDays=200&platform=spotify');
+		expect(soon.body.connections.map((connection: { fanId: string }) => connection.fanId).sort()).toEqual(
+			fans
+				.filter((fan) => fan.platform === 'spotify')
+				.slice(1)
+				.map((fan) => fan.fanId)
+				.sort(),
+		);
+		expect((await api.call('GET', '/v1/connections/expiring?withinDays=30')).body.connections).toEqual([]);
+	});
+});
