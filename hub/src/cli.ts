@@ -5,6 +5,7 @@ import { Ledger } from './core/ledger';
 import { generateSealingKey } from './core/sealing';
 import { startHub } from './index';
 import { jsonLogger } from './log';
+import { streamingPlatforms } from './providers/streaming';
 import { openStore } from './store/open-store';
 
 const USAGE = `Usage: fanloop-hub <command>
@@ -50,6 +51,7 @@ async function serve(config: HubConfig): Promise<void> {
 		publicUrl: config.publicUrl,
 		program: config.program,
 		messaging: config.messaging,
+		streamingPlatforms: streamingPlatforms(config.streaming),
 		delivery: { pollMs: config.deliveryPollMs },
 		logger,
 	});

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { HubError } from './core/errors';
 import { parseSealingKey } from './core/sealing';
 import type { StartHubOptions } from './index';
+import type { StreamingPlatformConfigs } from './providers/streaming';
 
 export interface HubConfig extends StartHubSettings {
 	host: string;
@@ -15,7 +16,19 @@ export interface HubConfig extends StartHubSettings {
 	deliveryPollMs: number;
 }
 
-type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging'>;
+type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging'> & {
+	streaming: Partial<StreamingPlatformConfigs>;
+};
+
+function readKeyFile(variable: string, path: string): string {
+	try {
+		return readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new HubError('configuration_invalid', `Cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code}.`);
+	}
+}
+
+const trimSlash = (url: string | undefined) => url?.replace(/\/$/, '');
 
 /** A provider is on when all of its settings are given, off when none are; half a configuration is an error. */
 function provider<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | undefined {
@@ -59,6 +72,22 @@ const environment = z.object({
 	FANLOOP_BREVO_LIST_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_LIST_ID is a number').optional(),
 	FANLOOP_BREVO_DOI_TEMPLATE_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_DOI_TEMPLATE_ID is a number').optional(),
 	FANLOOP_BREVO_API_URL: z.url().optional(),
+	FANLOOP_SPOTIFY_CLIENT_ID: z.string().min(1).optional(),
+	FANLOOP_SPOTIFY_CLIENT_SECRET: z.string().min(1).optional(),
+	FANLOOP_SPOTIFY_ACCOUNTS_URL: z.url().optional(),
+	FANLOOP_SPOTIFY_API_URL: z.url().optional(),
+	FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+	FANLOOP_APPLE_MUSIC_TEAM_ID: z.string().min(1).optional(),
+	FANLOOP_APPLE_MUSIC_KEY_ID: z.string().min(1).optional(),
+	FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+	FANLOOP_APPLE_MUSIC_API_URL: z.url().optional(),
+	FANLOOP_DEEZER_APP_ID: z.string().min(1).optional(),
+	FANLOOP_DEEZER_SECRET: z.string().min(1).optional(),
+	FANLOOP_DEEZER_API_URL: z.url().optional(),
+	FANLOOP_YOUTUBE_CLIENT_ID: z.string().min(1).optional(),
+	FANLOOP_YOUTUBE_CLIENT_SECRET: z.string().min(1).optional(),
+	FANLOOP_YOUTUBE_TOKEN_URL: z.url().optional(),
+	FANLOOP_YOUTUBE_API_URL: z.url().optional(),
 });
 
 function sealingKeyFrom(env: z.infer<typeof environment>): Buffer {
@@ -103,6 +132,52 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 			...(values.FANLOOP_PROGRAM_NAME ? { name: values.FANLOOP_PROGRAM_NAME } : {}),
 			...(values.FANLOOP_SMS_HELP_TEXT ? { helpText: values.FANLOOP_SMS_HELP_TEXT } : {}),
 			stopSuppresses: values.FANLOOP_STOP_SUPPRESSES,
+		},
+		streaming: {
+			spotify: provider(
+				'Spotify',
+				{ FANLOOP_SPOTIFY_CLIENT_ID: values.FANLOOP_SPOTIFY_CLIENT_ID, FANLOOP_SPOTIFY_CLIENT_SECRET: values.FANLOOP_SPOTIFY_CLIENT_SECRET },
+				() => ({
+					clientId: values.FANLOOP_SPOTIFY_CLIENT_ID!,
+					clientSecret: values.FANLOOP_SPOTIFY_CLIENT_SECRET!,
+					accountsUrl: trimSlash(values.FANLOOP_SPOTIFY_ACCOUNTS_URL),
+					apiUrl: trimSlash(values.FANLOOP_SPOTIFY_API_URL),
+					requestsPerSecond: values.FANLOOP_SPOTIFY_REQUESTS_PER_SECOND,
+				}),
+			),
+			apple_music: provider(
+				'Apple Music',
+				{
+					FANLOOP_APPLE_MUSIC_TEAM_ID: values.FANLOOP_APPLE_MUSIC_TEAM_ID,
+					FANLOOP_APPLE_MUSIC_KEY_ID: values.FANLOOP_APPLE_MUSIC_KEY_ID,
+					FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE,
+				},
+				() => ({
+					teamId: values.FANLOOP_APPLE_MUSIC_TEAM_ID!,
+					keyId: values.FANLOOP_APPLE_MUSIC_KEY_ID!,
+					privateKeyPem: readKeyFile('FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE', values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE!),
+					apiUrl: trimSlash(values.FANLOOP_APPLE_MUSIC_API_URL),
+				}),
+			),
+			deezer: provider(
+				'Deezer',
+				{ FANLOOP_DEEZER_APP_ID: values.FANLOOP_DEEZER_APP_ID, FANLOOP_DEEZER_SECRET: values.FANLOOP_DEEZER_SECRET },
+				() => ({
+					appId: values.FANLOOP_DEEZER_APP_ID!,
+					secret: values.FANLOOP_DEEZER_SECRET!,
+					apiUrl: trimSlash(values.FANLOOP_DEEZER_API_URL),
+				}),
+			),
+			youtube: provider(
+				'YouTube',
+				{ FANLOOP_YOUTUBE_CLIENT_ID: values.FANLOOP_YOUTUBE_CLIENT_ID, FANLOOP_YOUTUBE_CLIENT_SECRET: values.FANLOOP_YOUTUBE_CLIENT_SECRET },
+				() => ({
+					clientId: values.FANLOOP_YOUTUBE_CLIENT_ID!,
+					clientSecret: values.FANLOOP_YOUTUBE_CLIENT_SECRET!,
+					tokenUrl: trimSlash(values.FANLOOP_YOUTUBE_TOKEN_URL),
+					apiUrl: trimSlash(values.FANLOOP_YOUTUBE_API_URL),
+				}),
+			),
 		},
 		messaging: {
 			twilio: provider(
