@@ -8,7 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { startSandboxInbox, startMessagingSandbox, type MessagingSandbox } from '../sandbox/src';
+import {
+	startMessagingSandbox,
+	startSandboxInbox,
+	startStreamingSandbox,
+	type MessagingSandbox,
+	type StreamingSandbox,
+} from '../sandbox/src';
 import { N8n, repoRoot, sleep } from '../test/n8n/harness';
 
 const HUB_PORT = Number(process.env.FANLOOP_PORT ?? 8790);
@@ -89,11 +95,41 @@ function messagingEnv(sandbox: MessagingSandbox | undefined): NodeJS.ProcessEnv 
 	};
 }
 
+/** The streaming apps: the real ones from the environment, else the sandbox's stand-ins (the Apple key written to a file). */
+function streamingEnv(sandbox: StreamingSandbox | undefined): NodeJS.ProcessEnv {
+	if (!sandbox) return {};
+	const { spotify, appleMusic, deezer, youtube } = sandbox.credentials;
+	const appleKeyFile = path.join(secrets, 'sandbox-apple-music.p8');
+	fs.mkdirSync(secrets, { recursive: true, mode: 0o700 });
+	fs.writeFileSync(appleKeyFile, appleMusic.privateKeyPem, { mode: 0o600 });
+	return {
+		FANLOOP_SPOTIFY_CLIENT_ID: spotify.clientId,
+		FANLOOP_SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+		FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
+		FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
+		FANLOOP_APPLE_MUSIC_TEAM_ID: appleMusic.teamId,
+		FANLOOP_APPLE_MUSIC_KEY_ID: appleMusic.keyId,
+		FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: appleKeyFile,
+		FANLOOP_APPLE_MUSIC_API_URL: sandbox.urls.appleMusic,
+		FANLOOP_DEEZER_APP_ID: deezer.appId,
+		FANLOOP_DEEZER_SECRET: deezer.secret,
+		FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
+		FANLOOP_YOUTUBE_CLIENT_ID: youtube.clientId,
+		FANLOOP_YOUTUBE_CLIENT_SECRET: youtube.clientSecret,
+		FANLOOP_YOUTUBE_TOKEN_URL: `${sandbox.urls.youtube}/token`,
+		FANLOOP_YOUTUBE_API_URL: sandbox.urls.youtube,
+	};
+}
+
 async function main(): Promise<void> {
 	fs.mkdirSync(logs, { recursive: true });
 	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
 	const realProviders = Boolean(process.env.FANLOOP_TWILIO_ACCOUNT_SID || process.env.FANLOOP_SMTP_URL);
 	const sandbox = realProviders ? undefined : await startMessagingSandbox();
+	const realStreaming = ['SPOTIFY_CLIENT_ID', 'APPLE_MUSIC_TEAM_ID', 'DEEZER_APP_ID', 'YOUTUBE_CLIENT_ID'].some(
+		(name) => process.env[`FANLOOP_${name}`],
+	);
+	const streamingSandbox = realStreaming ? undefined : await startStreamingSandbox();
 	const hubEnv: NodeJS.ProcessEnv = {
 		...process.env,
 		FANLOOP_HOST: '127.0.0.1',
@@ -102,6 +138,7 @@ async function main(): Promise<void> {
 		FANLOOP_DATA_DIR: path.join(state, 'hub'),
 		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
 		...messagingEnv(sandbox),
+		...streamingEnv(streamingSandbox),
 	};
 	delete hubEnv.FANLOOP_SEALING_KEY;
 	secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
@@ -143,6 +180,7 @@ async function main(): Promise<void> {
 		await n8n?.stop().catch(() => undefined);
 		await inbox?.stop().catch(() => undefined);
 		await sandbox?.stop().catch(() => undefined);
+		await streamingSandbox?.stop().catch(() => undefined);
 		if (!hubExited) {
 			hub.kill('SIGTERM');
 			await new Promise((resolve) => hub.once('exit', resolve));
