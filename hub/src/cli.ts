@@ -53,6 +53,7 @@ async function serve(config: HubConfig): Promise<void> {
 		messaging: config.messaging,
 		streamingPlatforms: streamingPlatforms(config.streaming),
 		delivery: { pollMs: config.deliveryPollMs },
+		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),
 		logger,
 	});
 	process.stdout.write(`Fanloop hub listening on ${hub.url}\n`);

@@ -14,6 +14,8 @@ export interface HubConfig extends StartHubSettings {
 	databaseUrl?: string;
 	sealingKey: Buffer;
 	deliveryPollMs: number;
+	/** How long a claimed job is held before another hub process (or a restarted one) may take it over. */
+	jobLeaseMs?: number;
 }
 
 type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging'> & {
@@ -81,9 +83,12 @@ const environment = z.object({
 	FANLOOP_APPLE_MUSIC_KEY_ID: z.string().min(1).optional(),
 	FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
 	FANLOOP_APPLE_MUSIC_API_URL: z.url().optional(),
+	FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
 	FANLOOP_DEEZER_APP_ID: z.string().min(1).optional(),
 	FANLOOP_DEEZER_SECRET: z.string().min(1).optional(),
 	FANLOOP_DEEZER_API_URL: z.url().optional(),
+	FANLOOP_DEEZER_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+	FANLOOP_JOB_LEASE_MS: z.coerce.number().int().min(1000).optional(),
 	FANLOOP_YOUTUBE_CLIENT_ID: z.string().min(1).optional(),
 	FANLOOP_YOUTUBE_CLIENT_SECRET: z.string().min(1).optional(),
 	FANLOOP_YOUTUBE_TOKEN_URL: z.url().optional(),
@@ -127,6 +132,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 		databaseUrl: values.FANLOOP_DATABASE_URL,
 		sealingKey: sealingKeyFrom(values),
 		deliveryPollMs: values.FANLOOP_DELIVERY_POLL_MS,
+		jobLeaseMs: values.FANLOOP_JOB_LEASE_MS,
 		publicUrl: values.FANLOOP_PUBLIC_URL?.replace(/\/$/, ''),
 		program: {
 			...(values.FANLOOP_PROGRAM_NAME ? { name: values.FANLOOP_PROGRAM_NAME } : {}),
@@ -157,6 +163,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 					keyId: values.FANLOOP_APPLE_MUSIC_KEY_ID!,
 					privateKeyPem: readKeyFile('FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE', values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE!),
 					apiUrl: trimSlash(values.FANLOOP_APPLE_MUSIC_API_URL),
+					requestsPerSecond: values.FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND,
 				}),
 			),
 			deezer: provider(
@@ -166,6 +173,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 					appId: values.FANLOOP_DEEZER_APP_ID!,
 					secret: values.FANLOOP_DEEZER_SECRET!,
 					apiUrl: trimSlash(values.FANLOOP_DEEZER_API_URL),
+					requestsPerSecond: values.FANLOOP_DEEZER_REQUESTS_PER_SECOND,
 				}),
 			),
 			youtube: provider(

@@ -127,11 +127,13 @@ export class JobRunner extends PollingLoop {
 			const context: JobContext = {
 				id: job.id,
 				reportProgress: async (progress) => {
-					await this.store.run('UPDATE jobs SET progress = $2, updated_at = $3 WHERE id = $1', [
-						job.id,
-						JSON.stringify(progress),
-						this.clock(),
-					]);
+					// Reporting progress also renews the lease: a job that keeps working past the lease
+					// (release day at a platform's pace takes hours) is not taken over as if it had died.
+					const now = this.clock();
+					await this.store.run(
+						`UPDATE jobs SET progress = $2, updated_at = $3, locked_until = $4 WHERE id = $1 AND locked_by = $5`,
+						[job.id, JSON.stringify(progress), now, now + this.options.leaseMs, this.worker],
+					);
 				},
 			};
 			const outcome = await handler(JSON.parse(job.payload) as Record<string, unknown>, context);
