@@ -82,6 +82,11 @@ export interface StreamingSandboxOptions {
 	redirectUris?: { spotify?: string[]; deezer?: string; youtube?: string[] };
 	/** Spotify's development-mode user cap (default 5; 0 = extended quota). */
 	spotifyDevModeUserCap?: number;
+	/** Rolling-window budgets (default: Spotify 180 per 30 s, Deezer 50 per 5 s); raise them for load tests. */
+	rateLimits?: {
+		spotify?: { requests: number; windowMs: number };
+		deezer?: { requests: number; windowMs: number };
+	};
 	/** Seed the demo release (default true). */
 	seedDemoRelease?: boolean;
 }
@@ -129,6 +134,7 @@ export async function startStreamingSandbox(
 		...SANDBOX_SPOTIFY,
 		redirectUris: spotifyRedirectUris,
 		devModeUserCap: options.spotifyDevModeUserCap,
+		rateLimit: options.rateLimits?.spotify,
 		clock,
 	});
 	const appleMusic = new AppleMusicStandIn({
@@ -137,7 +143,12 @@ export async function startStreamingSandbox(
 		publicKeyPem: musicKitKey.publicKeyPem,
 		clock,
 	});
-	const deezer = new DeezerStandIn({ ...SANDBOX_DEEZER, redirectUri: deezerRedirectUri, clock });
+	const deezer = new DeezerStandIn({
+		...SANDBOX_DEEZER,
+		redirectUri: deezerRedirectUri,
+		rateLimit: options.rateLimits?.deezer,
+		clock,
+	});
 	const youtube = new YouTubeStandIn({
 		...SANDBOX_YOUTUBE,
 		redirectUris: youtubeRedirectUris,
