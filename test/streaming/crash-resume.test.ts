@@ -1,0 +1,312 @@
+/**
+ * Release-day conversion survives its hub dying: the hub runs as its own process
+ * (`node hub/dist/cli.js serve`, configured only through the environment) against the
+ * streaming stand-ins, is SIGKILLed mid-run and started again on the same data folder.
+ * Every pre-save must end up converted exactly once, none lost.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { openStore } from '../../hub/src/store/open-store';
+import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import { HubApi } from '../support/hub-api';
+import { connectFan } from '../support/streaming';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
+type Platform = (typeof PLATFORMS)[number];
+/** Per platform; the job converts one platform after the other. */
+const FANS_PER_PLATFORM = 200;
+/** The pacer's budget per platform: 600 saves take ~12 s, long enough to kill the hub in the middle. */
+const REQUESTS_PER_SECOND = 50;
+const LEASE_MS = 2_000;
+
+jest.setTimeout(150_000);
+
+interface SeededFan {
+	fanId: string;
+	userId: string;
+	platform: Platform;
+	presaveId: string;
+}
+
+function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await sleep(50);
+	}
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(limit, items.length) }, async () => {
+			while (next < items.length) {
+				const index = next++;
+				results[index] = await work(items[index], index);
+			}
+		}),
+	);
+	return results;
+}
+
+class HubProcess {
+	private child: ChildProcess | undefined;
+	private output = '';
+	private exited: Promise<void> = Promise.resolve();
+
+	constructor(
+		private readonly env: NodeJS.ProcessEnv,
+		readonly url: string,
+	) {}
+
+	cli(args: string[]): string {
+		return execFileSync(process.execPath, [path.join(repoRoot, 'hub/dist/cli.js'), ...args], {
+			env: this.env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		}).toString();
+	}
+
+	async start(): Promise<void> {
+		const child = spawn(process.execPath, [path.join(repoRoot, 'hub/dist/cli.js'), 'serve'], {
+			env: this.env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		this.child = child;
+		child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+		child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+		await until(
+			'the hub to listen',
+			async () => {
+				if (child.exitCode !== null) throw new Error(`the hub exited (${child.exitCode}):\n${this.output}`);
+				const response = await fetch(`${this.url}/health`).catch(() => undefined);
+				return response?.ok ? true : undefined;
+			},
+			30_000,
+		);
+	}
+
+	/** No shutdown handler runs: the process is gone mid-write, as after a power cut or the OOM killer. */
+	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+		if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+		this.child.kill(signal);
+		await this.exited;
+	}
+
+	get log(): string {
+		return this.output;
+	}
+}
+
+describe('release-day conversion in a hub process that is killed mid-run', () => {
+	let workDir: string;
+	let sandbox: StreamingSandbox;
+	let hub: HubProcess;
+	let api: HubApi;
+	let campaignSlug: string;
+	let campaignId: string;
+	let env: NodeJS.ProcessEnv;
+
+	function libraryHolds(platform: Platform, userId: string): number {
+		if (platform === 'spotify') {
+			return sandbox.spotify.library(userId).filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+		}
+		if (platform === 'apple_music') {
+			return sandbox.appleMusic.library(userId).albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
+		}
+		return sandbox.deezer.library(userId).albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
+	}
+
+	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
+		const response = await api.call<T>(method, url, body);
+		if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+		return response.body;
+	}
+
+	async function seed(prefix: string, perPlatform: number): Promise<SeededFan[]> {
+		const wanted = PLATFORMS.flatMap((platform) =>
+			Array.from({ length: perPlatform }, (_, i) => ({ platform, userId: `${prefix}-${platform}-${i}` })),
+		);
+		return inParallel(wanted, 24, async ({ platform, userId }) => {
+			const fanId = (await call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] })).fan.id;
+			const grant = await connectFan(sandbox, platform, userId);
+			await call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
+				accessToken: grant.accessToken,
+				refreshToken: grant.refreshToken,
+				scopes: grant.scopes,
+				accessExpiresAt: grant.accessExpiresAtMs ? new Date(grant.accessExpiresAtMs).toISOString() : null,
+				refreshExpiresAt: grant.refreshExpiresAtMs ? new Date(grant.refreshExpiresAtMs).toISOString() : null,
+			});
+			const presave = await call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform, verification: 'hard' });
+			return { fanId, userId, platform, presaveId: presave.action.id as string };
+		});
+	}
+
+	async function jobWhenDone(jobId: string, timeoutMs: number): Promise<{ status: string; progress: Record<string, number> }> {
+		return until(
+			`job ${jobId} to finish`,
+			async () => {
+				const job = await call('GET', `/v1/jobs/${jobId}`);
+				return job.status === 'done' || job.status === 'failed' ? job : undefined;
+			},
+			timeoutMs,
+		);
+	}
+
+	/** Reads the ledger itself, with the hub stopped or running (SQLite WAL allows a second reader). */
+	async function ledgerCounts(presaveIds: string[]) {
+		const store = await openStore({ dataDir: workDir });
+		try {
+			const saves = await store.all<{ parent_action_id: string; status: string; n: number }>(
+				`SELECT parent_action_id, status, COUNT(*) AS n FROM actions WHERE kind = 'save' GROUP BY parent_action_id, status`,
+			);
+			const events = await store.all<{ payload: string }>(`SELECT payload FROM outbox WHERE type = 'presave.converted'`);
+			const wanted = new Set(presaveIds);
+			return {
+				saves: saves.filter((row) => wanted.has(row.parent_action_id)),
+				events: events.length,
+			};
+		} finally {
+			await store.close();
+		}
+	}
+
+	beforeAll(async () => {
+		// The hub runs from its build, as `serve` does in production.
+		execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(repoRoot, 'hub/tsconfig.json')], {
+			cwd: repoRoot,
+			stdio: 'inherit',
+		});
+		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-crash-'));
+		sandbox = await startStreamingSandbox({
+			spotifyDevModeUserCap: 0,
+			rateLimits: {
+				spotify: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
+				deezer: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
+			},
+		});
+		const appleKeyFile = path.join(workDir, 'AuthKey.p8');
+		fs.writeFileSync(appleKeyFile, sandbox.credentials.appleMusic.privateKeyPem, { mode: 0o600 });
+		const port = await freePort();
+		env = {
+			PATH: process.env.PATH,
+			HOME: process.env.HOME,
+			FANLOOP_HOST: '127.0.0.1',
+			FANLOOP_PORT: String(port),
+			FANLOOP_DATA_DIR: workDir,
+			FANLOOP_SEALING_KEY: randomBytes(32).toString('base64'),
+			FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
+			FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
+			FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
+			FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
+			FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
+			FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+			FANLOOP_APPLE_MUSIC_TEAM_ID: sandbox.credentials.appleMusic.teamId,
+			FANLOOP_APPLE_MUSIC_KEY_ID: sandbox.credentials.appleMusic.keyId,
+			FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: appleKeyFile,
+			FANLOOP_APPLE_MUSIC_API_URL: sandbox.urls.appleMusic,
+			FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+			FANLOOP_DEEZER_APP_ID: sandbox.credentials.deezer.appId,
+			FANLOOP_DEEZER_SECRET: sandbox.credentials.deezer.secret,
+			FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
+			FANLOOP_DEEZER_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+		};
+		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
+		const apiKey = hub.cli(['api-key', 'create', '--name', 'crash test']).trim().split('\n').pop() as string;
+		await hub.start();
+		api = new HubApi(hub.url, apiKey);
+		campaignSlug = 'loop-back-home-crash';
+		const created = await call('POST', '/v1/campaigns', {
+			slug: campaignSlug,
+			artist: SANDBOX_DEMO_RELEASE.artistName,
+			title: SANDBOX_DEMO_RELEASE.title,
+			// The hub runs on the real clock: the release went live an hour ago.
+			releaseAtUtc: new Date(Date.now() - 3_600_000).toISOString(),
+			upc: SANDBOX_DEMO_RELEASE.upc,
+			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+		});
+		campaignId = created.campaign.id;
+	});
+
+	afterAll(async () => {
+		await hub?.kill('SIGTERM');
+		await sandbox?.stop();
+		if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+	});
+
+	it('converts every pre-save exactly once after a SIGKILL mid-run and a restart', async () => {
+		const fans = await seed('crash', FANS_PER_PLATFORM);
+		const landed = () => fans.filter((fan) => libraryHolds(fan.platform, fan.userId) > 0).length;
+		const { jobId } = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
+
+		await until('some saves to land', () => (landed() >= 120 ? true : undefined), 60_000);
+		await hub.kill('SIGKILL');
+		const atKill = landed();
+		expect(atKill).toBeGreaterThan(0);
+		expect(atKill).toBeLessThan(fans.length);
+
+		const killedAt = Date.now();
+		await hub.start();
+		const job = await jobWhenDone(jobId, 90_000);
+		expect(job.status).toBe('done');
+		// Taken over once the dead process's lease ran out, not after the 5-minute default.
+		expect(Date.now() - killedAt).toBeLessThan(60_000);
+
+		for (const fan of fans) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
+		const { saves, events } = await ledgerCounts(fans.map((fan) => fan.presaveId));
+		expect(saves).toHaveLength(fans.length);
+		expect(saves.every((row) => row.status === 'done' && Number(row.n) === 1)).toBe(true);
+		expect(events).toBe(fans.length);
+		// A second run finds nothing left to do.
+		const again = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
+		expect((await jobWhenDone(again.jobId, 30_000)).progress).toMatchObject({ converted: 0, reconsent: 0, failed: 0, waiting: 0 });
+	});
+
+	it('finishes through a 50% 429 storm and marks revoked fans for re-consent', async () => {
+		const fans = await seed('storm', 20);
+		const revoked = fans.filter((fan) => fan.platform === 'spotify').slice(0, 2);
+		for (const fan of revoked) sandbox.spotify.revoke(fan.userId);
+		sandbox.spotify.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
+		sandbox.deezer.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
+		sandbox.appleMusic.server.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
+		try {
+			const { jobId } = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
+			const job = await jobWhenDone(jobId, 120_000);
+			expect(job.status).toBe('done');
+			expect(job.progress).toMatchObject({ converted: fans.length - revoked.length, reconsent: revoked.length, failed: 0, waiting: 0 });
+		} finally {
+			sandbox.spotify.api.faults.clear();
+			sandbox.deezer.api.faults.clear();
+			sandbox.appleMusic.server.faults.clear();
+		}
+		for (const fan of fans) expect(libraryHolds(fan.platform, fan.userId)).toBe(revoked.includes(fan) ? 0 : 1);
+		for (const fan of revoked) {
+			const exported = await call('GET', `/v1/fans/${fan.fanId}/export`);
+			expect(exported.tokens[0].status).toBe('needs_reconsent');
+			expect(exported.actions.find((action: { kind: string }) => action.kind === 'save')).toMatchObject({ status: 'failed' });
+		}
+	});
+});
