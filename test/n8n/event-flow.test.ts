@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { HubClient, type HubAction } from './hub-client';
-import { eventually, N8n, sleep, withN8nLog } from './harness';
+import { eventually, N8n, sleep, untilHubSubscribed, withN8nLog } from './harness';
 
 const workflow = JSON.parse(
 	fs.readFileSync(path.join(__dirname, 'fixtures/presave-to-sms-optin.workflow.json'), 'utf8'),
@@ -50,6 +50,7 @@ describe('hub events into a real n8n running the Fanloop package', () => {
 			],
 			workflows: [workflow],
 		});
+		await untilHubSubscribed(hub, [workflow]);
 		campaignId = await api.createCampaign(`second-layer-${randomBytes(3).toString('hex')}`);
 	});
 

@@ -678,3 +678,23 @@ export function withN8nLog(
 		}
 	};
 }
+
+/**
+ * n8n serves a trigger's webhook before the trigger's `create` has registered it with the
+ * hub, and the hub fans an event out only to subscriptions that exist when it is recorded.
+ * Tests wait for every Fanloop Trigger's subscription before recording anything.
+ */
+export async function untilHubSubscribed(
+	hub: { ledger: { webhooks: { list(): Promise<unknown[]> } } },
+	workflows: Array<{ [k: string]: unknown }>,
+	timeoutMs = 60_000,
+): Promise<void> {
+	const expected = workflows
+		.flatMap((workflow) => (workflow.nodes ?? []) as Array<{ type: string; disabled?: boolean }>)
+		.filter((node) => !node.disabled && node.type === 'n8n-nodes-fanloop.fanloopTrigger').length;
+	const deadline = Date.now() + timeoutMs;
+	while ((await hub.ledger.webhooks.list()).length < expected) {
+		if (Date.now() > deadline) throw new Error(`only some of ${expected} Fanloop Triggers subscribed to the hub in time`);
+		await sleep(100);
+	}
+}

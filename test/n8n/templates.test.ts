@@ -16,7 +16,7 @@ import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
 import { SmtpStandIn } from '../../sandbox/src/messaging/smtp';
 import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
 import { HubApi } from '../support/hub-api';
-import { eventually, N8n, repoRoot, sleep, withN8nLog, type Execution } from './harness';
+import { eventually, N8n, repoRoot, sleep, untilHubSubscribed, withN8nLog, type Execution } from './harness';
 import type { HubAction } from './hub-client';
 
 interface Template {
@@ -98,6 +98,7 @@ describe('the workflow templates in a real n8n', () => {
 			],
 			workflows: templates,
 		});
+		await untilHubSubscribed(hub, templates);
 	});
 
 	afterAll(async () => {
