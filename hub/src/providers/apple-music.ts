@@ -6,6 +6,7 @@ import {
 	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
+import { parseJson } from './platform-http';
 
 export interface AppleMusicConfig {
 	/** The Apple Developer team id: the developer token's `iss`. */
@@ -258,14 +259,6 @@ function libraryIds(release: PlatformRelease): { kind: 'albums' | 'songs'; ids: 
 
 function base64UrlJson(value: unknown): string {
 	return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return text;
-	}
 }
 
 /** Apple answers `{ errors: [{ title, detail, code }] }`. */

@@ -5,6 +5,13 @@ import {
 	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
+import {
+	parseJson,
+	rateLimited,
+	requestOAuthToken,
+	sendToPlatform,
+	type IssuedToken,
+} from './platform-http';
 
 export interface SpotifyConfig {
 	clientId: string;
@@ -30,10 +37,8 @@ export const SPOTIFY_SCOPES = {
 
 /** `PUT /v1/me/library` and `/contains` take at most 40 URIs. */
 export const SPOTIFY_MAX_LIBRARY_URIS = 40;
-const TIMEOUT_MS = 15_000;
 /** Take a new app token this long before the old one expires. */
 const APP_TOKEN_MARGIN_MS = 60_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
 const UNREGISTERED_USER = 'User not registered in the Developer Dashboard';
 
 type Query = Record<string, string>;
@@ -174,62 +179,21 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 	// ---- wire ----
 
 	/** The accounts service's token endpoint, with the app's credentials in a Basic header. */
-	private async token(form: Query): Promise<{
-		accessToken: string;
-		refreshToken?: string;
-		scopes?: string[];
-		accessExpiresAtMs: number;
-	}> {
-		// Count the token's life from before the request, so we never think it lives longer than it does.
-		const requestedAtMs = this.clock();
+	private token(form: Record<string, string>): Promise<IssuedToken> {
 		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString(
 			'base64',
 		);
-		const response = await send('Spotify accounts', `${this.accountsUrl}/api/token`, {
-			method: 'POST',
-			headers: {
-				authorization: `Basic ${credentials}`,
-				'content-type': 'application/x-www-form-urlencoded',
-			},
-			body: new URLSearchParams(form).toString(),
+		return requestOAuthToken({
+			platform: 'spotify',
+			issuer: 'Spotify',
+			url: `${this.accountsUrl}/api/token`,
+			headers: { authorization: `Basic ${credentials}` },
+			form,
+			clock: this.clock,
+			defaultExpiresInSeconds: 3600,
+			invalidGrantReason: 'it was revoked or is past the 6 months after consent',
+			credentialsHint: 'the Spotify clientId and clientSecret',
 		});
-		const body = (await readBody(response)) as TokenAnswer;
-		if (response.ok && typeof body.access_token === 'string') {
-			return {
-				accessToken: body.access_token,
-				refreshToken: body.refresh_token,
-				scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : undefined,
-				accessExpiresAtMs: requestedAtMs + Number(body.expires_in ?? 3600) * 1000,
-			};
-		}
-		const detail = `HTTP ${response.status}${body.error ? `, ${body.error}` : ''}: ${body.error_description ?? 'no detail'}`;
-		if (response.status === 429)
-			throw rateLimited(response, `Spotify’s token endpoint is rate limiting the app (${detail}).`);
-		if (response.status >= 500)
-			throw new PlatformError(
-				'spotify',
-				'transient',
-				`Spotify’s token endpoint failed (${detail}).`,
-			);
-		if (body.error === 'invalid_grant') {
-			throw new PlatformError(
-				'spotify',
-				'reconsent',
-				`Spotify no longer honours the fan’s refresh token (${detail}): it was revoked or is past the 6 months after consent; the fan needs a new consent.`,
-			);
-		}
-		if (body.error === 'invalid_client') {
-			throw new PlatformError(
-				'spotify',
-				'permanent',
-				`Spotify refused the app’s credentials (${detail}): check the Spotify clientId and clientSecret.`,
-			);
-		}
-		throw new PlatformError(
-			'spotify',
-			'permanent',
-			`Spotify refused the token request (${detail}).`,
-		);
 	}
 
 	/** A catalog call with the app's own client-credentials token, cached until shortly before it expires. */
@@ -238,10 +202,15 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 			const issued = await this.token({ grant_type: 'client_credentials' });
 			this.appToken = { accessToken: issued.accessToken, expiresAtMs: issued.accessExpiresAtMs };
 		}
-		const response = await send('Spotify', `${this.apiUrl}${path}?${new URLSearchParams(query)}`, {
-			method: 'GET',
-			headers: { authorization: `Bearer ${this.appToken.accessToken}` },
-		});
+		const response = await sendToPlatform(
+			'spotify',
+			'Spotify',
+			`${this.apiUrl}${path}?${new URLSearchParams(query)}`,
+			{
+				method: 'GET',
+				headers: { authorization: `Bearer ${this.appToken.accessToken}` },
+			},
+		);
 		if (response.status === 401) {
 			// The app token died early (rotated credentials, clock skew): take a new one on the retry.
 			this.appToken = undefined;
@@ -262,10 +231,15 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		scope: string,
 	): Promise<unknown> {
 		const search = new URLSearchParams(query).toString();
-		const response = await send('Spotify', `${this.apiUrl}${path}${search ? `?${search}` : ''}`, {
-			method,
-			headers: { authorization: `Bearer ${grant.accessToken}` },
-		});
+		const response = await sendToPlatform(
+			'spotify',
+			'Spotify',
+			`${this.apiUrl}${path}${search ? `?${search}` : ''}`,
+			{
+				method,
+				headers: { authorization: `Bearer ${grant.accessToken}` },
+			},
+		);
 		const action = `${method} ${path}`;
 		if (response.status === 401) {
 			if (grant.accessExpiresAtMs !== null && grant.accessExpiresAtMs <= this.clock()) {
@@ -305,20 +279,15 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		if (response.ok) return text ? parseJson(text) : undefined;
 		const detail = `HTTP ${response.status}: ${errorMessage(text)}`;
 		if (response.status === 429)
-			throw rateLimited(response, `Spotify is rate limiting the app (${action}, ${detail}).`);
+			throw rateLimited(
+				'spotify',
+				response,
+				`Spotify is rate limiting the app (${action}, ${detail}).`,
+			);
 		if (response.status >= 500)
 			throw new PlatformError('spotify', 'transient', `Spotify failed to ${action} (${detail}).`);
 		throw new PlatformError('spotify', 'permanent', `Spotify refused to ${action} (${detail}).`);
 	}
-}
-
-interface TokenAnswer {
-	access_token?: string;
-	refresh_token?: string;
-	scope?: string;
-	expires_in?: number;
-	error?: string;
-	error_description?: string;
 }
 
 interface SearchAnswer {
@@ -350,51 +319,9 @@ function chunks<T>(items: T[], size: number): T[][] {
 	return out;
 }
 
-async function send(
-	provider: string,
-	url: string,
-	init: { method: string; headers: Record<string, string>; body?: string },
-): Promise<Response> {
-	try {
-		return await fetch(url, {
-			...init,
-			headers: { accept: 'application/json', ...init.headers },
-			signal: AbortSignal.timeout(TIMEOUT_MS),
-		});
-	} catch (error) {
-		throw new PlatformError(
-			'spotify',
-			'transient',
-			`${provider} did not answer: ${(error as Error).message}`,
-		);
-	}
-}
-
-async function readBody(response: Response): Promise<Record<string, unknown>> {
-	const parsed = parseJson(await response.text());
-	return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-}
-
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return text;
-	}
-}
-
 /** Spotify answers `{ error: { status, message } }`, or plain text for some refusals. */
 function errorMessage(text: string): string {
 	const parsed = parseJson(text) as { error?: { message?: string } } | string;
 	if (typeof parsed === 'object' && parsed?.error?.message) return parsed.error.message;
 	return typeof parsed === 'string' && parsed ? parsed.slice(0, 200) : 'no detail';
-}
-
-function rateLimited(response: Response, message: string): PlatformError {
-	const retryAfterSeconds = Number(response.headers.get('retry-after'));
-	const retryAfterMs =
-		Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-			? retryAfterSeconds * 1000
-			: DEFAULT_RETRY_AFTER_MS;
-	return new PlatformError('spotify', 'rate_limited', message, retryAfterMs);
 }
