@@ -5,6 +5,7 @@ import {
 	SANDBOX_USER_ID_PATTERN,
 	commaList,
 	consentPage,
+	presentParams,
 	formBody,
 	randomToken,
 	redirectTo,
@@ -201,11 +202,7 @@ export class DeezerStandIn {
 	private authPage(params: URLSearchParams): StandInResponse {
 		const checked = this.checkAuthParams(params);
 		if ('status' in checked) return checked;
-		const hiddenFields: Record<string, string> = {};
-		for (const name of ['app_id', 'redirect_uri', 'perms', 'state']) {
-			const value = params.get(name);
-			if (value !== null) hiddenFields[name] = value;
-		}
+		const hiddenFields = presentParams(params, ['app_id', 'redirect_uri', 'perms', 'state']);
 		this.userCounter += 1;
 		return consentPage({
 			provider: 'Deezer',

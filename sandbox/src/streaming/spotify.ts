@@ -8,6 +8,7 @@ import {
 	bearerToken,
 	commaList,
 	consentPage,
+	presentParams,
 	formBody,
 	pkceS256,
 	randomToken,
@@ -301,8 +302,7 @@ export class SpotifyStandIn {
 	private authorizePage(params: URLSearchParams): ApiAnswer {
 		const checked = this.checkAuthorizeParams(params);
 		if ('status' in checked) return checked;
-		const hiddenFields: Record<string, string> = {};
-		for (const name of [
+		const hiddenFields = presentParams(params, [
 			'client_id',
 			'response_type',
 			'redirect_uri',
@@ -310,10 +310,7 @@ export class SpotifyStandIn {
 			'state',
 			'code_challenge',
 			'code_challenge_method',
-		]) {
-			const value = params.get(name);
-			if (value !== null) hiddenFields[name] = value;
-		}
+		]);
 		return consentPage({
 			provider: 'Spotify',
 			appName: this.options.appName ?? 'Fanloop',

@@ -119,3 +119,13 @@ export function commaList(value: string | null): string[] {
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** "Six months" as the providers count it for token lifetimes: 15,777,000 s is Apple's documented cap. */
 export const SIX_MONTHS_MS = 15_777_000 * 1000;
+
+/** The named query parameters that are present, carried through the consent form unchanged. */
+export function presentParams(params: URLSearchParams, names: string[]): Record<string, string> {
+	const present: Record<string, string> = {};
+	for (const name of names) {
+		const value = params.get(name);
+		if (value !== null) present[name] = value;
+	}
+	return present;
+}

@@ -6,6 +6,7 @@ import {
 	basicCredentials,
 	bearerToken,
 	consentPage,
+	presentParams,
 	formBody,
 	pkceS256,
 	randomToken,
@@ -185,8 +186,7 @@ export class YouTubeStandIn {
 	private authPage(params: URLSearchParams): StandInResponse {
 		const checked = this.checkAuthParams(params);
 		if ('status' in checked) return checked;
-		const hiddenFields: Record<string, string> = {};
-		for (const name of [
+		const hiddenFields = presentParams(params, [
 			'client_id',
 			'redirect_uri',
 			'response_type',
@@ -195,10 +195,7 @@ export class YouTubeStandIn {
 			'access_type',
 			'code_challenge',
 			'code_challenge_method',
-		]) {
-			const value = params.get(name);
-			if (value !== null) hiddenFields[name] = value;
-		}
+		]);
 		this.userCounter += 1;
 		return consentPage({
 			provider: 'Google',
