@@ -638,25 +638,7 @@ export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `fn` until it returns a value other than undefined. */
-export async function eventually<T>(
-	what: string,
-	fn: () => Promise<T | undefined>,
-	timeoutMs = 30_000,
-	onTimeout?: () => string,
-): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await fn();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) {
-			throw new Error(
-				`timed out after ${timeoutMs} ms waiting for ${what}\n${onTimeout?.() ?? ''}`,
-			);
-		}
-		await sleep(200);
-	}
-}
+export { eventually } from '../support/eventually';
 
 /**
  * Wraps a test body so a failure carries the tail of n8n's log: jest has no "after a failed

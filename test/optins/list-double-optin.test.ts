@@ -1,22 +1,18 @@
 import { startHub, type RunningHub } from '../../hub/src';
 import { configFromEnv } from '../../hub/src/config';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import { BrevoStandIn, MailchimpStandIn, SANDBOX_BREVO, SANDBOX_MAILCHIMP } from '../../sandbox/src/messaging';
+import {
+	BrevoStandIn,
+	MailchimpStandIn,
+	SANDBOX_BREVO,
+	SANDBOX_MAILCHIMP,
+} from '../../sandbox/src/messaging';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
+import { eventually } from '../support/eventually';
 
 const WORDING = 'Email me about Nia Vale releases.';
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-	const deadline = Date.now() + 5000;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-}
 
 async function statusOf(api: HubApi, fanId: string): Promise<string> {
 	return (await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=email`)).body.status;
@@ -35,18 +31,41 @@ describe('email double opt-in through a list provider', () => {
 
 	async function start(messaging: Parameters<typeof startHub>[0]['messaging']) {
 		database = await createTestDatabase('sqlite');
-		hub = await startHub({ port: 0, dataDir: database.dataDir, sealingKey: newSealingKey(), clock: () => clock.now(), messaging, jobs: { pollMs: 20 } });
+		hub = await startHub({
+			port: 0,
+			dataDir: database.dataDir,
+			sealingKey: newSealingKey(),
+			clock: () => clock.now(),
+			messaging,
+			jobs: { pollMs: 20 },
+		});
 		api = new HubApi(hub.url, await hub.createApiKey('list test'));
 	}
 
 	it('adds the fan to Mailchimp as pending and grants the consent once Mailchimp reports them subscribed', async () => {
-		const mailchimp = new MailchimpStandIn({ apiKey: SANDBOX_MAILCHIMP.apiKey, lists: [{ id: SANDBOX_MAILCHIMP.listId, name: 'Fans' }], clock });
+		const mailchimp = new MailchimpStandIn({
+			apiKey: SANDBOX_MAILCHIMP.apiKey,
+			lists: [{ id: SANDBOX_MAILCHIMP.listId, name: 'Fans' }],
+			clock,
+		});
 		await mailchimp.start();
 		try {
-			await start({ mailchimp: { apiKey: SANDBOX_MAILCHIMP.apiKey, listId: SANDBOX_MAILCHIMP.listId, apiUrl: mailchimp.url } });
-			const requested = await api.call('POST', '/v1/optins', { channel: 'email', address: 'Ana@Example.com', wording: WORDING });
+			await start({
+				mailchimp: {
+					apiKey: SANDBOX_MAILCHIMP.apiKey,
+					listId: SANDBOX_MAILCHIMP.listId,
+					apiUrl: mailchimp.url,
+				},
+			});
+			const requested = await api.call('POST', '/v1/optins', {
+				channel: 'email',
+				address: 'Ana@Example.com',
+				wording: WORDING,
+			});
 			const fanId = requested.body.fan.id;
-			await eventually(() => mailchimp.member(SANDBOX_MAILCHIMP.listId, 'ana@example.com'), 'the pending member');
+			await eventually('the pending member', () =>
+				mailchimp.member(SANDBOX_MAILCHIMP.listId, 'ana@example.com'),
+			);
 			expect(mailchimp.member(SANDBOX_MAILCHIMP.listId, 'ana@example.com')?.status).toBe('pending');
 
 			clock.advance(5 * 60_000 + 1000);
@@ -55,9 +74,13 @@ describe('email double opt-in through a list provider', () => {
 
 			mailchimp.confirm(SANDBOX_MAILCHIMP.listId, 'ana@example.com');
 			clock.advance(5 * 60_000 + 1000);
-			await eventually(async () => ((await statusOf(api, fanId)) === 'granted' ? true : undefined), 'the granted consent');
+			await eventually('the granted consent', async () =>
+				(await statusOf(api, fanId)) === 'granted' ? true : undefined,
+			);
 			const exported = await api.call('GET', `/v1/fans/${fanId}/export`);
-			expect(exported.body.actions).toContainEqual(expect.objectContaining({ kind: 'optin_email', status: 'done', verification: 'hard' }));
+			expect(exported.body.actions).toContainEqual(
+				expect.objectContaining({ kind: 'optin_email', status: 'done', verification: 'hard' }),
+			);
 		} finally {
 			await mailchimp.stop();
 		}
@@ -73,10 +96,21 @@ describe('email double opt-in through a list provider', () => {
 		await brevo.start();
 		try {
 			await start({
-				brevo: { apiKey: SANDBOX_BREVO.apiKey, listId: SANDBOX_BREVO.listId, templateId: SANDBOX_BREVO.doiTemplateId, apiUrl: brevo.url },
+				brevo: {
+					apiKey: SANDBOX_BREVO.apiKey,
+					listId: SANDBOX_BREVO.listId,
+					templateId: SANDBOX_BREVO.doiTemplateId,
+					apiUrl: brevo.url,
+				},
 			});
-			const requested = await api.call('POST', '/v1/optins', { channel: 'email', address: 'bo@example.com', wording: WORDING });
-			await eventually(() => (brevo.doubleOptInRequests().length > 0 ? true : undefined), 'the DOI request');
+			const requested = await api.call('POST', '/v1/optins', {
+				channel: 'email',
+				address: 'bo@example.com',
+				wording: WORDING,
+			});
+			await eventually('the DOI request', () =>
+				brevo.doubleOptInRequests().length > 0 ? true : undefined,
+			);
 
 			const redirect = brevo.confirm('bo@example.com');
 			expect(redirect).toContain('/optin/confirmed?token=');
@@ -93,18 +127,26 @@ describe('provider configuration', () => {
 	const base = { FANLOOP_SEALING_KEY: newSealingKey().toString('base64') };
 
 	it('names the settings a half-configured provider is missing', () => {
-		expect(() => configFromEnv({ ...base, FANLOOP_TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).toThrow(
-			/Twilio is half configured: also set FANLOOP_TWILIO_AUTH_TOKEN, FANLOOP_TWILIO_FROM/,
-		);
+		expect(() =>
+			configFromEnv({ ...base, FANLOOP_TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` }),
+		).toThrow(/Twilio is half configured: also set FANLOOP_TWILIO_AUTH_TOKEN, FANLOOP_TWILIO_FROM/);
 	});
 
 	it('refuses a malformed value with the rule it breaks', () => {
-		expect(() => configFromEnv({ ...base, FANLOOP_TWILIO_ACCOUNT_SID: 'nope' })).toThrow(/AC followed by 32 hex digits/);
+		expect(() => configFromEnv({ ...base, FANLOOP_TWILIO_ACCOUNT_SID: 'nope' })).toThrow(
+			/AC followed by 32 hex digits/,
+		);
 	});
 
 	it('reads a complete provider and leaves the others off', () => {
-		const config = configFromEnv({ ...base, FANLOOP_SMTP_URL: 'smtp://127.0.0.1:2525', FANLOOP_EMAIL_FROM: 'hi@example.com' });
-		expect(config.messaging).toEqual({ smtp: { url: 'smtp://127.0.0.1:2525', from: 'hi@example.com' } });
+		const config = configFromEnv({
+			...base,
+			FANLOOP_SMTP_URL: 'smtp://127.0.0.1:2525',
+			FANLOOP_EMAIL_FROM: 'hi@example.com',
+		});
+		expect(config.messaging).toEqual({
+			smtp: { url: 'smtp://127.0.0.1:2525', from: 'hi@example.com' },
+		});
 	});
 
 	it('asks for a sealing key before anything else', () => {

@@ -6,19 +6,11 @@ import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
+import { eventually } from '../support/eventually';
 
-const SMS_WORDING = 'Text me about Nia Vale releases. Up to 4 msgs/month. Reply STOP to stop, HELP for help.';
+const SMS_WORDING =
+	'Text me about Nia Vale releases. Up to 4 msgs/month. Reply STOP to stop, HELP for help.';
 const EMAIL_WORDING = 'Email me about Nia Vale releases. Unsubscribe any time.';
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-}
 
 describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 	let database: TestDatabase;
@@ -31,9 +23,16 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 
 	beforeAll(async () => {
 		clock.set(Date.parse('2026-12-03T11:00:00Z'));
-		twilio = new TwilioStandIn({ accountSid: SANDBOX_TWILIO.accountSid, authToken: SANDBOX_TWILIO.authToken, clock });
+		twilio = new TwilioStandIn({
+			accountSid: SANDBOX_TWILIO.accountSid,
+			authToken: SANDBOX_TWILIO.authToken,
+			clock,
+		});
 		await twilio.start();
-		smtp = new SmtpStandIn({ auth: { user: SANDBOX_SMTP.user, password: SANDBOX_SMTP.password }, clock });
+		smtp = new SmtpStandIn({
+			auth: { user: SANDBOX_SMTP.user, password: SANDBOX_SMTP.password },
+			clock,
+		});
 		await smtp.start();
 		database = await createTestDatabase(kind);
 		hub = await startHub({
@@ -42,7 +41,11 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 			databaseUrl: database.databaseUrl,
 			sealingKey: newSealingKey(),
 			clock: () => clock.now(),
-			program: { name: 'Nia Vale', helpText: 'Nia Vale updates. Reply STOP to opt out.', stopSuppresses: ['sms', 'email'] },
+			program: {
+				name: 'Nia Vale',
+				helpText: 'Nia Vale updates. Reply STOP to opt out.',
+				stopSuppresses: ['sms', 'email'],
+			},
 			messaging: {
 				twilio: { ...SANDBOX_TWILIO, apiUrl: twilio.url },
 				smtp: { url: smtp.url, from: SANDBOX_SMTP.from },
@@ -79,7 +82,7 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 
 	async function confirmedSmsFan(phone: string): Promise<string> {
 		const requested = await requestSms(phone);
-		await eventually(() => smsTo(phone).length === 1 || undefined, 'the confirmation request');
+		await eventually('the confirmation request', () => smsTo(phone).length === 1 || undefined);
 		await twilio.inbound(inboundUrl, { From: phone, To: SANDBOX_TWILIO.from, Body: 'yes' });
 		return requested.body.fan.id;
 	}
@@ -88,20 +91,41 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		const phone = '+4915123456701';
 		const requested = await requestSms(phone);
 		expect(requested.status).toBe(201);
-		expect(requested.body.consent).toMatchObject({ status: 'pending', channel: 'phone', wording: SMS_WORDING });
-		const [request] = await eventually(() => (smsTo(phone).length === 1 ? smsTo(phone) : undefined), 'the YES request');
+		expect(requested.body.consent).toMatchObject({
+			status: 'pending',
+			channel: 'phone',
+			wording: SMS_WORDING,
+		});
+		const [request] = await eventually('the YES request', () =>
+			smsTo(phone).length === 1 ? smsTo(phone) : undefined,
+		);
 		expect(request.body).toMatch(/reply YES/i);
 		expect(request.body).toMatch(/STOP/);
 
-		const reply = await twilio.inbound(inboundUrl, { From: phone, To: SANDBOX_TWILIO.from, Body: ' Yes ' });
+		const reply = await twilio.inbound(inboundUrl, {
+			From: phone,
+			To: SANDBOX_TWILIO.from,
+			Body: ' Yes ',
+		});
 		expect(reply.status).toBe(200);
 		expect(reply.body).toMatch(/<Message>.*STOP.*<\/Message>/);
 		const fanId = requested.body.fan.id;
-		expect((await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status).toBe('granted');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status,
+		).toBe('granted');
 
-		const sent = await api.call('POST', '/v1/messages', { fanId, channel: 'sms', text: 'Out now! Reply STOP to opt out.' });
-		expect(sent.body).toMatchObject({ status: 'sent', providerMessageId: expect.stringMatching(/^SM/) });
-		expect(smsTo(phone).map((message) => message.body)).toContain('Out now! Reply STOP to opt out.');
+		const sent = await api.call('POST', '/v1/messages', {
+			fanId,
+			channel: 'sms',
+			text: 'Out now! Reply STOP to opt out.',
+		});
+		expect(sent.body).toMatchObject({
+			status: 'sent',
+			providerMessageId: expect.stringMatching(/^SM/),
+		});
+		expect(smsTo(phone).map((message) => message.body)).toContain(
+			'Out now! Reply STOP to opt out.',
+		);
 
 		const exported = await api.call('GET', `/v1/fans/${fanId}/export`);
 		expect(exported.body.consents[0]).toMatchObject({
@@ -114,7 +138,9 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 			requestedAt: expect.any(String),
 			confirmedAt: expect.any(String),
 		});
-		expect(exported.body.actions).toContainEqual(expect.objectContaining({ kind: 'optin_sms', status: 'done', verification: 'hard' }));
+		expect(exported.body.actions).toContainEqual(
+			expect.objectContaining({ kind: 'optin_sms', status: 'done', verification: 'hard' }),
+		);
 	});
 
 	it('records a repeated opt-in once and sends one confirmation request', async () => {
@@ -122,7 +148,7 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		const first = await requestSms(phone);
 		const second = await requestSms(phone);
 		expect(second.body).toMatchObject({ created: false, consent: { id: first.body.consent.id } });
-		await eventually(() => smsTo(phone).length === 1 || undefined, 'the confirmation request');
+		await eventually('the confirmation request', () => smsTo(phone).length === 1 || undefined);
 		await new Promise((resolve) => setTimeout(resolve, 200));
 		expect(smsTo(phone)).toHaveLength(1);
 	});
@@ -130,15 +156,29 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 	it('stops everything on STOP: a later send reaches nobody on any channel', async () => {
 		const phone = '+4915123456703';
 		const fanId = await confirmedSmsFan(phone);
-		await api.call('POST', '/v1/optins', { channel: 'email', address: 'stop-me@example.com', fanId, wording: EMAIL_WORDING });
+		await api.call('POST', '/v1/optins', {
+			channel: 'email',
+			address: 'stop-me@example.com',
+			fanId,
+			wording: EMAIL_WORDING,
+		});
 
 		await twilio.inbound(inboundUrl, { From: phone, To: SANDBOX_TWILIO.from, Body: 'STOP' });
 
-		expect((await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status).toBe('revoked');
-		expect((await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=email`)).body.status).toBe('revoked');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status,
+		).toBe('revoked');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=email`)).body.status,
+		).toBe('revoked');
 		const before = twilio.sent().length;
 		const sms = await api.call('POST', '/v1/messages', { fanId, channel: 'sms', text: 'Out now!' });
-		const email = await api.call('POST', '/v1/messages', { fanId, channel: 'email', subject: 'Out now', text: 'Out now!' });
+		const email = await api.call('POST', '/v1/messages', {
+			fanId,
+			channel: 'email',
+			subject: 'Out now',
+			text: 'Out now!',
+		});
 		expect(sms.body.status).toBe('suppressed');
 		expect(email.body.status).toBe('suppressed');
 		expect(twilio.sent().length).toBe(before);
@@ -160,7 +200,9 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		expect(smsTo(phone).some((message) => message.body.startsWith('Midnight City'))).toBe(false);
 
 		clock.set(Date.parse('2026-12-04T07:00:30Z'));
-		await eventually(() => smsTo(phone).find((message) => message.body.startsWith('Midnight City')), 'the morning send');
+		await eventually('the morning send', () =>
+			smsTo(phone).find((message) => message.body.startsWith('Midnight City')),
+		);
 		const message = await api.call('GET', `/v1/messages/${due.body.id}`);
 		expect(message.body.status).toBe('sent');
 		await new Promise((resolve) => setTimeout(resolve, 150));
@@ -170,45 +212,83 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 	it('keeps to the marketer’s frequency cap', async () => {
 		const fanId = await confirmedSmsFan('+4915123456705');
 		const cap = { count: 1, windowHours: 24 };
-		const first = await api.call('POST', '/v1/messages', { fanId, channel: 'sms', text: 'One', frequencyCap: cap });
-		const second = await api.call('POST', '/v1/messages', { fanId, channel: 'sms', text: 'Two', frequencyCap: cap });
+		const first = await api.call('POST', '/v1/messages', {
+			fanId,
+			channel: 'sms',
+			text: 'One',
+			frequencyCap: cap,
+		});
+		const second = await api.call('POST', '/v1/messages', {
+			fanId,
+			channel: 'sms',
+			text: 'Two',
+			frequencyCap: cap,
+		});
 		expect([first.body.status, second.body.status]).toEqual(['sent', 'capped']);
 	});
 
 	it('answers HELP and turns custom keywords into events', async () => {
 		const phone = '+4915123456706';
 		await confirmedSmsFan(phone);
-		const help = await twilio.inbound(inboundUrl, { From: phone, To: SANDBOX_TWILIO.from, Body: 'help' });
+		const help = await twilio.inbound(inboundUrl, {
+			From: phone,
+			To: SANDBOX_TWILIO.from,
+			Body: 'help',
+		});
 		expect(help.body).toContain('Nia Vale updates. Reply STOP to opt out.');
-		const outboxBefore = await hub.ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE type = 'keyword.received'`);
+		const outboxBefore = await hub.ledger.store.get<{ n: number }>(
+			`SELECT COUNT(*) AS n FROM outbox WHERE type = 'keyword.received'`,
+		);
 		await twilio.inbound(inboundUrl, { From: phone, To: SANDBOX_TWILIO.from, Body: 'presave' });
 		const event = await hub.ledger.store.get<{ payload: string }>(
 			`SELECT payload FROM outbox WHERE type = 'keyword.received' ORDER BY id DESC LIMIT 1`,
 		);
 		expect(JSON.parse(event!.payload).data.keyword).toEqual({ word: 'PRESAVE', channel: 'sms' });
 		expect(Number(outboxBefore?.n)).toBeLessThan(
-			Number((await hub.ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE type = 'keyword.received'`))?.n),
+			Number(
+				(
+					await hub.ledger.store.get<{ n: number }>(
+						`SELECT COUNT(*) AS n FROM outbox WHERE type = 'keyword.received'`,
+					)
+				)?.n,
+			),
 		);
 	});
 
 	it('refuses a forged Twilio webhook with 403 and records nothing', async () => {
 		const phone = '+4915123456707';
 		const fanId = await confirmedSmsFan(phone);
-		const params = { AccountSid: SANDBOX_TWILIO.accountSid, From: phone, To: SANDBOX_TWILIO.from, Body: 'STOP', MessageSid: 'SMforged' };
+		const params = {
+			AccountSid: SANDBOX_TWILIO.accountSid,
+			From: phone,
+			To: SANDBOX_TWILIO.from,
+			Body: 'STOP',
+			MessageSid: 'SMforged',
+		};
 		for (const signature of [undefined, twilioSignature('wrong-token', inboundUrl, params)]) {
 			const response = await fetch(inboundUrl, {
 				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded',
+					...(signature ? { 'x-twilio-signature': signature } : {}),
+				},
 				body: new URLSearchParams(params).toString(),
 			});
 			expect(response.status).toBe(403);
 		}
-		expect((await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status).toBe('granted');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${fanId}&channel=sms`)).body.status,
+		).toBe('granted');
 	});
 
 	it('runs email double opt-in through the link, once, and refuses an expired link', async () => {
 		const address = `nia.fan.${kind}@example.com`;
-		const requested = await api.call('POST', '/v1/optins', { channel: 'email', address, wording: EMAIL_WORDING, timezone: 'Europe/Berlin' });
+		const requested = await api.call('POST', '/v1/optins', {
+			channel: 'email',
+			address,
+			wording: EMAIL_WORDING,
+			timezone: 'Europe/Berlin',
+		});
 		const mail = await smtp.waitFor((email) => email.to.includes(address));
 		const link = mail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)?.[0];
 		expect(link).toBeDefined();
@@ -218,7 +298,10 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
 		expect(await page.text()).toContain('<form method="post" action="/optin/confirm">');
 		// Opening the link alone (as a mail scanner does) confirms nothing.
-		expect((await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body.status).toBe('pending');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body
+				.status,
+		).toBe('pending');
 
 		const token = new URL(link!).searchParams.get('token')!;
 		const post = () =>
@@ -231,16 +314,27 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 		expect(await confirmed.text()).toContain('You are subscribed');
 		const replayed = await post();
 		expect(await replayed.text()).toContain('Already confirmed');
-		expect((await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body.status).toBe('granted');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body
+				.status,
+		).toBe('granted');
 
-		const welcome = await smtp.waitFor((email) => email.to.includes(address) && email.subject.startsWith("You're subscribed"));
+		const welcome = await smtp.waitFor(
+			(email) => email.to.includes(address) && email.subject.startsWith("You're subscribed"),
+		);
 		expect(welcome.headers['list-unsubscribe']).toMatch(/\/unsubscribe\?token=/);
 		expect(welcome.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
 
 		const late = `late.${kind}@example.com`;
-		await api.call('POST', '/v1/optins', { channel: 'email', address: late, wording: EMAIL_WORDING });
+		await api.call('POST', '/v1/optins', {
+			channel: 'email',
+			address: late,
+			wording: EMAIL_WORDING,
+		});
 		const lateMail = await smtp.waitFor((email) => email.to.includes(late));
-		const lateToken = new URL(lateMail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0]).searchParams.get('token')!;
+		const lateToken = new URL(
+			lateMail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0],
+		).searchParams.get('token')!;
 		clock.advance(49 * 3_600_000);
 		const expired = await api.call('POST', '/v1/optins/confirm', { token: lateToken });
 		expect(expired.body.outcome).toBe('expired');
@@ -248,11 +342,19 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 
 	it('unsubscribes in one click from the link in every email', async () => {
 		const address = `one-click.${kind}@example.com`;
-		const requested = await api.call('POST', '/v1/optins', { channel: 'email', address, wording: EMAIL_WORDING });
+		const requested = await api.call('POST', '/v1/optins', {
+			channel: 'email',
+			address,
+			wording: EMAIL_WORDING,
+		});
 		const mail = await smtp.waitFor((email) => email.to.includes(address));
-		const token = new URL(mail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0]).searchParams.get('token')!;
+		const token = new URL(
+			mail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0],
+		).searchParams.get('token')!;
 		await api.call('POST', '/v1/optins/confirm', { token });
-		const welcome = await smtp.waitFor((email) => email.to.includes(address) && email.headers['list-unsubscribe'] !== undefined);
+		const welcome = await smtp.waitFor(
+			(email) => email.to.includes(address) && email.headers['list-unsubscribe'] !== undefined,
+		);
 		const unsubscribeUrl = String(welcome.headers['list-unsubscribe']).replace(/^<|>$/g, '');
 
 		const oneClick = await fetch(unsubscribeUrl, {
@@ -261,16 +363,32 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 			body: 'List-Unsubscribe=One-Click',
 		});
 		expect(await oneClick.text()).toContain('You are unsubscribed');
-		expect((await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body.status).toBe('revoked');
+		expect(
+			(await api.call('GET', `/v1/optins/status?fanId=${requested.body.fan.id}&channel=email`)).body
+				.status,
+		).toBe('revoked');
 	});
 
 	it('asks a known fan on the number already on record', async () => {
 		const phone = '+4915123456709';
-		const fanId = (await api.call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })).body.fan.id;
-		const requested = await api.call('POST', '/v1/optins', { channel: 'sms', fanId, wording: 'Texted JOIN to subscribe' });
-		expect(requested).toMatchObject({ status: 201, body: { fan: { id: fanId }, consent: { status: 'pending' } } });
-		await eventually(() => smsTo(phone).length === 1 || undefined, 'the confirmation request');
-		const noEmail = await api.call('POST', '/v1/optins', { channel: 'email', fanId, wording: EMAIL_WORDING });
+		const fanId = (
+			await api.call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })
+		).body.fan.id;
+		const requested = await api.call('POST', '/v1/optins', {
+			channel: 'sms',
+			fanId,
+			wording: 'Texted JOIN to subscribe',
+		});
+		expect(requested).toMatchObject({
+			status: 201,
+			body: { fan: { id: fanId }, consent: { status: 'pending' } },
+		});
+		await eventually('the confirmation request', () => smsTo(phone).length === 1 || undefined);
+		const noEmail = await api.call('POST', '/v1/optins', {
+			channel: 'email',
+			fanId,
+			wording: EMAIL_WORDING,
+		});
 		expect(noEmail.status).toBe(400);
 		expect(noEmail.body.error.message).toContain('no email address on record');
 	});
@@ -280,7 +398,11 @@ describe.each(STORE_KINDS)('SMS and email opt-ins on %s', (kind) => {
 			['sms', '12345'],
 			['email', 'not-an-address'],
 		]) {
-			const response = await api.call('POST', '/v1/optins', { channel, address, wording: SMS_WORDING });
+			const response = await api.call('POST', '/v1/optins', {
+				channel,
+				address,
+				wording: SMS_WORDING,
+			});
 			expect(response.status).toBe(400);
 			expect(response.body.error.message).toContain(address);
 		}

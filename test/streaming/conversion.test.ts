@@ -1,24 +1,19 @@
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
 import { connectFan, sandboxPlatforms } from '../support/streaming';
+import { eventually } from '../support/eventually';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
 type Platform = (typeof PLATFORMS)[number];
 const FANS_PER_PLATFORM = 4;
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
 
 describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 	const clock = new SandboxClock();
@@ -30,20 +25,27 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 	const fans: { fanId: string; userId: string; platform: Platform; presaveId: string }[] = [];
 
 	function libraryHolds(platform: Platform, userId: string): number {
-		if (platform === 'spotify') return sandbox.spotify.library(userId).filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+		if (platform === 'spotify')
+			return sandbox.spotify
+				.library(userId)
+				.filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
 		if (platform === 'apple_music') {
-			return sandbox.appleMusic.library(userId).albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
+			return sandbox.appleMusic
+				.library(userId)
+				.albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
 		}
-		return sandbox.deezer.library(userId).albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
+		return sandbox.deezer
+			.library(userId)
+			.albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
 	}
 
 	async function convert(): Promise<Record<string, number>> {
 		const started = await api.call('POST', `/v1/campaigns/${campaignId}/conversions`, {});
 		expect(started.status).toBe(202);
-		const job = await until(async () => {
+		const job = await eventually('the conversion job', async () => {
 			const current = await api.call('GET', `/v1/jobs/${started.body.jobId}`);
 			return current.body.status === 'done' ? current.body : undefined;
-		}, 'the conversion job');
+		});
 		return job.progress;
 	}
 
@@ -73,17 +75,29 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 		for (const platform of PLATFORMS) {
 			for (let i = 0; i < FANS_PER_PLATFORM; i++) {
 				const userId = `${platform}-${kind}-${i}`;
-				const fan = await api.call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] });
+				const fan = await api.call('POST', '/v1/fans', {
+					identities: [{ channel: 'email', value: `${userId}@example.com` }],
+				});
 				const fanId = fan.body.fan.id;
 				const grant = await connectFan(sandbox, platform, userId);
 				await api.call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
 					accessToken: grant.accessToken,
 					refreshToken: grant.refreshToken,
 					scopes: grant.scopes,
-					accessExpiresAt: grant.accessExpiresAtMs ? new Date(grant.accessExpiresAtMs).toISOString() : null,
-					refreshExpiresAt: grant.refreshExpiresAtMs ? new Date(grant.refreshExpiresAtMs).toISOString() : null,
+					accessExpiresAt: grant.accessExpiresAtMs
+						? new Date(grant.accessExpiresAtMs).toISOString()
+						: null,
+					refreshExpiresAt: grant.refreshExpiresAtMs
+						? new Date(grant.refreshExpiresAtMs).toISOString()
+						: null,
 				});
-				const presave = await api.call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform, verification: 'hard' });
+				const presave = await api.call('POST', '/v1/actions', {
+					fanId,
+					campaignId,
+					kind: 'presave',
+					platform,
+					verification: 'hard',
+				});
 				fans.push({ fanId, userId, platform, presaveId: presave.body.action.id });
 			}
 		}
@@ -103,17 +117,28 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 
 		const progress = await convert();
 
-		expect(progress).toMatchObject({ converted: fans.length - 1, reconsent: 1, failed: 0, waiting: 0 });
+		expect(progress).toMatchObject({
+			converted: fans.length - 1,
+			reconsent: 1,
+			failed: 0,
+			waiting: 0,
+		});
 		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
 		expect(libraryHolds(revoked.platform, revoked.userId)).toBe(0);
 		const exported = await api.call('GET', `/v1/fans/${revoked.fanId}/export`);
 		expect(exported.body.tokens[0].status).toBe('needs_reconsent');
-		const converted = await hub.ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.converted'`);
+		const converted = await hub.ledger.store.get<{ n: number }>(
+			`SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.converted'`,
+		);
 		expect(Number(converted?.n)).toBe(fans.length - 1);
 		const save = (await api.call('GET', `/v1/fans/${fans[1].fanId}/export`)).body.actions.find(
 			(action: { kind: string }) => action.kind === 'save',
 		);
-		expect(save).toMatchObject({ status: 'done', verification: 'hard', parentActionId: fans[1].presaveId });
+		expect(save).toMatchObject({
+			status: 'done',
+			verification: 'hard',
+			parentActionId: fans[1].presaveId,
+		});
 	});
 
 	it('converts nothing twice when run again', async () => {
@@ -126,10 +151,22 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 		const late: typeof fans = [];
 		for (let i = 0; i < 3; i++) {
 			const userId = `storm-${kind}-${i}`;
-			const fanId = (await api.call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] })).body.fan.id;
+			const fanId = (
+				await api.call('POST', '/v1/fans', {
+					identities: [{ channel: 'email', value: `${userId}@example.com` }],
+				})
+			).body.fan.id;
 			const grant = await connectFan(sandbox, 'deezer', userId);
-			await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, { accessToken: grant.accessToken, scopes: grant.scopes });
-			const presave = await api.call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform: 'deezer' });
+			await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, {
+				accessToken: grant.accessToken,
+				scopes: grant.scopes,
+			});
+			const presave = await api.call('POST', '/v1/actions', {
+				fanId,
+				campaignId,
+				kind: 'presave',
+				platform: 'deezer',
+			});
 			late.push({ fanId, userId, platform: 'deezer', presaveId: presave.body.action.id });
 		}
 		sandbox.spotify.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
@@ -147,13 +184,17 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 
 	it('lists the connections that expire soon, for a re-consent layer', async () => {
 		const soon = await api.call('GET', '/v1/connections/expiring?withinDays=200&platform=spotify');
-		expect(soon.body.connections.map((connection: { fanId: string }) => connection.fanId).sort()).toEqual(
+		expect(
+			soon.body.connections.map((connection: { fanId: string }) => connection.fanId).sort(),
+		).toEqual(
 			fans
 				.filter((fan) => fan.platform === 'spotify')
 				.slice(1)
 				.map((fan) => fan.fanId)
 				.sort(),
 		);
-		expect((await api.call('GET', '/v1/connections/expiring?withinDays=30')).body.connections).toEqual([]);
+		expect(
+			(await api.call('GET', '/v1/connections/expiring?withinDays=30')).body.connections,
+		).toEqual([]);
 	});
 });
