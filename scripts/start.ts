@@ -23,7 +23,7 @@ const INBOX_PORT = Number(process.env.FANLOOP_SANDBOX_INBOX_PORT ?? 8791);
 const state = path.join(repoRoot, '.fanloop');
 const secrets = path.join(state, 'secrets');
 const logs = path.join(state, 'logs');
-const hubCli = path.join(repoRoot, 'hub/dist/cli.js');
+const hubCli = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
 
 function secretFile(name: string, make: () => string): string {
 	const file = path.join(secrets, name);

@@ -72,6 +72,16 @@ export class FanloopTrigger implements INodeType {
 						description: 'Every event the hub emits',
 					},
 					{
+						name: 'Community Joined',
+						value: 'community.joined',
+						description: "A fan joined the artist's Telegram or Discord, or opted in to its release updates",
+					},
+					{
+						name: 'Community Left',
+						value: 'community.left',
+						description: "A fan stopped the bot's release updates, blocked the bot or left the community",
+					},
+					{
 						name: 'Keyword Received',
 						value: 'keyword.received',
 						description: "A fan texted a keyword such as PRESAVE to the hub's SMS number",

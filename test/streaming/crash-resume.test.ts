@@ -1,6 +1,6 @@
 /**
  * Release-day conversion survives its hub dying: the hub runs as its own process
- * (`node hub/dist/cli.js serve`, configured only through the environment) against the
+ * (`node hub/dist/hub/src/cli.js serve`, configured only through the environment) against the
  * streaming stand-ins, is SIGKILLed mid-run and started again on the same data folder.
  * Every pre-save must end up converted exactly once, none lost.
  */
@@ -83,14 +83,14 @@ class HubProcess {
 	) {}
 
 	cli(args: string[]): string {
-		return execFileSync(process.execPath, [path.join(repoRoot, 'hub/dist/cli.js'), ...args], {
+		return execFileSync(process.execPath, [path.join(repoRoot, 'hub/dist/hub/src/cli.js'), ...args], {
 			env: this.env,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		}).toString();
 	}
 
 	async start(): Promise<void> {
-		const child = spawn(process.execPath, [path.join(repoRoot, 'hub/dist/cli.js'), 'serve'], {
+		const child = spawn(process.execPath, [path.join(repoRoot, 'hub/dist/hub/src/cli.js'), 'serve'], {
 			env: this.env,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
 	'optin.confirmed',
 	'optin.revoked',
 	'keyword.received',
+	'community.joined',
+	'community.left',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -26,6 +28,7 @@ export interface EventData {
 	action?: Action;
 	consent?: ConsentReference;
 	keyword?: { word: string; channel: 'sms' };
+	community?: { platform: 'telegram' | 'discord'; what: 'chat' | 'release_updates' | 'channel' | 'guild' };
 }
 
 export interface HubEvent {
