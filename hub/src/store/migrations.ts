@@ -175,6 +175,13 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 2,
+		name: 'actions by parent',
+		// "What was layered on this action" is asked per pre-save on release day; without this
+		// each question scanned every action, so conversion slowed as the campaign grew.
+		statements: [`CREATE INDEX actions_by_parent ON actions (parent_action_id, kind)`],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
