@@ -1,0 +1,92 @@
+import type { Layer } from '../../../hub/src/core/model';
+import type { ChatUser, CommunityDesk, Refused } from '../port';
+import type { ButtonName } from './buttons';
+import type { FanAction } from './commands';
+
+/** What the bot answers a fan: text, and the buttons that lead on from it. */
+export interface Reply {
+	content: string;
+	buttons?: ButtonName[];
+	/** Something the marketer must fix (the bot cannot manage the role), for the log. */
+	problem?: string;
+}
+
+/** Everything a fan can ask of the bot; `join-confirm` is the button under the consent wording. */
+export type FanRequest = FanAction | 'join-confirm';
+
+const LAYER_NAMES: Record<Layer, string> = {
+	sms: 'text messages',
+	email: 'email',
+	telegram: 'Telegram',
+	discord: 'Discord release updates',
+	follow: 'following the artist',
+	save: 'saving the release',
+};
+
+const HELP = [
+	'I keep you posted about new releases in this server.',
+	'• /join: get the release-updates role, so you are pinged when new music is out',
+	'• /stop: drop the role and the pings, any time',
+	'• /status: what you have signed up for',
+	'• /presave: the link to pre-save the next release',
+].join('\n');
+
+/** Answers one fan request through the desk; slash commands and buttons both end here. */
+export async function answerFan(request: FanRequest, user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	switch (request) {
+		case 'help':
+			return { content: HELP, buttons: ['join', 'status', 'presave'] };
+		case 'join':
+			// Consent is asked with the exact wording that `join` records as its proof.
+			return { content: await desk.releaseUpdatesWording(user), buttons: ['join-confirm'] };
+		case 'join-confirm':
+			return join(user, desk);
+		case 'stop': {
+			const result = await desk.stop(user);
+			if (result.outcome === 'refused') return refusal(result);
+			if (result.outcome === 'not_joined') return { content: 'You are not getting release updates, so there is nothing to stop.' };
+			return { content: 'Done: no more release updates, and the role is gone. /join brings them back.', buttons: ['join'] };
+		}
+		case 'status':
+			return status(user, desk);
+		case 'presave': {
+			const campaign = await desk.presaveLink(user);
+			if (!campaign) return { content: 'There is no release to pre-save right now. /join and you will hear when there is.' };
+			return { content: `Pre-save “${campaign.title}” by ${campaign.artist}: ${campaign.pageUrl}` };
+		}
+	}
+}
+
+async function join(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	const result = await desk.join(user);
+	if (result.outcome === 'refused') return refusal(result);
+	if (result.outcome === 'already_joined') return { content: 'You already get release updates. /stop ends them.' };
+	return { content: 'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.' };
+}
+
+async function status(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	const result = await desk.status(user);
+	if (result.outcome === 'refused') return refusal(result);
+	if (result.fanId === null) return { content: 'You have not signed up for anything yet. /join gets you release updates.', buttons: ['join'] };
+	const lines = [`Release updates: ${result.releaseUpdates ? 'on' : 'off'}.`];
+	if (result.taken.length > 0) lines.push(`Signed up: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+	if (result.next.length > 0) lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+	return { content: lines.join('\n'), buttons: result.releaseUpdates ? ['stop'] : ['join'] };
+}
+
+function refusal(refused: Refused): Reply {
+	switch (refused.refusal) {
+		case 'erased':
+			return { content: 'You asked us to erase your data, so I will not record anything for you or sign you up here.' };
+		case 'invalid_reference':
+			return { content: 'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.' };
+		case 'not_allowed': {
+			// The reason is written for the server's team (what to change in which setting).
+			const reason = refused.reason ?? 'The server’s settings do not let the bot manage that role.';
+			return {
+				content: `Sorry, I can’t do that with your role right now. ${reason} I have let the artist’s team know.`,
+				problem: reason,
+			};
+		}
+	}
+}

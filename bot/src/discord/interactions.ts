@@ -1,0 +1,61 @@
+import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import type { Logger } from '../../../hub/src/core/logger';
+import type { ChatUser, CommunityDesk } from '../port';
+import { buttonNamed, buttonRow } from './buttons';
+import { isFanAction } from './commands';
+import { answerFan, type FanRequest, type Reply } from './fan-actions';
+import type { UserRateLimit } from './user-rate-limit';
+
+export interface InteractionDependencies {
+	desk: CommunityDesk;
+	logger: Logger;
+	rateLimit: UserRateLimit;
+}
+
+const SLOW_DOWN = 'That was a lot at once. Give me a few seconds, then try again.';
+const SORRY = 'Something went wrong on our side. Please try again in a minute.';
+
+/** Answers the bot's slash commands and buttons; anything else is left alone. */
+export function answerInteractions(client: Client, dependencies: InteractionDependencies): void {
+	client.on(Events.InteractionCreate, (interaction) => void answer(interaction, dependencies));
+}
+
+async function answer(interaction: Interaction, { desk, logger, rateLimit }: InteractionDependencies): Promise<void> {
+	if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+	const request: FanRequest | undefined = interaction.isButton()
+		? buttonNamed(interaction.customId)
+		: isFanAction(interaction.commandName)
+			? interaction.commandName
+			: undefined;
+	if (!request) return;
+	const user: ChatUser = {
+		platform: 'discord',
+		userId: interaction.user.id,
+		username: interaction.user.username,
+		locale: interaction.locale,
+	};
+	try {
+		if (!rateLimit.allow(user.userId)) {
+			await interaction.reply({ content: SLOW_DOWN, flags: MessageFlags.Ephemeral });
+			return;
+		}
+		// The desk may call Discord (the role) and wait out a rate limit: past Discord's 3 s to answer.
+		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+		let reply: Reply;
+		try {
+			reply = await answerFan(request, user, desk);
+		} catch (error) {
+			logger.error('discord: a fan request failed', { request, error: (error as Error).message });
+			reply = { content: SORRY };
+		}
+		if (reply.problem) logger.warn('discord: the bot cannot manage the release-updates role', { problem: reply.problem });
+		await interaction.editReply({
+			content: reply.content,
+			components: reply.buttons ? [buttonRow(reply.buttons)] : [],
+		});
+	} catch (error) {
+		// Only the answer itself failed here (the interaction expired, Discord is down); its URL carries the
+		// interaction token, so log the message alone.
+		logger.warn('discord: could not answer an interaction', { request, error: (error as Error).message });
+	}
+}

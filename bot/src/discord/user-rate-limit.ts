@@ -1,0 +1,31 @@
+/**
+ * At most `limit` requests per user in any `windowMs`, so one fan hammering a button
+ * cannot spend the bot's Discord budget or flood the ledger.
+ */
+export class UserRateLimit {
+	private readonly recent = new Map<string, number[]>();
+
+	constructor(
+		private readonly limit: number,
+		private readonly windowMs: number,
+		private readonly now: () => number = Date.now,
+	) {}
+
+	/** Counts the request and says whether it may go ahead. */
+	allow(userId: string): boolean {
+		const nowMs = this.now();
+		const since = nowMs - this.windowMs;
+		const stamps = (this.recent.get(userId) ?? []).filter((stamp) => stamp > since);
+		const allowed = stamps.length < this.limit;
+		if (allowed) stamps.push(nowMs);
+		this.recent.set(userId, stamps);
+		if (this.recent.size > 10_000) this.forgetQuiet(since);
+		return allowed;
+	}
+
+	private forgetQuiet(since: number): void {
+		for (const [userId, stamps] of this.recent) {
+			if (stamps.every((stamp) => stamp <= since)) this.recent.delete(userId);
+		}
+	}
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { REST, Routes } from 'discord.js';
+import { z } from 'zod';
+import { slashCommands } from './discord/commands';
+
+/** Guild commands appear at once (development); global ones reach every server the bot is in (production). */
+export type CommandScope = { guildId: string } | 'global';
+
+export interface RegisterCommandsOptions {
+	botToken: string;
+	applicationId: string;
+	scope: CommandScope;
+	/** Default https://discord.com/api. */
+	apiRoot?: string;
+}
+
+/**
+ * Replaces the bot's slash commands in one bulk overwrite, so commands dropped from the
+ * code disappear from Discord too. Never run at startup: Discord limits command creation
+ * per day, and a running bot needs nothing from it.
+ */
+export async function registerCommands(options: RegisterCommandsOptions): Promise<{ registered: string[] }> {
+	const rest = new REST(options.apiRoot ? { api: options.apiRoot.replace(/\/$/, '') } : {}).setToken(options.botToken);
+	const route =
+		options.scope === 'global'
+			? Routes.applicationCommands(options.applicationId)
+			: Routes.applicationGuildCommands(options.applicationId, options.scope.guildId);
+	const stored = (await rest.put(route, { body: slashCommands() })) as { name: string }[];
+	return { registered: stored.map((command) => command.name) };
+}
+
+const USAGE = `Usage: fanloop-register-commands (--guild [GUILD_ID] | --global)
+
+  --guild [GUILD_ID]   register in one server, visible at once (development);
+                       GUILD_ID defaults to FANLOOP_DISCORD_GUILD_ID
+  --global             register for every server the bot is in (production)
+
+Environment: FANLOOP_DISCORD_BOT_TOKEN, FANLOOP_DISCORD_APPLICATION_ID,
+FANLOOP_DISCORD_GUILD_ID, FANLOOP_DISCORD_API_ROOT (default https://discord.com/api).`;
+
+const snowflake = z.string().regex(/^\d{5,20}$/, 'a Discord id is a number (snowflake)');
+const environment = z.object({
+	FANLOOP_DISCORD_BOT_TOKEN: z.string().min(1, 'set FANLOOP_DISCORD_BOT_TOKEN'),
+	FANLOOP_DISCORD_APPLICATION_ID: snowflake,
+	FANLOOP_DISCORD_GUILD_ID: snowflake.optional(),
+	FANLOOP_DISCORD_API_ROOT: z.url().optional(),
+});
+
+/** The options the command line and environment ask for, or a sentence saying what is wrong. */
+export function registerOptionsFrom(args: string[], env: NodeJS.ProcessEnv): RegisterCommandsOptions | string {
+	const global = args.includes('--global');
+	const guildIndex = args.indexOf('--guild');
+	if (global === (guildIndex >= 0)) return USAGE;
+	const parsed = environment.safeParse(env);
+	if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n');
+	const values = parsed.data;
+	let scope: CommandScope = 'global';
+	if (!global) {
+		const given = args[guildIndex + 1];
+		const guildId = given && !given.startsWith('--') ? given : values.FANLOOP_DISCORD_GUILD_ID;
+		if (!guildId || !snowflake.safeParse(guildId).success) return `--guild needs a server id (or FANLOOP_DISCORD_GUILD_ID).\n\n${USAGE}`;
+		scope = { guildId };
+	}
+	return {
+		botToken: values.FANLOOP_DISCORD_BOT_TOKEN,
+		applicationId: values.FANLOOP_DISCORD_APPLICATION_ID,
+		apiRoot: values.FANLOOP_DISCORD_API_ROOT,
+		scope,
+	};
+}
+
+async function main(): Promise<void> {
+	const options = registerOptionsFrom(process.argv.slice(2), process.env);
+	if (typeof options === 'string') {
+		process.stderr.write(`${options}\n`);
+		process.exitCode = 2;
+		return;
+	}
+	try {
+		const { registered } = await registerCommands(options);
+		const where = options.scope === 'global' ? 'globally' : `in server ${options.scope.guildId}`;
+		process.stdout.write(`Registered /${registered.join(', /')} ${where}.\n`);
+	} catch (error) {
+		// discord.js's errors name the route, never the token.
+		process.stderr.write(`Registering the commands failed: ${(error as Error).message}\n`);
+		process.exitCode = 1;
+	}
+}
+
+if (require.main === module) void main();

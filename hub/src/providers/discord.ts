@@ -1,0 +1,293 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+	CommunityPlatformError,
+	type CommunityInvites,
+	type CommunityMessenger,
+	type DiscordReleaseRole,
+} from '../core/community/ports';
+import { RatePacer } from '../core/streaming/pacer';
+import { parseJson } from './platform-http';
+
+export interface DiscordConfig {
+	botToken: string;
+	/** The artist's server. */
+	guildId: string;
+	/** The opt-in "release updates" role that announcements ping. */
+	releaseRoleId: string;
+	announcementChannelId: string;
+	/** Where single-use invites lead; defaults to the announcement channel. */
+	inviteChannelId?: string;
+	/** Default https://discord.com/api (discord.js's `rest.api`); the version is appended. */
+	apiRoot?: string;
+	/** Discord's global budget per bot; default 50. */
+	requestsPerSecond?: number;
+}
+
+export const DISCORD_API_ROOT = 'https://discord.com/api';
+const API_VERSION = 'v10';
+const TIMEOUT_MS = 15_000;
+const MAX_MESSAGE_CHARS = 2000;
+const INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600;
+/** Waiting out a spent bucket is better than a 429 (they count toward Discord's IP ban); past this, let the caller reschedule. */
+const MAX_INLINE_WAIT_MS = 5_000;
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+// Discord JSON error codes the hub acts on.
+const UNKNOWN_MEMBER = 10007;
+const CANNOT_MESSAGE_USER = 50007;
+const MISSING_ACCESS = 50001;
+const MISSING_PERMISSIONS = 50013;
+
+const MANAGE_ROLES = 1n << 28n;
+const ADMINISTRATOR = 1n << 3n;
+
+interface DiscordRefusal {
+	status: number;
+	code?: number;
+	message: string;
+}
+
+interface DiscordRole {
+	id: string;
+	name: string;
+	position: number;
+	permissions: string;
+}
+
+/**
+ * Discord's REST API as the hub's community core needs it: DMs, the announcement that
+ * pings the release-updates role, granting and revoking that role, single-use invites.
+ *
+ * Requests are paced to the bot's global budget and each route's bucket
+ * (X-RateLimit-Remaining / -Reset-After) is waited out before it is spent again, because
+ * every 429 counts toward the 10,000-invalid-requests ban. A 429 still arriving becomes
+ * `rate_limited` with Discord's `retry_after`.
+ */
+export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole, CommunityInvites {
+	readonly platform = 'discord' as const;
+	/** A first DM to a fan costs two requests (open the DM channel, then post). */
+	readonly messagesPerSecond: number;
+	private readonly baseUrl: string;
+	private readonly pacer: RatePacer;
+	private readonly buckets = new Map<string, { remaining: number; resetAtMs: number }>();
+	private globalResumeAtMs = 0;
+	private readonly dmChannels = new Map<string, string>();
+
+	constructor(private readonly config: DiscordConfig) {
+		const requestsPerSecond = config.requestsPerSecond ?? 50;
+		this.messagesPerSecond = requestsPerSecond / 2;
+		this.pacer = new RatePacer(requestsPerSecond);
+		this.baseUrl = `${(config.apiRoot ?? DISCORD_API_ROOT).replace(/\/$/, '')}/${API_VERSION}`;
+	}
+
+	async sendDirect(userId: string, text: string): Promise<{ messageId: string }> {
+		checkLength(text);
+		let channelId = this.dmChannels.get(userId);
+		if (!channelId) {
+			const channel = await this.call<{ id: string }>('POST', '/users/@me/channels', { recipient_id: userId });
+			channelId = channel.id;
+			this.dmChannels.set(userId, channelId);
+		}
+		const message = await this.call('POST', `/channels/${channelId}/messages`, {
+			content: text,
+			allowed_mentions: { parse: [] },
+		});
+		return { messageId: String(message.id) };
+	}
+
+	async announce(text: string): Promise<{ messageId: string }> {
+		const { releaseRoleId, announcementChannelId } = this.config;
+		const content = `<@&${releaseRoleId}> ${text}`;
+		checkLength(content);
+		const message = await this.call('POST', `/channels/${announcementChannelId}/messages`, {
+			content,
+			// Ping only the opt-in role, never @everyone or whoever the text happens to name.
+			allowed_mentions: { parse: [], roles: [releaseRoleId] },
+		});
+		return { messageId: String(message.id) };
+	}
+
+	async grant(userId: string): Promise<void> {
+		await this.changeRole('PUT', userId);
+	}
+
+	async revoke(userId: string): Promise<void> {
+		await this.changeRole('DELETE', userId);
+	}
+
+	async discordInvite(): Promise<{ code: string; url: string }> {
+		const channelId = this.config.inviteChannelId ?? this.config.announcementChannelId;
+		const invite = await this.call('POST', `/channels/${channelId}/invites`, {
+			max_age: INVITE_MAX_AGE_SECONDS,
+			max_uses: 1,
+			// A fresh code per fan, so the join that uses it up names the fan.
+			unique: true,
+		});
+		const code = String(invite.code);
+		return { code, url: `https://discord.gg/${code}` };
+	}
+
+	/**
+	 * Why the bot may not manage the release-updates role, in words for the marketer, or
+	 * `undefined` when it may. Discord only lets a bot change roles below its own highest
+	 * role, and only with Manage Roles.
+	 */
+	async roleHierarchyProblem(): Promise<string | undefined> {
+		const { guildId, releaseRoleId } = this.config;
+		const [roles, me] = await Promise.all([
+			this.call<DiscordRole[]>('GET', `/guilds/${guildId}/roles`),
+			this.call<{ id: string }>('GET', '/users/@me'),
+		]);
+		const member = await this.call<{ roles?: string[] }>('GET', `/guilds/${guildId}/members/${me.id}`);
+		const target = roles.find((role) => role.id === releaseRoleId);
+		if (!target) return `the role ${releaseRoleId} does not exist in the server any more; check the release-updates role setting`;
+		const memberRoleIds = new Set<string>([guildId, ...(member.roles ?? [])]);
+		const own = roles.filter((role) => memberRoleIds.has(role.id));
+		const permissions = own.reduce((bits, role) => bits | BigInt(role.permissions), 0n);
+		if ((permissions & (MANAGE_ROLES | ADMINISTRATOR)) === 0n) {
+			return 'the bot lacks the Manage Roles permission; give its role Manage Roles in Server Settings → Roles';
+		}
+		const highest = own.reduce((top, role) => (role.position > top.position ? role : top), own[0]);
+		if (!highest || highest.position <= target.position) {
+			return `the “${target.name}” role sits above the bot’s highest role${highest ? ` (“${highest.name}”)` : ''}; in Server Settings → Roles, drag the bot’s role above “${target.name}”`;
+		}
+		return undefined;
+	}
+
+	private async changeRole(method: 'PUT' | 'DELETE', userId: string): Promise<void> {
+		const { guildId, releaseRoleId } = this.config;
+		const answer = await this.send(method, `/guilds/${guildId}/members/${userId}/roles/${releaseRoleId}`, undefined, {
+			'x-audit-log-reason': method === 'PUT' ? 'Fan opted in to release updates' : 'Fan opted out of release updates',
+		});
+		if (!('refusal' in answer)) return;
+		const { refusal } = answer;
+		// A fan who left the server has no role left to take away.
+		if (method === 'DELETE' && refusal.code === UNKNOWN_MEMBER) return;
+		if (refusal.code === UNKNOWN_MEMBER) {
+			throw new CommunityPlatformError('discord', 'permanent', `Discord user ${userId} is not a member of the server.`);
+		}
+		if (refusal.code === MISSING_PERMISSIONS) {
+			const why =
+				(await this.roleHierarchyProblem().catch(() => undefined)) ?? `Discord refused it (${refusal.message})`;
+			throw new CommunityPlatformError(
+				'discord',
+				'not_allowed',
+				`The bot can’t ${method === 'PUT' ? 'give' : 'take away'} the release-updates role because ${why}.`,
+			);
+		}
+		throw toPlatformError(refusal);
+	}
+
+	/** One REST call; answers Discord's JSON (an empty object for 204), throws CommunityPlatformError otherwise. */
+	private async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+		const answer = await this.send(method, path, body);
+		if ('refusal' in answer) throw toPlatformError(answer.refusal);
+		return answer.body as T;
+	}
+
+	/** The answer or Discord's refusal; rate limits and silence are thrown, since no caller reads them differently. */
+	private async send(
+		method: string,
+		path: string,
+		body?: unknown,
+		headers: Record<string, string> = {},
+	): Promise<{ body: unknown } | { refusal: DiscordRefusal }> {
+		const route = routeKey(method, path);
+		await this.waitForBucket(route);
+		await this.pacer.take();
+		let response: Response;
+		try {
+			response = await fetch(`${this.baseUrl}${path}`, {
+				method,
+				headers: {
+					authorization: `Bot ${this.config.botToken}`,
+					accept: 'application/json',
+					...(body === undefined ? {} : { 'content-type': 'application/json' }),
+					...headers,
+				},
+				body: body === undefined ? undefined : JSON.stringify(body),
+				signal: AbortSignal.timeout(TIMEOUT_MS),
+			});
+		} catch (error) {
+			// fetch's message names the host, never the Authorization header.
+			throw new CommunityPlatformError('discord', 'transient', `Discord did not answer: ${(error as Error).message}`);
+		}
+		this.noteBucket(route, response);
+		const text = await response.text();
+		const parsed = text ? parseJson(text) : {};
+		const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+		if (response.ok) return { body: parsed };
+		if (response.status === 429) throw this.rateLimited(response, fields);
+		return {
+			refusal: {
+				status: response.status,
+				code: typeof fields.code === 'number' ? fields.code : undefined,
+				message: typeof fields.message === 'string' ? fields.message : typeof parsed === 'string' && parsed ? parsed : `HTTP ${response.status}`,
+			},
+		};
+	}
+
+	private async waitForBucket(route: string): Promise<void> {
+		const bucket = this.buckets.get(route);
+		const resumeAtMs = Math.max(this.globalResumeAtMs, bucket && bucket.remaining <= 0 ? bucket.resetAtMs : 0);
+		const waitMs = resumeAtMs - Date.now();
+		if (waitMs <= 0) return;
+		if (waitMs > MAX_INLINE_WAIT_MS) {
+			throw new CommunityPlatformError('discord', 'rate_limited', 'Discord’s rate limit for this action is spent; try again later.', waitMs);
+		}
+		await sleep(waitMs);
+	}
+
+	private noteBucket(route: string, response: Response): void {
+		const remaining = Number(response.headers.get('x-ratelimit-remaining'));
+		const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
+		if (response.headers.has('x-ratelimit-remaining') && Number.isFinite(remaining) && Number.isFinite(resetAfterSeconds)) {
+			this.buckets.set(route, { remaining, resetAtMs: Date.now() + resetAfterSeconds * 1000 });
+		}
+	}
+
+	private rateLimited(response: Response, answer: Record<string, unknown>): CommunityPlatformError {
+		const retryAfterSeconds = Number(answer.retry_after ?? response.headers.get('retry-after'));
+		const retryAfterMs = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? Math.ceil(retryAfterSeconds * 1000) : DEFAULT_RETRY_AFTER_MS;
+		if (answer.global === true || response.headers.get('x-ratelimit-global') === 'true') {
+			this.globalResumeAtMs = Date.now() + retryAfterMs;
+		}
+		this.pacer.pauseFor(retryAfterMs);
+		return new CommunityPlatformError('discord', 'rate_limited', `Discord is rate limiting the bot: ${String(answer.message ?? 'slow down')}.`, retryAfterMs);
+	}
+}
+
+function toPlatformError(refusal: DiscordRefusal): CommunityPlatformError {
+	const detail = `HTTP ${refusal.status}${refusal.code !== undefined ? `, code ${refusal.code}` : ''}: ${refusal.message}`;
+	if (refusal.code === CANNOT_MESSAGE_USER) {
+		return new CommunityPlatformError('discord', 'blocked', `Discord will not deliver to this fan; they closed DMs or blocked the bot (${detail}).`);
+	}
+	if (refusal.code === MISSING_PERMISSIONS || refusal.code === MISSING_ACCESS) {
+		return new CommunityPlatformError('discord', 'not_allowed', `The bot lacks a permission it needs in the server (${detail}).`);
+	}
+	if (refusal.status === 401) {
+		return new CommunityPlatformError('discord', 'permanent', `Discord refused the bot token; check the Discord bot token setting (${detail}).`);
+	}
+	if (refusal.status >= 500) {
+		return new CommunityPlatformError('discord', 'transient', `Discord failed (${detail}).`);
+	}
+	return new CommunityPlatformError('discord', 'permanent', `Discord refused the request (${detail}).`);
+}
+
+function checkLength(content: string): void {
+	if (content.length > MAX_MESSAGE_CHARS) {
+		throw new CommunityPlatformError(
+			'discord',
+			'permanent',
+			`A Discord message holds at most ${MAX_MESSAGE_CHARS} characters; this one has ${content.length}.`,
+		);
+	}
+}
+
+/**
+ * Discord's rate-limit buckets follow a route with its major parameter (the channel or
+ * guild id) kept and other ids folded, so every fan's role change shares one bucket.
+ */
+function routeKey(method: string, path: string): string {
+	return `${method} ${path.replace(/(?<!\/(?:channels|guilds))\/\d{5,}/g, '/:id')}`;
+}
