@@ -1,4 +1,9 @@
+import { CommunityAdmin } from './core/community/admin';
+import { BROADCAST_JOB, CommunityBroadcasts } from './core/community/broadcast';
+import { Community, type CommunityPlatforms } from './core/community/community';
+import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
+import { FanReferences } from './core/fan-references';
 import { JobRunner, type JobRunnerOptions } from './core/jobs';
 import { Ledger } from './core/ledger';
 import type { Logger } from './core/logger';
@@ -51,6 +56,22 @@ export interface ServicesOptions {
 	jobs?: JobRunnerOptions;
 	/** The streaming platforms this hub may act on (adapters from providers/, or stand-ins' in tests). */
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
+	/** Telegram and Discord as the hub reaches them (providers/telegram.ts, discord.ts); none when not configured. */
+	communityPlatforms?: CommunityPlatforms;
+}
+
+/** The community layer: the desk the bots call, and what the API offers the marketer. */
+export interface CommunityServices {
+	desk: Community;
+	links: CommunityLinks;
+	admin: CommunityAdmin;
+	broadcasts: CommunityBroadcasts;
+}
+
+/** Telegram's updates when the bot runs in webhook mode in this process. */
+export interface TelegramWebhook {
+	secretToken: string;
+	handle(update: unknown): Promise<void>;
 }
 
 /** Everything the HTTP layer and the background loops work with, wired once. */
@@ -62,6 +83,9 @@ export interface HubServices {
 	delivery: DeliveryLoop;
 	streaming: Streaming;
 	conversion: ReleaseConversion;
+	community: CommunityServices;
+	/** Set once the Telegram bot runs in webhook mode inside this process. */
+	telegramWebhook?: TelegramWebhook;
 	twilio?: TwilioConfig;
 	program: OptInProgram;
 	clock: () => number;
@@ -100,6 +124,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	const platforms = options.streamingPlatforms ?? new Map();
 	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
 	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued);
+	const community = openCommunity(ledger, options, queued);
 	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);
 	jobs = new JobRunner(
 		options.store,
@@ -109,6 +134,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 			[LIST_OPT_IN_JOB]: (payload) => optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
 			[CONVERSION_JOB]: (payload, job) => conversion.run(payload, job),
 			[LIST_OPT_IN_POLL_JOB]: (payload) => optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
+			[BROADCAST_JOB]: (payload, job) => community.broadcasts.run(payload, job),
 		},
 		options.logger,
 		options.clock,
@@ -122,8 +148,29 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		delivery,
 		streaming,
 		conversion,
+		community,
 		twilio: options.messaging.twilio,
 		program: options.program,
 		clock: options.clock,
+	};
+}
+
+function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void): CommunityServices {
+	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {} };
+	const references = new FanReferences(options.sealingKey);
+	const desk = new Community({
+		ledger,
+		references,
+		platforms,
+		program: options.program,
+		clock: options.clock,
+		onQueued: queued,
+	});
+	const admin = new CommunityAdmin(ledger, desk, platforms);
+	return {
+		desk,
+		links: new CommunityLinks(ledger, references, platforms.invites, options.program, options.clock),
+		admin,
+		broadcasts: new CommunityBroadcasts(ledger, desk, admin, options.clock, queued),
 	};
 }

@@ -1,5 +1,5 @@
 import { HubError } from './errors';
-import { eventTypeOf, newEvent, type EventType } from './events';
+import { eventTypeOf, newEvent, type EventData, type EventType } from './events';
 import type { Fans } from './fans';
 import { newId } from './ids';
 import { iso, type Action, type ActionKind, type ActionStatus, type Platform, type Verification } from './model';
@@ -81,12 +81,14 @@ export class Actions {
 
 	/**
 	 * Records inside the caller's transaction; the event is of the action's own type
-	 * unless the caller names a more specific one (an opt-in request).
+	 * unless the caller names a more specific one (an opt-in request, a community join,
+	 * which also says where the fan joined in `eventDetails`).
 	 */
 	async recordWithin(
 		tx: SqlExecutor,
 		input: RecordActionInput,
 		eventType?: EventType,
+		eventDetails: Omit<EventData, 'fan' | 'action'> = {},
 	): Promise<{ action: Action; created: boolean }> {
 		const key = input.idempotencyKey ?? null;
 		if (key) {
@@ -156,7 +158,7 @@ export class Actions {
 		const action = toAction(row);
 		await this.webhooks.enqueue(
 			tx,
-			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, { fan: { id: fan.id }, action }),
+			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, { fan: { id: fan.id }, action, ...eventDetails }),
 		);
 		return { action, created: true };
 	}

@@ -10,6 +10,7 @@ export type HubErrorCode =
 	| 'identity_suppressed'
 	| 'fan_not_found'
 	| 'fan_erased'
+	| 'identity_missing'
 	| 'campaign_not_found'
 	| 'action_not_found'
 	| 'webhook_not_found'
@@ -30,6 +31,7 @@ const HTTP_STATUS: Record<HubErrorCode, number> = {
 	identity_conflict: 409,
 	identity_suppressed: 409,
 	fan_erased: 409,
+	identity_missing: 409,
 	unauthorized: 401,
 	fan_not_found: 404,
 	campaign_not_found: 404,

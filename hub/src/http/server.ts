@@ -1,11 +1,13 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { CommunityPlatformError, type CommunityErrorKind } from '../core/community/ports';
 import { HubError } from '../core/errors';
 import { PlatformError, type PlatformErrorKind } from '../core/streaming/platform';
 import type { Logger } from '../core/logger';
 import { openApiDocument } from './openapi';
 import { optInRoutes } from './optin-routes';
 import { registerPages } from './pages';
+import { communityRoutes, registerCommunityRoutes } from './community-routes';
 import { ledgerRoutes } from './routes';
 import { streamingRoutes } from './streaming-routes';
 import { registerTwilioInbound } from './twilio-inbound';
@@ -18,6 +20,15 @@ const PLATFORM_STATUS: Record<PlatformErrorKind, number> = {
 	reconsent: 409,
 	rate_limited: 503,
 	transient: 502,
+	permanent: 422,
+};
+
+/** A chat platform's refusal: not_allowed is the marketer's to fix (the bot's role or rights). */
+const COMMUNITY_STATUS: Record<CommunityErrorKind, number> = {
+	blocked: 409,
+	rate_limited: 503,
+	transient: 502,
+	not_allowed: 422,
 	permanent: 422,
 };
 
@@ -45,7 +56,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
 		done(null, Object.fromEntries(new URLSearchParams(body as string)));
 	});
-	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services)];
+	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services)];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {
@@ -68,6 +79,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	app.get('/v1/openapi.json', async () => openApi);
 	registerPages(app, services);
 	registerTwilioInbound(app, services, logger);
+	registerCommunityRoutes(app, services, logger);
 
 	app.setNotFoundHandler((request, reply) => {
 		reply.code(404).send({
@@ -75,13 +87,19 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 		});
 	});
 
-	app.setErrorHandler((error: FastifyError | HubError | PlatformError, request, reply) => {
+	app.setErrorHandler((error: FastifyError | HubError | PlatformError | CommunityPlatformError, request, reply) => {
 		if (error instanceof HubError) {
 			reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message, details: error.details } });
 			return;
 		}
 		if (error instanceof PlatformError) {
 			reply.code(PLATFORM_STATUS[error.kind]).send({
+				error: { code: `platform_${error.kind}`, message: error.message, details: { platform: error.platform } },
+			});
+			return;
+		}
+		if (error instanceof CommunityPlatformError) {
+			reply.code(COMMUNITY_STATUS[error.kind]).send({
 				error: { code: `platform_${error.kind}`, message: error.message, details: { platform: error.platform } },
 			});
 			return;

@@ -182,6 +182,26 @@ const MIGRATIONS: Migration[] = [
 		// each question scanned every action, so conversion slowed as the campaign grew.
 		statements: [`CREATE INDEX actions_by_parent ON actions (parent_action_id, kind)`],
 	},
+	{
+		version: 3,
+		name: 'pre-save pages',
+		statements: [
+			`ALTER TABLE campaigns ADD COLUMN artwork_url TEXT`,
+			`ALTER TABLE campaigns ADD COLUMN locale TEXT NOT NULL DEFAULT 'en'`,
+			// One row per authorization a fan starts on a pre-save page; used_at is set once, so a state works once.
+			`CREATE TABLE oauth_states (
+				id TEXT PRIMARY KEY,
+				platform TEXT NOT NULL,
+				campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+				sealed_verifier TEXT,
+				follow INTEGER NOT NULL,
+				locale TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL,
+				used_at BIGINT
+			)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

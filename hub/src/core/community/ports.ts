@@ -45,6 +45,8 @@ export interface DiscordReleaseRole {
 
 /** Invites that can be traced back to the fan they were made for. */
 export interface CommunityInvites {
+	/** Telegram: the deep link `https://t.me/<bot username>?start=<payload>` that opens the bot with `/start <payload>`. */
+	telegramStartLink?(payload: string): Promise<string>;
 	/** Telegram: an invite link to the private channel (the bot must be its admin). */
 	telegramChannelInvite?(name: string): Promise<string>;
 	/** Discord: a single-use invite; joins are attributed by which invite was used up. */

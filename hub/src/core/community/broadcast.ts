@@ -1,0 +1,242 @@
+import { HubError } from '../errors';
+import { enqueueJob, type JobContext } from '../jobs';
+import type { Ledger } from '../ledger';
+import type { ActionKind } from '../model';
+import { RatePacer } from '../streaming/pacer';
+import type { CommunityAdmin } from './admin';
+import { RELEASE_UPDATES, type Community } from './community';
+import { CommunityPlatformError, type CommunityMessenger, type CommunityPlatform } from './ports';
+
+export const BROADCAST_JOB = 'community_broadcast';
+
+/** Recipients read per batch: memory stays flat however many fans opted in. */
+const BATCH_SIZE = 200;
+/** How often one fan's message is retried after the platform said to slow down. */
+const RATE_LIMIT_RETRIES = 5;
+/** How soon a pass runs again for fans whose message hit a passing failure. */
+const RETRY_LATER_MS = 30_000;
+
+export interface BroadcastSegment {
+	campaignId?: string;
+	hasAction?: ActionKind;
+	lacksAction?: ActionKind;
+}
+
+export interface BroadcastRequest {
+	platform: CommunityPlatform;
+	text: string;
+	/** Names the message: each fan gets a given key at most once, however often it is sent. */
+	messageKey: string;
+	campaignId?: string;
+	segment?: BroadcastSegment;
+}
+
+export interface BroadcastProgress {
+	sent: number;
+	blocked: number;
+	failed: number;
+	/** Fans to try again on the next pass (the platform failed for a passing reason). */
+	waiting: number;
+	passes: number;
+}
+
+interface Recipient {
+	fan_id: string;
+	user_id: string;
+}
+
+/**
+ * A direct message to every fan of a segment who opted in to release updates on a
+ * platform, as a hub job paced to the platform's overall budget. Each (fan, message)
+ * is claimed in `community_deliveries` before it is sent, so a repeated request, a
+ * second pass or a job resumed after a crash never messages a fan twice; fans who
+ * blocked the bot are recorded (failed action, consent revoked, `community.left`).
+ */
+export class CommunityBroadcasts {
+	private readonly pacers = new Map<CommunityPlatform, RatePacer>();
+
+	constructor(
+		private readonly ledger: Ledger,
+		private readonly community: Community,
+		private readonly admin: CommunityAdmin,
+		private readonly clock: () => number,
+		private readonly onQueued: () => void,
+		private readonly concurrency = 32,
+	) {}
+
+	/** Starts the broadcast, or returns the job already started for this message key. */
+	async start(request: BroadcastRequest): Promise<string> {
+		this.admin.messenger(request.platform);
+		if (request.campaignId) await this.ledger.campaigns.get(request.campaignId);
+		if (request.segment?.campaignId) await this.ledger.campaigns.get(request.segment.campaignId);
+		const now = this.clock();
+		const { jobId, created } = await this.ledger.store.transaction(async (tx) => {
+			const existing = await tx.get<{ job_id: string }>(
+				'SELECT job_id FROM community_broadcasts WHERE platform = $1 AND message_key = $2',
+				[request.platform, request.messageKey],
+			);
+			if (existing) return { jobId: existing.job_id, created: false };
+			const id = await enqueueJob(tx, BROADCAST_JOB, { ...request }, now, now);
+			await tx.run('INSERT INTO community_broadcasts (platform, message_key, job_id, created_at) VALUES ($1, $2, $3, $4)', [
+				request.platform,
+				request.messageKey,
+				id,
+				now,
+			]);
+			return { jobId: id, created: true };
+		});
+		if (created) this.onQueued();
+		return jobId;
+	}
+
+	/** The job handler: one pass over every opted-in fan not yet messaged with this key. */
+	async run(payload: Record<string, unknown>, job: JobContext): Promise<void | { rescheduleAtMs: number }> {
+		const request = payload as unknown as BroadcastRequest;
+		const messenger = this.admin.messenger(request.platform);
+		const previous = await this.ledger.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
+		const totals: BroadcastProgress = previous?.progress
+			? { ...(JSON.parse(previous.progress) as BroadcastProgress), waiting: 0 }
+			: { sent: 0, blocked: 0, failed: 0, waiting: 0, passes: 0 };
+		totals.passes++;
+		let cursor = '';
+		for (;;) {
+			const batch = await this.recipients(request, cursor);
+			if (batch.length === 0) break;
+			cursor = batch[batch.length - 1].fan_id;
+			await this.inParallel(batch, (recipient) => this.deliver(request, messenger, recipient, totals));
+			await job.reportProgress({ ...totals });
+		}
+		await job.reportProgress({ ...totals });
+		if (totals.waiting > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+	}
+
+	private recipients(request: BroadcastRequest, cursor: string): Promise<Recipient[]> {
+		const params: (string | number)[] = [request.platform, RELEASE_UPDATES, request.messageKey, cursor];
+		const param = (value: string | number) => {
+			params.push(value);
+			return `$${params.length}`;
+		};
+		const segment = request.segment ?? {};
+		const where: string[] = [];
+		const campaign = segment.campaignId ? ` AND a.campaign_id = ${param(segment.campaignId)}` : '';
+		if (segment.hasAction) {
+			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(segment.hasAction)}
+				AND a.status IN ('done', 'pending')${campaign})`);
+		}
+		if (segment.lacksAction) {
+			where.push(`AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(segment.lacksAction)}
+				AND a.status IN ('done', 'pending')${campaign})`);
+		}
+		if (segment.campaignId && !segment.hasAction && !segment.lacksAction) {
+			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
+		}
+		return this.ledger.store.all<Recipient>(
+			`SELECT f.id AS fan_id, i.external_id AS user_id
+			 FROM fans f JOIN identities i ON i.fan_id = f.id AND i.channel = $1
+			 WHERE f.erased_at IS NULL AND f.merged_into IS NULL AND f.id > $4
+			 AND EXISTS (SELECT 1 FROM consents c WHERE c.fan_id = f.id AND c.channel = $1 AND c.purpose = $2 AND c.status = 'granted')
+			 AND NOT EXISTS (SELECT 1 FROM community_deliveries d WHERE d.platform = $1 AND d.message_key = $3 AND d.fan_id = f.id)
+			 ${where.join(' ')}
+			 ORDER BY f.id LIMIT ${param(BATCH_SIZE)}`,
+			params,
+		);
+	}
+
+	private async deliver(
+		request: BroadcastRequest,
+		messenger: CommunityMessenger,
+		recipient: Recipient,
+		totals: BroadcastProgress,
+	): Promise<void> {
+		if (!(await this.claim(request, recipient.fan_id))) return;
+		const pacer = this.pacerFor(messenger);
+		for (let attempt = 0; ; attempt++) {
+			await pacer.take();
+			try {
+				const { messageId } = await messenger.sendDirect(recipient.user_id, request.text);
+				await this.settle(request, recipient.fan_id, 'sent', messageId, null);
+				totals.sent++;
+				return;
+			} catch (error) {
+				if (!(error instanceof CommunityPlatformError)) throw error;
+				if (error.kind === 'rate_limited' && attempt < RATE_LIMIT_RETRIES) {
+					pacer.pauseFor(error.retryAfterMs ?? 1000);
+					continue;
+				}
+				if (error.kind === 'blocked') {
+					await this.settle(request, recipient.fan_id, 'blocked', null, error.message);
+					await this.recordBlocked(request, recipient.fan_id, error.message);
+					totals.blocked++;
+				} else if (error.kind === 'rate_limited' || error.kind === 'transient') {
+					// Released for the next pass: the message was not delivered, so sending it later is no duplicate.
+					await this.release(request, recipient.fan_id);
+					totals.waiting++;
+				} else {
+					await this.settle(request, recipient.fan_id, 'failed', null, error.message);
+					totals.failed++;
+				}
+				return;
+			}
+		}
+	}
+
+	/** Claims (platform, messageKey, fan); false when another pass or process already has it. */
+	private async claim(request: BroadcastRequest, fanId: string): Promise<boolean> {
+		const now = this.clock();
+		const { changes } = await this.ledger.store.run(
+			`INSERT INTO community_deliveries (platform, message_key, fan_id, status, created_at, updated_at)
+			 VALUES ($1, $2, $3, 'sending', $4, $4) ON CONFLICT (platform, message_key, fan_id) DO NOTHING`,
+			[request.platform, request.messageKey, fanId, now],
+		);
+		return changes === 1;
+	}
+
+	private async settle(
+		request: BroadcastRequest,
+		fanId: string,
+		status: 'sent' | 'blocked' | 'failed',
+		messageId: string | null,
+		error: string | null,
+	): Promise<void> {
+		await this.ledger.store.run(
+			`UPDATE community_deliveries SET status = $4, message_id = $5, error = $6, updated_at = $7
+			 WHERE platform = $1 AND message_key = $2 AND fan_id = $3`,
+			[request.platform, request.messageKey, fanId, status, messageId, error, this.clock()],
+		);
+	}
+
+	private async release(request: BroadcastRequest, fanId: string): Promise<void> {
+		await this.ledger.store.run('DELETE FROM community_deliveries WHERE platform = $1 AND message_key = $2 AND fan_id = $3', [
+			request.platform,
+			request.messageKey,
+			fanId,
+		]);
+	}
+
+	private async recordBlocked(request: BroadcastRequest, fanId: string, reason: string): Promise<void> {
+		try {
+			await this.community.recordBlocked(fanId, request.platform, request.messageKey, reason);
+		} catch (error) {
+			// A fan erased while the broadcast ran has nothing left to record.
+			if (!(error instanceof HubError && error.code === 'fan_erased')) throw error;
+		}
+	}
+
+	private pacerFor(messenger: CommunityMessenger): RatePacer {
+		let pacer = this.pacers.get(messenger.platform);
+		if (!pacer) {
+			pacer = new RatePacer(messenger.messagesPerSecond, this.clock);
+			this.pacers.set(messenger.platform, pacer);
+		}
+		return pacer;
+	}
+
+	private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: Math.min(this.concurrency, items.length) }, async () => {
+				while (next < items.length) await work(items[next++]);
+			}),
+		);
+	}
+}

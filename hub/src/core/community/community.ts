@@ -1,0 +1,484 @@
+import type {
+	CampaignSummary,
+	ChannelInviteResult,
+	CommunityDesk,
+	JoinResult,
+	Refused,
+	StartResult,
+	StatusResult,
+	StopResult,
+} from '../../../../bot/src/port';
+import { HubError } from '../errors';
+import { newEvent } from '../events';
+import type { FanReferenceTarget, FanReferences } from '../fan-references';
+import { normalizeIdentity, suppressionHash, type Identity } from '../identities';
+import type { Ledger } from '../ledger';
+import type { Campaign } from '../model';
+import type { SqlExecutor } from '../../store/sql-store';
+import {
+	CommunityPlatformError,
+	type ChatUser,
+	type CommunityInvites,
+	type CommunityMessenger,
+	type CommunityPlatform,
+	type DiscordReleaseRole,
+} from './ports';
+
+/** The consent purpose of a fan's opt-in to release updates in a chat. */
+export const RELEASE_UPDATES = 'release_updates';
+
+/** A signed fan reference is 43 characters starting with its kind letter; anything else is plain attribution. */
+const REFERENCE_SHAPE = /^[af][0-9A-Za-z_-]{42}$/;
+/** What Telegram allows in a start payload; other text is not kept. */
+const ATTRIBUTION = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** What the community reaches the platforms through; each part is absent when that platform is not configured. */
+export interface CommunityPlatforms {
+	messengers: Partial<Record<CommunityPlatform, CommunityMessenger>>;
+	invites: CommunityInvites;
+	releaseRole?: DiscordReleaseRole;
+}
+
+export interface CommunityOptions {
+	ledger: Ledger;
+	references: FanReferences;
+	platforms: CommunityPlatforms;
+	/** Read on each use: the hub learns its public URL only once it listens. */
+	program: { readonly name: string; readonly publicUrl: string };
+	clock: () => number;
+	onQueued: () => void;
+}
+
+interface ActionRef {
+	id: string;
+	fan_id: string;
+	campaign_id: string | null;
+}
+
+function refused(refusal: Refused['refusal'], reason?: string): Refused {
+	return reason === undefined ? { outcome: 'refused', refusal } : { outcome: 'refused', refusal, reason };
+}
+
+/** The ledger errors that mean "this person asked to be forgotten". */
+function isErasure(error: unknown): boolean {
+	return error instanceof HubError && (error.code === 'fan_erased' || error.code === 'identity_suppressed');
+}
+
+/**
+ * Telegram and Discord as layers of the same fan: a chat is linked to the fan a signed
+ * reference names (or to a new fan, keeping the payload as attribution), opting in to
+ * release updates is a consent with its wording plus a join action layered on the action
+ * the fan came from, and each change reaches n8n through the outbox in the same
+ * transaction. The bots call it through `CommunityDesk`; the HTTP API through the rest.
+ */
+export class Community implements CommunityDesk {
+	private readonly ledger: Ledger;
+	private readonly references: FanReferences;
+	private readonly platforms: CommunityPlatforms;
+	private readonly program: CommunityOptions['program'];
+	private readonly clock: () => number;
+	private readonly onQueued: () => void;
+
+	constructor(options: CommunityOptions) {
+		({
+			ledger: this.ledger,
+			references: this.references,
+			platforms: this.platforms,
+			program: this.program,
+			clock: this.clock,
+			onQueued: this.onQueued,
+		} = options);
+	}
+
+	async start(user: ChatUser, payload?: string): Promise<StartResult> {
+		let target: FanReferenceTarget | undefined;
+		let source = `${user.platform}:start`;
+		if (payload && REFERENCE_SHAPE.test(payload)) {
+			target = this.references.read(payload);
+			if (!target) return refused('invalid_reference');
+		} else if (payload && ATTRIBUTION.test(payload)) {
+			source = `${user.platform}:start:${payload}`;
+		}
+		return this.link(user, target, source, 'chat');
+	}
+
+	async releaseUpdatesWording(user: ChatUser): Promise<string> {
+		const identity = this.identityOf(user);
+		const fanId = await this.ownerOf(this.ledger.store, identity);
+		const campaign = await this.campaignFor(fanId);
+		const custom = campaign?.consentWordings[user.platform];
+		if (custom) return custom;
+		const who = campaign?.artist ?? this.program.name;
+		return user.platform === 'discord'
+			? `Yes, give me the release-updates role so ${who} can ping me here about new releases. I can run /stop at any time to drop it.`
+			: `Yes, ${who} may message me here on Telegram about new releases. I can send /stop at any time to stop these messages.`;
+	}
+
+	async join(user: ChatUser): Promise<JoinResult> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		const wording = await this.releaseUpdatesWording(user);
+		if (user.platform === 'discord' && this.platforms.releaseRole) {
+			const refusal = await this.roleChange(() => this.platforms.releaseRole!.grant(user.userId));
+			if (refusal) return refusal;
+		}
+		try {
+			const result = await this.ledger.store.transaction(async (tx): Promise<JoinResult> => {
+				const fanId = await this.ownerOrNew(tx, identity, user);
+				const open = await this.ledger.consents.open(fanId, identity.channel, tx);
+				if (open.some((consent) => consent.purpose === RELEASE_UPDATES && consent.status === 'granted')) {
+					return { outcome: 'already_joined', fanId };
+				}
+				const start = await this.lastStart(tx, fanId, user.platform);
+				const source = `${user.platform}:join`;
+				const { action } = await this.ledger.actions.recordWithin(
+					tx,
+					{
+						fanId,
+						campaignId: start?.campaign_id ?? null,
+						kind: user.platform === 'telegram' ? 'join_telegram' : 'join_discord',
+						platform: user.platform,
+						// The platform itself told us who pressed the button: nothing is merely claimed.
+						verification: 'hard',
+						source,
+						parentActionId: start?.id ?? null,
+						data: { what: 'release_updates' },
+					},
+					'community.joined',
+					{ community: { platform: user.platform, what: 'release_updates' } },
+				);
+				await this.ledger.consents.request(
+					fanId,
+					{ channel: identity.channel, purpose: RELEASE_UPDATES, wording, status: 'granted', source, actionId: action.id },
+					tx,
+				);
+				return { outcome: 'joined', fanId };
+			});
+			if (result.outcome === 'joined') this.onQueued();
+			return result;
+		} catch (error) {
+			if (isErasure(error)) return refused('erased');
+			throw error;
+		}
+	}
+
+	async stop(user: ChatUser): Promise<StopResult> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		const fanId = await this.ownerOf(this.ledger.store, identity);
+		if (!fanId) return { outcome: 'not_joined' };
+		if (user.platform === 'discord' && this.platforms.releaseRole) {
+			const refusal = await this.roleChange(() => this.platforms.releaseRole!.revoke(user.userId));
+			if (refusal) return refusal;
+		}
+		const stopped = await this.revokeReleaseUpdates(fanId, user.platform, `${user.platform}:stop`);
+		return { outcome: stopped ? 'stopped' : 'not_joined' };
+	}
+
+	async status(user: ChatUser): Promise<StatusResult> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		const fanId = await this.ownerOf(this.ledger.store, identity);
+		const campaign = await this.campaignFor(fanId);
+		if (!fanId) {
+			return { outcome: 'status', fanId: null, releaseUpdates: false, taken: [], next: campaign?.layers ?? [] };
+		}
+		try {
+			const layers = await this.ledger.layers.nextLayers(fanId, { campaignId: campaign?.id });
+			return {
+				outcome: 'status',
+				fanId: layers.fanId,
+				releaseUpdates: await this.getsReleaseUpdates(this.ledger.store, layers.fanId, user.platform),
+				taken: layers.taken,
+				next: layers.next,
+			};
+		} catch (error) {
+			if (isErasure(error)) return refused('erased');
+			throw error;
+		}
+	}
+
+	async presaveLink(user: ChatUser): Promise<CampaignSummary | undefined> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return undefined;
+		const campaign = await this.campaignFor(await this.ownerOf(this.ledger.store, identity));
+		return campaign && this.summaryOf(campaign);
+	}
+
+	async channelInvite(user: ChatUser): Promise<ChannelInviteResult> {
+		const invite = this.platforms.invites.telegramChannelInvite;
+		if (user.platform !== 'telegram' || !invite) return { outcome: 'unavailable' };
+		const linked = await this.link(user, undefined, 'telegram:channel', 'chat');
+		if (linked.outcome === 'refused') return linked;
+		try {
+			// Named after the fan, so the channel's admins (and the join update) can tell whose link it was.
+			return { outcome: 'invite', url: await invite.call(this.platforms.invites, linked.fanId) };
+		} catch (error) {
+			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed') return { outcome: 'unavailable' };
+			throw error;
+		}
+	}
+
+	async joined(user: ChatUser, where: { what: 'channel' | 'guild'; inviteCode?: string }): Promise<StartResult> {
+		let target: FanReferenceTarget | undefined;
+		if (where.inviteCode) {
+			target = await this.claimInvite(user.platform, where.inviteCode);
+		}
+		return this.link(user, target, `${user.platform}:${where.what}`, where.what);
+	}
+
+	async left(user: ChatUser, where: { what: 'channel' | 'guild' }): Promise<void> {
+		const identity = this.identityOf(user);
+		const fanId = await this.ownerOf(this.ledger.store, identity);
+		if (!fanId) return;
+		const event = newEvent('community.left', this.clock(), null, {
+			fan: { id: fanId },
+			community: { platform: user.platform, what: where.what },
+		});
+		await this.ledger.store.transaction((tx) => this.ledger.webhooks.enqueue(tx, event));
+		this.onQueued();
+	}
+
+	async openInviteCodes(): Promise<string[]> {
+		const rows = await this.ledger.store.all<{ code: string }>(
+			`SELECT code FROM community_invites WHERE platform = 'discord' AND used_at IS NULL ORDER BY created_at`,
+		);
+		return rows.map((row) => row.code);
+	}
+
+	/**
+	 * Revokes the fan's release-updates consent on a platform and tells n8n the fan left;
+	 * false when there was nothing to revoke.
+	 */
+	async revokeReleaseUpdates(fanId: string, platform: CommunityPlatform, method: string): Promise<boolean> {
+		const revoked = await this.ledger.store.transaction(async (tx) => {
+			if (!(await this.revokeWithin(tx, fanId, platform, method))) return false;
+			const start = await this.lastStart(tx, fanId, platform);
+			await this.ledger.webhooks.enqueue(
+				tx,
+				newEvent('community.left', this.clock(), start?.campaign_id ?? null, {
+					fan: { id: fanId },
+					community: { platform, what: 'release_updates' },
+				}),
+			);
+			return true;
+		});
+		if (revoked) this.onQueued();
+		return revoked;
+	}
+
+	/**
+	 * A fan who blocked the bot (found out by a message that bounced): a failed join action,
+	 * announced as `community.left` from the chat, and the opt-in revoked so nothing more is sent.
+	 * Once per `occasion` (the broadcast's message key).
+	 */
+	async recordBlocked(fanId: string, platform: CommunityPlatform, occasion: string, reason: string): Promise<void> {
+		const { created } = await this.ledger.store.transaction(async (tx) => {
+			const start = await this.lastStart(tx, fanId, platform);
+			const recorded = await this.ledger.actions.recordWithin(
+				tx,
+				{
+					fanId,
+					campaignId: start?.campaign_id ?? null,
+					kind: platform === 'telegram' ? 'join_telegram' : 'join_discord',
+					platform,
+					status: 'failed',
+					verification: 'hard',
+					source: `${platform}:blocked`,
+					parentActionId: start?.id ?? null,
+					idempotencyKey: `community:${platform}:blocked:${fanId}:${occasion}`,
+					error: reason,
+					data: { what: 'chat', occasion },
+				},
+				'community.left',
+				{ community: { platform, what: 'chat' } },
+			);
+			if (recorded.created) await this.revokeWithin(tx, fanId, platform, 'blocked');
+			return recorded;
+		});
+		if (created) this.onQueued();
+	}
+
+	/** Whether the fan's release-updates consent on the platform is granted. */
+	async getsReleaseUpdates(tx: SqlExecutor, fanId: string, platform: CommunityPlatform): Promise<boolean> {
+		const open = await this.ledger.consents.open(fanId, platform, tx);
+		return open.some((consent) => consent.purpose === RELEASE_UPDATES && consent.status === 'granted');
+	}
+
+	/** The campaign a fan came from (their latest action's), else the newest campaign. */
+	async campaignFor(fanId: string | undefined): Promise<Campaign | undefined> {
+		const row = fanId
+			? await this.ledger.store.get<{ campaign_id: string }>(
+					`SELECT campaign_id FROM actions WHERE fan_id = $1 AND campaign_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
+					[fanId],
+				)
+			: undefined;
+		const newest =
+			row ?? (await this.ledger.store.get<{ campaign_id: string }>(`SELECT id AS campaign_id FROM campaigns ORDER BY id DESC LIMIT 1`));
+		return newest && this.ledger.campaigns.get(newest.campaign_id);
+	}
+
+	summaryOf(campaign: Campaign): CampaignSummary {
+		return {
+			id: campaign.id,
+			artist: campaign.artist,
+			title: campaign.title,
+			pageUrl: `${this.program.publicUrl}/c/${encodeURIComponent(campaign.slug)}`,
+		};
+	}
+
+	identityOf(user: ChatUser): Identity {
+		return normalizeIdentity(user.platform, user.userId);
+	}
+
+	async ownerOf(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
+		const row = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
+			identity.channel,
+			identity.value,
+		]);
+		return row?.fan_id;
+	}
+
+	private async isSuppressed(identity: Identity): Promise<boolean> {
+		const row = await this.ledger.store.get('SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2', [
+			identity.channel,
+			suppressionHash(identity),
+		]);
+		return row !== undefined;
+	}
+
+	/**
+	 * Links the chat to the fan the reference names (or keeps the fan it already belongs
+	 * to, or creates one), and records where the fan arrived, layered on the referenced
+	 * action. A chat-only fan made by an earlier plain /start is folded into the named fan.
+	 */
+	private async link(
+		user: ChatUser,
+		target: FanReferenceTarget | undefined,
+		source: string,
+		what: 'chat' | 'channel' | 'guild',
+	): Promise<StartResult> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		try {
+			const parent = target?.kind === 'action' ? await this.actionRef(target.actionId) : undefined;
+			if (target?.kind === 'action' && !parent) return refused('invalid_reference');
+			const named = target && (await this.ledger.fans.get(target.kind === 'fan' ? target.fanId : parent!.fan_id));
+			const owner = await this.ownerOf(this.ledger.store, identity);
+			if (named && owner && owner !== named.id) {
+				const ownerIdentities = await this.ledger.fans.identitiesOf(this.ledger.store, owner);
+				if (ownerIdentities.length === 1) await this.ledger.fans.merge(named.id, owner);
+			}
+			const result = await this.ledger.store.transaction(async (tx) => {
+				const current = await this.ownerOf(tx, identity);
+				let fanId: string;
+				let newFan = false;
+				if (current) {
+					fanId = (await this.ledger.fans.resolve(tx, current)).id;
+				} else if (named) {
+					await this.ledger.fans.attachWithin(tx, named.id, identity);
+					fanId = named.id;
+				} else {
+					fanId = await this.ownerOrNew(tx, identity, user);
+					newFan = true;
+				}
+				// A parent belongs to the fan it names; a chat that stays with another fan is not layered on it.
+				const parentAction = parent && (await this.ledger.fans.resolve(tx, parent.fan_id)).id === fanId ? parent : undefined;
+				const { created } = await this.ledger.actions.recordWithin(
+					tx,
+					{
+						fanId,
+						campaignId: parentAction?.campaign_id ?? null,
+						kind: what === 'chat' ? 'click' : user.platform === 'telegram' ? 'join_telegram' : 'join_discord',
+						platform: user.platform,
+						verification: 'hard',
+						source,
+						parentActionId: parentAction?.id ?? null,
+						idempotencyKey: `community:${user.platform}:${what}:${fanId}:${parentAction?.id ?? '-'}`,
+						data: { what },
+					},
+					'community.joined',
+					{ community: { platform: user.platform, what } },
+				);
+				return {
+					fanId,
+					newFan,
+					alreadyLinked: current !== undefined,
+					created,
+					releaseUpdates: await this.getsReleaseUpdates(tx, fanId, user.platform),
+					campaignId: parentAction?.campaign_id,
+				};
+			});
+			if (result.created) this.onQueued();
+			const campaign = result.campaignId
+				? await this.ledger.campaigns.get(result.campaignId)
+				: await this.campaignFor(result.fanId);
+			return {
+				outcome: 'linked',
+				fanId: result.fanId,
+				newFan: result.newFan,
+				alreadyLinked: result.alreadyLinked,
+				releaseUpdates: result.releaseUpdates,
+				...(campaign ? { campaign: this.summaryOf(campaign) } : {}),
+			};
+		} catch (error) {
+			if (isErasure(error)) return refused('erased');
+			if (error instanceof HubError && error.code === 'fan_not_found') return refused('invalid_reference');
+			throw error;
+		}
+	}
+
+	/** The fan this chat belongs to, or a new fan for it, inside the caller's transaction. */
+	private async ownerOrNew(tx: SqlExecutor, identity: Identity, user: ChatUser): Promise<string> {
+		const owner = await this.ownerOf(tx, identity);
+		if (owner) return (await this.ledger.fans.resolve(tx, owner)).id;
+		const { fan } = await this.ledger.fans.upsertWithin(tx, [identity], { locale: user.locale ?? null });
+		return fan.id;
+	}
+
+	private async actionRef(actionId: string): Promise<ActionRef | undefined> {
+		return this.ledger.store.get<ActionRef>('SELECT id, fan_id, campaign_id FROM actions WHERE id = $1', [actionId]);
+	}
+
+	/** The fan's latest arrival on the platform: what a join is layered on. */
+	private async lastStart(tx: SqlExecutor, fanId: string, platform: CommunityPlatform): Promise<ActionRef | undefined> {
+		return tx.get<ActionRef>(
+			`SELECT id, fan_id, campaign_id FROM actions WHERE fan_id = $1 AND platform = $2 AND kind = 'click'
+			 AND status = 'done' ORDER BY id DESC LIMIT 1`,
+			[fanId, platform],
+		);
+	}
+
+	private async revokeWithin(tx: SqlExecutor, fanId: string, platform: CommunityPlatform, method: string): Promise<boolean> {
+		const open = await this.ledger.consents.open(fanId, platform, tx);
+		const releaseUpdates = open.filter((consent) => consent.purpose === RELEASE_UPDATES);
+		for (const consent of releaseUpdates) await this.ledger.consents.revoke(consent.id, method, tx);
+		return releaseUpdates.length > 0;
+	}
+
+	/** Marks a Discord invite used and returns the fan it was made for; unknown or reused codes attribute nothing. */
+	private async claimInvite(platform: CommunityPlatform, code: string): Promise<FanReferenceTarget | undefined> {
+		return this.ledger.store.transaction(async (tx) => {
+			const row = await tx.get<{ fan_id: string; parent_action_id: string | null }>(
+				'SELECT fan_id, parent_action_id FROM community_invites WHERE platform = $1 AND code = $2 AND used_at IS NULL',
+				[platform, code],
+			);
+			if (!row) return undefined;
+			await tx.run('UPDATE community_invites SET used_at = $3 WHERE platform = $1 AND code = $2', [platform, code, this.clock()]);
+			return row.parent_action_id
+				? { kind: 'action' as const, actionId: row.parent_action_id }
+				: { kind: 'fan' as const, fanId: row.fan_id };
+		});
+	}
+
+	/** Runs a Discord role change; a hierarchy or permission refusal becomes a sentence for the fan. */
+	private async roleChange(change: () => Promise<void>): Promise<Refused | undefined> {
+		try {
+			await change();
+			return undefined;
+		} catch (error) {
+			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed') return refused('not_allowed', error.message);
+			throw error;
+		}
+	}
+}
