@@ -177,10 +177,16 @@ const MIGRATIONS: Migration[] = [
 	},
 	{
 		version: 2,
-		name: 'actions by parent',
-		// "What was layered on this action" is asked per pre-save on release day; without this
-		// each question scanned every action, so conversion slowed as the campaign grew.
-		statements: [`CREATE INDEX actions_by_parent ON actions (parent_action_id, kind)`],
+		name: 'release-day indexes',
+		// Release day walks a campaign's pre-saves per platform in id order and asks of each what
+		// was layered on it; without these, every batch re-sorted the campaign and every question
+		// scanned all actions, so conversion slowed as the campaign grew.
+		statements: [
+			`CREATE INDEX actions_by_parent ON actions (parent_action_id, kind)`,
+			`CREATE INDEX actions_by_campaign_platform ON actions (campaign_id, kind, platform, id)`,
+			// Its columns lead the index above.
+			`DROP INDEX actions_by_campaign`,
+		],
 	},
 	{
 		version: 3,
@@ -199,6 +205,41 @@ const MIGRATIONS: Migration[] = [
 				created_at BIGINT NOT NULL,
 				expires_at BIGINT NOT NULL,
 				used_at BIGINT
+			)`,
+		],
+	},
+	{
+		version: 4,
+		name: 'community',
+		statements: [
+			// Discord invites carry no payload: a single-use invite is remembered against the fan it was made for.
+			`CREATE TABLE community_invites (
+				platform TEXT NOT NULL,
+				code TEXT NOT NULL,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				parent_action_id TEXT REFERENCES actions(id),
+				created_at BIGINT NOT NULL,
+				used_at BIGINT,
+				PRIMARY KEY (platform, code)
+			)`,
+			`CREATE TABLE community_broadcasts (
+				platform TEXT NOT NULL,
+				message_key TEXT NOT NULL,
+				job_id TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				PRIMARY KEY (platform, message_key)
+			)`,
+			// One row per (fan, message), claimed before the message is sent: no fan gets a message twice.
+			`CREATE TABLE community_deliveries (
+				platform TEXT NOT NULL,
+				message_key TEXT NOT NULL,
+				fan_id TEXT NOT NULL REFERENCES fans(id),
+				status TEXT NOT NULL,
+				message_id TEXT,
+				error TEXT,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL,
+				PRIMARY KEY (platform, message_key, fan_id)
 			)`,
 		],
 	},
