@@ -7,21 +7,28 @@ export interface CampaignInput {
 	slug: string;
 	artist: string;
 	title: string;
+	artworkUrl?: string | null;
+	locale?: string;
 	releaseAtUtc: string;
 	timezone?: string | null;
 	localMidnight?: boolean;
 	upc?: string | null;
 	isrcs?: string[];
-	platforms?: Record<string, Record<string, string>>;
+	platforms?: Campaign['platforms'];
 	layers?: Layer[];
-	consentWordings?: Record<string, string>;
+	consentWordings?: Campaign['consentWordings'];
 }
+
+/** Pages are English unless the marketer says otherwise. */
+export const DEFAULT_CAMPAIGN_LOCALE = 'en';
 
 interface CampaignRow {
 	id: string;
 	slug: string;
 	artist: string;
 	title: string;
+	artwork_url: string | null;
+	locale: string;
 	release_at_utc: number;
 	timezone: string | null;
 	local_midnight: number;
@@ -40,6 +47,8 @@ function toCampaign(row: CampaignRow): Campaign {
 		slug: row.slug,
 		artist: row.artist,
 		title: row.title,
+		artworkUrl: row.artwork_url,
+		locale: row.locale,
 		releaseAtUtc: iso(row.release_at_utc),
 		timezone: row.timezone,
 		localMidnight: Number(row.local_midnight) === 1,
@@ -47,7 +56,7 @@ function toCampaign(row: CampaignRow): Campaign {
 		isrcs: JSON.parse(row.isrcs) as string[],
 		platforms: JSON.parse(row.platforms) as Campaign['platforms'],
 		layers: JSON.parse(row.layers) as Layer[],
-		consentWordings: JSON.parse(row.consent_wordings) as Record<string, string>,
+		consentWordings: JSON.parse(row.consent_wordings) as Campaign['consentWordings'],
 		createdAt: iso(row.created_at),
 		updatedAt: iso(row.updated_at),
 	};
@@ -77,6 +86,9 @@ export class Campaigns {
 		if (input.timezone && !isTimeZone(input.timezone)) {
 			throw new HubError('validation_failed', `"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`);
 		}
+		if (input.artworkUrl && !/^https:\/\//.test(input.artworkUrl)) {
+			throw new HubError('validation_failed', `artworkUrl must be an https:// address; "${input.artworkUrl}" is not.`);
+		}
 		const layers = input.layers ?? [...LAYERS];
 		const now = this.clock();
 		const values = [
@@ -90,6 +102,8 @@ export class Campaigns {
 			JSON.stringify(input.platforms ?? {}),
 			JSON.stringify(layers),
 			JSON.stringify(input.consentWordings ?? {}),
+			input.artworkUrl ?? null,
+			input.locale ?? DEFAULT_CAMPAIGN_LOCALE,
 			now,
 		];
 		return this.store.transaction(async (tx) => {
@@ -97,15 +111,16 @@ export class Campaigns {
 			if (existing) {
 				await tx.run(
 					`UPDATE campaigns SET artist = $2, title = $3, release_at_utc = $4, timezone = $5, local_midnight = $6,
-						upc = $7, isrcs = $8, platforms = $9, layers = $10, consent_wordings = $11, updated_at = $12
+						upc = $7, isrcs = $8, platforms = $9, layers = $10, consent_wordings = $11, artwork_url = $12,
+						locale = $13, updated_at = $14
 					 WHERE id = $1`,
 					[existing.id, ...values],
 				);
 			} else {
 				await tx.run(
 					`INSERT INTO campaigns (id, slug, artist, title, release_at_utc, timezone, local_midnight, upc, isrcs,
-						platforms, layers, consent_wordings, updated_at, created_at)
-					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+						platforms, layers, consent_wordings, artwork_url, locale, updated_at, created_at)
+					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
 					[newId('cmp', now), input.slug, ...values],
 				);
 			}

@@ -1,4 +1,5 @@
 import type { Channel, Identity } from './identities';
+import type { StreamingPlatformName } from './streaming/platform';
 
 export const ACTION_KINDS = [
 	'presave',
@@ -24,6 +25,9 @@ export type Platform = (typeof PLATFORMS)[number];
 
 export const LAYERS = ['sms', 'email', 'telegram', 'discord', 'follow', 'save'] as const;
 export type Layer = (typeof LAYERS)[number];
+
+export const CONSENT_WORDING_CHANNELS = ['sms', 'email', 'telegram', 'discord'] as const;
+export type ConsentWordingChannel = (typeof CONSENT_WORDING_CHANNELS)[number];
 
 export interface Fan {
 	id: string;
@@ -57,16 +61,35 @@ export interface Campaign {
 	slug: string;
 	artist: string;
 	title: string;
+	/** https only: the pre-save page shows it, and a page served over https must not load http images. */
+	artworkUrl: string | null;
+	/** The pre-save page's language when the fan's browser asks for none we have (e.g. 'en'). */
+	locale: string;
 	releaseAtUtc: string;
 	timezone: string | null;
 	localMidnight: boolean;
 	upc: string | null;
 	isrcs: string[];
-	platforms: Record<string, Record<string, string>>;
+	/** The platforms the pre-save page offers (its keys), each with the release's ids there (see CampaignPlatform). */
+	platforms: Partial<Record<StreamingPlatformName, CampaignPlatform>>;
 	layers: Layer[];
-	consentWordings: Record<string, string>;
+	/** The exact opt-in wording shown to the fan, by channel: the layers page's boxes (sms, email), the bots (telegram, discord). */
+	consentWordings: Partial<Record<ConsentWordingChannel, string>>;
 	createdAt: string;
 	updatedAt: string;
+}
+
+/**
+ * A release on one platform, as the marketer knows it. All optional: without album or
+ * track ids the hub looks the release up by UPC/ISRC once it is live.
+ */
+export interface CampaignPlatform {
+	/** Spotify album URI, Apple Music catalog album id, Deezer album id. */
+	albumId?: string;
+	/** Comma-separated: Spotify track URIs, Apple Music catalog song ids, Deezer track ids. */
+	trackIds?: string;
+	/** What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id (UC…). */
+	artistId?: string;
 }
 
 export interface Consent {

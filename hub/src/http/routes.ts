@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import type { HubServices } from '../services';
+import type { Campaign } from '../core/model';
+import { pageUrlOf } from './presave-paths';
 import { route, type Route } from './route';
 import * as s from './schemas';
 
-export function ledgerRoutes({ ledger }: HubServices): Route[] {
+export function ledgerRoutes({ ledger, program }: HubServices): Route[] {
+	// program.publicUrl is read per request: with port 0 it is known only once the hub listens.
+	const withPageUrl = (campaign: Campaign) => ({ ...campaign, pageUrl: pageUrlOf(program.publicUrl, campaign.slug) });
 	return [
 		route({
 			method: 'GET',
@@ -155,7 +159,10 @@ export function ledgerRoutes({ ledger }: HubServices): Route[] {
 			body: s.campaignBody,
 			status: 200,
 			response: z.object({ campaign: s.campaign, created: z.boolean() }),
-			handle: ({ body }) => ledger.campaigns.upsert(body),
+			handle: async ({ body }) => {
+				const { campaign, created } = await ledger.campaigns.upsert(body);
+				return { campaign: withPageUrl(campaign), created };
+			},
 		}),
 		route({
 			method: 'GET',
@@ -165,7 +172,7 @@ export function ledgerRoutes({ ledger }: HubServices): Route[] {
 			params: s.campaignParams,
 			status: 200,
 			response: s.campaign,
-			handle: ({ params }) => ledger.campaigns.get(params.idOrSlug),
+			handle: async ({ params }) => withPageUrl(await ledger.campaigns.get(params.idOrSlug)),
 		}),
 		route({
 			method: 'POST',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../core/events';
 import { CHANNELS } from '../core/identities';
-import { ACTION_KINDS, ACTION_STATUSES, LAYERS, PLATFORMS, VERIFICATIONS } from '../core/model';
+import { ACTION_KINDS, ACTION_STATUSES, CONSENT_WORDING_CHANNELS, LAYERS, PLATFORMS, VERIFICATIONS } from '../core/model';
 import { STREAMING_PLATFORMS } from '../core/streaming/platform';
 
 /** An enum whose error names the value given and the values allowed: the marketer sees this on the canvas. */
@@ -17,6 +17,7 @@ const nullableString = z.string().nullable();
 export const channel = oneOf(CHANNELS, 'channel');
 export const actionKind = oneOf(ACTION_KINDS, 'action kind');
 export const layer = oneOf(LAYERS, 'layer');
+export const streamingPlatform = oneOf(STREAMING_PLATFORMS, 'streaming platform');
 const eventFilter = oneOf([...EVENT_TYPES, '*'], 'event type');
 
 export const identity = z.object({ channel, value: z.string().min(1).max(320) });
@@ -52,20 +53,49 @@ export const action = z
 	})
 	.meta({ id: 'Action' });
 
+const campaignPlatform = z
+	.object({
+		albumId: z.string().min(1).max(200).optional().describe('Spotify album URI, Apple Music catalog album id, Deezer album id'),
+		trackIds: z
+			.string()
+			.min(1)
+			.max(4000)
+			.optional()
+			.describe('Comma-separated Spotify track URIs, Apple Music catalog song ids or Deezer track ids'),
+		artistId: z
+			.string()
+			.min(1)
+			.max(200)
+			.optional()
+			.describe('What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id'),
+	})
+	.strict()
+	.meta({ id: 'CampaignPlatform' });
+
+/** Offered platforms are the keys; an empty object offers the platform and finds the release by UPC/ISRC. */
+const campaignPlatforms = z.partialRecord(streamingPlatform, campaignPlatform);
+
+const consentWordings = z
+	.partialRecord(oneOf(CONSENT_WORDING_CHANNELS, 'consent wording channel'), z.string().min(1).max(2000))
+	.describe('The exact opt-in wording the fan sees: beside the layers page boxes (sms, email), in the bots (telegram, discord)');
+
 export const campaign = z
 	.object({
 		id: z.string(),
 		slug: z.string(),
 		artist: z.string(),
 		title: z.string(),
+		artworkUrl: nullableString,
+		locale: z.string(),
 		releaseAtUtc: isoDateTime,
 		timezone: nullableString,
 		localMidnight: z.boolean(),
 		upc: nullableString,
 		isrcs: z.array(z.string()),
-		platforms: z.record(z.string(), z.record(z.string(), z.string())),
+		platforms: campaignPlatforms,
 		layers: z.array(z.enum(LAYERS)),
-		consentWordings: z.record(z.string(), z.string()),
+		consentWordings,
+		pageUrl: z.string().describe("The campaign's pre-save page"),
 		createdAt: isoDateTime,
 		updatedAt: isoDateTime,
 	})
@@ -151,14 +181,20 @@ export const campaignBody = z.object({
 		.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slug uses lower-case letters, digits and dashes, e.g. "midnight-city"'),
 	artist: z.string().min(1).max(200),
 	title: z.string().min(1).max(200),
+	artworkUrl: z.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' }).max(2000).nullish(),
+	locale: z
+		.string()
+		.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale is a language tag such as "en" or "pt-BR"')
+		.optional()
+		.describe('The pre-save page language when the fan asks for none the hub has'),
 	releaseAtUtc: isoDateTime,
 	timezone: z.string().max(64).nullish(),
 	localMidnight: z.boolean().optional(),
 	upc: z.string().regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits').nullish(),
 	isrcs: z.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839')).optional(),
-	platforms: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+	platforms: campaignPlatforms.optional(),
 	layers: z.array(layer).optional(),
-	consentWordings: z.record(z.string(), z.string()).optional(),
+	consentWordings: consentWordings.optional(),
 });
 
 export const campaignParams = z.object({ idOrSlug: z.string().min(1) });
@@ -241,8 +277,6 @@ export const message = z
 	.meta({ id: 'Message' });
 
 // Streaming
-
-export const streamingPlatform = oneOf(STREAMING_PLATFORMS, 'streaming platform');
 
 export const connectionParams = z.object({ fanId: z.string().min(1), platform: streamingPlatform });
 
