@@ -19,6 +19,7 @@ import type {
 import { ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { FanloopHubApi } from '../../credentials/FanloopHubApi.credentials';
+import { FanloopCampaign } from '../../nodes/FanloopCampaign/FanloopCampaign.node';
 import { FanloopCommunity } from '../../nodes/FanloopCommunity/FanloopCommunity.node';
 import { FanloopFan } from '../../nodes/FanloopFan/FanloopFan.node';
 import { FanloopNextLayer } from '../../nodes/FanloopNextLayer/FanloopNextLayer.node';
@@ -48,6 +49,7 @@ class ManualTrigger implements INodeType {
 }
 
 const nodeTypesByName: Record<string, INodeType> = {
+	[`${PACKAGE}.fanloopCampaign`]: new FanloopCampaign(),
 	[`${PACKAGE}.fanloopCommunity`]: new FanloopCommunity(),
 	[`${PACKAGE}.fanloopFan`]: new FanloopFan(),
 	[`${PACKAGE}.fanloopNextLayer`]: new FanloopNextLayer(),

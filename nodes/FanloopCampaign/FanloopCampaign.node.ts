@@ -1,0 +1,51 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as campaign from './actions/campaign';
+import { router } from './actions/router';
+
+export class FanloopCampaign implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Fanloop Campaign',
+		name: 'fanloopCampaign',
+		icon: { light: 'file:fanloop.svg', dark: 'file:fanloop.dark.svg' },
+		group: ['transform'],
+		version: [1],
+		defaultVersion: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description:
+			'Create or update a release campaign in the Fanloop hub (release, platforms, layers offered after the pre-save, consent wordings) and get its pre-save page URL',
+		defaults: {
+			name: 'Fanloop Campaign',
+		},
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'fanloopHubApi',
+				required: true,
+			},
+		],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Campaign', value: 'campaign' }],
+				default: 'campaign',
+			},
+			...campaign.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,13 @@
+import { createRouter } from '../../shared/router';
+import * as campaign from './campaign';
+import type { FanloopCampaignType } from './node.type';
+
+export const router = createRouter<FanloopCampaignType>(
+	{
+		campaign: {
+			upsert: campaign.upsert.execute,
+			get: campaign.get.execute,
+		},
+	},
+	'campaign',
+);
