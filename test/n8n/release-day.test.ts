@@ -55,15 +55,17 @@ function firedByWebhook(workflow: Template, hookPath: string, adjust: (node: Tem
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
 type Platform = (typeof PLATFORMS)[number];
-// n8n itself runs about 6-7 executions a second here, so the n8n path gets 300 fans by default;
-// FANLOOP_RELEASE_DAY_FANS=1000 runs the issue's full figure (about 3.5 minutes).
-const FANS = Number(process.env.FANLOOP_RELEASE_DAY_FANS ?? 300);
+// The issue's figure. n8n itself runs about 6-7 executions a second here, so this file takes a
+// few minutes; FANLOOP_RELEASE_DAY_FANS=100 gives a quick local run.
+const FANS = Number(process.env.FANLOOP_RELEASE_DAY_FANS ?? 1000);
+/** Generous for n8n on a busy two-core machine: a fifth of its usual pace. */
+const N8N_RUNS_MS = FANS * 800;
 /** Five minutes after the release went live at midnight UTC: 4pm in Los Angeles, 7pm in New York. */
 const JUST_AFTER_RELEASE = Date.parse('2026-12-04T00:05:00Z');
 const DAY_MS = 24 * 3_600_000;
 const CAMPAIGN_SLUG = 'loop-back-home-release-day';
 
-jest.setTimeout(360_000);
+jest.setTimeout(2 * N8N_RUNS_MS + 240_000);
 
 async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
 	const results: R[] = new Array(items.length);
@@ -237,7 +239,7 @@ describe('release day in a real n8n', () => {
 				const asked = await eventually('an SMS opt-in ask for every converted fan', async () => {
 					const rows = await hub.ledger.store.all<{ fan_id: string }>(`SELECT DISTINCT fan_id FROM consents WHERE channel = 'phone'`);
 					return rows.length >= FANS ? rows : undefined;
-				}, 120_000);
+				}, N8N_RUNS_MS);
 				const executions = await n8n!.waitForExecutions(releaseDay.id, FANS + 1, 30_000);
 				expect(executions.filter((e) => e.status !== 'success')).toEqual([]);
 				expect(new Set(asked.map((row) => row.fan_id))).toEqual(new Set(fans.map((fan) => fan.fanId)));
