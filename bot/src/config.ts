@@ -8,6 +8,9 @@ import { z } from 'zod';
 /** Telegram: `<bot id>:<secret>` as BotFather gives it (the stand-in's tokens have the same shape). */
 const telegramToken = z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'a Telegram bot token looks like 123456:ABC-def (from BotFather)');
 
+/** Where the hub receives Telegram's webhook posts. */
+export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
+
 /** How updates reach the bot: long polling (one process) or Telegram's webhook (several processes behind a balancer). */
 export const telegramUpdates = z.discriminatedUnion('mode', [
 	z.object({ mode: z.literal('polling') }),

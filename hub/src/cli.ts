@@ -1,23 +1,31 @@
 #!/usr/bin/env node
+import { createBots } from '../../bot/src/index';
+import { communityConfig } from '../../bot/src/config';
 import { configFromEnv, type HubConfig } from './config';
 import { HubError } from './core/errors';
 import { Ledger } from './core/ledger';
 import { generateSealingKey } from './core/sealing';
-import { startHub } from './index';
+import type { Logger } from './core/logger';
+import { DEFAULT_PROGRAM, startHub } from './index';
 import { jsonLogger } from './log';
+import { communityPlatforms } from './providers/community';
 import { streamingPlatforms } from './providers/streaming';
+import { openServices } from './services';
 import { openStore } from './store/open-store';
 
 const USAGE = `Usage: fanloop-hub <command>
 
 Commands:
-  serve                         run the hub (HTTP API, event delivery)
+  serve                         run the hub (HTTP API, event delivery, and the bots unless FANLOOP_BOTS=separate)
+  bots                          run only the Telegram and Discord bots (long polling), on the hub's ledger
   api-key create --name NAME    create an API key and print it (shown once)
   sealing-key generate          print a new sealing key for FANLOOP_SEALING_KEY
   migrate                       apply database migrations and exit
 
 Configuration comes from the environment: FANLOOP_HOST, FANLOOP_PORT, FANLOOP_DATA_DIR,
-FANLOOP_DATABASE_URL, FANLOOP_SEALING_KEY or FANLOOP_SEALING_KEY_FILE.`;
+FANLOOP_DATABASE_URL, FANLOOP_SEALING_KEY or FANLOOP_SEALING_KEY_FILE; the bots from FANLOOP_TELEGRAM_* and
+FANLOOP_DISCORD_*. Several hub processes: give Telegram a webhook (FANLOOP_TELEGRAM_UPDATES=webhook), or run
+one "bots" process beside hubs started with FANLOOP_BOTS=separate: only one process may poll Telegram.`;
 
 async function withLedger<T>(config: HubConfig, work: (ledger: Ledger) => Promise<T>): Promise<T> {
 	const store = await openStore(config);
@@ -52,14 +60,48 @@ async function serve(config: HubConfig): Promise<void> {
 		program: config.program,
 		messaging: config.messaging,
 		streamingPlatforms: streamingPlatforms(config.streaming),
+		community: config.community,
 		delivery: { pollMs: config.deliveryPollMs },
 		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),
 		logger,
 	});
 	process.stdout.write(`Fanloop hub listening on ${hub.url}\n`);
+	stopOnSignal(() => hub.close(), logger);
+}
+
+/** The bots on their own: the ledger and the desk, no HTTP server, no jobs. */
+async function runBots(config: HubConfig): Promise<void> {
+	const logger = jsonLogger();
+	const community = communityConfig.parse({ ...config.community, runBots: true });
+	if (!community.telegram && !community.discord) {
+		throw new HubError('configuration_invalid', 'No bot is configured: set FANLOOP_TELEGRAM_BOT_TOKEN or the FANLOOP_DISCORD_* settings.');
+	}
+	if (community.telegram?.updates.mode === 'webhook') {
+		throw new HubError('configuration_invalid', 'A Telegram webhook is served by the hub itself: run "serve", or use FANLOOP_TELEGRAM_UPDATES=polling here.');
+	}
+	const store = await openStore(config);
+	const services = await openServices({
+		store,
+		sealingKey: config.sealingKey,
+		program: { ...DEFAULT_PROGRAM, ...config.program, publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}` },
+		messaging: {},
+		logger,
+		clock: Date.now,
+		communityPlatforms: communityPlatforms(community),
+	});
+	const bots = createBots({ config: community, desk: services.community.desk, logger });
+	await bots.start(config.publicUrl ?? '');
+	process.stdout.write('Fanloop bots running\n');
+	stopOnSignal(async () => {
+		await bots.stop();
+		await services.ledger.close();
+	}, logger);
+}
+
+function stopOnSignal(close: () => Promise<void>, logger: Logger): void {
 	const shutdown = (signal: string) => {
-		logger.info('hub stopping', { signal });
-		hub.close().then(
+		logger.info('stopping', { signal });
+		close().then(
 			() => process.exit(0),
 			() => process.exit(1),
 		);
@@ -75,6 +117,7 @@ async function main(args: string[]): Promise<void> {
 		return;
 	}
 	if (command === 'serve') return serve(configFromEnv());
+	if (command === 'bots') return runBots(configFromEnv());
 	if (command === 'migrate') {
 		await withLedger(configFromEnv(), async () => undefined);
 		process.stdout.write('The ledger is at the latest schema.\n');

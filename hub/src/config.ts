@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HubError } from './core/errors';
 import { parseSealingKey } from './core/sealing';
+import { communityConfig, type CommunityConfigInput } from '../../bot/src/config';
 import type { StartHubOptions } from './index';
 import type { StreamingPlatformConfigs } from './providers/streaming';
 
@@ -18,7 +19,7 @@ export interface HubConfig extends StartHubSettings {
 	jobLeaseMs?: number;
 }
 
-type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging'> & {
+type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging' | 'community'> & {
 	streaming: Partial<StreamingPlatformConfigs>;
 };
 
@@ -93,7 +94,94 @@ const environment = z.object({
 	FANLOOP_YOUTUBE_CLIENT_SECRET: z.string().min(1).optional(),
 	FANLOOP_YOUTUBE_TOKEN_URL: z.url().optional(),
 	FANLOOP_YOUTUBE_API_URL: z.url().optional(),
+	FANLOOP_TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+	FANLOOP_TELEGRAM_API_URL: z.url().optional(),
+	FANLOOP_TELEGRAM_CHANNEL_ID: z.string().min(1).optional(),
+	FANLOOP_TELEGRAM_MESSAGES_PER_SECOND: z.coerce.number().positive().optional(),
+	FANLOOP_TELEGRAM_UPDATES: z.enum(['polling', 'webhook']).default('polling'),
+	FANLOOP_TELEGRAM_WEBHOOK_SECRET: z.string().min(1).optional(),
+	FANLOOP_TELEGRAM_WEBHOOK_URL: z.url().optional(),
+	FANLOOP_DISCORD_BOT_TOKEN: z.string().min(1).optional(),
+	FANLOOP_DISCORD_APPLICATION_ID: z.string().min(1).optional(),
+	FANLOOP_DISCORD_GUILD_ID: z.string().min(1).optional(),
+	FANLOOP_DISCORD_RELEASE_ROLE_ID: z.string().min(1).optional(),
+	FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: z.string().min(1).optional(),
+	FANLOOP_DISCORD_INVITE_CHANNEL_ID: z.string().min(1).optional(),
+	FANLOOP_DISCORD_API_URL: z.url().optional(),
+	FANLOOP_DISCORD_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+	/** in-process: the hub runs the bots; separate: they run on their own (`fanloop-hub bots`). */
+	FANLOOP_BOTS: z.enum(['in-process', 'separate']).default('in-process'),
 });
+
+/** The bot settings as their schema (bot/src/config.ts) names them, from the environment; checked there. */
+function communityFrom(values: z.infer<typeof environment>): CommunityConfigInput {
+	const telegram = provider(
+		'Telegram',
+		{ FANLOOP_TELEGRAM_BOT_TOKEN: values.FANLOOP_TELEGRAM_BOT_TOKEN },
+		(): NonNullable<CommunityConfigInput['telegram']> => ({
+			botToken: values.FANLOOP_TELEGRAM_BOT_TOKEN!,
+			apiRoot: trimSlash(values.FANLOOP_TELEGRAM_API_URL),
+			channelId: values.FANLOOP_TELEGRAM_CHANNEL_ID,
+			messagesPerSecond: values.FANLOOP_TELEGRAM_MESSAGES_PER_SECOND,
+			updates:
+				values.FANLOOP_TELEGRAM_UPDATES === 'webhook'
+					? { mode: 'webhook', secretToken: values.FANLOOP_TELEGRAM_WEBHOOK_SECRET ?? '', url: values.FANLOOP_TELEGRAM_WEBHOOK_URL }
+					: { mode: 'polling' },
+		}),
+	);
+	const discord = provider(
+		'Discord',
+		{
+			FANLOOP_DISCORD_BOT_TOKEN: values.FANLOOP_DISCORD_BOT_TOKEN,
+			FANLOOP_DISCORD_APPLICATION_ID: values.FANLOOP_DISCORD_APPLICATION_ID,
+			FANLOOP_DISCORD_GUILD_ID: values.FANLOOP_DISCORD_GUILD_ID,
+			FANLOOP_DISCORD_RELEASE_ROLE_ID: values.FANLOOP_DISCORD_RELEASE_ROLE_ID,
+			FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: values.FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID,
+		},
+		(): NonNullable<CommunityConfigInput['discord']> => ({
+			botToken: values.FANLOOP_DISCORD_BOT_TOKEN!,
+			applicationId: values.FANLOOP_DISCORD_APPLICATION_ID!,
+			guildId: values.FANLOOP_DISCORD_GUILD_ID!,
+			releaseRoleId: values.FANLOOP_DISCORD_RELEASE_ROLE_ID!,
+			announcementChannelId: values.FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID!,
+			inviteChannelId: values.FANLOOP_DISCORD_INVITE_CHANNEL_ID,
+			apiRoot: trimSlash(values.FANLOOP_DISCORD_API_URL),
+			requestsPerSecond: values.FANLOOP_DISCORD_REQUESTS_PER_SECOND,
+		}),
+	);
+	const input: CommunityConfigInput = { telegram, discord, runBots: values.FANLOOP_BOTS === 'in-process' };
+	const parsed = communityConfig.safeParse(input);
+	if (!parsed.success) {
+		throw new HubError(
+			'configuration_invalid',
+			parsed.error.issues.map((issue) => `${envNameOf(issue.path)}: ${issue.message}`).join('; '),
+		);
+	}
+	return input;
+}
+
+/** The environment variable behind a bot setting, so a configuration error names what to fix. */
+function envNameOf(path: PropertyKey[]): string {
+	const [platform, ...rest] = path.map(String);
+	const setting = rest.join('.');
+	const names: Record<string, string> = {
+		'telegram:botToken': 'FANLOOP_TELEGRAM_BOT_TOKEN',
+		'telegram:apiRoot': 'FANLOOP_TELEGRAM_API_URL',
+		'telegram:channelId': 'FANLOOP_TELEGRAM_CHANNEL_ID',
+		'telegram:messagesPerSecond': 'FANLOOP_TELEGRAM_MESSAGES_PER_SECOND',
+		'telegram:updates.secretToken': 'FANLOOP_TELEGRAM_WEBHOOK_SECRET',
+		'telegram:updates.url': 'FANLOOP_TELEGRAM_WEBHOOK_URL',
+		'discord:botToken': 'FANLOOP_DISCORD_BOT_TOKEN',
+		'discord:applicationId': 'FANLOOP_DISCORD_APPLICATION_ID',
+		'discord:guildId': 'FANLOOP_DISCORD_GUILD_ID',
+		'discord:releaseRoleId': 'FANLOOP_DISCORD_RELEASE_ROLE_ID',
+		'discord:announcementChannelId': 'FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID',
+		'discord:inviteChannelId': 'FANLOOP_DISCORD_INVITE_CHANNEL_ID',
+		'discord:apiRoot': 'FANLOOP_DISCORD_API_URL',
+		'discord:requestsPerSecond': 'FANLOOP_DISCORD_REQUESTS_PER_SECOND',
+	};
+	return names[`${platform}:${setting}`] ?? `${platform}.${setting}`;
+}
 
 function sealingKeyFrom(env: z.infer<typeof environment>): Buffer {
 	if (env.FANLOOP_SEALING_KEY) return parseSealingKey(env.FANLOOP_SEALING_KEY);
@@ -187,6 +275,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 				}),
 			),
 		},
+		community: communityFrom(values),
 		messaging: {
 			twilio: provider(
 				'Twilio',

@@ -1,4 +1,7 @@
+import { createBots, type Bots } from '../../bot/src/index';
+import { communityConfig, type CommunityConfig, type CommunityConfigInput } from '../../bot/src/config';
 import type { DeliveryOptions } from './core/delivery';
+import { HubError } from './core/errors';
 import type { JobRunnerOptions } from './core/jobs';
 import type { Ledger } from './core/ledger';
 import { silentLogger, type Logger } from './core/logger';
@@ -6,6 +9,7 @@ import type { OptInProgram } from './core/optins/optins';
 import { parseSealingKey } from './core/sealing';
 import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
 import { buildServer } from './http/server';
+import { communityPlatforms } from './providers/community';
 import { openServices, type HubServices, type MessagingConfig } from './services';
 import { openStore, type StoreLocation } from './store/open-store';
 
@@ -20,6 +24,8 @@ export interface StartHubOptions extends StoreLocation {
 	delivery?: DeliveryOptions;
 	jobs?: JobRunnerOptions;
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
+	/** The Telegram and Discord bots and what the hub reaches them with; the bots run in this process unless `runBots` is false. */
+	community?: CommunityConfigInput;
 	logger?: Logger;
 	clock?: () => number;
 }
@@ -38,13 +44,21 @@ export const DEFAULT_PROGRAM: Omit<OptInProgram, 'publicUrl'> = {
 	stopSuppresses: ['sms', 'email'],
 };
 
-/** Opens the ledger, starts event delivery, the job runner and the HTTP server; `close` stops them in order. */
+function parseCommunity(input: CommunityConfigInput | undefined): CommunityConfig {
+	const parsed = communityConfig.safeParse(input ?? {});
+	if (parsed.success) return parsed.data;
+	const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+	throw new HubError('configuration_invalid', `The community bots are misconfigured. ${problems.join('; ')}`);
+}
+
+/** Opens the ledger, starts event delivery, the job runner, the bots and the HTTP server; `close` stops them in order. */
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	const logger = options.logger ?? silentLogger;
 	const clock = options.clock ?? Date.now;
 	const sealingKey = typeof options.sealingKey === 'string' ? parseSealingKey(options.sealingKey) : options.sealingKey;
 	const host = options.host ?? '127.0.0.1';
 	const port = options.port ?? 8790;
+	const community = parseCommunity(options.community);
 	const store = await openStore(options);
 	const program: OptInProgram = {
 		...DEFAULT_PROGRAM,
@@ -64,16 +78,27 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			delivery: options.delivery,
 			jobs: options.jobs,
 			streamingPlatforms: options.streamingPlatforms,
+			communityPlatforms: communityPlatforms(community),
 		});
 	} catch (error) {
 		await store.close();
 		throw error;
 	}
+	const bots: Bots | undefined = community.runBots ? createBots({ config: community, desk: services.community.desk, logger }) : undefined;
+	services.telegramWebhook = bots?.telegramWebhook;
 	const server = buildServer(services, logger);
 	const address = await server.listen({ host, port });
 	if (!options.publicUrl) program.publicUrl = address;
 	services.delivery.start();
 	services.jobs.start();
+	try {
+		await bots?.start(program.publicUrl);
+	} catch (error) {
+		await server.close();
+		await Promise.all([services.jobs.stop(), services.delivery.stop(), bots?.stop()]);
+		await services.ledger.close();
+		throw error;
+	}
 	logger.info('hub started', { url: address, database: store.dialect.name });
 	return {
 		url: address,
@@ -81,6 +106,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 		services,
 		createApiKey: async (name) => (await services.ledger.apiKeys.create(name)).key,
 		close: async () => {
+			await bots?.stop();
 			await server.close();
 			await services.jobs.stop();
 			await services.delivery.stop();

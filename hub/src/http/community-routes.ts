@@ -7,9 +7,8 @@ import { ACTION_KINDS } from '../core/model';
 import type { HubServices } from '../services';
 import { sendPage } from './html';
 import { route, type Route } from './route';
+import { TELEGRAM_WEBHOOK_PATH } from '../../../bot/src/config';
 
-/** Where Telegram posts updates when the bot runs in webhook mode. */
-export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 const platform = z.enum(COMMUNITY_PLATFORMS, {

@@ -1,0 +1,108 @@
+import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { Bot, type Context } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Logger } from '../../../hub/src/core/logger';
+import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
+import { UserRateLimit } from '../discord/user-rate-limit';
+import { describeError, withoutSecrets } from '../log';
+import type { CommunityDesk } from '../port';
+import { channelMembers } from './channel-members';
+import { fanCommands } from './fan-commands';
+import { COMMANDS, SLOW_DOWN } from './replies';
+
+/** chat_member must be asked for by name; the bot reads nothing else. */
+const ALLOWED_UPDATES = ['message', 'callback_query', 'chat_member'] as const;
+
+const SORRY = 'Something went wrong on our side. Please try again in a minute.';
+
+export interface TelegramBotOptions {
+	config: TelegramBotConfig;
+	desk: CommunityDesk;
+	logger: Logger;
+}
+
+export interface TelegramBot {
+	readonly bot: Bot;
+	/** In webhook mode: what the hub's webhook route hands each (secret-checked) update to. */
+	readonly webhook?: { secretToken: string; handle(update: unknown): Promise<void> };
+	/** Starts polling, or registers the webhook at `<publicUrl>/telegram/webhook` (or the configured URL). */
+	start(publicUrl: string): Promise<void>;
+	stop(): Promise<void>;
+}
+
+/**
+ * The Telegram bot, wired and not yet started: per-fan ordering and rate limiting,
+ * the fan commands and buttons, channel joins, and an error boundary whose logs never
+ * carry the token.
+ */
+export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
+	const { config, desk } = options;
+	const updates = config.updates;
+	const logger = withoutSecrets(options.logger, [config.botToken, updates.mode === 'webhook' ? updates.secretToken : '']);
+	const bot = new Bot(config.botToken, config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {});
+
+	// The runner stays silent (it would print raw errors, token and all); failed polls are logged here instead.
+	bot.api.config.use(async (previous, method, payload, signal) => {
+		try {
+			const answer = await previous(method, payload, signal);
+			if (method === 'getUpdates' && !answer.ok) {
+				logger.warn('telegram: getUpdates refused', { code: answer.error_code, description: answer.description });
+			}
+			return answer;
+		} catch (error) {
+			if (!signal?.aborted) logger.warn('telegram: call failed', { method, error: describeError(error) });
+			throw error;
+		}
+	});
+
+	// One fan's updates are handled in order; different fans' run side by side.
+	bot.use(sequentialize((ctx: Context) => ctx.from?.id.toString()));
+	bot.use(floodGuard(config.perUserLimit));
+	bot.use(fanCommands(desk));
+	bot.use(channelMembers(desk, config.channelId));
+
+	bot.catch(async (error) => {
+		logger.error('telegram: update failed', { updateId: error.ctx.update.update_id, error: describeError(error.error) });
+		if (error.ctx.chat?.type === 'private') await error.ctx.reply(SORRY).catch(() => undefined);
+	});
+
+	let runner: RunnerHandle | undefined;
+	const webhook =
+		updates.mode === 'webhook'
+			? { secretToken: updates.secretToken, handle: (update: unknown) => bot.handleUpdate(update as Update) }
+			: undefined;
+
+	return {
+		bot,
+		webhook,
+		start: async (publicUrl) => {
+			await bot.init();
+			await bot.api.setMyCommands(COMMANDS);
+			if (updates.mode === 'webhook') {
+				await bot.api.setWebhook(updates.url ?? `${publicUrl}${TELEGRAM_WEBHOOK_PATH}`, {
+					secret_token: updates.secretToken,
+					allowed_updates: ALLOWED_UPDATES,
+				});
+			} else {
+				await bot.api.deleteWebhook();
+				runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES }, silent: true } });
+			}
+			logger.info('telegram bot started', { username: bot.botInfo.username, mode: updates.mode });
+		},
+		stop: async () => {
+			if (runner?.isRunning()) await runner.stop();
+		},
+	};
+}
+
+/** At most `requests` updates per fan per `windowMs`; past that, one polite "slow down" and silence. */
+function floodGuard(limit: { requests: number; windowMs: number }) {
+	const updates = new UserRateLimit(limit.requests, limit.windowMs);
+	const warnings = new UserRateLimit(1, limit.windowMs);
+	return async (ctx: Context, next: () => Promise<void>) => {
+		const fan = ctx.from?.id.toString();
+		if (!fan || updates.allow(fan)) return next();
+		if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+		if (warnings.allow(fan) && ctx.chat?.type === 'private') await ctx.reply(SLOW_DOWN);
+	};
+}
