@@ -240,7 +240,7 @@ describe('Fanloop Community: DM Segment', () => {
 				text: 'Loop Back Home is out now',
 				messageKey: 'loop-back-home-out-now',
 				campaignId: 'cmp_1',
-				segment: { hasAction: 'presave' },
+				segment: { campaignId: 'cmp_1', lacksAction: 'save' },
 			},
 		]);
 		const [items] = outputsOf(run, 'DM Segment');
@@ -278,8 +278,8 @@ describe('Fanloop Community: Get Status', () => {
 	const statusByFan: Record<string, IDataObject> = {
 		fan_both: {
 			fanId: 'fan_both',
-			telegram: { linked: true, releaseUpdates: true },
-			discord: { linked: true, releaseUpdates: false },
+			telegram: { userId: '7001', releaseUpdates: true },
+			discord: { userId: '1310000000000000007', releaseUpdates: false },
 		},
 		fan_none: { fanId: 'fan_none' },
 	};

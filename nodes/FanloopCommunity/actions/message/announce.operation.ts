@@ -25,7 +25,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'The new single is out now: https://…',
 		description:
-			'The post. Telegram takes up to 4,096 characters, Discord up to 2,000; the hub refuses longer text.',
+			'The post, up to 2,000 characters (what both Telegram and Discord take)',
 		displayOptions: { show },
 	},
 	{

@@ -26,7 +26,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'The new single is out now: https://…',
 		description:
-			'The message. Telegram takes up to 4,096 characters, Discord up to 2,000; the hub refuses longer text.',
+			'The message, up to 2,000 characters (what both Telegram and Discord take)',
 		displayOptions: { show },
 	},
 	{
@@ -51,13 +51,21 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
+				displayName: 'Campaign ID',
+				name: 'campaignId',
+				type: 'string',
+				default: '',
+				placeholder: 'cmp_01J…',
+				description:
+					"Only fans who took part in this campaign; with Has Action or Lacks Action, only this campaign's actions count",
+			},
+			{
 				displayName: 'Has Action',
 				name: 'hasAction',
 				type: 'options',
 				options: ACTION_KIND_OPTIONS,
 				default: 'presave',
-				description:
-					'Only fans who took an action of this kind (in the campaign, when a Campaign ID is set)',
+				description: 'Only fans who took an action of this kind',
 			},
 			{
 				displayName: 'Lacks Action',
@@ -65,8 +73,7 @@ export const description: INodeProperties[] = [
 				type: 'options',
 				options: ACTION_KIND_OPTIONS,
 				default: 'save',
-				description:
-					'Only fans who have not taken an action of this kind (in the campaign, when a Campaign ID is set)',
+				description: 'Only fans who have not taken an action of this kind',
 			},
 		],
 	},
@@ -76,8 +83,7 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'cmp_01J…',
-		description:
-			'The campaign the messages are recorded under, and the one the segment filters look at',
+		description: 'The campaign the messages belong to',
 		displayOptions: { show },
 	},
 ];
