@@ -1,3 +1,4 @@
 export * from './streaming';
 export * from './messaging';
 export * from './inbox';
+export * from './community';

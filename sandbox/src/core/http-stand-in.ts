@@ -22,6 +22,21 @@ export interface StandInResponse {
 
 export type StandInHandler = (request: StandInRequest) => StandInResponse | Promise<StandInResponse>;
 
+/** How a provider words injected faults; clients parse these bodies, so each provider keeps its own shape. */
+export interface FaultAnswers {
+	rateLimited(retryAfterSeconds: number): StandInResponse;
+	unavailable(): StandInResponse;
+}
+
+const GENERIC_FAULT_ANSWERS: FaultAnswers = {
+	rateLimited: (retryAfterSeconds) => ({
+		status: 429,
+		headers: { 'retry-after': String(retryAfterSeconds) },
+		body: { error: { status: 429, message: 'API rate limit exceeded' } },
+	}),
+	unavailable: () => ({ status: 503, body: { error: { status: 503, message: 'Service unavailable' } } }),
+};
+
 /**
  * The HTTP half every stand-in shares: a loopback server, fault injection before the
  * provider's own logic, and a request log tests can read. The provider's behaviour
@@ -37,6 +52,7 @@ export class HttpStandIn {
 		private readonly name: string,
 		private readonly handler: StandInHandler,
 		readonly clock: SandboxClock,
+		private readonly faultAnswers: FaultAnswers = GENERIC_FAULT_ANSWERS,
 	) {}
 
 	get url(): string {
@@ -83,13 +99,9 @@ export class HttpStandIn {
 		}
 		let answer: StandInResponse;
 		if (fault.kind === 'rate_limit') {
-			answer = {
-				status: 429,
-				headers: { 'retry-after': String(fault.retryAfterSeconds) },
-				body: { error: { status: 429, message: 'API rate limit exceeded' } },
-			};
+			answer = this.faultAnswers.rateLimited(fault.retryAfterSeconds);
 		} else if (fault.kind === 'server_error') {
-			answer = { status: 503, body: { error: { status: 503, message: 'Service unavailable' } } };
+			answer = this.faultAnswers.unavailable();
 		} else {
 			try {
 				answer = await this.handler(standInRequest);

@@ -12,9 +12,14 @@ export class RateWindow {
 
 	/** Records the request and returns 0, or returns the milliseconds until one fits without recording it. */
 	take(nowMs: number): number {
+		const waitMs = this.waitMs(nowMs);
+		if (waitMs === 0) this.stamps.push(nowMs);
+		return waitMs;
+	}
+
+	/** The milliseconds until a request fits (0 when it fits now), recording nothing: for budgets checked together. */
+	waitMs(nowMs: number): number {
 		while (this.stamps.length > 0 && this.stamps[0] <= nowMs - this.windowMs) this.stamps.shift();
-		if (this.stamps.length >= this.limit) return this.stamps[0] + this.windowMs - nowMs;
-		this.stamps.push(nowMs);
-		return 0;
+		return this.stamps.length >= this.limit ? this.stamps[0] + this.windowMs - nowMs : 0;
 	}
 }
