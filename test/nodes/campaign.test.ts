@@ -26,7 +26,10 @@ function answerUpserts() {
 	});
 }
 
-function upsertFixture(parameters: INodeParameters = {}, settings: IDataObject = {}): WorkflowFixture {
+function upsertFixture(
+	parameters: INodeParameters = {},
+	settings: IDataObject = {},
+): WorkflowFixture {
 	const fixture = readFixture('campaign-upsert.workflow.json');
 	fixture.nodes[1].parameters = { ...fixture.nodes[1].parameters, ...parameters };
 	fixture.settings = { ...fixture.settings, ...settings };
@@ -96,12 +99,14 @@ describe('Fanloop Campaign: Create or Update', () => {
 		]);
 	});
 
-	it('offers a platform with no IDs (found by UPC on release day) and sends no wording for layers not offered', async () => {
+	it('offers a platform with no IDs (found by UPC on release day); sends only the wordings of offered layers, the bots’ ones when filled in', async () => {
 		answerUpserts();
 		await runWorkflow(
 			upsertFixture({
 				platforms: { spotify: {}, deezer: { albumId: ' ' } },
 				layers: ['telegram', 'discord'],
+				telegramWording: 'Yes, Nia Vale may message me here about new releases.',
+				discordWording: '',
 				additionalFields: {},
 			}),
 			credentials(),
@@ -109,10 +114,13 @@ describe('Fanloop Campaign: Create or Update', () => {
 		expect(sentBodies(hub.requests)[0]).toMatchObject({
 			platforms: { spotify: {}, deezer: {} },
 			layers: ['telegram', 'discord'],
-			consentWordings: {},
+			consentWordings: { telegram: 'Yes, Nia Vale may message me here about new releases.' },
 			artworkUrl: null,
 			upc: null,
 			isrcs: [],
+		});
+		expect(sentBodies(hub.requests)[0].consentWordings).toEqual({
+			telegram: 'Yes, Nia Vale may message me here about new releases.',
 		});
 		expect(sentBodies(hub.requests)[0]).not.toHaveProperty('locale');
 	});

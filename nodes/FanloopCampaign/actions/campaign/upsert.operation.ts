@@ -7,7 +7,12 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { LAYER_OPTIONS } from '../../../FanloopNextLayer/actions/layers';
-import { readObject, readRequiredString, readStrings } from '../../../shared/parameters';
+import {
+	readObject,
+	readRequiredString,
+	readString,
+	readStrings,
+} from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
 import { platformsField, readPlatforms } from './platforms';
 import { readRelease } from './release';
@@ -17,10 +22,48 @@ const show = { resource: ['campaign'], operation: ['upsert'] };
 /** The layers a pre-save page offers; the pre-save itself is the save. */
 const PAGE_LAYERS = ['sms', 'email', 'telegram', 'discord', 'follow'];
 
-/** The opt-in layers whose consent wording the page shows beside an unticked box. */
+/**
+ * The consent wording of each opt-in layer. The page shows the SMS and email ones beside an
+ * unticked box, so they are required; the bots have their own default for Telegram and Discord.
+ */
 const WORDED_LAYERS = [
-	{ layer: 'sms', name: 'smsWording', label: 'SMS Consent Wording' },
-	{ layer: 'email', name: 'emailWording', label: 'Email Consent Wording' },
+	{
+		layer: 'sms',
+		name: 'smsWording',
+		label: 'SMS Consent Wording',
+		required: true,
+		placeholder:
+			'Text me about new releases from Nia Vale. Up to 4 msgs/month. Msg & data rates may apply. Reply STOP to opt out, HELP for help.',
+		description:
+			'The exact text the fan sees beside the SMS box on the page, word for word. The hub keeps it with each consent as proof of what the fan agreed to.',
+	},
+	{
+		layer: 'email',
+		name: 'emailWording',
+		label: 'Email Consent Wording',
+		required: true,
+		placeholder: 'Email me about new releases from Nia Vale. Unsubscribe any time.',
+		description:
+			'The exact text the fan sees beside the email box on the page, word for word. The hub keeps it with each consent as proof of what the fan agreed to.',
+	},
+	{
+		layer: 'telegram',
+		name: 'telegramWording',
+		label: 'Telegram Consent Wording',
+		required: false,
+		placeholder: 'Yes, Nia Vale may message me here on Telegram about new releases.',
+		description:
+			"What the Telegram bot asks a fan to agree to before it messages them about releases, kept as proof. Leave empty for the hub's default wording.",
+	},
+	{
+		layer: 'discord',
+		name: 'discordWording',
+		label: 'Discord Consent Wording',
+		required: false,
+		placeholder: 'Yes, give me the release-updates role so Nia Vale can ping me here.',
+		description:
+			"What the Discord bot asks a fan to agree to before giving them the release-updates role, kept as proof. Leave empty for the hub's default wording.",
+	},
 ] as const;
 
 export const description: INodeProperties[] = [
@@ -93,21 +136,19 @@ export const description: INodeProperties[] = [
 			'What the page offers after the pre-save, each optional for the fan; a Fanloop Next Layer node offers them in this order too',
 		displayOptions: { show },
 	},
-	...WORDED_LAYERS.map(({ layer, name, label }): INodeProperties => ({
-		displayName: label,
-		name,
-		type: 'string',
-		typeOptions: { rows: 3 },
-		required: true,
-		default: '',
-		placeholder:
-			layer === 'sms'
-				? 'Text me about new releases from Nia Vale. Up to 4 msgs/month. Msg & data rates may apply. Reply STOP to opt out, HELP for help.'
-				: 'Email me about new releases from Nia Vale. Unsubscribe any time.',
-		description:
-			'The exact text the fan sees beside the opt-in box, word for word. The hub keeps it with each consent as proof of what the fan agreed to.',
-		displayOptions: { show: { ...show, layers: [layer] } },
-	})),
+	...WORDED_LAYERS.map(
+		({ layer, name, label, required, placeholder, description }): INodeProperties => ({
+			displayName: label,
+			name,
+			type: 'string',
+			typeOptions: { rows: 3 },
+			required,
+			default: '',
+			placeholder,
+			description,
+			displayOptions: { show: { ...show, layers: [layer] } },
+		}),
+	),
 	{
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
@@ -168,9 +209,12 @@ function readConsentWordings(
 	layers: string[],
 ): IDataObject {
 	const wordings: IDataObject = {};
-	for (const { layer, name, label } of WORDED_LAYERS) {
+	for (const { layer, name, label, required } of WORDED_LAYERS) {
 		if (!layers.includes(layer)) continue;
-		wordings[layer] = readRequiredString(context, name, itemIndex, label);
+		const wording = required
+			? readRequiredString(context, name, itemIndex, label)
+			: readString(context, name, itemIndex);
+		if (wording) wordings[layer] = wording;
 	}
 	return wordings;
 }
