@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
@@ -12,6 +13,10 @@ import { COMMANDS, SLOW_DOWN } from './replies';
 
 /** chat_member must be asked for by name; the bot reads nothing else. */
 const ALLOWED_UPDATES = ['message', 'callback_query', 'chat_member'] as const;
+
+/** Waits longer than this are not worth holding a fan's reply for. */
+const MAX_REPLY_WAIT_SECONDS = 10;
+const MAX_REPLY_ATTEMPTS = 4;
 
 const SORRY = 'Something went wrong on our side. Please try again in a minute.';
 
@@ -41,17 +46,24 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	const logger = withoutSecrets(options.logger, [config.botToken, updates.mode === 'webhook' ? updates.secretToken : '']);
 	const bot = new Bot(config.botToken, config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {});
 
-	// The runner stays silent (it would print raw errors, token and all); failed polls are logged here instead.
+	// The runner stays silent (it would print raw errors, token and all); failed calls are logged here instead.
+	// A reply refused for flooding a chat (1 message/s per chat) waits as Telegram asks, a few times at most.
 	bot.api.config.use(async (previous, method, payload, signal) => {
-		try {
-			const answer = await previous(method, payload, signal);
-			if (method === 'getUpdates' && !answer.ok) {
-				logger.warn('telegram: getUpdates refused', { code: answer.error_code, description: answer.description });
+		for (let attempt = 1; ; attempt++) {
+			let answer: Awaited<ReturnType<typeof previous>>;
+			try {
+				answer = await previous(method, payload, signal);
+			} catch (error) {
+				if (!signal?.aborted) logger.warn('telegram: call failed', { method, error: describeError(error) });
+				throw error;
 			}
+			const retryAfterSeconds = answer.ok ? undefined : answer.parameters?.retry_after;
+			if (retryAfterSeconds !== undefined && retryAfterSeconds <= MAX_REPLY_WAIT_SECONDS && attempt < MAX_REPLY_ATTEMPTS) {
+				await sleep(retryAfterSeconds * 1000);
+				continue;
+			}
+			if (!answer.ok) logger.warn('telegram: call refused', { method, code: answer.error_code, description: answer.description });
 			return answer;
-		} catch (error) {
-			if (!signal?.aborted) logger.warn('telegram: call failed', { method, error: describeError(error) });
-			throw error;
 		}
 	});
 

@@ -70,10 +70,14 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 		if (!result.releaseUpdates) await offerJoin(ctx, user);
 	});
 
-	// Typed, /join shows the wording first; the button under it is the fan's yes.
+	// Typed, /join shows the wording first (to fans who can still give it); the button under it is the fan's yes.
 	privateChats.command('join', async (ctx) => {
 		const user = chatUserOf(ctx);
-		if (user) await offerJoin(ctx, user);
+		if (!user) return;
+		const status = await desk.status(user);
+		if (status.outcome === 'refused') await ctx.reply(replies.REFUSALS[status.refusal]);
+		else if (status.releaseUpdates) await ctx.reply(replies.ALREADY_JOINED);
+		else await offerJoin(ctx, user);
 	});
 
 	for (const name of ['stop', 'status', 'presave', 'channel'] as const) {
