@@ -312,6 +312,154 @@ describe('Telegram stand-in, at the wire', () => {
 		expect(telegram.messages(channel.id).map((message) => message.text)).toEqual(['Out now']);
 	});
 
+	it('edits and deletes only what is there, and answers each button press once', async () => {
+		const fan = telegram.createUser();
+		telegram.send(fan.id, '/join');
+		const sent = (
+			await call(telegram, 'sendMessage', {
+				chat_id: fan.id,
+				text: 'Release updates?',
+				reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'join' }]] },
+			})
+		).answer.result as { message_id: number };
+		const edit = (
+			params: Record<string, unknown>,
+		): Promise<{ status: number; answer: BotApiAnswer }> =>
+			call(telegram, 'editMessageText', {
+				chat_id: fan.id,
+				message_id: sent.message_id,
+				...params,
+			});
+
+		expect((await edit({ message_id: 999, text: 'x' })).answer.description).toBe(
+			'Bad Request: message to edit not found',
+		);
+		expect((await edit({ message_id: 1, text: 'x' })).answer.description).toBe(
+			"Bad Request: message can't be edited",
+		);
+		expect(
+			(
+				await edit({
+					text: 'Release updates?',
+					reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'join' }]] },
+				})
+			).answer.description,
+		).toMatch(/^Bad Request: message is not modified/);
+		expect((await edit({ text: 'You are in.' })).answer.result).toMatchObject({
+			message_id: sent.message_id,
+			text: 'You are in.',
+			edit_date: expect.any(Number),
+		});
+		// The edit without a keyboard took the button away.
+		expect(() => telegram.press(fan.id, sent.message_id, 'join')).toThrow(/no inline button/);
+		expect(telegram.messages(fan.id)[0].reply_markup).toBeUndefined();
+
+		const offer = (
+			await call(telegram, 'sendMessage', {
+				chat_id: fan.id,
+				text: 'Again?',
+				reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'join' }]] },
+			})
+		).answer.result as { message_id: number };
+		const queryId = telegram.press(fan.id, offer.message_id, 'join');
+		expect(
+			(await call(telegram, 'answerCallbackQuery', { callback_query_id: queryId })).answer,
+		).toEqual({
+			ok: true,
+			result: true,
+		});
+		expect(
+			(await call(telegram, 'answerCallbackQuery', { callback_query_id: queryId })).answer
+				.description,
+		).toBe('Bad Request: query is too old and response timeout expired or query ID is invalid');
+
+		expect(
+			(await call(telegram, 'deleteMessage', { chat_id: fan.id, message_id: offer.message_id }))
+				.answer,
+		).toEqual({ ok: true, result: true });
+		expect(
+			(await call(telegram, 'deleteMessage', { chat_id: fan.id, message_id: offer.message_id }))
+				.answer.description,
+		).toBe('Bad Request: message to delete not found');
+		telegram.clock.advance(49 * 60 * 60 * 1000);
+		expect(
+			(await call(telegram, 'deleteMessage', { chat_id: fan.id, message_id: sent.message_id }))
+				.answer.description,
+		).toBe("Bad Request: message can't be deleted for everyone");
+		expect(telegram.messages(fan.id).map((message) => message.text)).toEqual(['You are in.']);
+	});
+
+	it('keeps the command menu per scope and language', async () => {
+		const commands = [
+			{ command: 'join', description: 'Get release updates' },
+			{ command: 'stop', description: 'Stop release updates' },
+		];
+		expect((await call(telegram, 'setMyCommands', { commands })).answer.result).toBe(true);
+		await call(telegram, 'setMyCommands', {
+			commands: [{ command: 'join', description: 'Recevoir les nouveautés' }],
+			language_code: 'fr',
+		});
+		expect((await call(telegram, 'getMyCommands')).answer.result).toEqual(commands);
+		expect((await call(telegram, 'getMyCommands', { language_code: 'fr' })).answer.result).toEqual([
+			{ command: 'join', description: 'Recevoir les nouveautés' },
+		]);
+		expect(
+			(
+				await call(telegram, 'setMyCommands', {
+					commands: [{ command: 'Join!', description: 'x' }],
+				})
+			).answer.description,
+		).toBe('Bad Request: BOT_COMMAND_INVALID');
+		await call(telegram, 'deleteMyCommands');
+		expect((await call(telegram, 'getMyCommands')).answer.result).toEqual([]);
+	});
+
+	it('turns a join-request link into a chat_join_request the bot approves', async () => {
+		const fan = telegram.createUser({ firstName: 'Ada' });
+		const channel = telegram.createChannel({ title: 'Inner circle' });
+		await call(telegram, 'getUpdates', { allowed_updates: ['chat_join_request', 'chat_member'] });
+		const link = (
+			await call(telegram, 'createChatInviteLink', {
+				chat_id: channel.id,
+				creates_join_request: true,
+			})
+		).answer.result as { invite_link: string };
+
+		expect(telegram.joinChannel(fan.id, link.invite_link)).toBe('requested');
+		expect(telegram.memberStatus(channel.id, fan.id)).toBe('left');
+		expect(telegram.inviteLinks(channel.id)[0].pending_join_request_count).toBe(1);
+		const [request] = (await call(telegram, 'getUpdates')).answer.result as Update[];
+		expect(request.chat_join_request).toMatchObject({
+			chat: { id: channel.id },
+			from: { id: fan.id },
+			user_chat_id: fan.id,
+			invite_link: { invite_link: link.invite_link },
+		});
+
+		await call(telegram, 'approveChatJoinRequest', { chat_id: channel.id, user_id: fan.id });
+		expect(telegram.memberStatus(channel.id, fan.id)).toBe('member');
+		const [joined] = (await call(telegram, 'getUpdates', { offset: request.update_id + 1 })).answer
+			.result as Update[];
+		expect(joined.chat_member?.new_chat_member.status).toBe('member');
+		expect(
+			(await call(telegram, 'approveChatJoinRequest', { chat_id: channel.id, user_id: fan.id }))
+				.status,
+		).toBe(400);
+	});
+
+	it('drops pending updates when the bot asks to', async () => {
+		const fan = telegram.createUser();
+		telegram.send(fan.id, '/start old');
+		telegram.send(fan.id, '/join');
+		expect(telegram.pendingUpdateCount).toBe(2);
+		expect((await call(telegram, 'deleteWebhook', { drop_pending_updates: true })).answer).toEqual({
+			ok: true,
+			result: true,
+			description: 'Webhook is already deleted',
+		});
+		expect((await call(telegram, 'getUpdates')).answer.result).toEqual([]);
+	});
+
 	it('words injected faults as the Bot API does', async () => {
 		telegram.faults.set({ rateLimitRate: 1, retryAfterSeconds: 7 });
 		expect(await call(telegram, 'getMe')).toEqual({
@@ -534,6 +682,26 @@ describe('Telegram stand-in, driven by grammY', () => {
 			expect(attempts.at(-1)).toMatchObject({ status: 200, secretToken: SECRET });
 			expect(attempts.filter((attempt) => attempt.status === 401).length).toBeGreaterThan(0);
 			expect((await bot.api.getWebhookInfo()).pending_update_count).toBe(0);
+		});
+
+		it('runs the Bot API call a webhook answers with', async () => {
+			const bot = new Bot(telegram.token, {
+				client: {
+					apiRoot: telegram.apiRoot,
+					canUseWebhookReply: (method) => method === 'sendMessage',
+				},
+			});
+			bot.command('help', (ctx) => ctx.reply('Try /join.'));
+			await serve(bot);
+			await bot.api.setWebhook(webhookUrl, { secret_token: SECRET });
+			const fan = telegram.createUser();
+			telegram.send(fan.id, '/help');
+			await eventually('the reply carried in the webhook answer', () =>
+				telegram.messages(fan.id).length === 1 ? true : undefined,
+			);
+			expect(telegram.messages(fan.id)[0].text).toBe('Try /join.');
+			// The reply rode on the webhook's answer: the bot itself made no sendMessage call.
+			expect(telegram.requestCounts().sendMessage).toBeUndefined();
 		});
 	});
 });

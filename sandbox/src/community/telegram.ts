@@ -512,7 +512,10 @@ export class TelegramStandIn {
 			getChatMember: (params) => this.getChatMember(params),
 			setMyCommands: (params) => this.setMyCommands(params),
 			getMyCommands: (params) => this.commands.get(this.commandsKey(params)) ?? [],
-			deleteMyCommands: (params) => this.commands.delete(this.commandsKey(params)) || true,
+			deleteMyCommands: (params) => {
+				this.commands.delete(this.commandsKey(params));
+				return true;
+			},
 		};
 		for (const [name, run] of Object.entries(methods)) {
 			// Bot API method names are case-insensitive.
