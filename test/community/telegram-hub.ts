@@ -2,6 +2,7 @@ import type { Message } from 'grammy/types';
 import { startHub, type RunningHub } from '../../hub/src';
 import type { Logger } from '../../hub/src/core/logger';
 import type { TelegramUpdates } from '../../bot/src/config';
+import type { SandboxClock } from '../../sandbox/src/core/clock';
 import { SANDBOX_TELEGRAM, startTelegramStandIn, type TelegramStandIn } from '../../sandbox/src/community';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
@@ -15,6 +16,8 @@ export interface TelegramHubOptions {
 	logger?: Logger;
 	/** The private channel the bot administers, created on the stand-in. */
 	withChannel?: boolean;
+	/** The hub's clock, for tests that move time (job retries). */
+	clock?: SandboxClock;
 }
 
 /** A hub running its Telegram bot against the Bot API stand-in, with n8n's webhook played by a Receiver. */
@@ -40,6 +43,7 @@ export class TelegramHub {
 			databaseUrl: database.databaseUrl,
 			sealingKey,
 			logger: options.logger,
+			...(options.clock ? { clock: () => options.clock!.now() } : {}),
 			delivery: { pollMs: 20, maxBackoffMs: 1000 },
 			jobs: { pollMs: 20 },
 			community: {

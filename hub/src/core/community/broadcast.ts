@@ -225,7 +225,8 @@ export class CommunityBroadcasts {
 	private pacerFor(messenger: CommunityMessenger): RatePacer {
 		let pacer = this.pacers.get(messenger.platform);
 		if (!pacer) {
-			pacer = new RatePacer(messenger.messagesPerSecond, this.clock);
+			// Pacing is wall time, whatever clock the hub's ledger keeps.
+			pacer = new RatePacer(messenger.messagesPerSecond);
 			this.pacers.set(messenger.platform, pacer);
 		}
 		return pacer;
