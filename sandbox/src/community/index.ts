@@ -12,3 +12,23 @@ export {
 	type WebhookAttempt,
 } from './telegram';
 export type { BotStatusInChannel, MemberStatus } from './telegram-chats';
+export {
+	DiscordStandIn,
+	type DiscordInteractionView,
+	type DiscordStandInOptions,
+	type InteractionCallbackRecord,
+	type RequestLogEntry,
+} from './discord';
+export { SANDBOX_DISCORD, startDiscordStandIn, type DiscordSandboxOptions } from './discord-sandbox';
+export { GATEWAY_CLOSE, type GatewaySessionInfo } from './discord-gateway';
+export { CHANNEL_TYPES, INTENTS, MESSAGE_FLAGS, PERMISSIONS } from './discord-model';
+export type {
+	DiscordChannel,
+	DiscordComponent,
+	DiscordGuild,
+	DiscordInvite,
+	DiscordMessage,
+	DiscordRole,
+	DiscordUser,
+} from './discord-model';
+export type { RouteBudget } from './discord-rate-limits';

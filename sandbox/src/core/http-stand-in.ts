@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { SandboxClock } from './clock';
 import { Faults } from './faults';
 
@@ -47,6 +48,8 @@ export class HttpStandIn {
 	readonly requests: StandInRequest[] = [];
 	private server: Server | undefined;
 	private port = 0;
+	private upgradeListener:
+		((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
 
 	constructor(
 		private readonly name: string,
@@ -60,8 +63,14 @@ export class HttpStandIn {
 		return `http://127.0.0.1:${this.port}`;
 	}
 
+	/** Serves protocol upgrades (a WebSocket beside the REST API) on the same port; set before `start`. */
+	onUpgrade(listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+		this.upgradeListener = listener;
+	}
+
 	async start(port = 0): Promise<string> {
 		this.server = createServer((request, response) => void this.serve(request, response));
+		if (this.upgradeListener) this.server.on('upgrade', this.upgradeListener);
 		await new Promise<void>((resolve, reject) => {
 			this.server!.once('error', reject);
 			this.server!.listen(port, '127.0.0.1', resolve);
