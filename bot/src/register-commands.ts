@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { REST, Routes } from 'discord.js';
 import { z } from 'zod';
+import { discordBotConfig } from './config';
 import { slashCommands } from './discord/commands';
 
 /** Guild commands appear at once (development); global ones reach every server the bot is in (production). */
@@ -38,35 +39,37 @@ const USAGE = `Usage: fanloop-register-commands (--guild [GUILD_ID] | --global)
 Environment: FANLOOP_DISCORD_BOT_TOKEN, FANLOOP_DISCORD_APPLICATION_ID,
 FANLOOP_DISCORD_GUILD_ID, FANLOOP_DISCORD_API_ROOT (default https://discord.com/api).`;
 
-const snowflake = z.string().regex(/^\d{5,20}$/, 'a Discord id is a number (snowflake)');
-const environment = z.object({
-	FANLOOP_DISCORD_BOT_TOKEN: z.string().min(1, 'set FANLOOP_DISCORD_BOT_TOKEN'),
-	FANLOOP_DISCORD_APPLICATION_ID: snowflake,
-	FANLOOP_DISCORD_GUILD_ID: snowflake.optional(),
-	FANLOOP_DISCORD_API_ROOT: z.url().optional(),
-});
+/** The settings registration needs, checked as the bots' own configuration checks them. */
+const settings = discordBotConfig
+	.pick({ botToken: true, applicationId: true, apiRoot: true })
+	.extend({ guildId: discordBotConfig.shape.guildId.optional() });
+const VARIABLES: Record<keyof z.infer<typeof settings>, string> = {
+	botToken: 'FANLOOP_DISCORD_BOT_TOKEN',
+	applicationId: 'FANLOOP_DISCORD_APPLICATION_ID',
+	guildId: 'FANLOOP_DISCORD_GUILD_ID',
+	apiRoot: 'FANLOOP_DISCORD_API_ROOT',
+};
 
 /** The options the command line and environment ask for, or a sentence saying what is wrong. */
 export function registerOptionsFrom(args: string[], env: NodeJS.ProcessEnv): RegisterCommandsOptions | string {
 	const global = args.includes('--global');
 	const guildIndex = args.indexOf('--guild');
 	if (global === (guildIndex >= 0)) return USAGE;
-	const parsed = environment.safeParse(env);
-	if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n');
-	const values = parsed.data;
-	let scope: CommandScope = 'global';
-	if (!global) {
-		const given = args[guildIndex + 1];
-		const guildId = given && !given.startsWith('--') ? given : values.FANLOOP_DISCORD_GUILD_ID;
-		if (!guildId || !snowflake.safeParse(guildId).success) return `--guild needs a server id (or FANLOOP_DISCORD_GUILD_ID).\n\n${USAGE}`;
-		scope = { guildId };
+	const given = args[guildIndex + 1];
+	const parsed = settings.safeParse({
+		botToken: env[VARIABLES.botToken],
+		applicationId: env[VARIABLES.applicationId],
+		guildId: global ? undefined : given && !given.startsWith('--') ? given : env[VARIABLES.guildId],
+		apiRoot: env[VARIABLES.apiRoot] || undefined,
+	});
+	if (!parsed.success) {
+		return parsed.error.issues
+			.map((issue) => `${VARIABLES[issue.path[0] as keyof typeof VARIABLES] ?? String(issue.path[0])}: ${issue.message}`)
+			.join('\n');
 	}
-	return {
-		botToken: values.FANLOOP_DISCORD_BOT_TOKEN,
-		applicationId: values.FANLOOP_DISCORD_APPLICATION_ID,
-		apiRoot: values.FANLOOP_DISCORD_API_ROOT,
-		scope,
-	};
+	const { botToken, applicationId, apiRoot, guildId } = parsed.data;
+	if (!global && !guildId) return `--guild needs a server id (or ${VARIABLES.guildId}).\n\n${USAGE}`;
+	return { botToken, applicationId, apiRoot, scope: global ? 'global' : { guildId: guildId! } };
 }
 
 async function main(): Promise<void> {

@@ -31,6 +31,8 @@ const INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** Waiting out a spent bucket is better than a 429 (they count toward Discord's IP ban); past this, let the caller reschedule. */
 const MAX_INLINE_WAIT_MS = 5_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** Late timers make paced requests bunch up; pacing a little under the budget keeps any one second within it. */
+const PACING_MARGIN = 0.9;
 
 // Discord JSON error codes the hub acts on.
 const UNKNOWN_MEMBER = 10007;
@@ -74,7 +76,7 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	private readonly dmChannels = new Map<string, string>();
 
 	constructor(private readonly config: DiscordConfig) {
-		const requestsPerSecond = config.requestsPerSecond ?? 50;
+		const requestsPerSecond = (config.requestsPerSecond ?? 50) * PACING_MARGIN;
 		this.messagesPerSecond = requestsPerSecond / 2;
 		this.pacer = new RatePacer(requestsPerSecond);
 		this.baseUrl = `${(config.apiRoot ?? DISCORD_API_ROOT).replace(/\/$/, '')}/${API_VERSION}`;
