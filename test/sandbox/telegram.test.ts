@@ -290,6 +290,41 @@ describe('Telegram stand-in, at the wire', () => {
 		).toBe('Bad Request: member list is inaccessible');
 	});
 
+	it('bans a member until unbanned, and unbanning a member removes them', async () => {
+		const fan = telegram.createUser();
+		const channel = telegram.createChannel({ title: 'Inner circle' });
+		const link = (await call(telegram, 'createChatInviteLink', { chat_id: channel.id })).answer
+			.result as {
+			invite_link: string;
+		};
+		telegram.joinChannel(fan.id, link.invite_link);
+
+		await call(telegram, 'banChatMember', { chat_id: channel.id, user_id: fan.id });
+		expect(telegram.memberStatus(channel.id, fan.id)).toBe('kicked');
+		expect(() => telegram.joinChannel(fan.id, link.invite_link)).toThrow(/banned/);
+		await call(telegram, 'unbanChatMember', { chat_id: channel.id, user_id: fan.id });
+		expect(telegram.joinChannel(fan.id, link.invite_link)).toBe('member');
+
+		await call(telegram, 'unbanChatMember', {
+			chat_id: channel.id,
+			user_id: fan.id,
+			only_if_banned: true,
+		});
+		expect(telegram.memberStatus(channel.id, fan.id)).toBe('member');
+		await call(telegram, 'unbanChatMember', { chat_id: channel.id, user_id: fan.id });
+		expect(telegram.memberStatus(channel.id, fan.id)).toBe('left');
+
+		const owner = telegram.channelOwner(channel.id);
+		expect(
+			(await call(telegram, 'getChatMember', { chat_id: channel.id, user_id: owner.id })).answer
+				.result,
+		).toMatchObject({ status: 'creator', user: owner });
+		expect(
+			(await call(telegram, 'banChatMember', { chat_id: channel.id, user_id: owner.id }))
+				.answer.description,
+		).toBe("Bad Request: can't remove chat owner");
+	});
+
 	it('posts to a channel only as its admin', async () => {
 		const channel = telegram.createChannel({
 			title: 'Announcements',
@@ -440,7 +475,12 @@ describe('Telegram stand-in, at the wire', () => {
 		expect(telegram.memberStatus(channel.id, fan.id)).toBe('member');
 		const [joined] = (await call(telegram, 'getUpdates', { offset: request.update_id + 1 })).answer
 			.result as Update[];
-		expect(joined.chat_member?.new_chat_member.status).toBe('member');
+		expect(joined.chat_member).toMatchObject({
+			from: { id: 7000000001 },
+			new_chat_member: { status: 'member', user: { id: fan.id } },
+			via_join_request: true,
+			invite_link: { invite_link: link.invite_link, pending_join_request_count: 0 },
+		});
 		expect(
 			(await call(telegram, 'approveChatJoinRequest', { chat_id: channel.id, user_id: fan.id }))
 				.status,

@@ -20,11 +20,13 @@ export interface InviteLinkState {
 
 export interface ChannelState {
 	chat: Chat.ChannelChat;
+	/** The person who made the channel and gives the bot its rights. */
+	owner: User;
 	botStatus: BotStatusInChannel;
 	members: Map<number, MemberStatus>;
 	links: InviteLinkState[];
-	/** Users who asked to join through a link that creates join requests. */
-	joinRequests: Set<number>;
+	/** Users waiting for approval, by the join-request link each one used. */
+	joinRequests: Map<number, InviteLinkState>;
 }
 
 /** Everything said in one chat, both ways, as the chat shows it now (edits applied, deletions gone). */

@@ -27,6 +27,7 @@ import {
 	type BotStatusInChannel,
 	type ChannelState,
 	type FanAccount,
+	type InviteLinkState,
 	type MemberStatus,
 } from './telegram-chats';
 import {
@@ -349,12 +350,19 @@ export class TelegramStandIn {
 			title: channel.title,
 			...(channel.username ? { username: channel.username } : {}),
 		};
+		const owner: User = {
+			id: this.nextUserId,
+			is_bot: false,
+			first_name: `${channel.title} owner`,
+		};
+		this.nextUserId += 1;
 		this.channels.set(id, {
 			chat,
+			owner,
 			botStatus: channel.botStatus ?? 'administrator',
-			members: new Map(),
+			members: new Map([[owner.id, 'creator']]),
 			links: [],
-			joinRequests: new Set(),
+			joinRequests: new Map(),
 		});
 		this.logs.set(id, new ChatLog());
 		return chat;
@@ -368,7 +376,7 @@ export class TelegramStandIn {
 		channel.botStatus = status;
 		this.updates.add('my_chat_member', {
 			chat: channel.chat,
-			from: this.ownerOf(channel),
+			from: channel.owner,
 			date: this.nowSeconds(),
 			old_chat_member: this.botMember(before),
 			new_chat_member: this.botMember(status),
@@ -403,8 +411,8 @@ export class TelegramStandIn {
 			throw new Error(`user ${userId} is banned from channel ${channel.chat.id}`);
 		if (before !== 'left') return 'member';
 		if (link.creates_join_request) {
-			channel.joinRequests.add(userId);
-			link.pending_join_request_count = channel.joinRequests.size;
+			channel.joinRequests.set(userId, state);
+			link.pending_join_request_count = pendingRequests(channel, state);
 			if (channel.botStatus === 'administrator') {
 				this.updates.add('chat_join_request', {
 					chat: channel.chat,
@@ -417,7 +425,7 @@ export class TelegramStandIn {
 			return 'requested';
 		}
 		state.joinedCount += 1;
-		this.changeMember(channel, account.user, 'member', link);
+		this.changeMember(channel, account.user, 'member', { from: account.user, link });
 		return 'member';
 	}
 
@@ -426,7 +434,7 @@ export class TelegramStandIn {
 		const account = this.account(userId);
 		const channel = this.channel(chatId);
 		if ((channel.members.get(userId) ?? 'left') !== 'member') return;
-		this.changeMember(channel, account.user, 'left');
+		this.changeMember(channel, account.user, 'left', { from: account.user });
 	}
 
 	// ——— Test API: reading back what the bot did ———
@@ -444,6 +452,10 @@ export class TelegramStandIn {
 
 	inviteLinks(chatId: number): ChatInviteLink[] {
 		return this.channel(chatId).links.map((state) => ({ ...state.link }));
+	}
+
+	channelOwner(chatId: number): User {
+		return { ...this.channel(chatId).owner };
 	}
 
 	memberStatus(chatId: number, userId: number): MemberStatus {
@@ -509,6 +521,8 @@ export class TelegramStandIn {
 			revokeChatInviteLink: (params) => this.revokeChatInviteLink(params),
 			approveChatJoinRequest: (params) => this.settleJoinRequest(params, true),
 			declineChatJoinRequest: (params) => this.settleJoinRequest(params, false),
+			banChatMember: (params) => this.restrictMember(params, true),
+			unbanChatMember: (params) => this.restrictMember(params, false),
 			getChatMember: (params) => this.getChatMember(params),
 			setMyCommands: (params) => this.setMyCommands(params),
 			getMyCommands: (params) => this.commands.get(this.commandsKey(params)) ?? [],
@@ -733,10 +747,42 @@ export class TelegramStandIn {
 	private settleJoinRequest(params: TelegramParams, approve: boolean): true {
 		const channel = this.managedChannel(params.chatId());
 		const userId = params.integer('user_id');
-		if (!channel.joinRequests.delete(userId)) throw badRequest('HIDE_REQUESTER_MISSING');
-		const state = channel.links.find((candidate) => candidate.link.creates_join_request);
-		if (state) state.link.pending_join_request_count = channel.joinRequests.size;
-		if (approve) this.changeMember(channel, this.account(userId).user, 'member');
+		const state = channel.joinRequests.get(userId);
+		if (!state) throw badRequest('HIDE_REQUESTER_MISSING');
+		channel.joinRequests.delete(userId);
+		state.link.pending_join_request_count = pendingRequests(channel, state);
+		if (approve) {
+			this.changeMember(channel, this.account(userId).user, 'member', {
+				from: this.me,
+				link: state.link,
+				viaJoinRequest: true,
+			});
+		}
+		return true;
+	}
+
+	/**
+	 * Removes a member (status `kicked`) until unbanned; unbanning lets them join again and, as the
+	 * Bot API documents, also removes a current member unless `only_if_banned` is set.
+	 */
+	private restrictMember(params: TelegramParams, ban: boolean): true {
+		const conversation = this.conversation(params.chatId());
+		if (conversation.kind !== 'channel' || conversation.channel.botStatus !== 'administrator') {
+			throw badRequest(`not enough rights to ${ban ? 'restrict' : 'unrestrict'} chat member`);
+		}
+		const { channel } = conversation;
+		const user = this.userIn(channel, params.integer('user_id'));
+		const status = channel.members.get(user.id) ?? 'left';
+		if (status === 'creator') throw badRequest("can't remove chat owner");
+		if (user.id === this.me.id) throw badRequest("can't restrict self");
+		if (ban) {
+			if (status !== 'kicked') this.changeMember(channel, user, 'kicked', { from: this.me });
+		} else if (
+			status === 'kicked' ||
+			(status === 'member' && !params.optionalBoolean('only_if_banned'))
+		) {
+			this.changeMember(channel, user, 'left', { from: this.me });
+		}
 		return true;
 	}
 
@@ -748,15 +794,15 @@ export class TelegramStandIn {
 				? memberOf(this.me, 'member')
 				: this.botMember(conversation.channel.botStatus);
 		}
-		const account = this.accounts.get(userId);
-		if (!account) throw badRequest('user not found');
 		if (conversation.kind === 'private') {
 			if (conversation.account.user.id !== userId) throw badRequest('user not found');
-			return memberOf(account.user, 'member');
+			return memberOf(conversation.account.user, 'member');
 		}
-		if (conversation.channel.botStatus !== 'administrator')
+		if (conversation.channel.botStatus !== 'administrator') {
 			throw badRequest('member list is inaccessible');
-		return memberOf(account.user, conversation.channel.members.get(userId) ?? 'left');
+		}
+		const user = this.userIn(conversation.channel, userId);
+		return memberOf(user, conversation.channel.members.get(userId) ?? 'left');
 	}
 
 	private setMyCommands(params: TelegramParams): true {
@@ -850,23 +896,33 @@ export class TelegramStandIn {
 		this.sendWindow.take(nowMs);
 	}
 
+	/** Moves a user in a channel; an admin bot hears it as `chat_member`, with who did it and through which link. */
 	private changeMember(
 		channel: ChannelState,
 		user: User,
 		status: MemberStatus,
-		link?: ChatInviteLink,
+		cause: { from: User; link?: ChatInviteLink; viaJoinRequest?: boolean },
 	): void {
 		const before = channel.members.get(user.id) ?? 'left';
 		channel.members.set(user.id, status);
 		if (channel.botStatus !== 'administrator') return;
 		this.updates.add('chat_member', {
 			chat: channel.chat,
-			from: user,
+			from: cause.from,
 			date: this.nowSeconds(),
 			old_chat_member: memberOf(user, before),
 			new_chat_member: memberOf(user, status),
-			...(link ? { invite_link: { ...link } } : {}),
+			...(cause.link ? { invite_link: { ...cause.link } } : {}),
+			...(cause.viaJoinRequest ? { via_join_request: true } : {}),
 		});
+	}
+
+	/** A user the channel can name: a sandbox fan or the channel's owner. */
+	private userIn(channel: ChannelState, userId: number): User {
+		if (userId === channel.owner.id) return channel.owner;
+		const account = this.accounts.get(userId);
+		if (!account) throw badRequest('user not found');
+		return account.user;
 	}
 
 	private announceBotStatus(
@@ -886,10 +942,6 @@ export class TelegramStandIn {
 
 	private botMember(status: BotStatusInChannel): ChatMember {
 		return status === 'administrator' ? administrator(this.me) : memberOf(this.me, status);
-	}
-
-	private ownerOf(channel: ChannelState): User {
-		return { id: 777_000, is_bot: false, first_name: `${channel.chat.title} owner` };
 	}
 
 	private account(userId: number): FanAccount {
@@ -913,6 +965,10 @@ export class TelegramStandIn {
 	private nowSeconds(): number {
 		return Math.floor(this.clock.now() / 1000);
 	}
+}
+
+function pendingRequests(channel: ChannelState, link: InviteLinkState): number {
+	return [...channel.joinRequests.values()].filter((state) => state === link).length;
 }
 
 /** A Bot API stand-in listening on 127.0.0.1 (a free port unless `port` is given). */
