@@ -102,8 +102,11 @@ export interface CommunityDesk {
 	 */
 	joined(user: ChatUser, where: { what: 'channel' | 'guild'; inviteCode?: string }): Promise<StartResult>;
 
-	/** The fan left the private channel or the guild. */
-	left(user: ChatUser, where: { what: 'channel' | 'guild' }): Promise<void>;
+	/**
+	 * The fan left the private channel or the guild, or (`chat`) blocked the bot in their
+	 * private chat: then their release-updates opt-in is revoked and the block recorded.
+	 */
+	left(user: ChatUser, where: { what: 'chat' | 'channel' | 'guild' }): Promise<void>;
 
 	/** Discord: the codes of single-use invites issued and not yet used, so the bot can tell which one a new member used. */
 	openInviteCodes(): Promise<string[]>;

@@ -1,5 +1,7 @@
 import type { Message } from 'grammy/types';
 import { JOINED, ALREADY_JOINED, REFUSALS, STOPPED, BUTTON } from '../../bot/src/telegram/replies';
+import type { Logger } from '../../hub/src/core/logger';
+import { SANDBOX_TELEGRAM } from '../../sandbox/src/community';
 import { eventually } from '../support/eventually';
 import { STORE_KINDS } from '../support/stores';
 import { TelegramHub } from './telegram-hub';
@@ -181,5 +183,23 @@ describe('the Telegram bot facing hostile input', () => {
 			expect(response.status).toBe(401);
 		}
 		expect((await h.api.call('GET', '/v1/fans/by-identity?channel=telegram&value=777001')).status).toBe(404);
+	});
+
+	it('logs failed Bot API calls without the bot token', async () => {
+		const lines: string[] = [];
+		const capture = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+			void lines.push(JSON.stringify({ level, message, ...fields }));
+		const logger: Logger = { info: capture('info'), warn: capture('warn'), error: capture('error') };
+		h = await TelegramHub.start('sqlite', { logger });
+		h.telegram.faults.set({ dropRate: 1 });
+		// A fan's message ends the long poll already waiting; every call after it finds the connection dropped.
+		h.telegram.send(h.telegram.createUser().id, '/help');
+
+		await eventually('failed calls in the log', () =>
+			lines.some((line) => line.includes('getUpdates')) && lines.some((line) => line.includes('update failed')) ? true : undefined,
+		);
+		h.telegram.faults.clear();
+		const secret = SANDBOX_TELEGRAM.token.split(':')[1];
+		expect(lines.filter((line) => line.includes(secret))).toEqual([]);
 	});
 });

@@ -7,12 +7,12 @@ import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
 import { UserRateLimit } from '../discord/user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
 import type { CommunityDesk } from '../port';
-import { channelMembers } from './channel-members';
+import { memberships } from './memberships';
 import { fanCommands } from './fan-commands';
 import { COMMANDS, SLOW_DOWN } from './replies';
 
 /** chat_member must be asked for by name; the bot reads nothing else. */
-const ALLOWED_UPDATES = ['message', 'callback_query', 'chat_member'] as const;
+const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member', 'chat_member'] as const;
 
 /** Waits longer than this are not worth holding a fan's reply for. */
 const MAX_REPLY_WAIT_SECONDS = 10;
@@ -71,7 +71,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	bot.use(sequentialize((ctx: Context) => ctx.from?.id.toString()));
 	bot.use(floodGuard(config.perUserLimit));
 	bot.use(fanCommands(desk));
-	bot.use(channelMembers(desk, config.channelId));
+	bot.use(memberships(desk, config.channelId));
 
 	bot.catch(async (error) => {
 		logger.error('telegram: update failed', { updateId: error.ctx.update.update_id, error: describeError(error.error) });

@@ -227,16 +227,25 @@ export class Community implements CommunityDesk {
 		return this.link(user, target, `${user.platform}:${where.what}`, where.what);
 	}
 
-	async left(user: ChatUser, where: { what: 'channel' | 'guild' }): Promise<void> {
+	async left(user: ChatUser, where: { what: 'chat' | 'channel' | 'guild' }): Promise<void> {
 		const identity = this.identityOf(user);
 		const fanId = await this.ownerOf(this.ledger.store, identity);
 		if (!fanId) return;
-		const event = newEvent('community.left', this.clock(), null, {
-			fan: { id: fanId },
-			community: { platform: user.platform, what: where.what },
-		});
-		await this.ledger.store.transaction((tx) => this.ledger.webhooks.enqueue(tx, event));
-		this.onQueued();
+		try {
+			if (where.what === 'chat') {
+				await this.recordBlocked(fanId, user.platform, `chat:${this.clock()}`, 'The fan blocked the bot.');
+				return;
+			}
+			const fan = await this.ledger.fans.get(fanId);
+			const event = newEvent('community.left', this.clock(), null, {
+				fan: { id: fan.id },
+				community: { platform: user.platform, what: where.what },
+			});
+			await this.ledger.store.transaction((tx) => this.ledger.webhooks.enqueue(tx, event));
+			this.onQueued();
+		} catch (error) {
+			if (!isErasure(error)) throw error;
+		}
 	}
 
 	async openInviteCodes(): Promise<string[]> {

@@ -4,11 +4,20 @@ import type { CommunityDesk } from '../port';
 const INSIDE = new Set(['member', 'administrator', 'creator', 'restricted']);
 
 /**
- * Joins and leaves of the artist's private channel (chat_member updates, which Telegram
- * sends only to an admin bot that asked for them): a join is a hard-verified layer.
+ * Membership changes Telegram reports: a fan blocking the bot in their private chat
+ * (my_chat_member → kicked), and joins and leaves of the artist's private channel
+ * (chat_member, sent only to an admin bot that asks for them), a join being a
+ * hard-verified layer.
  */
-export function channelMembers(desk: CommunityDesk, channelId: string | undefined): Composer<Context> {
+export function memberships(desk: CommunityDesk, channelId: string | undefined): Composer<Context> {
 	const members = new Composer<Context>();
+	members.on('my_chat_member', async (ctx) => {
+		const update = ctx.myChatMember;
+		if (update.chat.type !== 'private' || update.from.is_bot) return;
+		if (update.new_chat_member.status === 'kicked' && update.old_chat_member.status !== 'kicked') {
+			await desk.left({ platform: 'telegram', userId: String(update.from.id) }, { what: 'chat' });
+		}
+	});
 	members.on('chat_member', async (ctx) => {
 		const update = ctx.chatMember;
 		const chat = update.chat;
