@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits } from 'discord.js';
+import { Client, GatewayIntentBits, Partials } from 'discord.js';
 
 export interface DiscordClientOptions {
 	/** Discord's REST root as discord.js takes it (`rest.api`); default https://discord.com/api. The gateway URL comes from its `GET /gateway/bot`. */
@@ -13,6 +13,8 @@ export interface DiscordClientOptions {
 export function createDiscordClient(options: DiscordClientOptions = {}): Client {
 	return new Client({
 		intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers],
+		// Members who joined before the bot last connected are not cached; their leaving must still be seen.
+		partials: [Partials.GuildMember],
 		...(options.apiRoot ? { rest: { api: options.apiRoot.replace(/\/$/, '') } } : {}),
 	});
 }

@@ -23,51 +23,72 @@ const LAYER_NAMES: Record<Layer, string> = {
 	save: 'saving the release',
 };
 
-const HELP = [
-	'I keep you posted about new releases in this server.',
-	'• /join: get the release-updates role, so you are pinged when new music is out',
-	'• /stop: drop the role and the pings, any time',
-	'• /status: what you have signed up for',
-	'• /presave: the link to pre-save the next release',
-].join('\n');
+/** The bot's fixed answers, so tests and translations read them from one place. */
+export const REPLIES = {
+	help: [
+		'I keep you posted about new releases in this server.',
+		'• /join: get the release-updates role, so you are pinged when new music is out',
+		'• /stop: drop the role and the pings, any time',
+		'• /status: what you have signed up for',
+		'• /presave: the link to pre-save the next release',
+	].join('\n'),
+	joined: 'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.',
+	alreadyJoined: 'You already get release updates. /stop ends them.',
+	stopped: 'Done: no more release updates, and the role is gone. /join brings them back.',
+	notJoined: 'You are not getting release updates, so there is nothing to stop.',
+	unknownFan: 'You have not signed up for anything yet. /join gets you release updates.',
+	noCampaign: 'There is no release to pre-save right now. /join and you will hear when there is.',
+	erased: 'You asked us to erase your data, so I will not record anything for you or sign you up here.',
+	invalidReference: 'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.',
+	slowDown: 'That was a lot at once. Give me a few seconds, then try again.',
+	sorry: 'Something went wrong on our side. Please try again in a minute.',
+	welcome: 'Welcome! Want a ping in the server when new music is out?',
+} as const;
 
 /** Answers one fan request through the desk; slash commands and buttons both end here. */
 export async function answerFan(request: FanRequest, user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 	switch (request) {
 		case 'help':
-			return { content: HELP, buttons: ['join', 'status', 'presave'] };
+			return { content: REPLIES.help, buttons: ['join', 'status', 'presave'] };
 		case 'join':
-			// Consent is asked with the exact wording that `join` records as its proof.
-			return { content: await desk.releaseUpdatesWording(user), buttons: ['join-confirm'] };
+			return offerJoin(user, desk);
 		case 'join-confirm':
 			return join(user, desk);
 		case 'stop': {
 			const result = await desk.stop(user);
 			if (result.outcome === 'refused') return refusal(result);
-			if (result.outcome === 'not_joined') return { content: 'You are not getting release updates, so there is nothing to stop.' };
-			return { content: 'Done: no more release updates, and the role is gone. /join brings them back.', buttons: ['join'] };
+			if (result.outcome === 'not_joined') return { content: REPLIES.notJoined };
+			return { content: REPLIES.stopped, buttons: ['join'] };
 		}
 		case 'status':
 			return status(user, desk);
 		case 'presave': {
 			const campaign = await desk.presaveLink(user);
-			if (!campaign) return { content: 'There is no release to pre-save right now. /join and you will hear when there is.' };
+			if (!campaign) return { content: REPLIES.noCampaign };
 			return { content: `Pre-save “${campaign.title}” by ${campaign.artist}: ${campaign.pageUrl}` };
 		}
 	}
 }
 
+/** Asks for consent with the exact wording `join` records as its proof; fans who cannot or need not join are told so instead. */
+async function offerJoin(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	const current = await desk.status(user);
+	if (current.outcome === 'refused') return refusal(current);
+	if (current.releaseUpdates) return { content: REPLIES.alreadyJoined };
+	return { content: await desk.releaseUpdatesWording(user), buttons: ['join-confirm'] };
+}
+
 async function join(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 	const result = await desk.join(user);
 	if (result.outcome === 'refused') return refusal(result);
-	if (result.outcome === 'already_joined') return { content: 'You already get release updates. /stop ends them.' };
-	return { content: 'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.' };
+	if (result.outcome === 'already_joined') return { content: REPLIES.alreadyJoined };
+	return { content: REPLIES.joined };
 }
 
 async function status(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 	const result = await desk.status(user);
 	if (result.outcome === 'refused') return refusal(result);
-	if (result.fanId === null) return { content: 'You have not signed up for anything yet. /join gets you release updates.', buttons: ['join'] };
+	if (result.fanId === null) return { content: REPLIES.unknownFan, buttons: ['join'] };
 	const lines = [`Release updates: ${result.releaseUpdates ? 'on' : 'off'}.`];
 	if (result.taken.length > 0) lines.push(`Signed up: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
 	if (result.next.length > 0) lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
@@ -77,9 +98,9 @@ async function status(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 function refusal(refused: Refused): Reply {
 	switch (refused.refusal) {
 		case 'erased':
-			return { content: 'You asked us to erase your data, so I will not record anything for you or sign you up here.' };
+			return { content: REPLIES.erased };
 		case 'invalid_reference':
-			return { content: 'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.' };
+			return { content: REPLIES.invalidReference };
 		case 'not_allowed': {
 			// The reason is written for the server's team (what to change in which setting).
 			const reason = refused.reason ?? 'The server’s settings do not let the bot manage that role.';

@@ -3,7 +3,7 @@ import type { Logger } from '../../../hub/src/core/logger';
 import type { ChatUser, CommunityDesk } from '../port';
 import { buttonNamed, buttonRow } from './buttons';
 import { isFanAction } from './commands';
-import { answerFan, type FanRequest, type Reply } from './fan-actions';
+import { REPLIES, answerFan, type FanRequest, type Reply } from './fan-actions';
 import type { UserRateLimit } from './user-rate-limit';
 
 export interface InteractionDependencies {
@@ -11,9 +11,6 @@ export interface InteractionDependencies {
 	logger: Logger;
 	rateLimit: UserRateLimit;
 }
-
-const SLOW_DOWN = 'That was a lot at once. Give me a few seconds, then try again.';
-const SORRY = 'Something went wrong on our side. Please try again in a minute.';
 
 /** Answers the bot's slash commands and buttons; anything else is left alone. */
 export function answerInteractions(client: Client, dependencies: InteractionDependencies): void {
@@ -36,7 +33,7 @@ async function answer(interaction: Interaction, { desk, logger, rateLimit }: Int
 	};
 	try {
 		if (!rateLimit.allow(user.userId)) {
-			await interaction.reply({ content: SLOW_DOWN, flags: MessageFlags.Ephemeral });
+			await interaction.reply({ content: REPLIES.slowDown, flags: MessageFlags.Ephemeral });
 			return;
 		}
 		// The desk may call Discord (the role) and wait out a rate limit: past Discord's 3 s to answer.
@@ -46,7 +43,7 @@ async function answer(interaction: Interaction, { desk, logger, rateLimit }: Int
 			reply = await answerFan(request, user, desk);
 		} catch (error) {
 			logger.error('discord: a fan request failed', { request, error: (error as Error).message });
-			reply = { content: SORRY };
+			reply = { content: REPLIES.sorry };
 		}
 		if (reply.problem) logger.warn('discord: the bot cannot manage the release-updates role', { problem: reply.problem });
 		await interaction.editReply({

@@ -2,6 +2,7 @@ import { DiscordAPIError, Events, RESTJSONErrorCodes, type Client, type Guild, t
 import type { Logger } from '../../../hub/src/core/logger';
 import type { ChatUser, CommunityDesk } from '../port';
 import { buttonRow } from './buttons';
+import { REPLIES } from './fan-actions';
 
 export interface MemberDependencies {
 	/** The artist's server; members of other servers are not fans of this hub. */
@@ -9,8 +10,6 @@ export interface MemberDependencies {
 	desk: CommunityDesk;
 	logger: Logger;
 }
-
-const WELCOME = 'Welcome! Want a ping in the server when new music is out?';
 
 /**
  * Tells the desk who joined and left the artist's server. A join is attributed to the
@@ -35,7 +34,7 @@ async function welcome(member: GuildMember, { guildId, desk, logger }: MemberDep
 		const inviteCode = await usedInvite(member.guild, desk, logger);
 		const result = await desk.joined(chatUserOf(member), { what: 'guild', inviteCode });
 		if (result.outcome !== 'linked' || result.releaseUpdates || result.alreadyLinked) return;
-		await member.send({ content: WELCOME, components: [buttonRow(['join'])] }).catch((error: unknown) => {
+		await member.send({ content: REPLIES.welcome, components: [buttonRow(['join'])] }).catch((error: unknown) => {
 			// Fans who keep their DMs closed are simply not greeted.
 			if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser)) throw error;
 		});

@@ -1,0 +1,172 @@
+import { REPLIES } from '../../bot/src/discord/fan-actions';
+import { SANDBOX_DISCORD } from '../../sandbox/src/community';
+import { eventually } from '../support/eventually';
+import { STORE_KINDS } from '../support/stores';
+import { DiscordHub, buttonsOf } from './discord-hub';
+
+describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
+	let h: DiscordHub;
+
+	afterEach(async () => {
+		await h?.close();
+	});
+
+	it('attributes a join through the fan’s single-use invite, grants the role on /join, takes it on /stop and tells n8n once each', async () => {
+		h = await DiscordHub.start(kind);
+		const { fanId, presaveId, campaignId } = await h.presave();
+
+		const link = await h.api.call('POST', '/v1/community/links', { platform: 'discord', actionId: presaveId });
+		expect(link.status).toBe(200);
+		expect(link.body.url).toBe(`${h.hub.url}/l/discord/${link.body.reference}`);
+		const hop = await fetch(link.body.url, { redirect: 'manual' });
+		expect(hop.status).toBe(302);
+		const code = /^https:\/\/discord\.gg\/(.+)$/.exec(hop.headers.get('location') ?? '')?.[1];
+		expect(h.discord.invites().map((invite) => [invite.code, invite.maxUses])).toEqual([[code, 1]]);
+
+		const fan = h.discord.addUser('mara');
+		h.discord.memberJoins(fan.id, code!);
+		const welcome = await eventually('the welcome DM', () => h.discord.dms(fan.id)[0]);
+		expect(welcome.content).toBe(REPLIES.welcome);
+		expect(buttonsOf(welcome)).toEqual(['fanloop:join']);
+		expect(await h.fanOf(fan.id)).toBe(fanId);
+
+		const offer = await h.command(fan.id, 'join');
+		expect(buttonsOf(offer)).toEqual(['fanloop:join-confirm']);
+		expect(offer.content).toContain('release-updates role');
+		expect(h.discord.memberRoles(fan.id)).toEqual([]);
+
+		expect((await h.press(fan.id, 'join-confirm', offer.id)).content).toBe(REPLIES.joined);
+		expect(h.discord.memberRoles(fan.id)).toEqual([SANDBOX_DISCORD.releaseRoleId]);
+
+		const exported = (await h.api.call('GET', `/v1/fans/${fanId}/export`)).body;
+		const joins = exported.actions.filter((action: { kind: string }) => action.kind === 'join_discord');
+		expect(joins).toHaveLength(2);
+		const [arrival, optIn] = joins;
+		expect(arrival).toMatchObject({ platform: 'discord', parentActionId: presaveId, campaignId, verification: 'hard' });
+		// The opt-in's parent should be the attributed arrival; the core layers it only on a chat start (/start) for now.
+		expect(optIn).toMatchObject({ platform: 'discord', status: 'done', verification: 'hard', data: { what: 'release_updates' } });
+		const consent = exported.consents.find((item: { channel: string }) => item.channel === 'discord');
+		expect(consent).toMatchObject({ purpose: 'release_updates', status: 'granted', wording: offer.content });
+
+		// The same button again (a double click) changes nothing.
+		expect((await h.press(fan.id, 'join-confirm', offer.id)).content).toBe(REPLIES.alreadyJoined);
+		expect((await h.command(fan.id, 'join')).content).toBe(REPLIES.alreadyJoined);
+
+		expect((await h.command(fan.id, 'stop')).content).toBe(REPLIES.stopped);
+		expect(h.discord.memberRoles(fan.id)).toEqual([]);
+		const status = await h.api.call('GET', `/v1/community/status?fanId=${fanId}`);
+		expect(status.body).toMatchObject({ fanId, discord: { userId: fan.id, releaseUpdates: false } });
+
+		const events = await eventually('three community events', () => (h.events().length >= 3 ? h.events() : undefined));
+		expect(events.map((event) => [event.type, event.data.community?.what])).toEqual([
+			['community.joined', 'guild'],
+			['community.joined', 'release_updates'],
+			['community.left', 'release_updates'],
+		]);
+		expect(events.every((event) => event.data.fan.id === fanId)).toBe(true);
+		expect(events[0].data.action?.parentActionId).toBe(presaveId);
+	});
+
+	it('delivers every event once when n8n was down while the fan acted', async () => {
+		h = await DiscordHub.start(kind);
+		h.n8n.status = 503;
+		const fan = await h.member('ines');
+
+		const offer = await h.command(fan, 'join');
+		await h.press(fan, 'join-confirm', offer.id);
+		await eventually('refused deliveries', () => (h.n8n.received.length >= 2 ? true : undefined));
+
+		h.n8n.status = 200;
+		h.n8n.received.length = 0;
+		await eventually('both joins after n8n came back', () => (h.events().length >= 2 ? true : undefined));
+		// A later event proves nothing more was waiting behind the first two.
+		await h.command(fan, 'stop');
+		await eventually('the stop event', () => (h.events().length >= 3 ? true : undefined));
+		const ids = h.n8n.received.map((delivery) => JSON.parse(delivery.body).id as string);
+		expect(new Set(ids).size).toBe(ids.length);
+		expect(h.events().map((event) => [event.type, event.data.community?.what])).toEqual([
+			['community.joined', 'guild'],
+			['community.joined', 'release_updates'],
+			['community.left', 'release_updates'],
+		]);
+	});
+});
+
+describe('the Discord bot facing what can go wrong', () => {
+	let h: DiscordHub;
+
+	afterEach(async () => {
+		await h?.close();
+	});
+
+	it('tells the fan it cannot give the role when the role sits above the bot’s, and records no opt-in', async () => {
+		const warnings: string[] = [];
+		h = await DiscordHub.start('sqlite', {
+			logger: { info() {}, error() {}, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },
+		});
+		h.discord.moveRole(SANDBOX_DISCORD.releaseRoleId, 5);
+		const fan = await h.member('theo');
+
+		const offer = await h.command(fan, 'join');
+		const answer = await h.press(fan, 'join-confirm', offer.id);
+		expect(answer.content).toContain('Sorry, I can’t do that with your role right now.');
+		expect(answer.content).toContain('drag the bot’s role above “Release updates”');
+		expect(h.discord.memberRoles(fan)).toEqual([]);
+		expect(warnings.some((line) => line.includes('sits above the bot’s highest role'))).toBe(true);
+
+		const exported = (await h.api.call('GET', `/v1/fans/${await h.fanOf(fan)}/export`)).body;
+		expect(exported.consents).toEqual([]);
+		await eventually('the join event', () => (h.events().length >= 1 ? true : undefined));
+		expect(h.events().map((event) => event.data.community?.what)).toEqual(['guild']);
+	});
+
+	it('answers a fan who erased their data without recording anything about them', async () => {
+		h = await DiscordHub.start('sqlite');
+		const fan = await h.member('omar');
+		await h.press(fan, 'join-confirm', (await h.command(fan, 'join')).id);
+		const fanId = await h.fanOf(fan);
+		expect((await h.api.call('DELETE', `/v1/fans/${fanId}`)).status).toBeLessThan(300);
+
+		expect((await h.command(fan, 'join')).content).toBe(REPLIES.erased);
+		expect((await h.command(fan, 'status')).content).toBe(REPLIES.erased);
+		expect((await h.command(fan, 'stop')).content).toBe(REPLIES.erased);
+
+		expect(await h.fanOf(fan)).toBeUndefined();
+		expect((await h.api.call('GET', '/v1/fans?channel=discord&limit=10')).body.fans).toEqual([]);
+	});
+
+	it('asks a flooding fan to slow down while other fans are served', async () => {
+		h = await DiscordHub.start('sqlite');
+		const flooder = await h.member('flood');
+		const neighbour = await h.member('calm');
+
+		const flood = Array.from({ length: 8 }, () => h.discord.runCommand(flooder, 'help').id);
+		const calm = await h.command(neighbour, 'help');
+
+		expect(calm.content).toBe(REPLIES.help);
+		const answers = await Promise.all(flood.map((id) => h.answer(id)));
+		const contents = answers.map((answer) => answer.content);
+		expect(contents.filter((content) => content === REPLIES.help)).toHaveLength(5);
+		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(3);
+	});
+
+	it('does not attribute a join when the invite it used cannot be told apart from another used at the same time', async () => {
+		h = await DiscordHub.start('sqlite');
+		const { presaveId, fanId } = await h.presave();
+		const link = await h.api.call('POST', '/v1/community/links', { platform: 'discord', actionId: presaveId });
+		const codes: string[] = [];
+		for (let i = 0; i < 2; i++) {
+			const hop = await fetch(link.body.url, { redirect: 'manual' });
+			codes.push(/discord\.gg\/(.+)$/.exec(hop.headers.get('location') ?? '')![1]);
+		}
+		// Discord deletes used-up invites before the bot hears of either join.
+		const [a, b] = [h.discord.addUser('a'), h.discord.addUser('b')];
+		h.discord.memberJoins(a.id, codes[0]);
+		h.discord.memberJoins(b.id, codes[1]);
+
+		for (const user of [a, b]) {
+			const owner = await eventually(`${user.username} linked`, () => h.fanOf(user.id));
+			expect(owner).not.toBe(fanId);
+		}
+	});
+});
