@@ -9,6 +9,7 @@ import type { Logger } from './core/logger';
 import { DEFAULT_PROGRAM, startHub } from './index';
 import { jsonLogger } from './log';
 import { communityPlatforms } from './providers/community';
+import { fanAuthorizations } from './providers/fan-authorization';
 import { streamingPlatforms } from './providers/streaming';
 import { openServices } from './services';
 import { openStore } from './store/open-store';
@@ -60,6 +61,7 @@ async function serve(config: HubConfig): Promise<void> {
 		program: config.program,
 		messaging: config.messaging,
 		streamingPlatforms: streamingPlatforms(config.streaming),
+		fanAuthorizations: fanAuthorizations(config.streaming),
 		community: config.community,
 		delivery: { pollMs: config.deliveryPollMs },
 		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),

@@ -7,6 +7,7 @@ import type { Ledger } from './core/ledger';
 import { silentLogger, type Logger } from './core/logger';
 import type { OptInProgram } from './core/optins/optins';
 import { parseSealingKey } from './core/sealing';
+import type { FanAuthorizations } from './core/presave/authorization';
 import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
 import { buildServer } from './http/server';
 import { communityPlatforms } from './providers/community';
@@ -24,6 +25,8 @@ export interface StartHubOptions extends StoreLocation {
 	delivery?: DeliveryOptions;
 	jobs?: JobRunnerOptions;
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
+	/** How fans connect each platform on a pre-save page (providers/fan-authorization.ts, or the sandbox's in tests). */
+	fanAuthorizations?: FanAuthorizations;
 	/** The Telegram and Discord bots and what the hub reaches them with; the bots run in this process unless `runBots` is false. */
 	community?: CommunityConfigInput;
 	logger?: Logger;
@@ -78,6 +81,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			delivery: options.delivery,
 			jobs: options.jobs,
 			streamingPlatforms: options.streamingPlatforms,
+			fanAuthorizations: options.fanAuthorizations,
 			communityPlatforms: communityPlatforms(community),
 		});
 	} catch (error) {

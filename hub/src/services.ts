@@ -4,6 +4,10 @@ import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
 import { FanReferences } from './core/fan-references';
+import type { FanAuthorizations } from './core/presave/authorization';
+import { LayerSessions } from './core/presave/layer-sessions';
+import { OAuthStates } from './core/presave/oauth-states';
+import { Presaves } from './core/presave/presaves';
 import { JobRunner, type JobRunnerOptions } from './core/jobs';
 import { Ledger } from './core/ledger';
 import type { Logger } from './core/logger';
@@ -58,6 +62,17 @@ export interface ServicesOptions {
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 	/** Telegram and Discord as the hub reaches them (providers/telegram.ts, discord.ts); none when not configured. */
 	communityPlatforms?: CommunityPlatforms;
+	/** How fans connect each platform on a pre-save page (providers/fan-authorization.ts); none when not configured. */
+	fanAuthorizations?: FanAuthorizations;
+}
+
+/** What the pre-save page, the OAuth callbacks and the layers page work with. */
+export interface PresaveServices {
+	presaves: Presaves;
+	authorizations: FanAuthorizations;
+	states: OAuthStates;
+	sessions: LayerSessions;
+	references: FanReferences;
 }
 
 /** The community layer: the desk the bots call, and what the API offers the marketer. */
@@ -84,6 +99,7 @@ export interface HubServices {
 	streaming: Streaming;
 	conversion: ReleaseConversion;
 	community: CommunityServices;
+	presave: PresaveServices;
 	/** Set once the Telegram bot runs in webhook mode inside this process. */
 	telegramWebhook?: TelegramWebhook;
 	twilio?: TwilioConfig;
@@ -149,6 +165,13 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		streaming,
 		conversion,
 		community,
+		presave: {
+			presaves: new Presaves(ledger.fans, ledger.tokens, ledger.actions, ledger.campaigns, streaming, optIns, options.store),
+			authorizations: options.fanAuthorizations ?? new Map(),
+			states: new OAuthStates(options.store, ledger.sealer, options.sealingKey, options.clock),
+			sessions: new LayerSessions(options.sealingKey, options.clock),
+			references: new FanReferences(options.sealingKey),
+		},
 		twilio: options.messaging.twilio,
 		program: options.program,
 		clock: options.clock,

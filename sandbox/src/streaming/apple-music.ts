@@ -11,6 +11,7 @@ import {
 import type { SandboxClock } from '../core/clock';
 import { HttpStandIn, type StandInRequest, type StandInResponse } from '../core/http-stand-in';
 import { SIX_MONTHS_MS, bearerToken, commaList, randomToken } from './support';
+import { handleMusicKit } from './musickit';
 
 export interface AppleMusicStandInOptions {
 	teamId: string;
@@ -128,6 +129,7 @@ export class AppleMusicStandIn {
 	private readonly userTokens = new Map<string, UserToken>();
 	private readonly libraries = new Map<string, { albums: Set<string>; songs: Set<string> }>();
 	private readonly releases: Required<AppleMusicRelease>[] = [];
+	private musicKitUsers = 0;
 
 	constructor(private readonly options: AppleMusicStandInOptions) {
 		this.clock = options.clock;
@@ -184,7 +186,7 @@ export class AppleMusicStandIn {
 	// ---- wire ----
 
 	/** Checks the developer token: ES256 over header.payload with the registered key, right kid and iss, live and at most six months long. */
-	private developerTokenValid(token: string | undefined): boolean {
+	developerTokenValid(token: string | undefined): boolean {
 		if (token === undefined) return false;
 		const parts = token.split('.');
 		if (parts.length !== 3) return false;
@@ -217,6 +219,9 @@ export class AppleMusicStandIn {
 	}
 
 	private handle(request: StandInRequest): StandInResponse {
+		// MusicKit JS and its sign-in window are Apple's too, and carry their developer token their own way.
+		const musicKit = handleMusicKit(request, this, () => `sandbox-apple-fan-${++this.musicKitUsers}`);
+		if (musicKit) return musicKit;
 		if (!this.developerTokenValid(bearerToken(request))) return unauthorized();
 		const { method, path, query } = request;
 		const catalog = /^\/v1\/catalog\/([a-z]{2})\/(albums|songs)(?:\/([^/]+))?$/.exec(path);

@@ -64,6 +64,11 @@ export class Streaming {
 		return [...this.platforms].filter(([, platform]) => platform.library).map(([name]) => name);
 	}
 
+	/** Platforms that can follow an artist for a fan: the ones a follow layer can be offered on. */
+	withFollow(): StreamingPlatformName[] {
+		return [...this.platforms].filter(([, platform]) => platform.followArtist).map(([name]) => name);
+	}
+
 	platform(name: StreamingPlatformName): StreamingPlatform {
 		const platform = this.platforms.get(name);
 		if (!platform) {

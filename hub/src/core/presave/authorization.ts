@@ -1,0 +1,36 @@
+import type { PlatformGrant, StreamingPlatformName } from '../streaming/platform';
+
+/** What a fan's consent on a platform gives the hub: who they are there, and the grant to seal. */
+export interface PlatformConnection {
+	/** The fan's account id on the platform: their identity in the ledger. */
+	accountId: string;
+	grant: PlatformGrant;
+}
+
+/** Authorization code flow (RFC 6749), with PKCE (RFC 7636) where the platform supports it. */
+export interface RedirectAuthorization {
+	readonly flow: 'redirect';
+	readonly platform: StreamingPlatformName;
+	readonly usesPkce: boolean;
+	/** Where the fan's browser goes to consent; `follow` widens the scopes to what the follow layer needs. */
+	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string;
+	/** Trades the callback's code for the grant and reads the fan's account id with it. */
+	exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection>;
+}
+
+/**
+ * Apple Music has no redirect flow: MusicKit JS, loaded by the page and configured with the
+ * app's developer token (public by Apple's design), asks the fan and hands the page a Music User Token.
+ */
+export interface MusicKitAuthorization {
+	readonly flow: 'musickit';
+	readonly platform: 'apple_music';
+	/** MusicKit JS itself (Apple's CDN, or the sandbox stand-in). */
+	readonly scriptUrl: string;
+	developerToken(): string;
+	/** Proves the user token works and turns it into a connection. */
+	connect(musicUserToken: string): Promise<PlatformConnection>;
+}
+
+export type FanAuthorization = RedirectAuthorization | MusicKitAuthorization;
+export type FanAuthorizations = ReadonlyMap<StreamingPlatformName, FanAuthorization>;

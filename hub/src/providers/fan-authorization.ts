@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import type {
+	FanAuthorization,
+	MusicKitAuthorization,
+	PlatformConnection,
+	RedirectAuthorization,
+} from '../core/presave/authorization';
+import { PlatformError, type StreamingPlatformName } from '../core/streaming/platform';
+import { AppleMusicPlatform, type AppleMusicConfig } from './apple-music';
+import { DEEZER_PERMS, type DeezerConfig } from './deezer';
+import { readJsonObject, requestOAuthToken, sendToPlatform } from './platform-http';
+import { SPOTIFY_SCOPES, type SpotifyConfig } from './spotify';
+
+/** Spotify refresh tokens and Apple Music user tokens live about six months from the fan's consent. */
+const SIX_MONTHS_MS = 182 * 24 * 3_600_000;
+
+export interface FanAuthorizationConfigs {
+	spotify?: SpotifyConfig;
+	/** `connectUrl`: Deezer's OAuth host, default https://connect.deezer.com. */
+	deezer?: DeezerConfig & { connectUrl?: string };
+	/** `musicKitScriptUrl`: MusicKit JS, default Apple's CDN (v3). */
+	apple_music?: AppleMusicConfig & { musicKitScriptUrl?: string };
+}
+
+const trim = (url: string) => url.replace(/\/$/, '');
+
+/** Spotify's authorization code flow with PKCE; the app is a confidential client, so it also authenticates. */
+class SpotifyAuthorization implements RedirectAuthorization {
+	readonly flow = 'redirect';
+	readonly platform = 'spotify';
+	readonly usesPkce = true;
+	private readonly accountsUrl: string;
+	private readonly apiUrl: string;
+
+	constructor(private readonly config: SpotifyConfig) {
+		this.accountsUrl = trim(config.accountsUrl ?? 'https://accounts.spotify.com');
+		this.apiUrl = trim(config.apiUrl ?? 'https://api.spotify.com');
+	}
+
+	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string {
+		const scopes = request.follow ? [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.followArtist] : [SPOTIFY_SCOPES.save];
+		const query = new URLSearchParams({
+			client_id: this.config.clientId,
+			response_type: 'code',
+			redirect_uri: request.redirectUri,
+			scope: scopes.join(' '),
+			state: request.state,
+			code_challenge_method: 'S256',
+			code_challenge: request.codeChallenge ?? '',
+		});
+		return `${this.accountsUrl}/authorize?${query}`;
+	}
+
+	async exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection> {
+		const clock = this.config.clock ?? Date.now;
+		const consentedAtMs = clock();
+		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
+		const token = await requestOAuthToken({
+			platform: 'spotify',
+			issuer: 'Spotify',
+			url: `${this.accountsUrl}/api/token`,
+			headers: { authorization: `Basic ${credentials}` },
+			form: {
+				grant_type: 'authorization_code',
+				code: request.code,
+				redirect_uri: request.redirectUri,
+				code_verifier: request.codeVerifier ?? '',
+			},
+			clock,
+			defaultExpiresInSeconds: 3600,
+			invalidGrantReason: 'the authorization code was already used or has expired',
+			credentialsHint: 'FANLOOP_SPOTIFY_CLIENT_ID and FANLOOP_SPOTIFY_CLIENT_SECRET',
+		});
+		const profile = await readJsonObject(
+			await expectOk('spotify', 'Spotify', '/v1/me', () =>
+				sendToPlatform('spotify', 'Spotify', `${this.apiUrl}/v1/me`, {
+					method: 'GET',
+					headers: { authorization: `Bearer ${token.accessToken}` },
+				}),
+			),
+		);
+		return {
+			accountId: String(profile.id ?? ''),
+			grant: {
+				accessToken: token.accessToken,
+				refreshToken: token.refreshToken ?? null,
+				scopes: token.scopes ?? [],
+				authorizedAtMs: consentedAtMs,
+				accessExpiresAtMs: token.accessExpiresAtMs,
+				refreshExpiresAtMs: consentedAtMs + SIX_MONTHS_MS,
+			},
+		};
+	}
+}
+
+/** Deezer's own OAuth 2 dialect: no PKCE, the secret in the exchange, a token that does not expire with offline_access. */
+class DeezerAuthorization implements RedirectAuthorization {
+	readonly flow = 'redirect';
+	readonly platform = 'deezer';
+	readonly usesPkce = false;
+	private readonly connectUrl: string;
+	private readonly apiUrl: string;
+
+	constructor(private readonly config: DeezerConfig & { connectUrl?: string }) {
+		this.connectUrl = trim(config.connectUrl ?? 'https://connect.deezer.com');
+		this.apiUrl = trim(config.apiUrl ?? 'https://api.deezer.com');
+	}
+
+	authorizeUrl(request: { state: string; redirectUri: string }): string {
+		const query = new URLSearchParams({
+			app_id: this.config.appId,
+			redirect_uri: request.redirectUri,
+			perms: DEEZER_PERMS.join(','),
+			state: request.state,
+		});
+		return `${this.connectUrl}/oauth/auth.php?${query}`;
+	}
+
+	async exchange(request: { code: string }): Promise<PlatformConnection> {
+		const authorizedAtMs = Date.now();
+		const query = new URLSearchParams({ app_id: this.config.appId, secret: this.config.secret, code: request.code, output: 'json' });
+		const response = await sendToPlatform('deezer', "Deezer's token endpoint", `${this.connectUrl}/oauth/access_token.php?${query}`, {
+			method: 'GET',
+			headers: {},
+		});
+		const token = await readJsonObject(response);
+		if (!response.ok || typeof token.access_token !== 'string') {
+			// Deezer answers a refused exchange with 200 and a plain sentence ("wrong code").
+			throw new PlatformError('deezer', response.status >= 500 ? 'transient' : 'permanent', `Deezer refused the authorization code (HTTP ${response.status}).`);
+		}
+		const accessToken = token.access_token;
+		const expiresInSeconds = Number(token.expires ?? 0);
+		const me = await readJsonObject(
+			await sendToPlatform('deezer', 'Deezer', `${this.apiUrl}/user/me?${new URLSearchParams({ access_token: accessToken })}`, {
+				method: 'GET',
+				headers: {},
+			}),
+		);
+		if (me.id === undefined) {
+			throw new PlatformError('deezer', 'permanent', 'Deezer did not say who the fan is (GET /user/me).');
+		}
+		return {
+			accountId: String(me.id),
+			grant: {
+				accessToken,
+				refreshToken: null,
+				scopes: [...DEEZER_PERMS],
+				authorizedAtMs,
+				accessExpiresAtMs: expiresInSeconds > 0 ? authorizedAtMs + expiresInSeconds * 1000 : null,
+				refreshExpiresAtMs: null,
+			},
+		};
+	}
+}
+
+class AppleMusicAuthorization implements MusicKitAuthorization {
+	readonly flow = 'musickit';
+	readonly platform = 'apple_music';
+	readonly scriptUrl: string;
+	private readonly apiUrl: string;
+	private readonly catalog: AppleMusicPlatform;
+
+	constructor(private readonly config: AppleMusicConfig & { musicKitScriptUrl?: string }) {
+		this.scriptUrl = config.musicKitScriptUrl ?? 'https://js-cdn.music.apple.com/musickit/v3/musickit.js';
+		this.apiUrl = trim(config.apiUrl ?? 'https://api.music.apple.com');
+		this.catalog = new AppleMusicPlatform(config);
+	}
+
+	developerToken(): string {
+		return this.catalog.developerToken();
+	}
+
+	/** Apple gives no account id: the ledger knows the fan by a hash of their user token. */
+	async connect(musicUserToken: string): Promise<PlatformConnection> {
+		const authorizedAtMs = (this.config.clock ?? Date.now)();
+		await expectOk('apple_music', 'Apple Music', '/v1/me/library/albums', () =>
+			sendToPlatform('apple_music', 'Apple Music', `${this.apiUrl}/v1/me/library/albums?limit=1`, {
+				method: 'GET',
+				headers: { authorization: `Bearer ${this.developerToken()}`, 'music-user-token': musicUserToken },
+			}),
+		);
+		return {
+			accountId: `mut-${createHash('sha256').update(musicUserToken).digest('hex').slice(0, 40)}`,
+			grant: {
+				accessToken: musicUserToken,
+				refreshToken: null,
+				scopes: [],
+				authorizedAtMs,
+				accessExpiresAtMs: null,
+				refreshExpiresAtMs: authorizedAtMs + SIX_MONTHS_MS,
+			},
+		};
+	}
+}
+
+/** A platform call that must succeed; its refusal names the path only (tokens ride in headers or the query). */
+async function expectOk(
+	platform: StreamingPlatformName,
+	provider: string,
+	path: string,
+	send: () => Promise<Response>,
+): Promise<Response> {
+	const response = await send();
+	if (response.ok) return response;
+	throw new PlatformError(
+		platform,
+		response.status >= 500 ? 'transient' : 'permanent',
+		`${provider} refused GET ${path} right after the fan's consent (HTTP ${response.status}).`,
+	);
+}
+
+/** The pre-save page's authorizations for the platforms this hub has app credentials for. YouTube has none yet. */
+export function fanAuthorizations(
+	configs: FanAuthorizationConfigs,
+): Map<StreamingPlatformName, FanAuthorization> {
+	const authorizations = new Map<StreamingPlatformName, FanAuthorization>();
+	if (configs.spotify) authorizations.set('spotify', new SpotifyAuthorization(configs.spotify));
+	if (configs.apple_music) authorizations.set('apple_music', new AppleMusicAuthorization(configs.apple_music));
+	if (configs.deezer) authorizations.set('deezer', new DeezerAuthorization(configs.deezer));
+	return authorizations;
+}
