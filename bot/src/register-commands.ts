@@ -37,7 +37,7 @@ const USAGE = `Usage: fanloop-register-commands (--guild [GUILD_ID] | --global)
   --global             register for every server the bot is in (production)
 
 Environment: FANLOOP_DISCORD_BOT_TOKEN, FANLOOP_DISCORD_APPLICATION_ID,
-FANLOOP_DISCORD_GUILD_ID, FANLOOP_DISCORD_API_ROOT (default https://discord.com/api).`;
+FANLOOP_DISCORD_GUILD_ID, FANLOOP_DISCORD_API_URL (default https://discord.com/api).`;
 
 /** The settings registration needs, checked as the bots' own configuration checks them. */
 const settings = discordBotConfig
@@ -47,7 +47,7 @@ const VARIABLES: Record<keyof z.infer<typeof settings>, string> = {
 	botToken: 'FANLOOP_DISCORD_BOT_TOKEN',
 	applicationId: 'FANLOOP_DISCORD_APPLICATION_ID',
 	guildId: 'FANLOOP_DISCORD_GUILD_ID',
-	apiRoot: 'FANLOOP_DISCORD_API_ROOT',
+	apiRoot: 'FANLOOP_DISCORD_API_URL',
 };
 
 /** The options the command line and environment ask for, or a sentence saying what is wrong. */
