@@ -1,6 +1,7 @@
 import { HubError } from '../errors';
 import type { Ledger } from '../ledger';
 import type { Community, CommunityPlatforms } from './community';
+import { notConfigured } from './links';
 import type { CommunityMessenger, CommunityPlatform } from './ports';
 
 export interface PlatformStatus {
@@ -62,10 +63,7 @@ export class CommunityAdmin {
 
 	messenger(platform: CommunityPlatform): CommunityMessenger {
 		const messenger = this.platforms.messengers[platform];
-		if (!messenger) {
-			const name = platform === 'telegram' ? 'Telegram' : 'Discord';
-			throw new HubError('provider_not_configured', `${name} is not configured on this hub: set its bot token and settings first.`);
-		}
+		if (!messenger) throw notConfigured(platform);
 		return messenger;
 	}
 }

@@ -125,10 +125,7 @@ export class Community implements CommunityDesk {
 		try {
 			const result = await this.ledger.store.transaction(async (tx): Promise<JoinResult> => {
 				const fanId = await this.ownerOrNew(tx, identity, user);
-				const open = await this.ledger.consents.open(fanId, identity.channel, tx);
-				if (open.some((consent) => consent.purpose === RELEASE_UPDATES && consent.status === 'granted')) {
-					return { outcome: 'already_joined', fanId };
-				}
+				if (await this.getsReleaseUpdates(tx, fanId, user.platform)) return { outcome: 'already_joined', fanId };
 				const start = await this.lastStart(tx, fanId, user.platform);
 				const source = `${user.platform}:join`;
 				const { action } = await this.ledger.actions.recordWithin(
@@ -315,7 +312,7 @@ export class Community implements CommunityDesk {
 	}
 
 	/** The campaign a fan came from (their latest action's), else the newest campaign. */
-	async campaignFor(fanId: string | undefined): Promise<Campaign | undefined> {
+	private async campaignFor(fanId: string | undefined): Promise<Campaign | undefined> {
 		const row = fanId
 			? await this.ledger.store.get<{ campaign_id: string }>(
 					`SELECT campaign_id FROM actions WHERE fan_id = $1 AND campaign_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
@@ -327,7 +324,7 @@ export class Community implements CommunityDesk {
 		return newest && this.ledger.campaigns.get(newest.campaign_id);
 	}
 
-	summaryOf(campaign: Campaign): CampaignSummary {
+	private summaryOf(campaign: Campaign): CampaignSummary {
 		return {
 			id: campaign.id,
 			artist: campaign.artist,
@@ -336,11 +333,11 @@ export class Community implements CommunityDesk {
 		};
 	}
 
-	identityOf(user: ChatUser): Identity {
+	private identityOf(user: ChatUser): Identity {
 		return normalizeIdentity(user.platform, user.userId);
 	}
 
-	async ownerOf(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
+	private async ownerOf(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
 		const row = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
 			identity.channel,
 			identity.value,

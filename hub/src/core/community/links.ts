@@ -21,7 +21,8 @@ export interface CommunityLink {
 	reference: string;
 }
 
-function notConfigured(platform: CommunityPlatform): HubError {
+/** The refusal for a platform this hub has no bot for. */
+export function notConfigured(platform: CommunityPlatform): HubError {
 	const name = platform === 'telegram' ? 'Telegram' : 'Discord';
 	return new HubError('provider_not_configured', `${name} is not configured on this hub: set its bot token and settings first.`);
 }
