@@ -169,4 +169,18 @@ describe('the Discord bot facing what can go wrong', () => {
 			expect(owner).not.toBe(fanId);
 		}
 	});
+
+	it('logs answers Discord refused without the bot token or the interaction token', async () => {
+		const lines: string[] = [];
+		const capture = (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields)}`);
+		h = await DiscordHub.start('sqlite', { logger: { info: capture, warn: capture, error: capture } });
+		const fan = await h.member('mallory');
+		h.discord.faults.set({ serverErrorRate: 1 });
+
+		const { token } = h.discord.runCommand(fan, 'help');
+		await eventually('the failure logged', () => (lines.some((line) => line.includes('could not answer')) ? true : undefined), 20_000);
+
+		expect(lines.join('\n')).not.toContain(SANDBOX_DISCORD.token);
+		expect(lines.join('\n')).not.toContain(token);
+	});
 });

@@ -1,6 +1,6 @@
 import { DiscordAPIError, Events, RESTJSONErrorCodes, type Client, type Guild, type GuildMember, type PartialGuildMember } from 'discord.js';
 import type { Logger } from '../../../hub/src/core/logger';
-import type { ChatUser, CommunityDesk } from '../port';
+import type { ChatUser, CommunityDesk, StartResult } from '../port';
 import { buttonRow } from './buttons';
 import { REPLIES } from './fan-actions';
 
@@ -30,16 +30,21 @@ function chatUserOf(member: GuildMember | PartialGuildMember): ChatUser {
 
 async function welcome(member: GuildMember, { guildId, desk, logger }: MemberDependencies): Promise<void> {
 	if (member.guild.id !== guildId || member.user.bot) return;
+	let result: StartResult;
 	try {
 		const inviteCode = await usedInvite(member.guild, desk, logger);
-		const result = await desk.joined(chatUserOf(member), { what: 'guild', inviteCode });
-		if (result.outcome !== 'linked' || result.releaseUpdates || result.alreadyLinked) return;
-		await member.send({ content: REPLIES.welcome, components: [buttonRow(['join'])] }).catch((error: unknown) => {
-			// Fans who keep their DMs closed are simply not greeted.
-			if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser)) throw error;
-		});
+		result = await desk.joined(chatUserOf(member), { what: 'guild', inviteCode });
 	} catch (error) {
 		logger.error('discord: recording a member join failed', { error: (error as Error).message });
+		return;
+	}
+	if (result.outcome !== 'linked' || result.releaseUpdates || result.alreadyLinked) return;
+	try {
+		await member.send({ content: REPLIES.welcome, components: [buttonRow(['join'])] });
+	} catch (error) {
+		// Fans who keep their DMs closed are simply not greeted.
+		if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) return;
+		logger.warn('discord: could not send a new member the welcome DM', { error: (error as Error).message });
 	}
 }
 
