@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { randomToken } from './discord-model';
+import { PRIVILEGED_INTENTS, randomToken } from './discord-model';
 
 /** Gateway opcodes (Discord's numbering). */
 const OP = {
@@ -28,6 +28,7 @@ export const GATEWAY_CLOSE = {
 	alreadyAuthenticated: 4005,
 	invalidApiVersion: 4012,
 	invalidIntents: 4013,
+	disallowedIntents: 4014,
 } as const;
 
 /** Events a session missed while disconnected, kept for RESUME; older ones are dropped. */
@@ -36,6 +37,8 @@ const MAX_BACKLOG = 1000;
 /** What the gateway needs from the stand-in's state, asked at the moment it is needed. */
 export interface GatewayState {
 	token: string;
+	/** Privileged intents the application has switched on; asking for any other closes with 4014. */
+	enabledPrivilegedIntents: number;
 	/** READY's `d`, with the session's id and the URL to resume on. */
 	ready(sessionId: string, resumeGatewayUrl: string): Record<string, unknown>;
 	/** One GUILD_CREATE `d` per guild the bot is in, shaped by the session's intents. */
@@ -219,6 +222,10 @@ export class DiscordGateway {
 			identify.intents < 0
 		) {
 			connection.close(GATEWAY_CLOSE.invalidIntents, 'Invalid intent(s).');
+			return undefined;
+		}
+		if ((identify.intents & PRIVILEGED_INTENTS & ~this.state.enabledPrivilegedIntents) !== 0) {
+			connection.close(GATEWAY_CLOSE.disallowedIntents, 'Disallowed intent(s).');
 			return undefined;
 		}
 		const session: Session = {

@@ -7,6 +7,7 @@ const DISCORD_EPOCH_MS = 1_420_070_400_000n;
 export const PERMISSIONS = {
 	createInstantInvite: 1n << 0n,
 	administrator: 1n << 3n,
+	manageGuild: 1n << 5n,
 	viewChannel: 1n << 10n,
 	sendMessages: 1n << 11n,
 	mentionEveryone: 1n << 17n,
@@ -19,7 +20,12 @@ export const INTENTS = {
 	guildMembers: 1 << 1,
 	guildInvites: 1 << 6,
 	guildPresences: 1 << 8,
+	messageContent: 1 << 15,
 } as const;
+
+/** Intents an application must switch on in the developer portal before a session may ask for them. */
+export const PRIVILEGED_INTENTS =
+	INTENTS.guildMembers | INTENTS.guildPresences | INTENTS.messageContent;
 
 export const MESSAGE_FLAGS = {
 	ephemeral: 1 << 6,
@@ -133,7 +139,8 @@ export interface DiscordMessage {
 	editedAtMs: number | null;
 	/** Interaction replies and follow-ups come from the application's webhook. */
 	webhookId?: string;
-	interactionId?: string;
+	/** The interaction this message answers. */
+	interaction?: { id: string; type: number; userId: string };
 	/** Ephemeral messages exist only for the one user who ran the interaction. */
 	visibleOnlyTo?: string;
 	deleted: boolean;
@@ -326,12 +333,13 @@ export function guildCreatePayload(
 export function messagePayload(
 	message: DiscordMessage,
 	author: DiscordUser,
-	interaction?: { id: string; type: number; user: DiscordUser },
+	users: ReadonlyMap<string, DiscordUser>,
 ): Record<string, unknown> {
+	const { interaction } = message;
 	return {
 		id: message.id,
 		// 20 is the reply to a slash command; 0 an ordinary message.
-		type: interaction && interaction.type === 2 ? 20 : 0,
+		type: interaction?.type === 2 ? 20 : 0,
 		channel_id: message.channelId,
 		...(message.guildId ? { guild_id: message.guildId } : {}),
 		author: userPayload(author),
@@ -355,7 +363,7 @@ export function messagePayload(
 					interaction_metadata: {
 						id: interaction.id,
 						type: interaction.type,
-						user: userPayload(interaction.user),
+						user: userPayload(users.get(interaction.userId)!),
 						authorizing_integration_owners: { '0': message.guildId ?? '0' },
 					},
 				}

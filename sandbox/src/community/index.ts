@@ -12,13 +12,8 @@ export {
 	type WebhookAttempt,
 } from './telegram';
 export type { BotStatusInChannel, MemberStatus } from './telegram-chats';
-export {
-	DiscordStandIn,
-	type DiscordInteractionView,
-	type DiscordStandInOptions,
-	type InteractionCallbackRecord,
-	type RequestLogEntry,
-} from './discord';
+export { DiscordStandIn, type DiscordStandInOptions, type RequestLogEntry } from './discord';
+export type { DiscordInteractionView, InteractionCallbackRecord } from './discord-interactions';
 export { SANDBOX_DISCORD, startDiscordStandIn, type DiscordSandboxOptions } from './discord-sandbox';
 export { GATEWAY_CLOSE, type GatewaySessionInfo } from './discord-gateway';
 export { CHANNEL_TYPES, INTENTS, MESSAGE_FLAGS, PERMISSIONS } from './discord-model';
