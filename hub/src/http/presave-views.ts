@@ -30,14 +30,24 @@ export function isInAppBrowser(userAgent: string | undefined): boolean {
 	return /Instagram|TikTok|musical_ly|BytedanceWebview|trill_/i.test(userAgent ?? '');
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Building a DateTimeFormat costs more than the rest of the page: keep one per language, zone and style. */
+function dateFormat(language: string, timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+	const key = `${language} ${timeZone} ${withTime}`;
+	let format = dateFormats.get(key);
+	if (!format) {
+		format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: withTime ? 'short' : undefined, timeZone });
+		dateFormats.set(key, format);
+	}
+	return format;
+}
+
 function formatRelease(campaign: Campaign, language: string, strings: PresaveStrings): string {
 	const timeZone = campaign.timezone ?? 'UTC';
 	const instant = new Date(campaign.releaseAtUtc);
-	if (campaign.localMidnight) {
-		return strings.releaseAtLocalMidnight(new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone }).format(instant));
-	}
-	const when = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(instant);
-	return strings.releaseAt(`${when} (${timeZone})`);
+	if (campaign.localMidnight) return strings.releaseAtLocalMidnight(dateFormat(language, timeZone, false).format(instant));
+	return strings.releaseAt(`${dateFormat(language, timeZone, true).format(instant)} (${timeZone})`);
 }
 
 export function presavePageBody(view: {
