@@ -4,7 +4,6 @@
  * streaming stand-ins, is SIGKILLed mid-run and started again on the same data folder.
  * Every pre-save must end up converted exactly once, none lost.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -14,9 +13,9 @@ import * as path from 'node:path';
 import { openStore } from '../../hub/src/store/open-store';
 import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
+import { buildHub, HubProcess } from '../support/hub-process';
 import { connectFan } from '../support/streaming';
 
-const repoRoot = path.resolve(__dirname, '../..');
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
 type Platform = (typeof PLATFORMS)[number];
 /** Per platform; the job converts one platform after the other. */
@@ -70,55 +69,6 @@ async function inParallel<T, R>(items: T[], limit: number, work: (item: T, index
 		}),
 	);
 	return results;
-}
-
-class HubProcess {
-	private child: ChildProcess | undefined;
-	private output = '';
-	private exited: Promise<void> = Promise.resolve();
-
-	constructor(
-		private readonly env: NodeJS.ProcessEnv,
-		readonly url: string,
-	) {}
-
-	cli(args: string[]): string {
-		return execFileSync(process.execPath, [path.join(repoRoot, 'hub/dist/hub/src/cli.js'), ...args], {
-			env: this.env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		}).toString();
-	}
-
-	async start(): Promise<void> {
-		const child = spawn(process.execPath, [path.join(repoRoot, 'hub/dist/hub/src/cli.js'), 'serve'], {
-			env: this.env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		this.child = child;
-		child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-		child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-		await until(
-			'the hub to listen',
-			async () => {
-				if (child.exitCode !== null) throw new Error(`the hub exited (${child.exitCode}):\n${this.output}`);
-				const response = await fetch(`${this.url}/health`).catch(() => undefined);
-				return response?.ok ? true : undefined;
-			},
-			30_000,
-		);
-	}
-
-	/** No shutdown handler runs: the process is gone mid-write, as after a power cut or the OOM killer. */
-	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-		if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-		this.child.kill(signal);
-		await this.exited;
-	}
-
-	get log(): string {
-		return this.output;
-	}
 }
 
 describe('release-day conversion in a hub process that is killed mid-run', () => {
@@ -196,10 +146,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 
 	beforeAll(async () => {
 		// The hub runs from its build, as `serve` does in production.
-		execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(repoRoot, 'hub/tsconfig.json')], {
-			cwd: repoRoot,
-			stdio: 'inherit',
-		});
+		buildHub();
 		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-crash-'));
 		sandbox = await startStreamingSandbox({
 			spotifyDevModeUserCap: 0,

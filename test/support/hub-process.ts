@@ -1,0 +1,79 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+import { eventually } from './eventually';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const CLI = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
+
+/** Compiles the hub into hub/dist, so a test runs it from its build as `serve` does in production. */
+export function buildHub(): void {
+	execFileSync(
+		process.execPath,
+		[
+			path.join(repoRoot, 'node_modules/typescript/bin/tsc'),
+			'-p',
+			path.join(repoRoot, 'hub/tsconfig.json'),
+		],
+		{
+			cwd: repoRoot,
+			stdio: 'inherit',
+		},
+	);
+}
+
+/**
+ * The hub as its own process (`cli.js serve`, configured only through the environment), for
+ * tests that kill it mid-work and start it again on the same data folder.
+ */
+export class HubProcess {
+	private child: ChildProcess | undefined;
+	private output = '';
+	private exited: Promise<void> = Promise.resolve();
+
+	constructor(
+		private readonly env: NodeJS.ProcessEnv,
+		readonly url: string,
+	) {}
+
+	cli(args: string[]): string {
+		return execFileSync(process.execPath, [CLI, ...args], {
+			env: this.env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		}).toString();
+	}
+
+	async start(): Promise<void> {
+		const child = spawn(process.execPath, [CLI, 'serve'], {
+			env: this.env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		this.child = child;
+		child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+		child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+		await eventually(
+			'the hub to listen',
+			async () => {
+				if (child.exitCode !== null)
+					throw new Error(`the hub exited (${child.exitCode}):\n${this.output}`);
+				const response = await fetch(`${this.url}/health`).catch(() => undefined);
+				return response?.ok ? true : undefined;
+			},
+			30_000,
+			undefined,
+			50,
+		);
+	}
+
+	/** With SIGKILL no shutdown handler runs: the process is gone mid-write, as after a power cut or the OOM killer. */
+	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+		if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+		this.child.kill(signal);
+		await this.exited;
+	}
+
+	get log(): string {
+		return this.output;
+	}
+}
