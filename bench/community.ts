@@ -1,0 +1,182 @@
+/**
+ * The community bots, two figures against the Telegram stand-in on loopback:
+ *
+ * 1. Bot updates/s: N fans each send `/start` at once to the hub's Telegram bot (grammY +
+ *    @grammyjs/runner, long polling, every update through the desk into the ledger), counted
+ *    until every fan has the bot's last reply (the opt-in offer); against a bare grammY bot on the
+ *    same runner that only answers each message. The ratio is what the hub's bot costs over
+ *    grammY itself. The stand-in's flood limits are lifted for this part, so neither bot waits
+ *    on Telegram.
+ * 2. DM broadcast throughput ÷ Telegram's allowed rate: M fans opted in through the desk, one
+ *    broadcast job through the hub API, timed until every fan has the message, with the
+ *    stand-in enforcing Telegram's 30 messages/s.
+ *
+ * Bounded counts; BENCH_BOT_UPDATES and BENCH_DM_FANS change them.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { run } from '@grammyjs/runner';
+import { Bot } from 'grammy';
+
+import { startHub, type RunningHub } from '../hub/src';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../sandbox/src/community/telegram';
+import { sleep } from '../test/n8n/harness';
+import { HubApi } from '../test/support/hub-api';
+
+const UPDATES = Math.min(Number(process.env.BENCH_BOT_UPDATES ?? 500), 5_000);
+const DM_FANS = Math.min(Number(process.env.BENCH_DM_FANS ?? 600), 5_000);
+const TELEGRAM_MESSAGES_PER_SECOND = 30;
+/** Telegram's limits out of the way: the bot figure measures the bots, not the pacing. */
+const UNLIMITED = {
+	messagesPerSecond: 1_000_000,
+	perChatMessagesPerSecond: 1_000,
+	perChatBurst: 1_000,
+};
+
+async function until(what: string, check: () => boolean, timeoutMs = 10 * 60_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await sleep(20);
+	}
+}
+
+/** Seconds from the moment every fan has typed `/start` until each has `repliesEach` replies. */
+async function timeStarts(telegram: TelegramStandIn, repliesEach: number): Promise<number> {
+	const fans = Array.from({ length: UPDATES }, () => telegram.createUser());
+	const started = performance.now();
+	for (const fan of fans) telegram.send(fan.id, '/start');
+	await until('every fan to get a reply', () =>
+		fans.every((fan) => telegram.messages(fan.id).length >= repliesEach),
+	);
+	return (performance.now() - started) / 1000;
+}
+
+async function withHub<T>(
+	telegram: TelegramStandIn,
+	runBots: boolean,
+	work: (hub: RunningHub) => Promise<T>,
+): Promise<T> {
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-bench-community-'));
+	const hub = await startHub({
+		port: 0,
+		dataDir,
+		sealingKey: randomBytes(32),
+		community: {
+			telegram: {
+				botToken: SANDBOX_TELEGRAM.token,
+				apiRoot: telegram.apiRoot,
+				messagesPerSecond: TELEGRAM_MESSAGES_PER_SECOND,
+				// One /start per fan: the flood guard never speaks here.
+				perUserLimit: { requests: 100, windowMs: 1_000 },
+			},
+			runBots,
+		},
+		jobs: { pollMs: 20 },
+	});
+	try {
+		return await work(hub);
+	} finally {
+		await hub.close();
+		fs.rmSync(dataDir, { recursive: true, force: true });
+	}
+}
+
+async function hubBotSeconds(): Promise<number> {
+	const telegram = await startTelegramStandIn({ rateLimits: UNLIMITED });
+	try {
+		// The hub's bot answers /start with a greeting and the opt-in offer.
+		return await withHub(telegram, true, () => timeStarts(telegram, 2));
+	} finally {
+		await telegram.close();
+	}
+}
+
+async function bareBotSeconds(): Promise<number> {
+	const telegram = await startTelegramStandIn({ rateLimits: UNLIMITED });
+	const bot = new Bot(SANDBOX_TELEGRAM.token, { client: { apiRoot: telegram.apiRoot } });
+	bot.on('message', (ctx) => ctx.reply('ok'));
+	await bot.init();
+	const runner = run(bot, { runner: { silent: true } });
+	try {
+		return await timeStarts(telegram, 1);
+	} finally {
+		if (runner.isRunning()) await runner.stop();
+		await telegram.close();
+	}
+}
+
+/** Messages per second a broadcast to DM_FANS opted-in fans achieves under Telegram's limits. */
+async function broadcastRate(): Promise<{ perSecond: number; seconds: number }> {
+	const telegram = await startTelegramStandIn({
+		rateLimits: { messagesPerSecond: TELEGRAM_MESSAGES_PER_SECOND },
+	});
+	try {
+		return await withHub(telegram, false, async (hub) => {
+			const fans = Array.from({ length: DM_FANS }, () => telegram.createUser({ started: true }));
+			let next = 0;
+			await Promise.all(
+				Array.from({ length: 8 }, async () => {
+					while (next < fans.length) {
+						const fan = fans[next++];
+						await hub.services.community.desk.join({
+							platform: 'telegram',
+							userId: String(fan.id),
+						});
+					}
+				}),
+			);
+			const api = new HubApi(hub.url, await hub.createApiKey('bench'));
+			const text = 'Out now: the bench single';
+			const started = performance.now();
+			const response = await api.call('POST', '/v1/community/broadcasts', {
+				platform: 'telegram',
+				text,
+				messageKey: 'bench-out-now',
+			});
+			if (response.status !== 202)
+				throw new Error(`broadcast refused: ${JSON.stringify(response.body)}`);
+			await until('every fan to get the DM', () =>
+				fans.every((fan) => telegram.messages(fan.id).some((m) => m.text === text)),
+			);
+			const seconds = (performance.now() - started) / 1000;
+			return { perSecond: DM_FANS / seconds, seconds };
+		});
+	} finally {
+		await telegram.close();
+	}
+}
+
+async function main(): Promise<void> {
+	console.log(
+		`community: ${UPDATES} /start updates per bot; a DM broadcast to ${DM_FANS} opted-in fans`,
+	);
+	const hubSeconds = await hubBotSeconds();
+	const bareSeconds = await bareBotSeconds();
+	const hubRate = UPDATES / hubSeconds;
+	const bareRate = UPDATES / bareSeconds;
+	console.log(
+		`  hub Telegram bot (desk + ledger):  ${hubRate.toFixed(0).padStart(6)} updates/s (${hubSeconds.toFixed(2)} s)`,
+	);
+	console.log(
+		`  bare grammY bot (reply only):      ${bareRate.toFixed(0).padStart(6)} updates/s (${bareSeconds.toFixed(2)} s)`,
+	);
+	console.log(`  ratio hub/bare: ${(hubRate / bareRate).toFixed(2)}`);
+	const broadcast = await broadcastRate();
+	console.log(
+		`  DM broadcast: ${broadcast.perSecond.toFixed(1)} messages/s (${DM_FANS} in ${broadcast.seconds.toFixed(1)} s); ` +
+			`÷ Telegram's allowed ${TELEGRAM_MESSAGES_PER_SECOND}/s: ${(broadcast.perSecond / TELEGRAM_MESSAGES_PER_SECOND).toFixed(3)}`,
+	);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});
