@@ -13,11 +13,16 @@ describe.each(STORE_KINDS)('a Telegram DM broadcast to opted-in fans (%s)', (kin
 		await h?.close();
 	});
 
+	/**
+	 * Fans on record as opted in; the first BLOCKED never opened a chat with this bot (their
+	 * opt-in came over with an import), so Telegram refuses the DM with 403 as for a block the
+	 * bot never heard about.
+	 */
 	async function optedInFans(): Promise<number[]> {
 		const desk = h.hub.services.community.desk;
 		const ids: number[] = [];
 		for (let i = 0; i < FANS; i++) {
-			const user = h.telegram.createUser({ started: true });
+			const user = h.telegram.createUser({ started: i >= BLOCKED });
 			const joined = await desk.join({ platform: 'telegram', userId: String(user.id) });
 			expect(joined.outcome).toBe('joined');
 			ids.push(user.id);
@@ -36,7 +41,6 @@ describe.each(STORE_KINDS)('a Telegram DM broadcast to opted-in fans (%s)', (kin
 		h = await TelegramHub.start(kind);
 		const fans = await optedInFans();
 		const blocked = fans.slice(0, BLOCKED);
-		for (const id of blocked) h.telegram.block(id);
 		const outsider = h.telegram.createUser({ started: true });
 
 		const request = { platform: 'telegram', text: 'Halo is out now!', messageKey: 'halo-out-now' };
