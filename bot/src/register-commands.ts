@@ -20,8 +20,12 @@ export interface RegisterCommandsOptions {
  * code disappear from Discord too. Never run at startup: Discord limits command creation
  * per day, and a running bot needs nothing from it.
  */
-export async function registerCommands(options: RegisterCommandsOptions): Promise<{ registered: string[] }> {
-	const rest = new REST(options.apiRoot ? { api: options.apiRoot.replace(/\/$/, '') } : {}).setToken(options.botToken);
+export async function registerCommands(
+	options: RegisterCommandsOptions,
+): Promise<{ registered: string[] }> {
+	const rest = new REST(
+		options.apiRoot ? { api: options.apiRoot.replace(/\/$/, '') } : {},
+	).setToken(options.botToken);
 	const route =
 		options.scope === 'global'
 			? Routes.applicationCommands(options.applicationId)
@@ -51,10 +55,13 @@ const VARIABLES: Record<keyof z.infer<typeof settings>, string> = {
 };
 
 /** The options the command line and environment ask for, or a sentence saying what is wrong. */
-export function registerOptionsFrom(args: string[], env: NodeJS.ProcessEnv): RegisterCommandsOptions | string {
+export function registerOptionsFrom(
+	args: string[],
+	env: NodeJS.ProcessEnv,
+): RegisterCommandsOptions | string {
 	const global = args.includes('--global');
 	const guildIndex = args.indexOf('--guild');
-	if (global === (guildIndex >= 0)) return USAGE;
+	if (global === guildIndex >= 0) return USAGE;
 	const given = args[guildIndex + 1];
 	const parsed = settings.safeParse({
 		botToken: env[VARIABLES.botToken],
@@ -64,11 +71,15 @@ export function registerOptionsFrom(args: string[], env: NodeJS.ProcessEnv): Reg
 	});
 	if (!parsed.success) {
 		return parsed.error.issues
-			.map((issue) => `${VARIABLES[issue.path[0] as keyof typeof VARIABLES] ?? String(issue.path[0])}: ${issue.message}`)
+			.map(
+				(issue) =>
+					`${VARIABLES[issue.path[0] as keyof typeof VARIABLES] ?? String(issue.path[0])}: ${issue.message}`,
+			)
 			.join('\n');
 	}
 	const { botToken, applicationId, apiRoot, guildId } = parsed.data;
-	if (!global && !guildId) return `--guild needs a server id (or ${VARIABLES.guildId}).\n\n${USAGE}`;
+	if (!global && !guildId)
+		return `--guild needs a server id (or ${VARIABLES.guildId}).\n\n${USAGE}`;
 	return { botToken, applicationId, apiRoot, scope: global ? 'global' : { guildId: guildId! } };
 }
 

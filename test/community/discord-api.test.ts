@@ -24,7 +24,10 @@ describe('the community API on Discord', () => {
 	it('announces in the announcement channel, pinging only the release-updates role', async () => {
 		h = await DiscordHub.start('sqlite');
 
-		const posted = await h.api.call('POST', '/v1/community/announcements', { platform: 'discord', text: 'Halo is out now.' });
+		const posted = await h.api.call('POST', '/v1/community/announcements', {
+			platform: 'discord',
+			text: 'Halo is out now.',
+		});
 
 		expect(posted.status).toBe(200);
 		const [message] = h.discord.channelMessages(SANDBOX_DISCORD.announceChannelId);
@@ -62,9 +65,14 @@ describe('the community API on Discord', () => {
 		h.discord.blockDms(closed.userId);
 		const text = 'Halo is out now: https://example.com/halo';
 		// Besides the welcome DM every new member gets.
-		const broadcastTo = (userId: string) => h.discord.dms(userId).filter((message) => message.content === text);
+		const broadcastTo = (userId: string) =>
+			h.discord.dms(userId).filter((message) => message.content === text);
 
-		const started = await h.api.call('POST', '/v1/community/broadcasts', { platform: 'discord', text, messageKey: 'halo-out' });
+		const started = await h.api.call('POST', '/v1/community/broadcasts', {
+			platform: 'discord',
+			text,
+			messageKey: 'halo-out',
+		});
 		expect(started.status).toBe(202);
 		const job = await eventually('the broadcast job done', async () => {
 			const found = await h.api.call('GET', `/v1/jobs/${started.body.jobId}`);
@@ -76,12 +84,21 @@ describe('the community API on Discord', () => {
 		expect(broadcastTo(bystander)).toEqual([]);
 
 		const blockedEvent = await eventually('the blocked fan’s left event', () =>
-			h.events().find((event) => event.type === 'community.left' && event.data.fan.id === closed.fanId),
+			h
+				.events()
+				.find((event) => event.type === 'community.left' && event.data.fan.id === closed.fanId),
 		);
 		expect(blockedEvent.data.community).toEqual({ platform: 'discord', what: 'chat' });
-		expect((await h.api.call('GET', `/v1/community/status?fanId=${closed.fanId}`)).body.discord.releaseUpdates).toBe(false);
+		expect(
+			(await h.api.call('GET', `/v1/community/status?fanId=${closed.fanId}`)).body.discord
+				.releaseUpdates,
+		).toBe(false);
 
-		const again = await h.api.call('POST', '/v1/community/broadcasts', { platform: 'discord', text, messageKey: 'halo-out' });
+		const again = await h.api.call('POST', '/v1/community/broadcasts', {
+			platform: 'discord',
+			text,
+			messageKey: 'halo-out',
+		});
 		expect(again.body.jobId).toBe(started.body.jobId);
 		for (const fan of open) expect(broadcastTo(fan.userId)).toHaveLength(1);
 		expect(h.discord.invalidRequestCount).toBe(1);

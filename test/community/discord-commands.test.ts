@@ -1,6 +1,10 @@
 import { FAN_ACTIONS } from '../../bot/src/discord/commands';
 import { registerCommands, registerOptionsFrom } from '../../bot/src/register-commands';
-import { SANDBOX_DISCORD, startDiscordStandIn, type DiscordStandIn } from '../../sandbox/src/community';
+import {
+	SANDBOX_DISCORD,
+	startDiscordStandIn,
+	type DiscordStandIn,
+} from '../../sandbox/src/community';
 
 const ENV = {
 	FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
@@ -23,7 +27,9 @@ describe('registering the Discord bot’s slash commands', () => {
 		if (typeof inGuild === 'string') throw new Error(inGuild);
 		expect(inGuild.scope).toEqual({ guildId: SANDBOX_DISCORD.guildId });
 		await expect(registerCommands(inGuild)).resolves.toEqual({ registered: [...FAN_ACTIONS] });
-		expect(discord.commands(SANDBOX_DISCORD.guildId).map((command) => command.name)).toEqual([...FAN_ACTIONS]);
+		expect(discord.commands(SANDBOX_DISCORD.guildId).map((command) => command.name)).toEqual([
+			...FAN_ACTIONS,
+		]);
 		expect(discord.commands()).toEqual([]);
 
 		const global = registerOptionsFrom(['--global'], env);
@@ -51,11 +57,14 @@ describe('registering the Discord bot’s slash commands', () => {
 	it('says what is missing instead of registering anywhere', () => {
 		expect(registerOptionsFrom([], ENV)).toContain('Usage:');
 		expect(registerOptionsFrom(['--guild', '--global'], ENV)).toContain('Usage:');
-		expect(registerOptionsFrom(['--guild'], { ...ENV, FANLOOP_DISCORD_GUILD_ID: undefined })).toContain(
-			'--guild needs a server id',
-		);
+		expect(
+			registerOptionsFrom(['--guild'], { ...ENV, FANLOOP_DISCORD_GUILD_ID: undefined }),
+		).toContain('--guild needs a server id');
 		expect(registerOptionsFrom(['--guild', 'general'], ENV)).toContain('FANLOOP_DISCORD_GUILD_ID');
-		const noToken = registerOptionsFrom(['--global'], { ...ENV, FANLOOP_DISCORD_BOT_TOKEN: undefined });
+		const noToken = registerOptionsFrom(['--global'], {
+			...ENV,
+			FANLOOP_DISCORD_BOT_TOKEN: undefined,
+		});
 		expect(noToken).toContain('FANLOOP_DISCORD_BOT_TOKEN');
 		expect(registerOptionsFrom(['--guild', '1301000000000000999'], ENV)).toMatchObject({
 			scope: { guildId: '1301000000000000999' },

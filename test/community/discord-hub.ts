@@ -71,8 +71,12 @@ export class DiscordHub {
 		});
 		const api = new HubApi(hub.url, await hub.createApiKey('discord test'));
 		const n8n = await new Receiver().start();
-		const subscribed = await api.call('POST', '/v1/webhooks', { url: n8n.url, events: ['community.joined', 'community.left'] });
-		if (subscribed.status !== 201 && subscribed.status !== 200) throw new Error(`subscription failed: ${subscribed.status}`);
+		const subscribed = await api.call('POST', '/v1/webhooks', {
+			url: n8n.url,
+			events: ['community.joined', 'community.left'],
+		});
+		if (subscribed.status !== 201 && subscribed.status !== 200)
+			throw new Error(`subscription failed: ${subscribed.status}`);
 		return new DiscordHub(discord, hub, api, n8n, database);
 	}
 
@@ -87,18 +91,29 @@ export class DiscordHub {
 	async member(name: string): Promise<string> {
 		const user = this.discord.addUser(name);
 		this.discord.addMember(user.id);
-		await eventually(`${name}'s join recorded`, async () => ((await this.fanOf(user.id)) ? true : undefined), 10_000, undefined, 20);
+		await eventually(
+			`${name}'s join recorded`,
+			async () => ((await this.fanOf(user.id)) ? true : undefined),
+			10_000,
+			undefined,
+			20,
+		);
 		return user.id;
 	}
 
 	/** The fan the hub links this Discord user to, if any. */
 	async fanOf(userId: string): Promise<string | undefined> {
-		const found = await this.api.call('GET', `/v1/fans/by-identity?channel=discord&value=${userId}`);
+		const found = await this.api.call(
+			'GET',
+			`/v1/fans/by-identity?channel=discord&value=${userId}`,
+		);
 		return found.status === 200 ? (found.body.id as string) : undefined;
 	}
 
 	/** A campaign with a Discord layer and a fan who pre-saved it. */
-	async presave(slug = 'nia-vale-halo'): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
+	async presave(
+		slug = 'nia-vale-halo',
+	): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
 		const campaign = await this.api.call('POST', '/v1/campaigns', {
 			slug,
 			artist: 'Nia Vale',
@@ -106,15 +121,22 @@ export class DiscordHub {
 			releaseAtUtc: '2026-12-04T00:00:00Z',
 			layers: ['discord', 'sms', 'save'],
 		});
-		const fan = await this.api.call('POST', '/v1/fans', { identities: [{ channel: 'spotify', value: `listener-${slug}` }] });
+		const fan = await this.api.call('POST', '/v1/fans', {
+			identities: [{ channel: 'spotify', value: `listener-${slug}` }],
+		});
 		const presave = await this.api.call('POST', '/v1/actions', {
 			fanId: fan.body.fan.id,
 			campaignId: campaign.body.campaign.id,
 			kind: 'presave',
 			platform: 'spotify',
 		});
-		if (presave.status !== 201) throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
-		return { campaignId: campaign.body.campaign.id, fanId: fan.body.fan.id, presaveId: presave.body.action.id };
+		if (presave.status !== 201)
+			throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
+		return {
+			campaignId: campaign.body.campaign.id,
+			fanId: fan.body.fan.id,
+			presaveId: presave.body.action.id,
+		};
 	}
 
 	/** Runs a slash command as the member and waits for the bot's finished (no longer "thinking") answer. */
@@ -148,5 +170,7 @@ export class DiscordHub {
 
 /** The custom ids of a message's buttons. */
 export function buttonsOf(message: DiscordMessage): string[] {
-	return message.components.flatMap((row) => (row.components ?? []).map((button) => String(button.custom_id)));
+	return message.components.flatMap((row) =>
+		(row.components ?? []).map((button) => String(button.custom_id)),
+	);
 }

@@ -1,8 +1,15 @@
 import { CommunityPlatformError } from '../../hub/src/core/community/ports';
 import { DiscordRestClient, type DiscordConfig } from '../../hub/src/providers/discord';
-import { SANDBOX_DISCORD, startDiscordStandIn, type DiscordStandIn } from '../../sandbox/src/community';
+import {
+	SANDBOX_DISCORD,
+	startDiscordStandIn,
+	type DiscordStandIn,
+} from '../../sandbox/src/community';
 
-function clientFor(discord: DiscordStandIn, overrides: Partial<DiscordConfig> = {}): DiscordRestClient {
+function clientFor(
+	discord: DiscordStandIn,
+	overrides: Partial<DiscordConfig> = {},
+): DiscordRestClient {
 	return new DiscordRestClient({
 		botToken: SANDBOX_DISCORD.token,
 		guildId: SANDBOX_DISCORD.guildId,
@@ -19,7 +26,8 @@ async function refusalOf(work: Promise<unknown>): Promise<CommunityPlatformError
 		() => undefined,
 		(caught: unknown) => caught,
 	);
-	if (!(error instanceof CommunityPlatformError)) throw new Error(`expected a CommunityPlatformError, got ${String(error)}`);
+	if (!(error instanceof CommunityPlatformError))
+		throw new Error(`expected a CommunityPlatformError, got ${String(error)}`);
 	return error;
 }
 
@@ -47,7 +55,9 @@ describe('the Discord REST client against the Discord stand-in', () => {
 			[first.messageId, 'Halo is out now.'],
 			[expect.any(String), 'Tour dates next week.'],
 		]);
-		expect(discord.requestLog().filter((entry) => entry.path.endsWith('/users/@me/channels'))).toHaveLength(1);
+		expect(
+			discord.requestLog().filter((entry) => entry.path.endsWith('/users/@me/channels')),
+		).toHaveLength(1);
 
 		const closed = member('quiet');
 		discord.blockDms(closed);
@@ -65,7 +75,9 @@ describe('the Discord REST client against the Discord stand-in', () => {
 
 		const [posted] = discord.channelMessages(SANDBOX_DISCORD.announceChannelId);
 		expect(posted.id).toBe(messageId);
-		expect(posted.content).toBe(`<@&${SANDBOX_DISCORD.releaseRoleId}> Halo is out now @everyone <@&${vip.id}>`);
+		expect(posted.content).toBe(
+			`<@&${SANDBOX_DISCORD.releaseRoleId}> Halo is out now @everyone <@&${vip.id}>`,
+		);
 		expect(posted.mentionRoleIds).toEqual([SANDBOX_DISCORD.releaseRoleId]);
 	});
 
@@ -126,7 +138,11 @@ describe('the Discord REST client against the Discord stand-in', () => {
 		const invite = await client.discordInvite();
 		expect(invite.url).toBe(`https://discord.gg/${invite.code}`);
 		expect(discord.invites()).toEqual([
-			expect.objectContaining({ code: invite.code, channelId: SANDBOX_DISCORD.inviteChannelId, maxUses: 1 }),
+			expect.objectContaining({
+				code: invite.code,
+				channelId: SANDBOX_DISCORD.inviteChannelId,
+				maxUses: 1,
+			}),
 		]);
 		const other = await client.discordInvite();
 		expect(other.code).not.toBe(invite.code);
@@ -137,20 +153,26 @@ describe('the Discord REST client against the Discord stand-in', () => {
 
 	it('waits out a spent route bucket instead of running into a 429', async () => {
 		discord = await startDiscordStandIn({
-			routeBudgets: { 'PUT /guilds/:guildId/members/:userId/roles/:roleId': { limit: 2, windowMs: 1000 } },
+			routeBudgets: {
+				'PUT /guilds/:guildId/members/:userId/roles/:roleId': { limit: 2, windowMs: 1000 },
+			},
 		});
 		const client = clientFor(discord);
 		const fans = ['a1', 'a2', 'a3', 'a4'].map(member);
 
 		for (const fan of fans) await client.grant(fan);
 
-		expect(fans.map((fan) => discord.memberRoles(fan))).toEqual(fans.map(() => [SANDBOX_DISCORD.releaseRoleId]));
+		expect(fans.map((fan) => discord.memberRoles(fan))).toEqual(
+			fans.map(() => [SANDBOX_DISCORD.releaseRoleId]),
+		);
 		expect(discord.invalidRequestCount).toBe(0);
 	});
 
 	it('hands a long wait back to the caller as rate_limited, with Discord’s retry_after', async () => {
 		discord = await startDiscordStandIn({
-			routeBudgets: { 'PUT /guilds/:guildId/members/:userId/roles/:roleId': { limit: 1, windowMs: 60_000 } },
+			routeBudgets: {
+				'PUT /guilds/:guildId/members/:userId/roles/:roleId': { limit: 1, windowMs: 60_000 },
+			},
 		});
 		const client = clientFor(discord);
 		const [first, second] = ['b1', 'b2'].map(member);

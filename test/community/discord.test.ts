@@ -15,7 +15,10 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		h = await DiscordHub.start(kind);
 		const { fanId, presaveId, campaignId } = await h.presave();
 
-		const link = await h.api.call('POST', '/v1/community/links', { platform: 'discord', actionId: presaveId });
+		const link = await h.api.call('POST', '/v1/community/links', {
+			platform: 'discord',
+			actionId: presaveId,
+		});
 		expect(link.status).toBe(200);
 		expect(link.body.url).toBe(`${h.hub.url}/l/discord/${link.body.reference}`);
 		const hop = await fetch(link.body.url, { redirect: 'manual' });
@@ -39,14 +42,32 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		expect(h.discord.memberRoles(fan.id)).toEqual([SANDBOX_DISCORD.releaseRoleId]);
 
 		const exported = (await h.api.call('GET', `/v1/fans/${fanId}/export`)).body;
-		const joins = exported.actions.filter((action: { kind: string }) => action.kind === 'join_discord');
+		const joins = exported.actions.filter(
+			(action: { kind: string }) => action.kind === 'join_discord',
+		);
 		expect(joins).toHaveLength(2);
 		const [arrival, optIn] = joins;
-		expect(arrival).toMatchObject({ platform: 'discord', parentActionId: presaveId, campaignId, verification: 'hard' });
+		expect(arrival).toMatchObject({
+			platform: 'discord',
+			parentActionId: presaveId,
+			campaignId,
+			verification: 'hard',
+		});
 		// The opt-in's parent should be the attributed arrival; the core layers it only on a chat start (/start) for now.
-		expect(optIn).toMatchObject({ platform: 'discord', status: 'done', verification: 'hard', data: { what: 'release_updates' } });
-		const consent = exported.consents.find((item: { channel: string }) => item.channel === 'discord');
-		expect(consent).toMatchObject({ purpose: 'release_updates', status: 'granted', wording: offer.content });
+		expect(optIn).toMatchObject({
+			platform: 'discord',
+			status: 'done',
+			verification: 'hard',
+			data: { what: 'release_updates' },
+		});
+		const consent = exported.consents.find(
+			(item: { channel: string }) => item.channel === 'discord',
+		);
+		expect(consent).toMatchObject({
+			purpose: 'release_updates',
+			status: 'granted',
+			wording: offer.content,
+		});
 
 		// The same button again (a double click) changes nothing.
 		expect((await h.press(fan.id, 'join-confirm', offer.id)).content).toBe(REPLIES.alreadyJoined);
@@ -55,9 +76,14 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		expect((await h.command(fan.id, 'stop')).content).toBe(REPLIES.stopped);
 		expect(h.discord.memberRoles(fan.id)).toEqual([]);
 		const status = await h.api.call('GET', `/v1/community/status?fanId=${fanId}`);
-		expect(status.body).toMatchObject({ fanId, discord: { userId: fan.id, releaseUpdates: false } });
+		expect(status.body).toMatchObject({
+			fanId,
+			discord: { userId: fan.id, releaseUpdates: false },
+		});
 
-		const events = await eventually('three community events', () => (h.events().length >= 3 ? h.events() : undefined));
+		const events = await eventually('three community events', () =>
+			h.events().length >= 3 ? h.events() : undefined,
+		);
 		expect(events.map((event) => [event.type, event.data.community?.what])).toEqual([
 			['community.joined', 'guild'],
 			['community.joined', 'release_updates'],
@@ -78,7 +104,9 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 
 		h.n8n.status = 200;
 		h.n8n.received.length = 0;
-		await eventually('both joins after n8n came back', () => (h.events().length >= 2 ? true : undefined));
+		await eventually('both joins after n8n came back', () =>
+			h.events().length >= 2 ? true : undefined,
+		);
 		// A later event proves nothing more was waiting behind the first two.
 		await h.command(fan, 'stop');
 		await eventually('the stop event', () => (h.events().length >= 3 ? true : undefined));
@@ -102,7 +130,11 @@ describe('the Discord bot facing what can go wrong', () => {
 	it('tells the fan it cannot give the role when the role sits above the bot’s, and records no opt-in', async () => {
 		const warnings: string[] = [];
 		h = await DiscordHub.start('sqlite', {
-			logger: { info() {}, error() {}, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) },
+			logger: {
+				info() {},
+				error() {},
+				warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+			},
 		});
 		h.discord.moveRole(SANDBOX_DISCORD.releaseRoleId, 5);
 		const fan = await h.member('theo');
@@ -153,7 +185,10 @@ describe('the Discord bot facing what can go wrong', () => {
 	it('does not attribute a join when the invite it used cannot be told apart from another used at the same time', async () => {
 		h = await DiscordHub.start('sqlite');
 		const { presaveId, fanId } = await h.presave();
-		const link = await h.api.call('POST', '/v1/community/links', { platform: 'discord', actionId: presaveId });
+		const link = await h.api.call('POST', '/v1/community/links', {
+			platform: 'discord',
+			actionId: presaveId,
+		});
 		const codes: string[] = [];
 		for (let i = 0; i < 2; i++) {
 			const hop = await fetch(link.body.url, { redirect: 'manual' });
@@ -172,13 +207,20 @@ describe('the Discord bot facing what can go wrong', () => {
 
 	it('logs answers Discord refused without the bot token or the interaction token', async () => {
 		const lines: string[] = [];
-		const capture = (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields)}`);
-		h = await DiscordHub.start('sqlite', { logger: { info: capture, warn: capture, error: capture } });
+		const capture = (message: string, fields?: Record<string, unknown>) =>
+			lines.push(`${message} ${JSON.stringify(fields)}`);
+		h = await DiscordHub.start('sqlite', {
+			logger: { info: capture, warn: capture, error: capture },
+		});
 		const fan = await h.member('mallory');
 		h.discord.faults.set({ serverErrorRate: 1 });
 
 		const { token } = h.discord.runCommand(fan, 'help');
-		await eventually('the failure logged', () => (lines.some((line) => line.includes('could not answer')) ? true : undefined), 20_000);
+		await eventually(
+			'the failure logged',
+			() => (lines.some((line) => line.includes('could not answer')) ? true : undefined),
+			20_000,
+		);
 
 		expect(lines.join('\n')).not.toContain(SANDBOX_DISCORD.token);
 		expect(lines.join('\n')).not.toContain(token);

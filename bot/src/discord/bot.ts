@@ -35,11 +35,15 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
 		rateLimit: new UserRateLimit(limit.requests, limit.windowMs),
 	});
 	followMembers(client, { guildId: options.guildId, desk: options.desk, logger: options.logger });
-	client.on(Events.Error, (error) => options.logger.error('discord: client error', { error: error.message }));
+	client.on(Events.Error, (error) =>
+		options.logger.error('discord: client error', { error: error.message }),
+	);
 	return {
 		client,
 		start: async () => {
-			const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+			const ready = new Promise<void>((resolve) =>
+				client.once(Events.ClientReady, () => resolve()),
+			);
 			await client.login(options.botToken);
 			await ready;
 			options.logger.info('discord bot ready', { user: client.user?.tag });

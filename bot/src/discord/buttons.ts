@@ -15,7 +15,10 @@ const PREFIX = 'fanloop:';
 export function buttonRow(names: readonly ButtonName[]): ActionRowBuilder<ButtonBuilder> {
 	return new ActionRowBuilder<ButtonBuilder>().addComponents(
 		names.map((name) =>
-			new ButtonBuilder().setCustomId(PREFIX + name).setLabel(BUTTONS[name].label).setStyle(BUTTONS[name].style),
+			new ButtonBuilder()
+				.setCustomId(PREFIX + name)
+				.setLabel(BUTTONS[name].label)
+				.setStyle(BUTTONS[name].style),
 		),
 	);
 }

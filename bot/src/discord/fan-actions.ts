@@ -32,21 +32,28 @@ export const REPLIES = {
 		'• /status: what you have signed up for',
 		'• /presave: the link to pre-save the next release',
 	].join('\n'),
-	joined: 'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.',
+	joined:
+		'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.',
 	alreadyJoined: 'You already get release updates. /stop ends them.',
 	stopped: 'Done: no more release updates, and the role is gone. /join brings them back.',
 	notJoined: 'You are not getting release updates, so there is nothing to stop.',
 	unknownFan: 'You have not signed up for anything yet. /join gets you release updates.',
 	noCampaign: 'There is no release to pre-save right now. /join and you will hear when there is.',
-	erased: 'You asked us to erase your data, so I will not record anything for you or sign you up here.',
-	invalidReference: 'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.',
+	erased:
+		'You asked us to erase your data, so I will not record anything for you or sign you up here.',
+	invalidReference:
+		'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.',
 	slowDown: 'That was a lot at once. Give me a few seconds, then try again.',
 	sorry: 'Something went wrong on our side. Please try again in a minute.',
 	welcome: 'Welcome! Want a ping in the server when new music is out?',
 } as const;
 
 /** Answers one fan request through the desk; slash commands and buttons both end here. */
-export async function answerFan(request: FanRequest, user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+export async function answerFan(
+	request: FanRequest,
+	user: ChatUser,
+	desk: CommunityDesk,
+): Promise<Reply> {
 	switch (request) {
 		case 'help':
 			return { content: REPLIES.help, buttons: ['join', 'status', 'presave'] };
@@ -90,8 +97,10 @@ async function status(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 	if (result.outcome === 'refused') return refusal(result);
 	if (result.fanId === null) return { content: REPLIES.unknownFan, buttons: ['join'] };
 	const lines = [`Release updates: ${result.releaseUpdates ? 'on' : 'off'}.`];
-	if (result.taken.length > 0) lines.push(`Signed up: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
-	if (result.next.length > 0) lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+	if (result.taken.length > 0)
+		lines.push(`Signed up: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+	if (result.next.length > 0)
+		lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
 	return { content: lines.join('\n'), buttons: result.releaseUpdates ? ['stop'] : ['join'] };
 }
 

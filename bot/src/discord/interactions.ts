@@ -17,7 +17,10 @@ export function answerInteractions(client: Client, dependencies: InteractionDepe
 	client.on(Events.InteractionCreate, (interaction) => void answer(interaction, dependencies));
 }
 
-async function answer(interaction: Interaction, { desk, logger, rateLimit }: InteractionDependencies): Promise<void> {
+async function answer(
+	interaction: Interaction,
+	{ desk, logger, rateLimit }: InteractionDependencies,
+): Promise<void> {
 	if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
 	const request: FanRequest | undefined = interaction.isButton()
 		? buttonNamed(interaction.customId)
@@ -45,7 +48,10 @@ async function answer(interaction: Interaction, { desk, logger, rateLimit }: Int
 			logger.error('discord: a fan request failed', { request, error: (error as Error).message });
 			reply = { content: REPLIES.sorry };
 		}
-		if (reply.problem) logger.warn('discord: the bot cannot manage the release-updates role', { problem: reply.problem });
+		if (reply.problem)
+			logger.warn('discord: the bot cannot manage the release-updates role', {
+				problem: reply.problem,
+			});
 		await interaction.editReply({
 			content: reply.content,
 			components: reply.buttons ? [buttonRow(reply.buttons)] : [],
@@ -53,6 +59,9 @@ async function answer(interaction: Interaction, { desk, logger, rateLimit }: Int
 	} catch (error) {
 		// Only the answer itself failed here (the interaction expired, Discord is down); its URL carries the
 		// interaction token, so log the message alone.
-		logger.warn('discord: could not answer an interaction', { request, error: (error as Error).message });
+		logger.warn('discord: could not answer an interaction', {
+			request,
+			error: (error as Error).message,
+		});
 	}
 }

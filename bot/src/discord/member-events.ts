@@ -1,4 +1,12 @@
-import { DiscordAPIError, Events, RESTJSONErrorCodes, type Client, type Guild, type GuildMember, type PartialGuildMember } from 'discord.js';
+import {
+	DiscordAPIError,
+	Events,
+	RESTJSONErrorCodes,
+	type Client,
+	type Guild,
+	type GuildMember,
+	type PartialGuildMember,
+} from 'discord.js';
 import type { Logger } from '../../../hub/src/core/logger';
 import type { ChatUser, CommunityDesk, StartResult } from '../port';
 import { buttonRow } from './buttons';
@@ -28,7 +36,10 @@ function chatUserOf(member: GuildMember | PartialGuildMember): ChatUser {
 	return { platform: 'discord', userId: member.id, username: member.user.username };
 }
 
-async function welcome(member: GuildMember, { guildId, desk, logger }: MemberDependencies): Promise<void> {
+async function welcome(
+	member: GuildMember,
+	{ guildId, desk, logger }: MemberDependencies,
+): Promise<void> {
 	if (member.guild.id !== guildId || member.user.bot) return;
 	let result: StartResult;
 	try {
@@ -43,21 +54,34 @@ async function welcome(member: GuildMember, { guildId, desk, logger }: MemberDep
 		await member.send({ content: REPLIES.welcome, components: [buttonRow(['join'])] });
 	} catch (error) {
 		// Fans who keep their DMs closed are simply not greeted.
-		if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) return;
-		logger.warn('discord: could not send a new member the welcome DM', { error: (error as Error).message });
+		if (
+			error instanceof DiscordAPIError &&
+			error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser
+		)
+			return;
+		logger.warn('discord: could not send a new member the welcome DM', {
+			error: (error as Error).message,
+		});
 	}
 }
 
-async function usedInvite(guild: Guild, desk: CommunityDesk, logger: Logger): Promise<string | undefined> {
+async function usedInvite(
+	guild: Guild,
+	desk: CommunityDesk,
+	logger: Logger,
+): Promise<string | undefined> {
 	const open = await desk.openInviteCodes();
 	if (open.length === 0) return undefined;
 	let live: Set<string>;
 	try {
 		live = new Set((await guild.invites.fetch({ cache: false })).keys());
 	} catch (error) {
-		logger.warn('discord: cannot list the server’s invites, so joins are not attributed; give the bot Manage Server', {
-			error: (error as Error).message,
-		});
+		logger.warn(
+			'discord: cannot list the server’s invites, so joins are not attributed; give the bot Manage Server',
+			{
+				error: (error as Error).message,
+			},
+		);
 		return undefined;
 	}
 	const used = open.filter((code) => !live.has(code));
@@ -65,7 +89,10 @@ async function usedInvite(guild: Guild, desk: CommunityDesk, logger: Logger): Pr
 	return used.length === 1 ? used[0] : undefined;
 }
 
-async function farewell(member: GuildMember | PartialGuildMember, { guildId, desk, logger }: MemberDependencies): Promise<void> {
+async function farewell(
+	member: GuildMember | PartialGuildMember,
+	{ guildId, desk, logger }: MemberDependencies,
+): Promise<void> {
 	if (member.guild.id !== guildId || member.user.bot) return;
 	try {
 		await desk.left(chatUserOf(member), { what: 'guild' });

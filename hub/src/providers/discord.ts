@@ -86,7 +86,9 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		checkLength(text);
 		let channelId = this.dmChannels.get(userId);
 		if (!channelId) {
-			const channel = await this.call<{ id: string }>('POST', '/users/@me/channels', { recipient_id: userId });
+			const channel = await this.call<{ id: string }>('POST', '/users/@me/channels', {
+				recipient_id: userId,
+			});
 			channelId = channel.id;
 			this.dmChannels.set(userId, channelId);
 		}
@@ -140,9 +142,13 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 			this.call<DiscordRole[]>('GET', `/guilds/${guildId}/roles`),
 			this.call<{ id: string }>('GET', '/users/@me'),
 		]);
-		const member = await this.call<{ roles?: string[] }>('GET', `/guilds/${guildId}/members/${me.id}`);
+		const member = await this.call<{ roles?: string[] }>(
+			'GET',
+			`/guilds/${guildId}/members/${me.id}`,
+		);
 		const target = roles.find((role) => role.id === releaseRoleId);
-		if (!target) return `the role ${releaseRoleId} does not exist in the server any more; check the release-updates role setting`;
+		if (!target)
+			return `the role ${releaseRoleId} does not exist in the server any more; check the release-updates role setting`;
 		const memberRoleIds = new Set<string>([guildId, ...(member.roles ?? [])]);
 		const own = roles.filter((role) => memberRoleIds.has(role.id));
 		const permissions = own.reduce((bits, role) => bits | BigInt(role.permissions), 0n);
@@ -158,19 +164,30 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 
 	private async changeRole(method: 'PUT' | 'DELETE', userId: string): Promise<void> {
 		const { guildId, releaseRoleId } = this.config;
-		const answer = await this.send(method, `/guilds/${guildId}/members/${userId}/roles/${releaseRoleId}`, undefined, {
-			'x-audit-log-reason': method === 'PUT' ? 'Fan opted in to release updates' : 'Fan opted out of release updates',
-		});
+		const answer = await this.send(
+			method,
+			`/guilds/${guildId}/members/${userId}/roles/${releaseRoleId}`,
+			undefined,
+			{
+				'x-audit-log-reason':
+					method === 'PUT' ? 'Fan opted in to release updates' : 'Fan opted out of release updates',
+			},
+		);
 		if (!('refusal' in answer)) return;
 		const { refusal } = answer;
 		// A fan who left the server has no role left to take away.
 		if (method === 'DELETE' && refusal.code === UNKNOWN_MEMBER) return;
 		if (refusal.code === UNKNOWN_MEMBER) {
-			throw new CommunityPlatformError('discord', 'permanent', `Discord user ${userId} is not a member of the server.`);
+			throw new CommunityPlatformError(
+				'discord',
+				'permanent',
+				`Discord user ${userId} is not a member of the server.`,
+			);
 		}
 		if (refusal.code === MISSING_PERMISSIONS) {
 			const why =
-				(await this.roleHierarchyProblem().catch(() => undefined)) ?? `Discord refused it (${refusal.message})`;
+				(await this.roleHierarchyProblem().catch(() => undefined)) ??
+				`Discord refused it (${refusal.message})`;
 			throw new CommunityPlatformError(
 				'discord',
 				'not_allowed',
@@ -181,7 +198,11 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	}
 
 	/** One REST call; answers Discord's JSON (an empty object for 204), throws CommunityPlatformError otherwise. */
-	private async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+	private async call<T = Record<string, unknown>>(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<T> {
 		const answer = await this.send(method, path, body);
 		if ('refusal' in answer) throw toPlatformError(answer.refusal);
 		return answer.body as T;
@@ -212,30 +233,48 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 			});
 		} catch (error) {
 			// fetch's message names the host, never the Authorization header.
-			throw new CommunityPlatformError('discord', 'transient', `Discord did not answer: ${(error as Error).message}`);
+			throw new CommunityPlatformError(
+				'discord',
+				'transient',
+				`Discord did not answer: ${(error as Error).message}`,
+			);
 		}
 		this.noteBucket(route, response);
 		const text = await response.text();
 		const parsed = text ? parseJson(text) : {};
-		const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+		const fields =
+			typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
 		if (response.ok) return { body: parsed };
 		if (response.status === 429) throw this.rateLimited(response, fields);
 		return {
 			refusal: {
 				status: response.status,
 				code: typeof fields.code === 'number' ? fields.code : undefined,
-				message: typeof fields.message === 'string' ? fields.message : typeof parsed === 'string' && parsed ? parsed : `HTTP ${response.status}`,
+				message:
+					typeof fields.message === 'string'
+						? fields.message
+						: typeof parsed === 'string' && parsed
+							? parsed
+							: `HTTP ${response.status}`,
 			},
 		};
 	}
 
 	private async waitForBucket(route: string): Promise<void> {
 		const bucket = this.buckets.get(route);
-		const resumeAtMs = Math.max(this.globalResumeAtMs, bucket && bucket.remaining <= 0 ? bucket.resetAtMs : 0);
+		const resumeAtMs = Math.max(
+			this.globalResumeAtMs,
+			bucket && bucket.remaining <= 0 ? bucket.resetAtMs : 0,
+		);
 		const waitMs = resumeAtMs - Date.now();
 		if (waitMs <= 0) return;
 		if (waitMs > MAX_INLINE_WAIT_MS) {
-			throw new CommunityPlatformError('discord', 'rate_limited', 'Discord’s rate limit for this action is spent; try again later.', waitMs);
+			throw new CommunityPlatformError(
+				'discord',
+				'rate_limited',
+				'Discord’s rate limit for this action is spent; try again later.',
+				waitMs,
+			);
 		}
 		await sleep(waitMs);
 	}
@@ -243,37 +282,65 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	private noteBucket(route: string, response: Response): void {
 		const remaining = Number(response.headers.get('x-ratelimit-remaining'));
 		const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
-		if (response.headers.has('x-ratelimit-remaining') && Number.isFinite(remaining) && Number.isFinite(resetAfterSeconds)) {
+		if (
+			response.headers.has('x-ratelimit-remaining') &&
+			Number.isFinite(remaining) &&
+			Number.isFinite(resetAfterSeconds)
+		) {
 			this.buckets.set(route, { remaining, resetAtMs: Date.now() + resetAfterSeconds * 1000 });
 		}
 	}
 
 	private rateLimited(response: Response, answer: Record<string, unknown>): CommunityPlatformError {
 		const retryAfterSeconds = Number(answer.retry_after ?? response.headers.get('retry-after'));
-		const retryAfterMs = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? Math.ceil(retryAfterSeconds * 1000) : DEFAULT_RETRY_AFTER_MS;
+		const retryAfterMs =
+			Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
+				? Math.ceil(retryAfterSeconds * 1000)
+				: DEFAULT_RETRY_AFTER_MS;
 		if (answer.global === true || response.headers.get('x-ratelimit-global') === 'true') {
 			this.globalResumeAtMs = Date.now() + retryAfterMs;
 		}
 		this.pacer.pauseFor(retryAfterMs);
-		return new CommunityPlatformError('discord', 'rate_limited', `Discord is rate limiting the bot: ${String(answer.message ?? 'slow down')}.`, retryAfterMs);
+		return new CommunityPlatformError(
+			'discord',
+			'rate_limited',
+			`Discord is rate limiting the bot: ${String(answer.message ?? 'slow down')}.`,
+			retryAfterMs,
+		);
 	}
 }
 
 function toPlatformError(refusal: DiscordRefusal): CommunityPlatformError {
 	const detail = `HTTP ${refusal.status}${refusal.code !== undefined ? `, code ${refusal.code}` : ''}: ${refusal.message}`;
 	if (refusal.code === CANNOT_MESSAGE_USER) {
-		return new CommunityPlatformError('discord', 'blocked', `Discord will not deliver to this fan; they closed DMs or blocked the bot (${detail}).`);
+		return new CommunityPlatformError(
+			'discord',
+			'blocked',
+			`Discord will not deliver to this fan; they closed DMs or blocked the bot (${detail}).`,
+		);
 	}
 	if (refusal.code === MISSING_PERMISSIONS || refusal.code === MISSING_ACCESS) {
-		return new CommunityPlatformError('discord', 'not_allowed', `The bot lacks a permission it needs in the server (${detail}).`);
+		return new CommunityPlatformError(
+			'discord',
+			'not_allowed',
+			`The bot lacks a permission it needs in the server (${detail}).`,
+		);
 	}
 	if (refusal.status === 401) {
-		return new CommunityPlatformError('discord', 'permanent', `Discord refused the bot token; check the Discord bot token setting (${detail}).`);
+		return new CommunityPlatformError(
+			'discord',
+			'permanent',
+			`Discord refused the bot token; check the Discord bot token setting (${detail}).`,
+		);
 	}
 	if (refusal.status >= 500) {
 		return new CommunityPlatformError('discord', 'transient', `Discord failed (${detail}).`);
 	}
-	return new CommunityPlatformError('discord', 'permanent', `Discord refused the request (${detail}).`);
+	return new CommunityPlatformError(
+		'discord',
+		'permanent',
+		`Discord refused the request (${detail}).`,
+	);
 }
 
 function checkLength(content: string): void {
