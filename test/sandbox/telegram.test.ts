@@ -164,6 +164,26 @@ describe('Telegram stand-in, at the wire', () => {
 		expect(sent.answer.result).toMatchObject({ text: 'Out now & forever' });
 	});
 
+	it('opens deep links as the app does, dropping payloads Telegram would not carry', async () => {
+		const fan = telegram.createUser();
+		const link = (payload: string): string =>
+			`https://t.me/${SANDBOX_TELEGRAM.username}?start=${payload}`;
+		const ref = 'A'.repeat(42) + '_';
+		expect(telegram.openStartLink(fan.id, link(ref))).toMatchObject({
+			text: `/start ${ref}`,
+			entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+		});
+		expect(telegram.openStartLink(fan.id, link('abc%2Bdef%3D')).text).toBe('/start');
+		expect(telegram.openStartLink(fan.id, link('x'.repeat(65))).text).toBe('/start');
+		expect(() => telegram.openStartLink(fan.id, 'https://t.me/some_other_bot?start=abc')).toThrow(
+			/not @fanloop_sandbox_bot/,
+		);
+		expect(() => telegram.openStartLink(fan.id, 'https://example.com/?start=abc')).toThrow(
+			/not a Telegram start link/,
+		);
+		expect(telegram.pendingUpdateCount).toBe(3);
+	});
+
 	it('holds updates until an offset confirms them and answers a waiting long poll as soon as one arrives', async () => {
 		const fan = telegram.createUser();
 		telegram.send(fan.id, 'first');
@@ -320,8 +340,8 @@ describe('Telegram stand-in, at the wire', () => {
 				.result,
 		).toMatchObject({ status: 'creator', user: owner });
 		expect(
-			(await call(telegram, 'banChatMember', { chat_id: channel.id, user_id: owner.id }))
-				.answer.description,
+			(await call(telegram, 'banChatMember', { chat_id: channel.id, user_id: owner.id })).answer
+				.description,
 		).toBe("Bad Request: can't remove chat owner");
 	});
 

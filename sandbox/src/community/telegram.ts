@@ -27,6 +27,9 @@ export type { AnsweredCallback, NewTelegramChannel, NewTelegramUser } from './te
 /** Bot API tokens: the bot's id, a colon, 35 characters. */
 const TOKEN_PATTERN = /^(\d+):[A-Za-z0-9_-]{35}$/;
 
+/** What a deep link's `start` parameter may hold; the app drops anything else. */
+const START_PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A sandbox-only bot: the token opens nothing but this loopback stand-in. */
 export const SANDBOX_TELEGRAM = {
 	token: '7000000001:AAFanloopSandboxBotToken00000000001',
@@ -151,6 +154,29 @@ export class TelegramStandIn {
 		log.add(message, false, this.clock.now());
 		this.world.updates.add('message', message);
 		return message;
+	}
+
+	/**
+	 * The fan taps a deep link (`https://t.me/<bot>?start=<payload>`): the app opens the bot and
+	 * sends `/start <payload>`. Like the app, it drops a payload outside 1–64 of `A-Za-z0-9_-`
+	 * and sends a bare `/start`. Throws for a link to another bot or not a start link at all.
+	 */
+	openStartLink(userId: number, link: string): Message {
+		let url: URL;
+		try {
+			url = new URL(link);
+		} catch {
+			throw new Error(`${link} is not a link`);
+		}
+		const botName = url.pathname.replace(/^\//, '');
+		if (!['t.me', 'telegram.me'].includes(url.hostname) || !url.searchParams.has('start')) {
+			throw new Error(`${link} is not a Telegram start link`);
+		}
+		if (botName.toLowerCase() !== this.world.me.username.toLowerCase()) {
+			throw new Error(`${link} opens @${botName}, not @${this.world.me.username}`);
+		}
+		const payload = url.searchParams.get('start') ?? '';
+		return this.send(userId, START_PAYLOAD.test(payload) ? `/start ${payload}` : '/start');
 	}
 
 	/**
