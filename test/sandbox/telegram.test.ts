@@ -69,12 +69,25 @@ describe('Telegram stand-in, at the wire', () => {
 			status: 404,
 			answer: { ok: false, error_code: 404, description: 'Not Found: method not found' },
 		});
-		expect(telegram.requestCounts()).toEqual({});
+		const malformed = await fetch(`${telegram.apiRoot}/bot${telegram.token}/sendMessage`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: '{"chat_id": 1, "text": ',
+		});
+		expect(malformed.status).toBe(400);
+		expect(await malformed.json()).toEqual({
+			ok: false,
+			error_code: 400,
+			description: "Bad Request: can't parse JSON object",
+		});
+		expect(telegram.requestCounts()).toEqual({ sendMessage: 1 });
 	});
 
 	it('introduces the sandbox bot and takes method names in any case and form bodies', async () => {
 		const { status, answer } = await call(telegram, 'GETME');
 		expect(status).toBe(200);
+		const byQuery = await fetch(`${telegram.apiRoot}/bot${telegram.token}/getMe`);
+		expect(((await byQuery.json()) as BotApiAnswer).result).toEqual(answer.result);
 		expect(answer.result).toMatchObject({
 			id: 7000000001,
 			is_bot: true,
@@ -100,7 +113,7 @@ describe('Telegram stand-in, at the wire', () => {
 				reply_markup: { inline_keyboard: [[{ text: 'Join', callback_data: 'join' }]] },
 			},
 		]);
-		expect(telegram.requestCounts()).toEqual({ getMe: 1, sendMessage: 1 });
+		expect(telegram.requestCounts()).toEqual({ getMe: 2, sendMessage: 1 });
 	});
 
 	it('refuses messages to unknown chats, to users who never started the bot and to users who blocked it', async () => {

@@ -49,6 +49,12 @@ export class TelegramParams {
 	static from(request: StandInRequest): TelegramParams {
 		const values: Record<string, unknown> = Object.fromEntries(request.query.entries());
 		const type = String(request.headers['content-type'] ?? '');
+		if (type.includes('multipart/form-data')) {
+			// Only file uploads need multipart; no method the sandbox serves takes a file.
+			throw badRequest(
+				'the sandbox Bot API takes JSON, form or query parameters, not file uploads',
+			);
+		}
 		if (type.includes('application/x-www-form-urlencoded')) {
 			Object.assign(values, Object.fromEntries(new URLSearchParams(request.rawBody).entries()));
 		} else if (request.rawBody.trim() !== '') {
