@@ -16,6 +16,7 @@ import {
 } from 'discord.js';
 import { WebSocket } from 'ws';
 import {
+	PERMISSIONS,
 	SANDBOX_DISCORD,
 	startDiscordStandIn,
 	type DiscordStandIn,
@@ -88,6 +89,8 @@ describe('Discord stand-in driven by a real discord.js client', () => {
 		expect(guild?.channels.cache.get(SANDBOX_DISCORD.announceChannelId)?.name).toBe(
 			'announcements',
 		);
+		// Without the presence intent GUILD_CREATE carries only the bot's own member.
+		expect([...(guild?.members.cache.keys() ?? [])]).toEqual([SANDBOX_DISCORD.applicationId]);
 		expect(discord.gatewaySessions()).toEqual([
 			expect.objectContaining({ connected: true, intents: 1 | 2 | 64 }),
 		]);
@@ -302,6 +305,57 @@ describe('Discord stand-in driven by a real discord.js client', () => {
 		);
 	});
 
+	it("runs a global command in the fan's DM with the bot, and keeps guild-only ones out of DMs", async () => {
+		await client.application!.commands.set([
+			{ name: 'help', description: 'What this bot does', contexts: [0, 1] },
+			{ name: 'stats', description: 'Server only', contexts: [0] },
+		]);
+		const interaction = (await nextInteraction(() =>
+			discord.runCommand(fanId, 'help', {}, { inDm: true }),
+		)) as ChatInputCommandInteraction;
+		expect(interaction.guildId).toBeNull();
+		expect(interaction.channel?.isDMBased()).toBe(true);
+		await interaction.reply({ content: 'I ping you when new music is out.' });
+		expect(discord.interaction(interaction.id)).toMatchObject({
+			guildId: undefined,
+			response: { content: 'I ping you when new music is out.', flags: 0 },
+		});
+		expect(discord.dms(fanId).map((message) => message.content)).toContain(
+			'I ping you when new music is out.',
+		);
+		expect(() => discord.runCommand(fanId, 'stats', {}, { inDm: true })).toThrow(
+			/no global slash command \/stats/,
+		);
+		await client.application!.commands.set([]);
+	});
+
+	it("answers 50013 once the bot's role loses Manage Server or Manage Roles", async () => {
+		const guild = client.guilds.cache.get(SANDBOX_DISCORD.guildId)!;
+		const original = guild.roles.cache.get(SANDBOX_DISCORD.botRoleId)!.permissions.bitfield;
+		discord.setRolePermissions(SANDBOX_DISCORD.botRoleId, PERMISSIONS.manageRoles);
+		try {
+			await expectDiscordError(guild.invites.fetch(), 50013);
+			discord.setRolePermissions(SANDBOX_DISCORD.botRoleId, PERMISSIONS.manageGuild);
+			await expectDiscordError(
+				guild.members.addRole({ user: fanId, role: SANDBOX_DISCORD.releaseRoleId }),
+				50013,
+			);
+			expect(discord.memberRoles(fanId)).toEqual([]);
+		} finally {
+			discord.setRolePermissions(SANDBOX_DISCORD.botRoleId, original);
+		}
+	});
+
+	it('tells the client when a member leaves', async () => {
+		const leaverId = discord.addUser('leaving_fan').id;
+		discord.addMember(leaverId);
+		const left = once(client, Events.GuildMemberRemove) as Promise<[GuildMember]>;
+		discord.memberLeaves(leaverId);
+		const [member] = await left;
+		expect(member.id).toBe(leaverId);
+		expect(() => discord.memberRoles(leaverId)).toThrow(/not a member/);
+	});
+
 	it('resumes the session after a network cut without losing events', async () => {
 		const [session] = discord.gatewaySessions();
 		const resumed = once(client, Events.ShardResume);
@@ -353,6 +407,85 @@ describe('Discord stand-in at the wire', () => {
 		);
 		const [code] = await closed;
 		expect(code).toBe(4004);
+	});
+
+	it('meters channel messages per channel: the sixth in 5 seconds gets a route 429', async () => {
+		const post = (channelId: string): Promise<Response> =>
+			fetch(`${discord.apiRoot}/v10/channels/${channelId}/messages`, {
+				method: 'POST',
+				headers: {
+					authorization: `Bot ${SANDBOX_DISCORD.token}`,
+					'content-type': 'application/json',
+				},
+				body: JSON.stringify({ content: 'hello' }),
+			});
+		const welcome = discord.addChannel({ name: 'burst' }).id;
+		const invalidBefore = discord.invalidRequestCount;
+		const remaining: Array<string | null> = [];
+		for (let sent = 0; sent < 5; sent += 1) {
+			const response = await post(welcome);
+			expect(response.status).toBe(200);
+			remaining.push(response.headers.get('x-ratelimit-remaining'));
+		}
+		expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+		const sixth = await post(welcome);
+		expect(sixth.status).toBe(429);
+		expect(sixth.headers.get('x-ratelimit-global')).toBeNull();
+		expect(sixth.headers.get('x-ratelimit-scope')).toBe('user');
+		expect(await sixth.json()).toMatchObject({ global: false, retry_after: expect.any(Number) });
+		expect(discord.invalidRequestCount).toBe(invalidBefore + 1);
+		// Another channel has its own bucket.
+		expect((await post(SANDBOX_DISCORD.inviteChannelId)).status).toBe(200);
+		discord.clock.advance(5000);
+		expect((await post(welcome)).status).toBe(200);
+	});
+
+	it('words injected faults as Discord does', async () => {
+		const call = (): Promise<Response> =>
+			fetch(`${discord.apiRoot}/v10/users/@me`, {
+				headers: { authorization: `Bot ${SANDBOX_DISCORD.token}` },
+			});
+		try {
+			discord.faults.set({ rateLimitRate: 1, retryAfterSeconds: 2 });
+			const limited = await call();
+			expect(limited.status).toBe(429);
+			expect(limited.headers.get('retry-after')).toBe('2');
+			expect(await limited.json()).toEqual({
+				message: 'You are being rate limited.',
+				retry_after: 2,
+				global: false,
+			});
+			discord.faults.set({ serverErrorRate: 1 });
+			const down = await call();
+			expect(down.status).toBe(502);
+			expect(await down.json()).toEqual({ message: '502: Bad Gateway', code: 0 });
+		} finally {
+			discord.faults.clear();
+		}
+	});
+
+	it('closes the gateway with 4014 when a session asks for a privileged intent the app has off', async () => {
+		const strict = await startDiscordStandIn({ enabledPrivilegedIntents: 0 });
+		try {
+			const socket = new WebSocket(`${strict.gatewayUrl}?v=10&encoding=json`);
+			await once(socket, 'message');
+			const closed = once(socket, 'close') as Promise<[number]>;
+			socket.send(
+				JSON.stringify({
+					op: 2,
+					d: {
+						token: SANDBOX_DISCORD.token,
+						intents: GatewayIntentBits.GuildMembers,
+						properties: {},
+					},
+				}),
+			);
+			const [code] = await closed;
+			expect(code).toBe(4014);
+			expect(strict.gatewaySessions()).toEqual([]);
+		} finally {
+			await strict.stop();
+		}
 	});
 
 	it('answers a burst over the global budget with a global 429 and counts it as invalid', async () => {

@@ -26,6 +26,8 @@ export interface DiscordSandboxOptions {
 	globalRequestsPerSecond?: number;
 	routeBudgets?: Record<string, RouteBudget>;
 	heartbeatIntervalMs?: number;
+	/** Privileged intents switched on for the sandbox application (default all). */
+	enabledPrivilegedIntents?: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startDiscordStandIn(
 		globalRequestsPerSecond: options.globalRequestsPerSecond,
 		routeBudgets: options.routeBudgets,
 		heartbeatIntervalMs: options.heartbeatIntervalMs,
+		enabledPrivilegedIntents: options.enabledPrivilegedIntents,
 	});
 	discord.addGuild({
 		id: SANDBOX_DISCORD.guildId,
