@@ -114,6 +114,8 @@ function streamingEnv(sandbox: StreamingSandbox | undefined): NodeJS.ProcessEnv 
 		FANLOOP_DEEZER_APP_ID: deezer.appId,
 		FANLOOP_DEEZER_SECRET: deezer.secret,
 		FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
+		FANLOOP_DEEZER_CONNECT_URL: sandbox.urls.deezerConnect,
+		FANLOOP_APPLE_MUSICKIT_SCRIPT_URL: `${sandbox.urls.appleMusic}/musickit.js`,
 		FANLOOP_YOUTUBE_CLIENT_ID: youtube.clientId,
 		FANLOOP_YOUTUBE_CLIENT_SECRET: youtube.clientSecret,
 		FANLOOP_YOUTUBE_TOKEN_URL: `${sandbox.urls.youtube}/token`,

@@ -5,6 +5,7 @@ import { HubError } from './core/errors';
 import { parseSealingKey } from './core/sealing';
 import { communityConfig, type CommunityConfigInput } from '../../bot/src/config';
 import type { StartHubOptions } from './index';
+import type { FanAuthorizationConfigs } from './providers/fan-authorization';
 import type { StreamingPlatformConfigs } from './providers/streaming';
 
 export interface HubConfig extends StartHubSettings {
@@ -20,7 +21,8 @@ export interface HubConfig extends StartHubSettings {
 }
 
 type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging' | 'community'> & {
-	streaming: Partial<StreamingPlatformConfigs>;
+	/** The adapters' settings, and what the pre-save page's sign-ins need beyond them (Deezer's OAuth host, MusicKit JS). */
+	streaming: Partial<StreamingPlatformConfigs> & FanAuthorizationConfigs;
 };
 
 function readKeyFile(variable: string, path: string): string {
@@ -88,6 +90,8 @@ const environment = z.object({
 	FANLOOP_DEEZER_APP_ID: z.string().min(1).optional(),
 	FANLOOP_DEEZER_SECRET: z.string().min(1).optional(),
 	FANLOOP_DEEZER_API_URL: z.url().optional(),
+	FANLOOP_DEEZER_CONNECT_URL: z.url().optional(),
+	FANLOOP_APPLE_MUSICKIT_SCRIPT_URL: z.url({ protocol: /^https?$/ }).optional(),
 	FANLOOP_DEEZER_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
 	FANLOOP_JOB_LEASE_MS: z.coerce.number().int().min(1000).optional(),
 	FANLOOP_YOUTUBE_CLIENT_ID: z.string().min(1).optional(),
@@ -251,6 +255,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 					keyId: values.FANLOOP_APPLE_MUSIC_KEY_ID!,
 					privateKeyPem: readKeyFile('FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE', values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE!),
 					apiUrl: trimSlash(values.FANLOOP_APPLE_MUSIC_API_URL),
+					musicKitScriptUrl: values.FANLOOP_APPLE_MUSICKIT_SCRIPT_URL,
 					requestsPerSecond: values.FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND,
 				}),
 			),
@@ -261,6 +266,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 					appId: values.FANLOOP_DEEZER_APP_ID!,
 					secret: values.FANLOOP_DEEZER_SECRET!,
 					apiUrl: trimSlash(values.FANLOOP_DEEZER_API_URL),
+					connectUrl: trimSlash(values.FANLOOP_DEEZER_CONNECT_URL),
 					requestsPerSecond: values.FANLOOP_DEEZER_REQUESTS_PER_SECOND,
 				}),
 			),
