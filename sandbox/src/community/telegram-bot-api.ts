@@ -134,6 +134,7 @@ export class TelegramBotApi {
 		this.webhook.remove();
 	}
 
+	/** One Bot API call: the token, the method (named in any case), its parameters, then its answer or refusal. */
 	async handle(request: StandInRequest): Promise<StandInResponse> {
 		const match = BOT_PATH.exec(request.path);
 		if (!match) return errorResponse(new TelegramApiError(404, 'Not Found'));
@@ -246,8 +247,9 @@ export class TelegramBotApi {
 			throw badRequest('secret token contains unallowed characters');
 		}
 		const maxConnections = params.optionalInteger('max_connections') ?? 40;
-		if (maxConnections < 1 || maxConnections > 100)
+		if (maxConnections < 1 || maxConnections > 100) {
 			throw badRequest('invalid max_connections specified');
+		}
 		const allowed = this.allowedUpdatesOf(params);
 		if (allowed) this.world.updates.setAllowed(allowed);
 		if (params.optionalBoolean('drop_pending_updates')) this.world.updates.clear();
@@ -464,8 +466,9 @@ export class TelegramBotApi {
 
 	private setMyCommands(params: TelegramParams): true {
 		const commands = params.optionalJson('commands');
-		if (!Array.isArray(commands) || commands.length > 100)
+		if (!Array.isArray(commands) || commands.length > 100) {
 			throw badRequest('commands must be an Array of up to 100 BotCommand');
+		}
 		for (const command of commands as Array<Partial<BotCommand>>) {
 			if (typeof command?.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.command)) {
 				throw badRequest('BOT_COMMAND_INVALID');
