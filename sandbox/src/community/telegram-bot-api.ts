@@ -430,8 +430,9 @@ export class TelegramBotApi {
 		if (status === 'creator') throw badRequest("can't remove chat owner");
 		if (user.id === this.world.me.id) throw badRequest("can't restrict self");
 		if (ban) {
-			if (status !== 'kicked')
+			if (status !== 'kicked') {
 				this.world.changeMember(channel, user, 'kicked', { from: this.world.me });
+			}
 		} else if (
 			status === 'kicked' ||
 			(status === 'member' && !params.optionalBoolean('only_if_banned'))

@@ -125,8 +125,9 @@ export class TelegramParams {
 		if (value === undefined || value === null || value === '') throw badRequest(`${name} is empty`);
 		if (typeof value === 'string' && value.startsWith('@')) return value;
 		const number = typeof value === 'string' ? Number(value) : value;
-		if (typeof number !== 'number' || !Number.isSafeInteger(number))
+		if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
 			throw badRequest('chat not found');
+		}
 		return number;
 	}
 }

@@ -174,8 +174,9 @@ export function inlineKeyboardOf(markup: unknown): InlineKeyboardMarkup | undefi
 }
 
 function checkInlineButton(button: unknown): void {
-	if (button === null || typeof button !== 'object')
+	if (button === null || typeof button !== 'object') {
 		throw badRequest("can't parse inline keyboard button");
+	}
 	const fields = button as Record<string, unknown>;
 	if (typeof fields.text !== 'string' || fields.text === '') {
 		throw badRequest('text buttons are unallowed in the inline keyboard');

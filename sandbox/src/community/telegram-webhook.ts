@@ -126,10 +126,11 @@ export class WebhookDelivery {
 				signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]),
 			});
 		} catch (error) {
-			if (!signal.aborted)
+			if (!signal.aborted) {
 				this.recordError(
 					(error as Error).name === 'TimeoutError' ? 'Read timeout expired' : 'Connection refused',
 				);
+			}
 			return false;
 		}
 		attempt.status = response.status;
@@ -154,8 +155,9 @@ export class WebhookDelivery {
 		if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) return;
 		const { method, ...params } = reply as Record<string, unknown>;
 		// Telegram reports nothing back about a webhook reply, so its refusals go nowhere either.
-		if (typeof method === 'string')
+		if (typeof method === 'string') {
 			await this.options.runReply(method, params).catch(() => undefined);
+		}
 	}
 
 	private recordError(message: string): void {
