@@ -96,9 +96,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		// The form's buttons end on each platform's consent screen: form-action must allow those redirects.
 		const consentOrigins = platforms.flatMap((platform) => {
 			const authorization = authorizations.get(platform);
-			return authorization?.flow === 'redirect'
-				? [originOf(authorization.authorizeUrl({ state: '', redirectUri: redirectUri(platform), follow: false }))]
-				: [];
+			return authorization?.flow === 'redirect' ? [authorization.consentOrigin] : [];
 		});
 		return page(reply, 200, language, strings.presaveTitle(campaign.title, campaign.artist), body, {
 			imgSrc: campaign.artworkUrl ? [originOf(campaign.artworkUrl)] : undefined,

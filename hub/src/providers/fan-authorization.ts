@@ -29,12 +29,14 @@ class SpotifyAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'spotify';
 	readonly usesPkce = true;
+	readonly consentOrigin: string;
 	private readonly accountsUrl: string;
 	private readonly apiUrl: string;
 
 	constructor(private readonly config: SpotifyConfig) {
 		this.accountsUrl = trim(config.accountsUrl ?? 'https://accounts.spotify.com');
 		this.apiUrl = trim(config.apiUrl ?? 'https://api.spotify.com');
+		this.consentOrigin = new URL(this.accountsUrl).origin;
 	}
 
 	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string {
@@ -98,12 +100,14 @@ class DeezerAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'deezer';
 	readonly usesPkce = false;
+	readonly consentOrigin: string;
 	private readonly connectUrl: string;
 	private readonly apiUrl: string;
 
 	constructor(private readonly config: DeezerConfig & { connectUrl?: string }) {
 		this.connectUrl = trim(config.connectUrl ?? 'https://connect.deezer.com');
 		this.apiUrl = trim(config.apiUrl ?? 'https://api.deezer.com');
+		this.consentOrigin = new URL(this.connectUrl).origin;
 	}
 
 	authorizeUrl(request: { state: string; redirectUri: string }): string {

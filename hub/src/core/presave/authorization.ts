@@ -12,6 +12,8 @@ export interface RedirectAuthorization {
 	readonly flow: 'redirect';
 	readonly platform: StreamingPlatformName;
 	readonly usesPkce: boolean;
+	/** Where the consent screen lives: the page's form-action must allow the redirect there. */
+	readonly consentOrigin: string;
 	/** Where the fan's browser goes to consent; `follow` widens the scopes to what the follow layer needs. */
 	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string;
 	/** Trades the callback's code for the grant and reads the fan's account id with it. */
