@@ -757,6 +757,51 @@ describe('Telegram stand-in, driven by grammY', () => {
 			expect((await bot.api.getWebhookInfo()).pending_update_count).toBe(0);
 		});
 
+		/** A webhook that holds every delivery until `release` is called, counting how many it held at once. */
+		async function holdingWebhook(): Promise<{
+			held: () => number;
+			mostAtOnce: () => number;
+			release: () => void;
+		}> {
+			const waiting: Array<() => void> = [];
+			let mostAtOnce = 0;
+			let releasing = false;
+			server = createServer((request, response) => {
+				request.resume();
+				const answer = (): void => void response.writeHead(200).end();
+				if (releasing) return answer();
+				waiting.push(answer);
+				mostAtOnce = Math.max(mostAtOnce, waiting.length);
+			});
+			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+			webhookUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/telegram`;
+			return {
+				held: () => waiting.length,
+				mostAtOnce: () => mostAtOnce,
+				release: () => {
+					releasing = true;
+					for (const answer of waiting.splice(0)) answer();
+				},
+			};
+		}
+
+		it('delivers over as many connections at once as max_connections allows', async () => {
+			const webhook = await holdingWebhook();
+			const fans = [telegram.createUser(), telegram.createUser(), telegram.createUser()];
+			for (const fan of fans) telegram.send(fan.id, '/start');
+			await call(telegram, 'setWebhook', { url: webhookUrl, max_connections: 2 });
+			await eventually('two deliveries held at once', () =>
+				webhook.held() === 2 ? true : undefined,
+			);
+			expect(telegram.pendingUpdateCount).toBe(3);
+			webhook.release();
+			await eventually('every update confirmed', () =>
+				telegram.pendingUpdateCount === 0 ? true : undefined,
+			);
+			expect(webhook.mostAtOnce()).toBe(2);
+			expect(telegram.webhookAttempts().map((attempt) => attempt.status)).toEqual([200, 200, 200]);
+		});
+
 		it('runs the Bot API call a webhook answers with', async () => {
 			const bot = new Bot(telegram.token, {
 				client: {

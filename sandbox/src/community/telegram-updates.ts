@@ -64,8 +64,18 @@ export class UpdateQueue {
 		else this.pending = this.pending.filter((update) => update.update_id >= offset);
 	}
 
-	first(limit = 1): Update[] {
+	first(limit: number): Update[] {
 		return this.pending.slice(0, limit);
+	}
+
+	/** The oldest pending update not among `busy` (updates a webhook connection is already carrying). */
+	oldestExcept(busy: ReadonlySet<number>): Update | undefined {
+		return this.pending.find((update) => !busy.has(update.update_id));
+	}
+
+	/** A webhook's 2xx confirms that one update, whatever its neighbours' fate. */
+	remove(updateId: number): void {
+		this.pending = this.pending.filter((update) => update.update_id !== updateId);
 	}
 
 	clear(): void {

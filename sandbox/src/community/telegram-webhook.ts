@@ -32,8 +32,9 @@ export interface WebhookDeliveryOptions {
 }
 
 /**
- * Pushes the bot's pending updates to its webhook, oldest first and one at a time, until each
- * is answered 2xx (Telegram retries refused updates; it never drops them for a non-2xx).
+ * Pushes the bot's pending updates to its webhook, oldest first over up to `max_connections`
+ * connections at once (so a bot sees updates concurrently and possibly out of order, as from
+ * Telegram), until each is answered 2xx: refused updates are retried, never dropped.
  */
 export class WebhookDelivery {
 	readonly attempts: WebhookAttempt[] = [];
@@ -85,21 +86,28 @@ export class WebhookDelivery {
 	}
 
 	private async run(signal: AbortSignal): Promise<void> {
+		const connections = this.config?.maxConnections ?? 0;
+		const busy = new Set<number>();
+		await Promise.all(Array.from({ length: connections }, () => this.connection(signal, busy)));
+	}
+
+	/** One connection to the webhook: carries the oldest update nobody else is carrying, again and again. */
+	private async connection(signal: AbortSignal, busy: Set<number>): Promise<void> {
 		while (!signal.aborted) {
 			const config = this.config;
 			if (!config) return;
-			const [update] = this.queue.first();
+			const update = this.queue.oldestExcept(busy);
 			if (!update) {
 				await this.queue.nextArrival(signal);
 				continue;
 			}
+			busy.add(update.update_id);
 			const delivered = await this.deliver(config, update, signal);
-			if (signal.aborted) return;
-			if (delivered) {
-				this.queue.confirm(update.update_id + 1);
-				continue;
-			}
-			await sleep(this.options.retryMs, undefined, { signal }).catch(() => undefined);
+			if (delivered && !signal.aborted) this.queue.remove(update.update_id);
+			// A refused update stays with this connection until its retry is due.
+			if (!delivered)
+				await sleep(this.options.retryMs, undefined, { signal }).catch(() => undefined);
+			busy.delete(update.update_id);
 		}
 	}
 
