@@ -15,7 +15,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { startHub, type RunningHub } from '../../hub/src';
+import { FanReferences } from '../../hub/src/core/fan-references';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../../sandbox/src/community/telegram';
 import { SandboxClock } from '../../sandbox/src/core/clock';
 import { SANDBOX_TWILIO } from '../../sandbox/src/messaging';
 import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
@@ -24,12 +32,16 @@ import {
 	startStreamingSandbox,
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
+import { launchChromium, phoneContext, screenshot } from '../support/browser';
 import { HubApi } from '../support/hub-api';
+import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
 import { sandboxPlatforms } from '../support/streaming';
 import {
 	eventually,
+	freePort,
 	N8n,
 	repoRoot,
+	sleep,
 	untilHubSubscribed,
 	withN8nLog,
 	type Execution,
@@ -54,6 +66,7 @@ interface Template {
 }
 
 const SETUP_HOOK = 'presave-hub-setup';
+const ARTIFACTS = 'e2e';
 const CAMPAIGN_SLUG = 'loop-back-home';
 /** 11:00 in Berlin two weeks before the release: inside the hours the hub texts in. */
 const BEFORE_RELEASE = Date.parse('2026-11-20T10:00:00Z');
@@ -96,11 +109,15 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 	const clock = new SandboxClock();
 	const template = testedCopy();
 	let dataDir: string;
+	const sealingKey = randomBytes(32);
 	let sandbox: StreamingSandbox;
 	let twilio: TwilioStandIn;
+	let telegram: TelegramStandIn;
 	let hub: RunningHub;
 	let api: HubApi;
 	let n8n: N8n | undefined;
+	let browser: Browser;
+	let context: BrowserContext;
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
 		const response = await api.call<T>(method, url, body);
@@ -127,22 +144,35 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 
 	beforeAll(async () => {
 		clock.set(BEFORE_RELEASE);
-		sandbox = await startStreamingSandbox({ clock, spotifyDevModeUserCap: 0 });
+		// The platforms send the fan back to the hub's callback: its address is fixed before it starts.
+		const port = await freePort();
+		sandbox = await startStreamingSandbox({
+			clock,
+			spotifyDevModeUserCap: 0,
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${port}`),
+		});
 		twilio = new TwilioStandIn({
 			accountSid: SANDBOX_TWILIO.accountSid,
 			authToken: SANDBOX_TWILIO.authToken,
 			clock,
 		});
 		await twilio.start();
+		telegram = await startTelegramStandIn({ clock });
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-presave-page-hub-'));
 		hub = await startHub({
-			port: 0,
+			port,
 			host: '127.0.0.1',
 			dataDir,
-			sealingKey: randomBytes(32),
+			sealingKey,
 			clock: () => clock.now(),
 			messaging: { twilio: { ...SANDBOX_TWILIO, apiUrl: twilio.url } },
 			streamingPlatforms: sandboxPlatforms(sandbox),
+			fanAuthorizations: sandboxFanAuthorizations(sandbox),
+			// The page's Telegram link needs the bot's name; the bot itself is not under test here.
+			community: {
+				telegram: { botToken: SANDBOX_TELEGRAM.token, apiRoot: telegram.apiRoot },
+				runBots: false,
+			},
 			// n8n checks signatures against its own clock, not the sandbox's.
 			delivery: { pollMs: 50, maxBackoffMs: 1_000, signingClock: Date.now },
 			jobs: { pollMs: 50 },
@@ -161,15 +191,104 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 			workflows: [template],
 		});
 		await untilHubSubscribed(hub, [template]);
+		browser = await launchChromium();
+	});
+
+	beforeEach(async () => {
+		context = await phoneContext(browser);
+	});
+
+	afterEach(async () => {
+		await context?.close();
 	});
 
 	afterAll(async () => {
+		await browser?.close();
 		await n8n?.stop();
 		await hub?.close();
 		await sandbox?.stop();
 		await twilio?.stop();
+		await telegram?.close();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 	});
+
+	/** The page's platform button, that platform's consent screen (the sandbox's), back on the layers page. */
+	async function presaveWith(
+		page: Page,
+		platform: 'spotify' | 'apple_music' | 'deezer',
+		userId: string,
+		shot: string,
+	) {
+		const campaign = await call('GET', `/v1/campaigns/${CAMPAIGN_SLUG}`);
+		const opened = await page.goto(campaign.pageUrl);
+		expect(opened?.status()).toBe(200);
+		await expect(page.locator('h1').textContent()).resolves.toContain(SANDBOX_DEMO_RELEASE.title);
+		await screenshot(page, ARTIFACTS, `${shot}-1-presave-page`);
+		let consent = page;
+		if (platform === 'apple_music') {
+			await page.locator('#connect-apple_music').click();
+			await page.locator('#apple-authorize').waitFor();
+			[consent] = await Promise.all([
+				page.waitForEvent('popup'),
+				page.locator('#apple-authorize').click(),
+			]);
+			await consent.waitForLoadState();
+		} else {
+			await page.locator(`#connect-${platform}`).click();
+			const screen =
+				platform === 'spotify'
+					? `${sandbox.urls.spotifyAccounts}/authorize`
+					: `${sandbox.urls.deezerConnect}/oauth/auth.php`;
+			await page.waitForURL(`${screen}?**`);
+		}
+		await screenshot(consent, ARTIFACTS, `${shot}-2-consent`);
+		await consent.locator('#user-id').fill(userId);
+		await consent.locator('#agree').click();
+		await page.waitForURL(/\/c\/[a-z0-9-]+\/layers\?/);
+		await expect(page.locator('h1').textContent()).resolves.toBe('You’re in!');
+		await screenshot(page, ARTIFACTS, `${shot}-3-layers-page`);
+		return campaign as { id: string; pageUrl: string; consentWordings: { sms: string } };
+	}
+
+	/**
+	 * The fan who consented as `userId`. MusicKit hands the page a user token, not the account:
+	 * the hub's Apple Music identity is derived from it, so the file's one Apple fan is found by channel.
+	 */
+	async function fanOn(platform: 'spotify' | 'apple_music' | 'deezer', userId: string) {
+		if (platform !== 'apple_music') return await hub.ledger.fans.getByIdentity(platform, userId);
+		const rows = await hub.ledger.store.all<{ fan_id: string }>(
+			"SELECT fan_id FROM identities WHERE channel = 'apple_music'",
+		);
+		expect(rows).toHaveLength(1);
+		return await hub.ledger.fans.get(rows[0].fan_id);
+	}
+
+	/** Every completed pre-save started the follow-up exactly once, and every run ended well. */
+	async function expectOneFollowUpPerPresave(): Promise<Execution[]> {
+		const events = await hub.ledger.store.get<{ n: number }>(
+			"SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.completed'",
+		);
+		const followUps = async () =>
+			(await n8n!.executions(template.id, true)).filter((run) =>
+				ranNodes(run).includes('Pre-save completed'),
+			);
+		const runs = await eventually(
+			'a finished follow-up run per completed pre-save',
+			async () => {
+				const all = await followUps();
+				return all.length >= Number(events?.n) && all.every((run) => run.stoppedAt || run.finished)
+					? all
+					: undefined;
+			},
+			60_000,
+			() => n8n!.logTail(),
+		);
+		// Time for a redelivery or a second run to show up.
+		await sleep(1_500);
+		expect(await followUps()).toHaveLength(Number(events?.n));
+		expect(runs.map((run) => run.status)).toEqual(runs.map(() => 'success'));
+		return runs;
+	}
 
 	function n8nIt(name: string, body: () => Promise<void>): void {
 		it(
@@ -266,6 +385,129 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 					source: 'presave-follow-up',
 				}),
 			);
+		},
+	);
+
+	n8nIt(
+		'Spotify at phone size: pre-save, SMS opt-in and the Telegram link on the page; n8n follows up once and asks nothing twice',
+		async () => {
+			const phone = '+4915120000201';
+			const page = await context.newPage();
+			const campaign = await presaveWith(page, 'spotify', 'e2e-spotify-fan', 'spotify');
+
+			// The SMS layer: the campaign's exact wording beside an unticked box.
+			await expect(page.locator('#sms-layer').textContent()).resolves.toContain(
+				campaign.consentWordings.sms,
+			);
+			await expect(page.locator('#sms-consent').isChecked()).resolves.toBe(false);
+			await page.getByLabel('Mobile number').fill(phone);
+			await page.locator('#sms-consent').check();
+			await page.locator('#sms-submit').click();
+			await page.waitForURL(/\/layers\?/);
+			await expect(page.locator('#sms-layer .done').textContent()).resolves.toContain('reply YES');
+			await screenshot(page, ARTIFACTS, 'spotify-4-sms-requested');
+
+			// The Telegram link goes through the hub to the bot's deep link, carrying the signed reference.
+			await context.route(/^https:\/\/t\.me\//, (route) =>
+				route.fulfill({
+					status: 200,
+					contentType: 'text/html',
+					body: '<!doctype html><title>Telegram</title>',
+				}),
+			);
+			const telegramHref = await page.locator('#telegram-link').getAttribute('href');
+			await page.locator('#telegram-link').click();
+			await page.waitForURL(/^https:\/\/t\.me\//);
+			const deepLink = new URL(page.url());
+			expect(deepLink.pathname).toBe(`/${SANDBOX_TELEGRAM.username}`);
+			expect(deepLink.searchParams.get('start')).toBe(telegramHref?.split('/').pop());
+
+			// The ledger: one fan with both identities, a sealed grant, the pending pre-save and the layer on it.
+			const fan = await fanOn('spotify', 'e2e-spotify-fan');
+			expect(fan.identities).toEqual(
+				expect.arrayContaining([
+					{ channel: 'spotify', value: 'e2e-spotify-fan' },
+					{ channel: 'phone', value: phone },
+				]),
+			);
+			const grant = await hub.ledger.tokens.open(fan.id, 'spotify');
+			expect(grant.scopes).toEqual(['user-library-modify']);
+			const sealed = JSON.stringify(
+				await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]),
+			);
+			expect(sealed).not.toContain(grant.accessToken);
+			expect(sealed).not.toContain(grant.refreshToken as string);
+			const exported = await call('GET', `/v1/fans/${fan.id}/export`);
+			const actions = exported.actions as HubAction[];
+			const presave = actions.find((action) => action.kind === 'presave')!;
+			expect(presave).toMatchObject({
+				campaignId: campaign.id,
+				platform: 'spotify',
+				status: 'pending',
+				parentActionId: null,
+				source: 'presave_page',
+			});
+			expect(actions.filter((action) => action.kind === 'optin_sms')).toEqual([
+				expect.objectContaining({
+					status: 'pending',
+					parentActionId: presave.id,
+					campaignId: campaign.id,
+				}),
+			]);
+			expect(exported.consents).toEqual([
+				expect.objectContaining({
+					channel: 'phone',
+					status: 'pending',
+					wording: campaign.consentWordings.sms,
+					source: 'presave_page',
+					ip: '127.0.0.1',
+					userAgent: expect.stringContaining('Mobile'),
+				}),
+			]);
+			expect(new FanReferences(sealingKey).read(deepLink.searchParams.get('start')!)).toEqual({
+				kind: 'action',
+				actionId: presave.id,
+			});
+
+			// n8n: one follow-up for the pre-save, which finds SMS taken on the page and asks nothing twice.
+			const [followUp] = await expectOneFollowUpPerPresave();
+			expect(ranNodes(followUp)).toEqual(
+				expect.arrayContaining(['Give the fan time on the page', 'Next layer']),
+			);
+			expect(textsTo(phone)).toEqual([
+				expect.objectContaining({ body: expect.stringMatching(/reply YES/i) }),
+			]);
+			expect((await call('GET', `/v1/fans/${fan.id}/export`)).consents).toHaveLength(1);
+		},
+	);
+
+	n8nIt(
+		'Apple Music and Deezer: each pre-save lands in the ledger and starts one follow-up',
+		async () => {
+			for (const [platform, userId] of [
+				['apple_music', 'e2e-apple-fan'],
+				['deezer', 'e2e-deezer-fan'],
+			] as const) {
+				const page = await context.newPage();
+				const campaign = await presaveWith(page, platform, userId, platform.replace('_', '-'));
+				const fan = await fanOn(platform, userId);
+				const exported = await call('GET', `/v1/fans/${fan.id}/export`);
+				expect(exported.actions).toEqual([
+					expect.objectContaining({
+						kind: 'presave',
+						platform,
+						status: 'pending',
+						campaignId: campaign.id,
+					}),
+				]);
+				const grant = await hub.ledger.tokens.open(fan.id, platform);
+				const sealed = JSON.stringify(
+					await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]),
+				);
+				expect(sealed).not.toContain(grant.accessToken);
+				await page.close();
+			}
+			await expectOneFollowUpPerPresave();
 		},
 	);
 });
