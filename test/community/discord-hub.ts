@@ -1,6 +1,7 @@
 import { startHub, type RunningHub } from '../../hub/src';
 import type { Logger } from '../../hub/src/core/logger';
 import { registerCommands } from '../../bot/src/register-commands';
+import type { SandboxClock } from '../../sandbox/src/core/clock';
 import {
 	MESSAGE_FLAGS,
 	SANDBOX_DISCORD,
@@ -16,6 +17,8 @@ import { createTestDatabase, type StoreKind, type TestDatabase } from '../suppor
 
 export interface DiscordHubOptions {
 	logger?: Logger;
+	/** The stand-in's clock, for tests that let invites expire. */
+	discordClock?: SandboxClock;
 }
 
 export interface CommunityEvent {
@@ -41,7 +44,7 @@ export class DiscordHub {
 	) {}
 
 	static async start(kind: StoreKind, options: DiscordHubOptions = {}): Promise<DiscordHub> {
-		const discord = await startDiscordStandIn();
+		const discord = await startDiscordStandIn({ clock: options.discordClock });
 		await registerCommands({
 			botToken: SANDBOX_DISCORD.token,
 			applicationId: SANDBOX_DISCORD.applicationId,
@@ -137,6 +140,18 @@ export class DiscordHub {
 			fanId: fan.body.fan.id,
 			presaveId: presave.body.action.id,
 		};
+	}
+
+	/** The single-use invite behind a fan's /l/discord link, as the fan's browser is sent to it. */
+	async inviteCode(actionId: string): Promise<string> {
+		const link = await this.api.call('POST', '/v1/community/links', {
+			platform: 'discord',
+			actionId,
+		});
+		const hop = await fetch(link.body.url, { redirect: 'manual' });
+		const code = /^https:\/\/discord\.gg\/(.+)$/.exec(hop.headers.get('location') ?? '')?.[1];
+		if (!code) throw new Error(`no invite behind ${link.body.url}: ${hop.status}`);
+		return code;
 	}
 
 	/** Runs a slash command as the member and waits for the bot's finished (no longer "thinking") answer. */

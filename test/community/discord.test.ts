@@ -1,5 +1,6 @@
 import { REPLIES } from '../../bot/src/discord/fan-actions';
 import { SANDBOX_DISCORD } from '../../sandbox/src/community';
+import { SandboxClock } from '../../sandbox/src/core/clock';
 import { eventually } from '../support/eventually';
 import { STORE_KINDS } from '../support/stores';
 import { DiscordHub, buttonsOf } from './discord-hub';
@@ -182,27 +183,35 @@ describe('the Discord bot facing what can go wrong', () => {
 		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(3);
 	});
 
-	it('does not attribute a join when the invite it used cannot be told apart from another used at the same time', async () => {
+	it('credits nobody when two invites were used up at once, rather than the wrong fan', async () => {
 		h = await DiscordHub.start('sqlite');
-		const { presaveId, fanId } = await h.presave();
-		const link = await h.api.call('POST', '/v1/community/links', {
-			platform: 'discord',
-			actionId: presaveId,
-		});
-		const codes: string[] = [];
-		for (let i = 0; i < 2; i++) {
-			const hop = await fetch(link.body.url, { redirect: 'manual' });
-			codes.push(/discord\.gg\/(.+)$/.exec(hop.headers.get('location') ?? '')![1]);
-		}
-		// Discord deletes used-up invites before the bot hears of either join.
+		const first = await h.presave('first');
+		const second = await h.presave('second');
+		const codes = [await h.inviteCode(first.presaveId), await h.inviteCode(second.presaveId)];
+		// Both invites are used up before the bot hears of either join.
 		const [a, b] = [h.discord.addUser('a'), h.discord.addUser('b')];
 		h.discord.memberJoins(a.id, codes[0]);
 		h.discord.memberJoins(b.id, codes[1]);
 
 		for (const user of [a, b]) {
 			const owner = await eventually(`${user.username} linked`, () => h.fanOf(user.id));
-			expect(owner).not.toBe(fanId);
+			expect([first.fanId, second.fanId]).not.toContain(owner);
 		}
+	});
+
+	it('credits the right fan although an invite made earlier expired unused', async () => {
+		const clock = new SandboxClock();
+		h = await DiscordHub.start('sqlite', { discordClock: clock });
+		const early = await h.presave('early');
+		const late = await h.presave('late');
+		await h.inviteCode(early.presaveId);
+		clock.advance(8 * 24 * 3600 * 1000);
+
+		const code = await h.inviteCode(late.presaveId);
+		const fan = h.discord.addUser('latecomer');
+		h.discord.memberJoins(fan.id, code);
+
+		expect(await eventually('the latecomer linked', () => h.fanOf(fan.id))).toBe(late.fanId);
 	});
 
 	it('logs answers Discord refused without the bot token or the interaction token', async () => {

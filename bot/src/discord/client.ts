@@ -12,7 +12,12 @@ export interface DiscordClientOptions {
  */
 export function createDiscordClient(options: DiscordClientOptions = {}): Client {
 	return new Client({
-		intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers],
+		// Invites: when each expires, so an invite that lapsed unused is not taken for the one a join used.
+		intents: [
+			GatewayIntentBits.Guilds,
+			GatewayIntentBits.GuildMembers,
+			GatewayIntentBits.GuildInvites,
+		],
 		// Members who joined before the bot last connected are not cached; their leaving must still be seen.
 		partials: [Partials.GuildMember],
 		...(options.apiRoot ? { rest: { api: options.apiRoot.replace(/\/$/, '') } } : {}),

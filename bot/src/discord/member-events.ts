@@ -3,7 +3,6 @@ import {
 	Events,
 	RESTJSONErrorCodes,
 	type Client,
-	type Guild,
 	type GuildMember,
 	type PartialGuildMember,
 } from 'discord.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../../../hub/src/core/logger';
 import type { ChatUser, CommunityDesk, StartResult } from '../port';
 import { buttonRow } from './buttons';
 import { REPLIES } from './fan-actions';
+import { InviteWatch } from './invite-watch';
 
 export interface MemberDependencies {
 	/** The artist's server; members of other servers are not fans of this hub. */
@@ -21,13 +21,21 @@ export interface MemberDependencies {
 
 /**
  * Tells the desk who joined and left the artist's server. A join is attributed to the
- * fan whose single-use invite it used up: that invite is no longer listed afterwards.
- * Joins are handled one at a time so each compares the invites right after its own join.
+ * fan whose single-use invite it used up (see InviteWatch); joins are handled one at a
+ * time, in the order the gateway reported them, each looking at the invites right after.
  */
 export function followMembers(client: Client, dependencies: MemberDependencies): void {
+	const { guildId, desk } = dependencies;
+	const watch = new InviteWatch(desk, async () => {
+		const guild = await client.guilds.fetch(guildId);
+		return new Set((await guild.invites.fetch({ cache: false })).keys());
+	});
+	client.on(Events.InviteCreate, (invite) => {
+		if (invite.guild?.id === guildId) watch.created(invite.code, invite.expiresTimestamp);
+	});
 	let previous = Promise.resolve();
 	client.on(Events.GuildMemberAdd, (member) => {
-		previous = previous.then(() => welcome(member, dependencies));
+		previous = previous.then(() => welcome(member, watch, dependencies));
 	});
 	client.on(Events.GuildMemberRemove, (member) => void farewell(member, dependencies));
 }
@@ -38,12 +46,23 @@ function chatUserOf(member: GuildMember | PartialGuildMember): ChatUser {
 
 async function welcome(
 	member: GuildMember,
+	watch: InviteWatch,
 	{ guildId, desk, logger }: MemberDependencies,
 ): Promise<void> {
 	if (member.guild.id !== guildId || member.user.bot) return;
+	let inviteCode: string | undefined;
+	try {
+		inviteCode = await watch.usedBy(member.joinedTimestamp ?? Date.now());
+	} catch (error) {
+		logger.warn(
+			'discord: could not compare the server’s invites, so this join goes unattributed (listing them needs Manage Server)',
+			{
+				error: (error as Error).message,
+			},
+		);
+	}
 	let result: StartResult;
 	try {
-		const inviteCode = await usedInvite(member.guild, desk, logger);
 		result = await desk.joined(chatUserOf(member), { what: 'guild', inviteCode });
 	} catch (error) {
 		logger.error('discord: recording a member join failed', { error: (error as Error).message });
@@ -63,30 +82,6 @@ async function welcome(
 			error: (error as Error).message,
 		});
 	}
-}
-
-async function usedInvite(
-	guild: Guild,
-	desk: CommunityDesk,
-	logger: Logger,
-): Promise<string | undefined> {
-	const open = await desk.openInviteCodes();
-	if (open.length === 0) return undefined;
-	let live: Set<string>;
-	try {
-		live = new Set((await guild.invites.fetch({ cache: false })).keys());
-	} catch (error) {
-		logger.warn(
-			'discord: cannot list the server’s invites, so joins are not attributed; give the bot Manage Server',
-			{
-				error: (error as Error).message,
-			},
-		);
-		return undefined;
-	}
-	const used = open.filter((code) => !live.has(code));
-	// Two invites gone at once (joins racing, or expiry) cannot be told apart: better no attribution than a wrong one.
-	return used.length === 1 ? used[0] : undefined;
 }
 
 async function farewell(
