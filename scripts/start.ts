@@ -119,6 +119,7 @@ function streamingEnv(sandbox: StreamingSandbox | undefined): NodeJS.ProcessEnv 
 		FANLOOP_YOUTUBE_CLIENT_ID: youtube.clientId,
 		FANLOOP_YOUTUBE_CLIENT_SECRET: youtube.clientSecret,
 		FANLOOP_YOUTUBE_TOKEN_URL: `${sandbox.urls.youtube}/token`,
+		FANLOOP_YOUTUBE_AUTHORIZE_URL: `${sandbox.urls.youtube}/o/oauth2/v2/auth`,
 		FANLOOP_YOUTUBE_API_URL: sandbox.urls.youtube,
 	};
 }

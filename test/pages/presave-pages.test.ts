@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHub, type RunningHub } from '../../hub/src';
 import { FanReferences } from '../../hub/src/core/fan-references';
+import { YouTubePlatform } from '../../hub/src/providers/youtube';
 import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
 import { freePort } from '../n8n/harness';
 import { launchChromium, phoneContext, screenshot } from '../support/browser';
@@ -32,7 +33,18 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			port,
 			dataDir: database.dataDir,
 			sealingKey,
-			streamingPlatforms: sandboxPlatforms(sandbox),
+			streamingPlatforms: new Map([
+				...sandboxPlatforms(sandbox),
+				[
+					'youtube',
+					new YouTubePlatform({
+						...sandbox.credentials.youtube,
+						tokenUrl: `${sandbox.urls.youtube}/token`,
+						apiUrl: sandbox.urls.youtube,
+						clock: () => sandbox.clock.now(),
+					}),
+				],
+			]),
 			fanAuthorizations: sandboxFanAuthorizations(sandbox),
 		});
 		api = new HubApi(hub.url, await hub.createApiKey('pages test'));
@@ -260,6 +272,32 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(exported.actions.filter((action) => action.kind === 'presave')).toHaveLength(1);
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({ status: 'done', parentActionId: presave.id });
 		expect(sandbox.deezer.library('fan-deezer-1').artists).toEqual([SANDBOX_DEMO_RELEASE.deezer.artistId]);
+	});
+
+	it('YouTube: Google’s consent screen with PKCE; the fan is known by their channel and subscribes to the artist’s', async () => {
+		await createCampaign('nia-vale-youtube', {
+			platforms: { youtube: { artistId: SANDBOX_DEMO_RELEASE.youtube.channelId } },
+		});
+		const page = await context.newPage();
+		await openPresavePage(page, 'nia-vale-youtube');
+		await page.getByLabel('Also follow Nia Vale').check();
+		await page.locator('#connect-youtube').click();
+		await page.waitForURL(`${sandbox.urls.youtube}/o/oauth2/v2/auth?**`);
+		const authorize = new URL(page.url());
+		expect(authorize.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/youtube');
+		expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+		await screenshot(page, ARTIFACTS, 'youtube-consent');
+		await agree(page, 'fan-youtube-1');
+		await expect(page.locator('#follow-done').textContent()).resolves.toContain('on YouTube');
+
+		const identity = await hub.ledger.store.get<{ fan_id: string; external_id: string }>(
+			"SELECT fan_id, external_id FROM identities WHERE channel = 'youtube'",
+		);
+		expect(identity!.external_id).toMatch(/^UC[A-Za-z0-9_-]{22}$/);
+		const { exported, presave } = await presaveOf(identity!.fan_id);
+		expect(presave).toMatchObject({ platform: 'youtube', status: 'pending' });
+		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({ status: 'done', parentActionId: presave.id });
+		expect(sandbox.youtube.subscriptions('fan-youtube-1')).toEqual([SANDBOX_DEMO_RELEASE.youtube.channelId]);
 	});
 
 	it('speaks the fan’s language: ?lang= first, then Accept-Language, then the campaign’s', async () => {

@@ -4,7 +4,7 @@ import type { StreamingSandbox } from '../../sandbox/src/streaming';
 /** The pre-save page's platform sign-ins pointed at the sandbox's consent screens and MusicKit stand-in. */
 export function sandboxFanAuthorizations(sandbox: StreamingSandbox) {
 	const clock = () => sandbox.clock.now();
-	const { spotify, appleMusic, deezer } = sandbox.credentials;
+	const { spotify, appleMusic, deezer, youtube } = sandbox.credentials;
 	return fanAuthorizations({
 		spotify: {
 			clientId: spotify.clientId,
@@ -26,6 +26,14 @@ export function sandboxFanAuthorizations(sandbox: StreamingSandbox) {
 			secret: deezer.secret,
 			apiUrl: sandbox.urls.deezerApi,
 			connectUrl: sandbox.urls.deezerConnect,
+		},
+		youtube: {
+			clientId: youtube.clientId,
+			clientSecret: youtube.clientSecret,
+			tokenUrl: `${sandbox.urls.youtube}/token`,
+			apiUrl: sandbox.urls.youtube,
+			authorizeUrl: `${sandbox.urls.youtube}/o/oauth2/v2/auth`,
+			clock,
 		},
 	});
 }

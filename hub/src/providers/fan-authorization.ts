@@ -10,6 +10,10 @@ import { AppleMusicPlatform, type AppleMusicConfig } from './apple-music';
 import { DEEZER_PERMS, type DeezerConfig } from './deezer';
 import { readJsonObject, requestOAuthToken, sendToPlatform } from './platform-http';
 import { SPOTIFY_SCOPES, type SpotifyConfig } from './spotify';
+import { YOUTUBE_FOLLOW_SCOPE, type YouTubeConfig } from './youtube';
+
+/** Enough to learn the fan's channel; the follow layer needs the full youtube scope instead. */
+const YOUTUBE_READONLY_SCOPE = 'https://www.googleapis.com/auth/youtube.readonly';
 
 /** Spotify refresh tokens and Apple Music user tokens live about six months from the fan's consent. */
 const SIX_MONTHS_MS = 182 * 24 * 3_600_000;
@@ -20,6 +24,8 @@ export interface FanAuthorizationConfigs {
 	deezer?: DeezerConfig & { connectUrl?: string };
 	/** `musicKitScriptUrl`: MusicKit JS, default Apple's CDN (v3). */
 	apple_music?: AppleMusicConfig & { musicKitScriptUrl?: string };
+	/** `authorizeUrl`: Google's consent endpoint, default https://accounts.google.com/o/oauth2/v2/auth. */
+	youtube?: YouTubeConfig & { authorizeUrl?: string };
 }
 
 const trim = (url: string) => url.replace(/\/$/, '');
@@ -157,6 +163,80 @@ class DeezerAuthorization implements RedirectAuthorization {
 	}
 }
 
+/** Google's authorization code flow with PKCE and offline access; the fan is known by their own channel id. */
+class YouTubeAuthorization implements RedirectAuthorization {
+	readonly flow = 'redirect';
+	readonly platform = 'youtube';
+	readonly usesPkce = true;
+	readonly consentOrigin: string;
+	private readonly authorizeEndpoint: string;
+	private readonly apiUrl: string;
+
+	constructor(private readonly config: YouTubeConfig & { authorizeUrl?: string }) {
+		this.authorizeEndpoint = config.authorizeUrl ?? 'https://accounts.google.com/o/oauth2/v2/auth';
+		this.apiUrl = trim(config.apiUrl ?? 'https://www.googleapis.com');
+		this.consentOrigin = new URL(this.authorizeEndpoint).origin;
+	}
+
+	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string {
+		const query = new URLSearchParams({
+			client_id: this.config.clientId,
+			redirect_uri: request.redirectUri,
+			response_type: 'code',
+			scope: request.follow ? YOUTUBE_FOLLOW_SCOPE : YOUTUBE_READONLY_SCOPE,
+			state: request.state,
+			access_type: 'offline',
+			code_challenge_method: 'S256',
+			code_challenge: request.codeChallenge ?? '',
+		});
+		return `${this.authorizeEndpoint}?${query}`;
+	}
+
+	async exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection> {
+		const clock = this.config.clock ?? Date.now;
+		const authorizedAtMs = clock();
+		const token = await requestOAuthToken({
+			platform: 'youtube',
+			issuer: 'Google',
+			url: this.config.tokenUrl ?? 'https://oauth2.googleapis.com/token',
+			form: {
+				grant_type: 'authorization_code',
+				code: request.code,
+				redirect_uri: request.redirectUri,
+				client_id: this.config.clientId,
+				client_secret: this.config.clientSecret,
+				code_verifier: request.codeVerifier ?? '',
+			},
+			clock,
+			defaultExpiresInSeconds: 3599,
+			invalidGrantReason: 'the authorization code was already used or has expired',
+			credentialsHint: 'FANLOOP_YOUTUBE_CLIENT_ID and FANLOOP_YOUTUBE_CLIENT_SECRET',
+		});
+		const channels = await readJsonObject(
+			await expectOk('youtube', 'YouTube', '/youtube/v3/channels', () =>
+				sendToPlatform('youtube', 'YouTube', `${this.apiUrl}/youtube/v3/channels?part=id&mine=true`, {
+					method: 'GET',
+					headers: { authorization: `Bearer ${token.accessToken}` },
+				}),
+			),
+		);
+		const channelId = (channels.items as Array<{ id?: string }> | undefined)?.[0]?.id;
+		if (!channelId) throw new PlatformError('youtube', 'permanent', 'YouTube says the fan has no channel (channels.list mine=true).');
+		return {
+			accountId: channelId,
+			grant: {
+				accessToken: token.accessToken,
+				refreshToken: token.refreshToken ?? null,
+				scopes: token.scopes ?? [],
+				authorizedAtMs,
+				accessExpiresAtMs: token.accessExpiresAtMs,
+				// Google's refresh tokens do not expire on a schedule for a published app.
+				refreshExpiresAtMs: null,
+			},
+		};
+	}
+}
+
 class AppleMusicAuthorization implements MusicKitAuthorization {
 	readonly flow = 'musickit';
 	readonly platform = 'apple_music';
@@ -213,7 +293,7 @@ async function expectOk(
 	);
 }
 
-/** The pre-save page's authorizations for the platforms this hub has app credentials for. YouTube has none yet. */
+/** The pre-save page's authorizations for the platforms this hub has app credentials for. */
 export function fanAuthorizations(
 	configs: FanAuthorizationConfigs,
 ): Map<StreamingPlatformName, FanAuthorization> {
@@ -221,5 +301,6 @@ export function fanAuthorizations(
 	if (configs.spotify) authorizations.set('spotify', new SpotifyAuthorization(configs.spotify));
 	if (configs.apple_music) authorizations.set('apple_music', new AppleMusicAuthorization(configs.apple_music));
 	if (configs.deezer) authorizations.set('deezer', new DeezerAuthorization(configs.deezer));
+	if (configs.youtube) authorizations.set('youtube', new YouTubeAuthorization(configs.youtube));
 	return authorizations;
 }

@@ -162,6 +162,7 @@ export class YouTubeStandIn {
 			return this.authDecision(formBody(request));
 		if (path === '/token' && method === 'POST') return this.token(request);
 		if (path === '/youtube/v3/subscriptions') return this.subscriptionsApi(request);
+		if (path === '/youtube/v3/channels' && method === 'GET') return this.channelsApi(request);
 		return googleError(404, 'Not Found', 'notFound', 'global');
 	}
 
@@ -450,6 +451,32 @@ export class YouTubeStandIn {
 		return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
 	}
 
+	/** channels.list with mine=true (1 unit): the signed-in fan's own channel, how a client learns who they are. */
+	private channelsApi(request: StandInRequest): StandInResponse {
+		const token = bearerToken(request);
+		const access = token === undefined ? undefined : this.accessTokens.get(token);
+		if (!access || access.grant.revoked || access.expiresAtMs <= this.clock.now()) {
+			return googleError(401, 'Request had invalid authentication credentials.', 'authError', 'global');
+		}
+		if (!access.grant.scopes.some((scope) => [YOUTUBE_SCOPE, YOUTUBE_FORCE_SSL_SCOPE, YOUTUBE_READONLY_SCOPE].includes(scope))) {
+			return googleError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', 'global');
+		}
+		if (request.query.get('mine') !== 'true' || !request.query.get('part')) {
+			return googleError(400, 'No filter selected. Expected one of: mine, id, forHandle.', 'missingRequiredParameter', 'youtube.parameter');
+		}
+		const overQuota = this.charge(LIST_UNITS);
+		if (overQuota) return overQuota;
+		const id = channelIdOf(access.grant.userId);
+		return {
+			status: 200,
+			body: {
+				kind: 'youtube#channelListResponse',
+				pageInfo: { totalResults: 1, resultsPerPage: 1 },
+				items: [{ kind: 'youtube#channel', etag: this.etag(id), id }],
+			},
+		};
+	}
+
 	private resource(userId: string, subscription: Subscription): Record<string, unknown> {
 		return {
 			kind: 'youtube#subscription',
@@ -460,9 +487,14 @@ export class YouTubeStandIn {
 				title: `Sandbox channel ${subscription.channelId}`,
 				description: '',
 				resourceId: { kind: 'youtube#channel', channelId: subscription.channelId },
-				channelId: `UC${createHash('sha256').update(userId).digest('base64url').slice(0, 22)}`,
+				channelId: channelIdOf(userId),
 				thumbnails: {},
 			},
 		};
 	}
+}
+
+/** A sandbox user's own channel id: stable, and shaped like YouTube's (UC + 22 characters). */
+function channelIdOf(userId: string): string {
+	return `UC${createHash('sha256').update(userId).digest('base64url').slice(0, 22)}`;
 }
