@@ -74,8 +74,16 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		expect((await h.press(fan.id, 'join-confirm', offer.id)).content).toBe(REPLIES.alreadyJoined);
 		expect((await h.command(fan.id, 'join')).content).toBe(REPLIES.alreadyJoined);
 
+		expect((await h.command(fan.id, 'presave')).content).toBe(
+			`Pre-save “Halo” by Nia Vale: ${h.hub.url}/c/nia-vale-halo`,
+		);
+		expect((await h.command(fan.id, 'status')).content.split('\n')[0]).toBe('Release updates: on.');
+
 		expect((await h.command(fan.id, 'stop')).content).toBe(REPLIES.stopped);
 		expect(h.discord.memberRoles(fan.id)).toEqual([]);
+		const stopped = await h.command(fan.id, 'status');
+		expect(stopped.content.split('\n')[0]).toBe('Release updates: off.');
+		expect(buttonsOf(stopped)).toEqual(['fanloop:join']);
 		const status = await h.api.call('GET', `/v1/community/status?fanId=${fanId}`);
 		expect(status.body).toMatchObject({
 			fanId,
@@ -173,14 +181,14 @@ describe('the Discord bot facing what can go wrong', () => {
 		const flooder = await h.member('flood');
 		const neighbour = await h.member('calm');
 
-		const flood = Array.from({ length: 8 }, () => h.discord.runCommand(flooder, 'help').id);
+		const flood = Array.from({ length: 14 }, () => h.discord.runCommand(flooder, 'help').id);
 		const calm = await h.command(neighbour, 'help');
 
 		expect(calm.content).toBe(REPLIES.help);
 		const answers = await Promise.all(flood.map((id) => h.answer(id)));
 		const contents = answers.map((answer) => answer.content);
-		expect(contents.filter((content) => content === REPLIES.help)).toHaveLength(5);
-		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(3);
+		expect(contents.filter((content) => content === REPLIES.help)).toHaveLength(10);
+		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(4);
 	});
 
 	it('credits nobody when two invites were used up at once, rather than the wrong fan', async () => {

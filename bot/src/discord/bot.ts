@@ -14,7 +14,7 @@ export interface DiscordBotOptions {
 	logger: Logger;
 	/** discord.js's `rest.api`; default https://discord.com/api. */
 	apiRoot?: string;
-	/** Requests one fan may make in `windowMs`; default 5 per 10 s. */
+	/** Requests one fan may make in `windowMs`; default 10 per 10 s: more than a person clicks, less than a script sends. */
 	perUserLimit?: { requests: number; windowMs: number };
 }
 
@@ -28,7 +28,7 @@ export interface DiscordBot {
 /** The Discord bot, wired and not yet connected. */
 export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
 	const client = createDiscordClient({ apiRoot: options.apiRoot });
-	const limit = options.perUserLimit ?? { requests: 5, windowMs: 10_000 };
+	const limit = options.perUserLimit ?? { requests: 10, windowMs: 10_000 };
 	answerInteractions(client, {
 		desk: options.desk,
 		logger: options.logger,

@@ -92,23 +92,27 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 			channelId = channel.id;
 			this.dmChannels.set(userId, channelId);
 		}
-		const message = await this.call('POST', `/channels/${channelId}/messages`, {
+		const message = await this.call<{ id: string }>('POST', `/channels/${channelId}/messages`, {
 			content: text,
 			allowed_mentions: { parse: [] },
 		});
-		return { messageId: String(message.id) };
+		return { messageId: message.id };
 	}
 
 	async announce(text: string): Promise<{ messageId: string }> {
 		const { releaseRoleId, announcementChannelId } = this.config;
 		const content = `<@&${releaseRoleId}> ${text}`;
 		checkLength(content);
-		const message = await this.call('POST', `/channels/${announcementChannelId}/messages`, {
-			content,
-			// Ping only the opt-in role, never @everyone or whoever the text happens to name.
-			allowed_mentions: { parse: [], roles: [releaseRoleId] },
-		});
-		return { messageId: String(message.id) };
+		const message = await this.call<{ id: string }>(
+			'POST',
+			`/channels/${announcementChannelId}/messages`,
+			{
+				content,
+				// Ping only the opt-in role, never @everyone or whoever the text happens to name.
+				allowed_mentions: { parse: [], roles: [releaseRoleId] },
+			},
+		);
+		return { messageId: message.id };
 	}
 
 	async grant(userId: string): Promise<void> {
@@ -121,14 +125,13 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 
 	async discordInvite(): Promise<{ code: string; url: string }> {
 		const channelId = this.config.inviteChannelId ?? this.config.announcementChannelId;
-		const invite = await this.call('POST', `/channels/${channelId}/invites`, {
+		const invite = await this.call<{ code: string }>('POST', `/channels/${channelId}/invites`, {
 			max_age: INVITE_MAX_AGE_SECONDS,
 			max_uses: 1,
 			// A fresh code per fan, so the join that uses it up names the fan.
 			unique: true,
 		});
-		const code = String(invite.code);
-		return { code, url: `https://discord.gg/${code}` };
+		return { code: invite.code, url: `https://discord.gg/${invite.code}` };
 	}
 
 	/**
