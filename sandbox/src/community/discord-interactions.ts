@@ -76,6 +76,8 @@ interface Interaction {
  */
 export class DiscordInteractions {
 	private readonly interactions = new Map<string, Interaction>();
+	/** Webhook URLs name an interaction by its token alone. */
+	private readonly byToken = new Map<string, Interaction>();
 
 	constructor(
 		private readonly state: DiscordState,
@@ -302,6 +304,7 @@ export class DiscordInteractions {
 			followUpIds: [],
 		};
 		this.interactions.set(interaction.id, interaction);
+		this.byToken.set(interaction.token, interaction);
 		return interaction;
 	}
 
@@ -378,9 +381,7 @@ export class DiscordInteractions {
 
 	/** The interaction a webhook URL names, while its token is valid and after it was acknowledged. */
 	private webhookInteraction(params: Record<string, string>): Interaction {
-		const interaction = [...this.interactions.values()].find(
-			(candidate) => candidate.token === params.token,
-		);
+		const interaction = this.byToken.get(params.token);
 		if (
 			params.webhookId !== this.state.applicationId ||
 			!interaction ||

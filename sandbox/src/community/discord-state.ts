@@ -29,6 +29,8 @@ export class DiscordState {
 	readonly guilds = new Map<string, DiscordGuild>();
 	/** By recipient user id: one DM channel per user. */
 	readonly dmChannels = new Map<string, DiscordChannel>();
+	/** The same DM channels by channel id, so a broadcast's sends find theirs at once. */
+	private readonly dmChannelsById = new Map<string, DiscordChannel>();
 	readonly messages = new Map<string, DiscordMessage>();
 	readonly invitesByCode = new Map<string, DiscordInvite>();
 	/** Users who closed their DMs or blocked the bot. */
@@ -84,7 +86,7 @@ export class DiscordState {
 			const channel = guild.channels.get(channelId);
 			if (channel) return channel;
 		}
-		return [...this.dmChannels.values()].find((channel) => channel.id === channelId);
+		return this.dmChannelsById.get(channelId);
 	}
 
 	/** The one DM channel between the bot and a user, opened on first use. */
@@ -99,6 +101,7 @@ export class DiscordState {
 				lastMessageId: null,
 			};
 			this.dmChannels.set(userId, channel);
+			this.dmChannelsById.set(channel.id, channel);
 		}
 		return channel;
 	}
