@@ -272,6 +272,20 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(exported.actions.filter((action) => action.kind === 'presave')).toHaveLength(1);
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({ status: 'done', parentActionId: presave.id });
 		expect(sandbox.deezer.library('fan-deezer-1').artists).toEqual([SANDBOX_DEMO_RELEASE.deezer.artistId]);
+
+		// The fan asks to be forgotten; pre-saving again with the same account is refused on a page.
+		expect((await api.call('DELETE', `/v1/fans/${fan.id}`)).status).toBe(200);
+		const before = await ledgerCounts();
+		await openPresavePage(page);
+		await page.locator('#connect-deezer').click();
+		await page.locator('#user-id').fill('fan-deezer-1');
+		const [refused] = await Promise.all([
+			page.waitForResponse((response) => response.url().includes('/oauth/deezer/callback')),
+			page.locator('#agree').click(),
+		]);
+		expect(refused.status()).toBe(409);
+		await expect(page.locator('h1').textContent()).resolves.toBe('That did not work');
+		expect(await ledgerCounts()).toEqual(before);
 	});
 
 	it('YouTube: Google’s consent screen with PKCE; the fan is known by their channel and subscribes to the artist’s', async () => {
@@ -432,6 +446,21 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await expect(page.locator('h1').textContent()).resolves.toBe('Pre-save “Glass Harbour” by Nia Vale');
 
 		expect(await ledgerCounts()).toEqual(before);
+	});
+
+	it('works from the keyboard alone: tick follow, then pre-save, with Tab, Space and Enter', async () => {
+		const page = await context.newPage();
+		await openPresavePage(page);
+		const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id);
+		await page.keyboard.press('Tab');
+		expect(await focused()).toBe('follow');
+		await page.keyboard.press('Space');
+		await expect(page.locator('#follow').isChecked()).resolves.toBe(true);
+		await page.keyboard.press('Tab');
+		expect(await focused()).toBe('connect-spotify');
+		await page.keyboard.press('Enter');
+		await page.waitForURL(`${sandbox.urls.spotifyAccounts}/authorize?**`);
+		expect(new URL(page.url()).searchParams.get('scope')).toBe('user-library-modify user-follow-modify');
 	});
 
 	it('tells a fan in the Instagram or TikTok in-app browser to open the page in their browser', async () => {

@@ -181,8 +181,14 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 			const connection = await input.connect(consumed);
 			completed = await presaves.complete({ campaign, platform, connection, follow: consumed.follow, locale: consumed.locale });
 		} catch (error) {
-			if (!(error instanceof PlatformError)) throw error;
-			return page(reply, 502, consumed.locale, strings.platformErrorTitle, messageBody(strings.platformErrorText(platformName), retry));
+			if (error instanceof PlatformError) {
+				return page(reply, 502, consumed.locale, strings.platformErrorTitle, messageBody(strings.platformErrorText(platformName), retry));
+			}
+			// The ledger's own refusal (an erased fan's suppressed account, an id it cannot store): a page, not JSON.
+			if (error instanceof HubError && error.httpStatus < 500) {
+				return page(reply, error.httpStatus, consumed.locale, strings.platformErrorTitle, messageBody(strings.presaveRefusedText));
+			}
+			throw error;
 		}
 		const layersUrl = `${presavePaths.layers(campaign.slug)}?${new URLSearchParams({
 			s: sessions.issue(completed.presave.id),

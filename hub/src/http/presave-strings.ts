@@ -45,6 +45,7 @@ export interface PresaveStrings {
 	deniedText(platform: string): string;
 	platformErrorTitle: string;
 	platformErrorText(platform: string): string;
+	presaveRefusedText: string;
 	sessionExpiredTitle: string;
 	sessionExpiredText: string;
 	notFoundTitle: string;
@@ -94,6 +95,7 @@ const en: PresaveStrings = {
 	deniedText: (platform) => `You did not allow access on ${platform}, so nothing was saved. You can try again whenever you like.`,
 	platformErrorTitle: 'That did not work',
 	platformErrorText: (platform) => `${platform} did not complete the sign-in. Nothing was saved. Please try again in a moment.`,
+	presaveRefusedText: 'We could not record this pre-save for this account.',
 	sessionExpiredTitle: 'This page has expired',
 	sessionExpiredText: 'Your pre-save is safe. To see the extras again, pre-save once more from the campaign page.',
 	notFoundTitle: 'Page not found',
@@ -143,6 +145,7 @@ const de: PresaveStrings = {
 	deniedText: (platform) => `Du hast den Zugriff auf ${platform} nicht erlaubt, daher wurde nichts gespeichert. Du kannst es jederzeit erneut versuchen.`,
 	platformErrorTitle: 'Das hat nicht geklappt',
 	platformErrorText: (platform) => `${platform} hat die Anmeldung nicht abgeschlossen. Es wurde nichts gespeichert. Bitte versuche es gleich noch einmal.`,
+	presaveRefusedText: 'Wir konnten dieses Vorab-Speichern für dieses Konto nicht festhalten.',
 	sessionExpiredTitle: 'Diese Seite ist abgelaufen',
 	sessionExpiredText: 'Dein Vorab-Speichern bleibt bestehen. Um die Extras wieder zu sehen, speichere noch einmal auf der Kampagnenseite.',
 	notFoundTitle: 'Seite nicht gefunden',
