@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { FAN_ACTIONS } from '../../bot/src/discord/commands';
 import { registerCommands, registerOptionsFrom } from '../../bot/src/register-commands';
 import {
@@ -5,6 +8,7 @@ import {
 	startDiscordStandIn,
 	type DiscordStandIn,
 } from '../../sandbox/src/community';
+import { buildHub } from '../support/hub-process';
 
 const ENV = {
 	FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
@@ -82,5 +86,58 @@ describe('registering the Discord bot’s slash commands', () => {
 		expect(failure).toBeInstanceOf(Error);
 		expect((failure as Error).message).toContain('Missing Access');
 		expect((failure as Error).message).not.toContain(SANDBOX_DISCORD.token);
+	});
+});
+
+describe('the fanloop-register-commands command', () => {
+	const cli = path.resolve(__dirname, '../../hub/dist/bot/src/register-commands.js');
+	let discord: DiscordStandIn;
+
+	beforeAll(() => buildHub(), 120_000);
+
+	afterEach(async () => {
+		await discord?.stop();
+	});
+
+	/** Runs the built command (asynchronously: the stand-in answers from this process). */
+	async function run(
+		args: string[],
+		env: NodeJS.ProcessEnv,
+	): Promise<{ code: number; stdout: string; stderr: string }> {
+		try {
+			const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args], {
+				env,
+			});
+			return { code: 0, stdout, stderr };
+		} catch (error) {
+			const failed = error as { code: number; stdout: string; stderr: string };
+			return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+		}
+	}
+
+	it('registers the commands in the development server, prints what it did and exits', async () => {
+		discord = await startDiscordStandIn();
+
+		const result = await run(['--guild'], { ...ENV, FANLOOP_DISCORD_API_URL: discord.apiRoot });
+
+		expect(result).toMatchObject({
+			code: 0,
+			stdout: `Registered /join, /stop, /status, /presave, /help in server ${SANDBOX_DISCORD.guildId}.\n`,
+		});
+		expect(discord.commands(SANDBOX_DISCORD.guildId)).toHaveLength(FAN_ACTIONS.length);
+	});
+
+	it('exits 2 with the usage when the scope is missing, and 1 with Discord’s refusal', async () => {
+		discord = await startDiscordStandIn();
+		const env = { ...ENV, FANLOOP_DISCORD_API_URL: discord.apiRoot };
+
+		const usage = await run([], env);
+		expect(usage.code).toBe(2);
+		expect(usage.stderr).toContain('Usage: fanloop-register-commands');
+
+		const refused = await run(['--guild', '1301000000000000999'], env);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr).toContain('Missing Access');
+		expect(refused.stderr).not.toContain(SANDBOX_DISCORD.token);
 	});
 });
