@@ -191,6 +191,22 @@ describe('the Discord bot facing what can go wrong', () => {
 		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(4);
 	});
 
+	it('makes no invite for a forged link reference', async () => {
+		h = await DiscordHub.start('sqlite');
+		const { presaveId } = await h.presave();
+		const link = await h.api.call('POST', '/v1/community/links', {
+			platform: 'discord',
+			actionId: presaveId,
+		});
+		const reference: string = link.body.reference;
+		const forged = `${reference.slice(0, 30)}${reference[30] === 'A' ? 'B' : 'A'}${reference.slice(31)}`;
+
+		const page = await fetch(`${h.hub.url}/l/discord/${forged}`, { redirect: 'manual' });
+
+		expect(page.status).toBe(400);
+		expect(h.discord.invites()).toEqual([]);
+	});
+
 	it('credits nobody when two invites were used up at once, rather than the wrong fan', async () => {
 		h = await DiscordHub.start('sqlite');
 		const first = await h.presave('first');
