@@ -370,6 +370,18 @@ describe('Discord stand-in driven by a real discord.js client', () => {
 			expect.objectContaining({ sessionId: session.sessionId, connected: true }),
 		]);
 	});
+
+	it('resumes the same session when the gateway asks the client to reconnect', async () => {
+		const [session] = discord.gatewaySessions();
+		const resumed = once(client, Events.ShardResume);
+		discord.gateway.requestReconnect();
+		await resumed;
+		expect(discord.gatewaySessions()).toEqual([
+			expect.objectContaining({ sessionId: session.sessionId, connected: true }),
+		]);
+		const interaction = await nextInteraction(() => discord.runCommand(fanId, 'join'));
+		expect(interaction.isChatInputCommand()).toBe(true);
+	});
 });
 
 describe('Discord stand-in at the wire', () => {

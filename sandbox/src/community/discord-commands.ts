@@ -1,15 +1,8 @@
 import { invalidFormBody } from './discord-errors';
 
-/** Application command types and option types, Discord's numbering. */
+/** Application command types and the option types a test's values are checked against, Discord's numbering. */
 export const COMMAND_TYPES = { chatInput: 1, user: 2, message: 3 } as const;
-const OPTION_TYPES = {
-	subCommand: 1,
-	subCommandGroup: 2,
-	string: 3,
-	integer: 4,
-	boolean: 5,
-	number: 10,
-} as const;
+const OPTION_TYPES = { integer: 4, boolean: 5, number: 10 } as const;
 const MAX_COMMANDS_PER_SCOPE = 100;
 const MAX_OPTIONS = 25;
 

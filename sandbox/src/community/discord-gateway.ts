@@ -20,7 +20,6 @@ const OP = {
 
 /** Close codes Discord documents for the gateway. */
 export const GATEWAY_CLOSE = {
-	unknownError: 4000,
 	unknownOpcode: 4001,
 	decodeError: 4002,
 	notAuthenticated: 4003,

@@ -97,33 +97,32 @@ export class DiscordInteractions {
 		where: { guildId?: string; channelId?: string; inDm?: boolean },
 	): { id: string; token: string } {
 		this.state.userOrThrow(userId);
-		let guildId: string | undefined;
-		let channelId: string;
-		if (where.inDm) {
-			channelId = this.state.dmChannelWith(userId).id;
-		} else {
-			const guild = this.state.guildOrThrow(where.guildId);
-			if (!guild.members.has(userId))
-				throw new Error(`user ${userId} is not a member of guild ${guild.id}`);
-			const channel = where.channelId
-				? guild.channels.get(where.channelId)
-				: [...guild.channels.values()].find(
-						(candidate) => candidate.type === CHANNEL_TYPES.guildText,
-					);
-			if (!channel)
-				throw new Error(`guild ${guild.id} has no text channel ${where.channelId ?? ''}`);
-			guildId = guild.id;
-			channelId = channel.id;
+		const guild = where.inDm ? undefined : this.state.guildOrThrow(where.guildId);
+		if (guild && !guild.members.has(userId)) {
+			throw new Error(`user ${userId} is not a member of guild ${guild.id}`);
 		}
-		const command = this.commands.usable(name, guildId ? { guildId } : 'dm');
+		const command = this.commands.usable(name, guild ? { guildId: guild.id } : 'dm');
 		if (!command) {
 			throw new Error(
-				guildId
-					? `no slash command /${name} is registered for guild ${guildId} or globally`
+				guild
+					? `no slash command /${name} is registered for guild ${guild.id} or globally`
 					: `no global slash command /${name} is usable in DMs with the bot`,
 			);
 		}
 		const invocation = invocationOptions(command, options);
+		const guildChannel = guild
+			? where.channelId
+				? guild.channels.get(where.channelId)
+				: [...guild.channels.values()].find(
+						(candidate) => candidate.type === CHANNEL_TYPES.guildText,
+					)
+			: undefined;
+		if (guild && !guildChannel) {
+			throw new Error(`guild ${guild.id} has no text channel ${where.channelId ?? ''}`);
+		}
+		// Checked everything first: a DM channel is opened only for a command that will run.
+		const channelId = guildChannel?.id ?? this.state.dmChannelWith(userId).id;
+		const guildId = guild?.id;
 		const interaction = this.open({
 			type: INTERACTION_TYPES.command,
 			userId,
