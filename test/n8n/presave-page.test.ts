@@ -389,6 +389,56 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 	);
 
 	n8nIt(
+		'a fan who already took SMS and email is texted a Telegram invite attributed to the pre-save',
+		async () => {
+			const { id: campaignId } = await call('GET', `/v1/campaigns/${CAMPAIGN_SLUG}`);
+			const phone = '+4915120000102';
+			const { fan } = await call('POST', '/v1/fans', {
+				identities: [{ channel: 'phone', value: phone }],
+				timezone: 'Europe/Berlin',
+			});
+			// SMS granted the way fans grant it (reply YES); email taken as far as the next layer is concerned.
+			await call('POST', '/v1/optins', {
+				channel: 'sms',
+				fanId: fan.id,
+				wording: 'Text me about new releases. Reply STOP to opt out.',
+			});
+			await eventually('the "reply YES" text', async () =>
+				textsTo(phone).length ? true : undefined,
+			);
+			const replied = await twilio.inbound(`${hub.url}/webhooks/twilio/sms`, {
+				From: phone,
+				To: SANDBOX_TWILIO.from,
+				Body: 'YES',
+			});
+			expect(replied.status).toBe(200);
+			await call('POST', '/v1/actions', { fanId: fan.id, kind: 'optin_email', status: 'done' });
+			const { action: presave } = await call<{ action: HubAction }>('POST', '/v1/actions', {
+				fanId: fan.id,
+				campaignId,
+				kind: 'presave',
+				platform: 'deezer',
+				status: 'pending',
+			});
+
+			const invite = await eventually('the text with the Telegram invite', async () =>
+				textsTo(phone).find((message) => message.body.includes('https://t.me/')),
+			);
+			const deepLink = new URL(invite.body.match(/https:\/\/t\.me\/\S+/)![0]);
+			expect(deepLink.pathname).toBe(`/${SANDBOX_TELEGRAM.username}`);
+			expect(new FanReferences(sealingKey).read(deepLink.searchParams.get('start')!)).toEqual({
+				kind: 'action',
+				actionId: presave.id,
+			});
+			expect(invite.body).toContain('Reply STOP to opt out');
+			const followUps = await expectOneFollowUpPerPresave();
+			expect(ranNodes(followUps[0])).toEqual(
+				expect.arrayContaining(['Next layer', 'Telegram invite link', 'Text the invite link']),
+			);
+		},
+	);
+
+	n8nIt(
 		'Spotify at phone size: pre-save, SMS opt-in and the Telegram link on the page; n8n follows up once and asks nothing twice',
 		async () => {
 			const phone = '+4915120000201';
