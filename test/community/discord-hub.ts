@@ -19,6 +19,8 @@ export interface DiscordHubOptions {
 	logger?: Logger;
 	/** The stand-in's clock, for tests that let invites expire. */
 	discordClock?: SandboxClock;
+	/** Sets up the server before the bot connects (members it has never seen join). */
+	before?: (discord: DiscordStandIn) => void;
 }
 
 export interface CommunityEvent {
@@ -45,6 +47,7 @@ export class DiscordHub {
 
 	static async start(kind: StoreKind, options: DiscordHubOptions = {}): Promise<DiscordHub> {
 		const discord = await startDiscordStandIn({ clock: options.discordClock });
+		options.before?.(discord);
 		await registerCommands({
 			botToken: SANDBOX_DISCORD.token,
 			applicationId: SANDBOX_DISCORD.applicationId,

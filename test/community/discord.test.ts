@@ -102,6 +102,36 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		expect(events[0].data.action?.parentActionId).toBe(presaveId);
 	});
 
+	it('records fans leaving the server, also those who joined before the bot connected', async () => {
+		let veteran = '';
+		h = await DiscordHub.start(kind, {
+			before: (discord) => {
+				veteran = discord.addUser('veteran').id;
+				discord.addMember(veteran);
+			},
+		});
+		const newcomer = await h.member('newcomer');
+		// Known to the hub (from an earlier import), never seen by this bot session.
+		const created = await h.api.call('POST', '/v1/fans', {
+			identities: [{ channel: 'discord', value: veteran }],
+		});
+		const veteranFan: string = created.body.fan.id;
+
+		h.discord.memberLeaves(newcomer);
+		h.discord.memberLeaves(veteran);
+
+		const left = await eventually('two left events', () => {
+			const events = h.events().filter((event) => event.type === 'community.left');
+			return events.length >= 2 ? events : undefined;
+		});
+		expect(left.map((event) => [event.data.fan.id, event.data.community?.what]).sort()).toEqual(
+			[
+				[await h.fanOf(newcomer), 'guild'],
+				[veteranFan, 'guild'],
+			].sort(),
+		);
+	});
+
 	it('delivers every event once when n8n was down while the fan acted', async () => {
 		h = await DiscordHub.start(kind);
 		h.n8n.status = 503;
