@@ -85,30 +85,43 @@ describe('Fanloop Community: Create Link', () => {
 		);
 	});
 
-	it('attributes a Discord invite to the event’s action, with campaign and source, never a hidden fan id', async () => {
+	it('attributes a Discord invite to the event’s action, never sending a hidden fan id', async () => {
 		answerLinks();
 		const fixture = readFixture('community-create-link.workflow.json');
 		fixture.nodes[1].parameters = {
 			...fixture.nodes[1].parameters,
 			platform: 'discord',
 			attributeTo: 'action',
-			// Hidden once Action is chosen: the hub takes exactly one target.
+			// Hidden once Action is chosen: the hub takes one target.
 			fanId: 'fan_hidden',
-			additionalFields: { campaignId: '={{ $json.campaignId }}', source: ' instagram-story ' },
 		};
 		const run = await runWorkflow(fixture, credentials(), [
 			event('presave.completed', 'fan_1', { id: 'act_presave_1', kind: 'presave' }),
 		]);
-		expect(bodies(hub.requests)).toEqual([
-			{
-				platform: 'discord',
-				actionId: 'act_presave_1',
-				campaignId: 'cmp_1',
-				source: 'instagram-story',
-			},
-		]);
+		expect(bodies(hub.requests)).toEqual([{ platform: 'discord', actionId: 'act_presave_1' }]);
 		const [items] = outputsOf(run, 'Create Link');
 		expect(items?.[0]?.json.url).toBe('http://hub.test/l/discord/ref_act_presave_1');
+	});
+
+	it('makes one Telegram link tagged with a source, naming no fan', async () => {
+		hub.on('POST', /^\/v1\/community\/links$/, {
+			status: 200,
+			body: {
+				platform: 'telegram',
+				url: 'https://t.me/nia_vale_bot?start=instagram-bio',
+				reference: 'instagram-bio',
+			},
+		});
+		const fixture = readFixture('community-create-link.workflow.json');
+		fixture.nodes[1].parameters = {
+			...fixture.nodes[1].parameters,
+			attributeTo: 'source',
+			source: ' instagram-bio ',
+		};
+		const run = await runWorkflow(fixture, credentials(), [{ json: { id: 'fan_not_sent' } }]);
+		expect(bodies(hub.requests)).toEqual([{ platform: 'telegram', source: 'instagram-bio' }]);
+		const [items] = outputsOf(run, 'Create Link');
+		expect(items?.[0]?.json.reference).toBe('instagram-bio');
 	});
 
 	it('refuses an item without an action to attribute to, before calling the hub', async () => {

@@ -4,9 +4,10 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { fanIdField } from '../../../shared/fan-id';
-import { compact, readObject, readRequiredString } from '../../../shared/parameters';
+import { readRequiredString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
 import { platformField } from '../common';
 
@@ -26,12 +27,18 @@ export const description: INodeProperties[] = [
 				name: 'Action',
 				value: 'action',
 				description:
-					'The join is recorded as layered on this action (e.g. the pre-save), and its fan is the one who joins',
+					'The join is layered on this action (e.g. the pre-save), and the chat is linked to its fan',
 			},
 			{
 				name: 'Fan',
 				value: 'fan',
 				description: 'The chat account that joins through the link is linked to this fan',
+			},
+			{
+				name: 'Source',
+				value: 'source',
+				description:
+					'Telegram only: one link to share anywhere (a bio, a post); each fan who starts the bot through it is tagged with the source',
 			},
 		],
 		default: 'fan',
@@ -51,46 +58,45 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { ...show, attributeTo: ['action'] } },
 	},
 	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Campaign ID',
-				name: 'campaignId',
-				type: 'string',
-				default: '',
-				description: 'The campaign the join is recorded under',
-			},
-			{
-				displayName: 'Source',
-				name: 'source',
-				type: 'string',
-				default: '',
-				placeholder: 'instagram-story',
-				description: 'Where the link was shared, kept with the join for the funnel report',
-			},
-		],
+		displayName: 'Source',
+		name: 'source',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'instagram-bio',
+		description:
+			'Where the link is shared, kept on every fan it brings in for the funnel report: up to 64 letters, digits, "_" or "-"',
+		displayOptions: { show: { ...show, attributeTo: ['source'] } },
 	},
 ];
+
+/** A link names exactly one target: only the field of the chosen attribution is sent. */
+const TARGET_FIELD: Record<string, { name: string; label: string }> = {
+	action: { name: 'actionId', label: 'Action ID' },
+	fan: { name: 'fanId', label: 'Fan ID' },
+	source: { name: 'source', label: 'Source' },
+};
 
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
+	const attributeTo = readRequiredString(this, 'attributeTo', itemIndex, 'Attribute To');
+	const target = TARGET_FIELD[attributeTo];
+	if (!target) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`"${attributeTo}" is not a way to attribute a link`,
+			{
+				itemIndex,
+				description: 'Attribute To is action, fan or source.',
+			},
+		);
+	}
 	const body: IDataObject = {
 		platform: readRequiredString(this, 'platform', itemIndex, 'Platform'),
+		[target.name]: readRequiredString(this, target.name, itemIndex, target.label),
 	};
-	// A reference names exactly one target: the hidden field of the other choice is never sent.
-	if (readRequiredString(this, 'attributeTo', itemIndex, 'Attribute To') === 'action') {
-		body.actionId = readRequiredString(this, 'actionId', itemIndex, 'Action ID');
-	} else {
-		body.fanId = readRequiredString(this, 'fanId', itemIndex, 'Fan ID');
-	}
-	Object.assign(body, compact(readObject(this, 'additionalFields', itemIndex)));
 	const result = await hubRequest.call(this, {
 		method: 'POST',
 		path: '/v1/community/links',
