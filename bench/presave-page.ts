@@ -47,13 +47,21 @@ async function load(url: string, headers: Record<string, string>): Promise<Run> 
 	);
 	const seconds = (performance.now() - startedAt) / 1000;
 	latenciesMs.sort((a, b) => a - b);
-	return { perSecond: latenciesMs.length / seconds, p99Ms: latenciesMs[Math.floor(latenciesMs.length * 0.99) - 1] };
+	return {
+		perSecond: latenciesMs.length / seconds,
+		p99Ms: latenciesMs[Math.floor(latenciesMs.length * 0.99) - 1],
+	};
 }
 
 async function main(): Promise<void> {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-bench-pages-'));
 	const sandbox = await startStreamingSandbox();
-	const hub = await startHub({ port: 0, dataDir, sealingKey: randomBytes(32), fanAuthorizations: sandboxFanAuthorizations(sandbox) });
+	const hub = await startHub({
+		port: 0,
+		dataDir,
+		sealingKey: randomBytes(32),
+		fanAuthorizations: sandboxFanAuthorizations(sandbox),
+	});
 	const bare = Fastify({ logger: false });
 	try {
 		const api = new HubApi(hub.url, await hub.createApiKey('bench'));
@@ -69,11 +77,16 @@ async function main(): Promise<void> {
 			layers: ['sms', 'email', 'telegram', 'follow'],
 		});
 		if (created.status !== 200) throw new Error(`campaign: HTTP ${created.status}`);
-		const headers = { 'accept-language': 'de-DE,de;q=0.9,en;q=0.8', 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Mobile' };
+		const headers = {
+			'accept-language': 'de-DE,de;q=0.9,en;q=0.8',
+			'user-agent': 'Mozilla/5.0 (Linux; Android 14) Mobile',
+		};
 		const pageUrl = `${hub.url}/c/bench-page`;
 		const html = await (await fetch(pageUrl, { headers })).text();
 
-		bare.get('/static', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+		bare.get('/static', async (_request, reply) =>
+			reply.type('text/html; charset=utf-8').send(html),
+		);
 		const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
 		const hubRun = await load(pageUrl, headers);

@@ -15,7 +15,10 @@ const FULL_CAMPAIGN = {
 	upc: '00602455123456',
 	isrcs: ['GBUM72600001'],
 	platforms: {
-		spotify: { albumId: 'spotify:album:4aawyAB9vmqN3uQ7FjRGTy', artistId: 'spotify:artist:0OdUWJ0sBjDrqHygGUXeCF' },
+		spotify: {
+			albumId: 'spotify:album:4aawyAB9vmqN3uQ7FjRGTy',
+			artistId: 'spotify:artist:0OdUWJ0sBjDrqHygGUXeCF',
+		},
 		deezer: { albumId: '302127' },
 		apple_music: {},
 	},
@@ -47,7 +50,10 @@ describe.each(STORE_KINDS)('the campaign API with pre-save pages on %s', (kind) 
 		expect(created.status).toBe(200);
 		expect(created.body.created).toBe(true);
 		const { slug: _slug, ...given } = FULL_CAMPAIGN;
-		expect(created.body.campaign).toMatchObject({ ...given, pageUrl: `${hub.url}/c/glass-harbour` });
+		expect(created.body.campaign).toMatchObject({
+			...given,
+			pageUrl: `${hub.url}/c/glass-harbour`,
+		});
 
 		const byId = await api.call('GET', `/v1/campaigns/${created.body.campaign.id}`);
 		const bySlug = await api.call('GET', '/v1/campaigns/glass-harbour');
@@ -62,10 +68,22 @@ describe.each(STORE_KINDS)('the campaign API with pre-save pages on %s', (kind) 
 			title: 'Minimal',
 			releaseAtUtc: '2026-12-04T00:00:00Z',
 		});
-		expect(minimal.body.campaign).toMatchObject({ artworkUrl: null, locale: 'en', platforms: {}, consentWordings: {} });
+		expect(minimal.body.campaign).toMatchObject({
+			artworkUrl: null,
+			locale: 'en',
+			platforms: {},
+			consentWordings: {},
+		});
 
-		const updated = await api.call('POST', '/v1/campaigns', { ...FULL_CAMPAIGN, artworkUrl: null, locale: 'fr' });
-		expect(updated.body).toMatchObject({ created: false, campaign: { artworkUrl: null, locale: 'fr' } });
+		const updated = await api.call('POST', '/v1/campaigns', {
+			...FULL_CAMPAIGN,
+			artworkUrl: null,
+			locale: 'fr',
+		});
+		expect(updated.body).toMatchObject({
+			created: false,
+			campaign: { artworkUrl: null, locale: 'fr' },
+		});
 	});
 
 	it('refuses artwork that is not https, unknown platforms or fields, and bad language tags, changing nothing', async () => {

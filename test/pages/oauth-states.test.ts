@@ -1,6 +1,13 @@
 import type { Ledger } from '../../hub/src/core/ledger';
-import { LayerSessions, LAYER_SESSION_LIFETIME_MS } from '../../hub/src/core/presave/layer-sessions';
-import { OAUTH_STATE_LIFETIME_MS, OAuthStates, StateRefused } from '../../hub/src/core/presave/oauth-states';
+import {
+	LayerSessions,
+	LAYER_SESSION_LIFETIME_MS,
+} from '../../hub/src/core/presave/layer-sessions';
+import {
+	OAUTH_STATE_LIFETIME_MS,
+	OAuthStates,
+	StateRefused,
+} from '../../hub/src/core/presave/oauth-states';
 import { newSealingKey, openLedger } from '../support/ledger';
 import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
 
@@ -9,7 +16,8 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 		() => undefined,
 		(caught: unknown) => caught,
 	);
-	if (!(error instanceof StateRefused)) throw new Error(`expected StateRefused, got ${String(error)}`);
+	if (!(error instanceof StateRefused))
+		throw new Error(`expected StateRefused, got ${String(error)}`);
 	return error.reason;
 }
 
@@ -41,7 +49,13 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 	});
 
 	it('keeps the PKCE verifier sealed until the one exchange that consumes the state', async () => {
-		const started = await states.start({ platform: 'spotify', campaignId, follow: true, locale: 'de', pkce: true });
+		const started = await states.start({
+			platform: 'spotify',
+			campaignId,
+			follow: true,
+			locale: 'de',
+			pkce: true,
+		});
 		expect(started.codeChallenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
 		const stored = JSON.stringify(await ledger.store.all('SELECT * FROM oauth_states'));
 		expect(stored).not.toContain(started.codeVerifier);
@@ -57,16 +71,36 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 	});
 
 	it('lets exactly one of several simultaneous callbacks through', async () => {
-		const { state } = await states.start({ platform: 'deezer', campaignId, follow: false, locale: 'en', pkce: false });
-		const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => states.consume(state, 'deezer')));
+		const { state } = await states.start({
+			platform: 'deezer',
+			campaignId,
+			follow: false,
+			locale: 'en',
+			pkce: false,
+		});
+		const outcomes = await Promise.allSettled(
+			[1, 2, 3, 4].map(() => states.consume(state, 'deezer')),
+		);
 		expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
 	});
 
 	it('refuses forged, truncated, other-platform and expired states', async () => {
-		const { state } = await states.start({ platform: 'spotify', campaignId, follow: false, locale: 'en', pkce: true });
+		const { state } = await states.start({
+			platform: 'spotify',
+			campaignId,
+			follow: false,
+			locale: 'en',
+			pkce: true,
+		});
 		const [id, signature] = state.split('.');
 		const flipped = signature[0] === 'A' ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
-		for (const forged of [`${id}.${flipped}`, id, `${state}.extra`, '', `${'x'.repeat(22)}.${signature}`]) {
+		for (const forged of [
+			`${id}.${flipped}`,
+			id,
+			`${state}.extra`,
+			'',
+			`${'x'.repeat(22)}.${signature}`,
+		]) {
 			expect(await refusal(states.consume(forged, 'spotify'))).toBe('invalid');
 		}
 		expect(await refusal(states.consume(state, 'deezer'))).toBe('invalid');
@@ -88,7 +122,15 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 
 	it('will not start a state for a campaign that does not exist', async () => {
 		const before = await ledger.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM oauth_states');
-		await expect(states.start({ platform: 'spotify', campaignId: 'cmp_missing', follow: false, locale: 'en', pkce: true })).rejects.toThrow();
+		await expect(
+			states.start({
+				platform: 'spotify',
+				campaignId: 'cmp_missing',
+				follow: false,
+				locale: 'en',
+				pkce: true,
+			}),
+		).rejects.toThrow();
 		const after = await ledger.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM oauth_states');
 		expect(Number(after?.n)).toBe(Number(before?.n));
 	});

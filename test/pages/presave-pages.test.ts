@@ -2,7 +2,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHub, type RunningHub } from '../../hub/src';
 import { FanReferences } from '../../hub/src/core/fan-references';
 import { YouTubePlatform } from '../../hub/src/providers/youtube';
-import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../../sandbox/src/streaming';
 import { freePort } from '../n8n/harness';
 import { launchChromium, phoneContext, screenshot } from '../support/browser';
 import { HubApi } from '../support/hub-api';
@@ -11,7 +15,8 @@ import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presav
 import { createTestDatabase, type TestDatabase } from '../support/stores';
 import { sandboxPlatforms } from '../support/streaming';
 
-const SMS_WORDING = 'Yes, text me news about Nia Vale. Up to 4 msgs/month. Msg & data rates may apply. Reply STOP to stop.';
+const SMS_WORDING =
+	'Yes, text me news about Nia Vale. Up to 4 msgs/month. Msg & data rates may apply. Reply STOP to stop.';
 const EMAIL_WORDING = 'Yes, email me news about Nia Vale. Unsubscribe any time.';
 const ARTIFACTS = 'pages';
 
@@ -77,9 +82,15 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			localMidnight: true,
 			upc: SANDBOX_DEMO_RELEASE.upc,
 			platforms: {
-				spotify: { albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri, artistId: SANDBOX_DEMO_RELEASE.spotify.artistUri },
+				spotify: {
+					albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri,
+					artistId: SANDBOX_DEMO_RELEASE.spotify.artistUri,
+				},
 				apple_music: { albumId: SANDBOX_DEMO_RELEASE.appleMusic.albumId },
-				deezer: { albumId: SANDBOX_DEMO_RELEASE.deezer.albumId, artistId: SANDBOX_DEMO_RELEASE.deezer.artistId },
+				deezer: {
+					albumId: SANDBOX_DEMO_RELEASE.deezer.albumId,
+					artistId: SANDBOX_DEMO_RELEASE.deezer.artistId,
+				},
 			},
 			layers: ['sms', 'email', 'telegram', 'discord', 'follow'],
 			consentWordings: { sms: SMS_WORDING, email: EMAIL_WORDING },
@@ -129,7 +140,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	it('Spotify: pick Spotify, tick follow, consent, land on the layers page, opt in to SMS, see the Telegram link', async () => {
 		const page = await context.newPage();
 		await openPresavePage(page);
-		await expect(page.locator('h1').textContent()).resolves.toBe('Pre-save “Glass Harbour” by Nia Vale');
+		await expect(page.locator('h1').textContent()).resolves.toBe(
+			'Pre-save “Glass Harbour” by Nia Vale',
+		);
 		await screenshot(page, ARTIFACTS, 'presave-page');
 
 		await page.getByLabel('Also follow Nia Vale').check();
@@ -141,7 +154,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await screenshot(page, ARTIFACTS, 'spotify-consent');
 		await agree(page, 'fan-spotify-1');
 		await expect(page.locator('h1').textContent()).resolves.toBe('You’re in!');
-		await expect(page.locator('#follow-done').textContent()).resolves.toContain('You now follow Nia Vale on Spotify');
+		await expect(page.locator('#follow-done').textContent()).resolves.toContain(
+			'You now follow Nia Vale on Spotify',
+		);
 		await screenshot(page, ARTIFACTS, 'layers-page');
 
 		// The box starts unticked, and without the tick nothing is recorded.
@@ -150,7 +165,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const beforeUnticked = await ledgerCounts();
 		await page.getByLabel('Mobile number').fill('+14155550123');
 		await page.locator('#sms-submit').click();
-		await expect(page.locator('#sms-problem').textContent()).resolves.toBe('To sign up, tick the box to agree.');
+		await expect(page.locator('#sms-problem').textContent()).resolves.toBe(
+			'To sign up, tick the box to agree.',
+		);
 		expect(await ledgerCounts()).toEqual(beforeUnticked);
 
 		await page.getByLabel('Mobile number').fill('+14155550123');
@@ -175,12 +192,19 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		);
 		const grant = await hub.ledger.tokens.open(fan.id, 'spotify');
 		expect(grant.scopes).toEqual(['user-library-modify', 'user-follow-modify']);
-		const sealedRow = JSON.stringify(await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]));
+		const sealedRow = JSON.stringify(
+			await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]),
+		);
 		expect(sealedRow).not.toContain(grant.accessToken);
 		expect(sealedRow).not.toContain(grant.refreshToken as string);
 
 		const { exported, presave } = await presaveOf(fan.id);
-		expect(presave).toMatchObject({ platform: 'spotify', status: 'pending', parentActionId: null, source: 'presave_page' });
+		expect(presave).toMatchObject({
+			platform: 'spotify',
+			status: 'pending',
+			parentActionId: null,
+			source: 'presave_page',
+		});
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
 			status: 'done',
 			verification: 'hard',
@@ -200,11 +224,20 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 				userAgent: expect.stringContaining('Mobile'),
 			}),
 		]);
-		expect(sandbox.spotify.follows('fan-spotify-1')).toEqual([SANDBOX_DEMO_RELEASE.spotify.artistUri]);
-		expect(new FanReferences(sealingKey).read(telegramHref!.split('/').pop()!)).toEqual({ kind: 'action', actionId: presave.id });
+		expect(sandbox.spotify.follows('fan-spotify-1')).toEqual([
+			SANDBOX_DEMO_RELEASE.spotify.artistUri,
+		]);
+		expect(new FanReferences(sealingKey).read(telegramHref!.split('/').pop()!)).toEqual({
+			kind: 'action',
+			actionId: presave.id,
+		});
 
-		const events = await hub.ledger.store.all<{ type: string; payload: string }>('SELECT type, payload FROM outbox ORDER BY id');
-		const mine = events.filter((event) => event.payload.includes(fan.id)).map((event) => event.type);
+		const events = await hub.ledger.store.all<{ type: string; payload: string }>(
+			'SELECT type, payload FROM outbox ORDER BY id',
+		);
+		const mine = events
+			.filter((event) => event.payload.includes(fan.id))
+			.map((event) => event.type);
 		expect(mine).toEqual(['presave.completed', 'layer.accepted', 'optin.requested']);
 	});
 
@@ -215,11 +248,16 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			page.waitForResponse((response) => response.url().includes('/connect/apple_music')),
 			page.locator('#connect-apple_music').click(),
 		]);
-		expect(connectPage.headers()['content-security-policy']).toContain(`script-src 'self' ${new URL(sandbox.urls.appleMusic).origin};`);
+		expect(connectPage.headers()['content-security-policy']).toContain(
+			`script-src 'self' ${new URL(sandbox.urls.appleMusic).origin};`,
+		);
 		await page.locator('#apple-authorize').waitFor();
 		await screenshot(page, ARTIFACTS, 'apple-music-connect');
 
-		const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('#apple-authorize').click()]);
+		const [popup] = await Promise.all([
+			page.waitForEvent('popup'),
+			page.locator('#apple-authorize').click(),
+		]);
 		await popup.waitForLoadState();
 		await screenshot(popup, ARTIFACTS, 'apple-music-consent');
 		await popup.locator('#user-id').fill('fan-apple-1');
@@ -237,7 +275,11 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const grant = await hub.ledger.tokens.open(identity!.fan_id, 'apple_music');
 		expect(identity!.external_id).not.toContain(grant.accessToken);
 		const { presave } = await presaveOf(identity!.fan_id);
-		expect(presave).toMatchObject({ platform: 'apple_music', status: 'pending', source: 'presave_page' });
+		expect(presave).toMatchObject({
+			platform: 'apple_music',
+			status: 'pending',
+			source: 'presave_page',
+		});
 
 		// The sealed user token works against Apple Music: release day can save with it.
 		const saved = await api.call('POST', '/v1/streaming/save', {
@@ -247,7 +289,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			parentActionId: presave.id,
 		});
 		expect(saved.body.status).toBe('done');
-		expect(sandbox.appleMusic.library('fan-apple-1').albums).toEqual([SANDBOX_DEMO_RELEASE.appleMusic.albumId]);
+		expect(sandbox.appleMusic.library('fan-apple-1').albums).toEqual([
+			SANDBOX_DEMO_RELEASE.appleMusic.albumId,
+		]);
 	});
 
 	it('Deezer: no PKCE, the app secret in the exchange, a token that does not expire; follow on the layers page', async () => {
@@ -255,7 +299,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await openPresavePage(page);
 		await page.locator('#connect-deezer').click();
 		await page.waitForURL(`${sandbox.urls.deezerConnect}/oauth/auth.php?**`);
-		expect(new URL(page.url()).searchParams.get('perms')).toBe('basic_access,manage_library,offline_access');
+		expect(new URL(page.url()).searchParams.get('perms')).toBe(
+			'basic_access,manage_library,offline_access',
+		);
 		await screenshot(page, ARTIFACTS, 'deezer-consent');
 		await agree(page, 'fan-deezer-1');
 
@@ -270,8 +316,13 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(grant).toMatchObject({ refreshToken: null, accessExpiresAtMs: null });
 		const { exported, presave } = await presaveOf(fan.id);
 		expect(exported.actions.filter((action) => action.kind === 'presave')).toHaveLength(1);
-		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({ status: 'done', parentActionId: presave.id });
-		expect(sandbox.deezer.library('fan-deezer-1').artists).toEqual([SANDBOX_DEMO_RELEASE.deezer.artistId]);
+		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
+			status: 'done',
+			parentActionId: presave.id,
+		});
+		expect(sandbox.deezer.library('fan-deezer-1').artists).toEqual([
+			SANDBOX_DEMO_RELEASE.deezer.artistId,
+		]);
 
 		// The fan asks to be forgotten; pre-saving again with the same account is refused on a page.
 		expect((await api.call('DELETE', `/v1/fans/${fan.id}`)).status).toBe(200);
@@ -310,8 +361,13 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(identity!.external_id).toMatch(/^UC[A-Za-z0-9_-]{22}$/);
 		const { exported, presave } = await presaveOf(identity!.fan_id);
 		expect(presave).toMatchObject({ platform: 'youtube', status: 'pending' });
-		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({ status: 'done', parentActionId: presave.id });
-		expect(sandbox.youtube.subscriptions('fan-youtube-1')).toEqual([SANDBOX_DEMO_RELEASE.youtube.channelId]);
+		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
+			status: 'done',
+			parentActionId: presave.id,
+		});
+		expect(sandbox.youtube.subscriptions('fan-youtube-1')).toEqual([
+			SANDBOX_DEMO_RELEASE.youtube.channelId,
+		]);
 	});
 
 	it('speaks the fan’s language: ?lang= first, then Accept-Language, then the campaign’s', async () => {
@@ -319,14 +375,22 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const page = await context.newPage();
 		await page.goto(`${hub.url}/c/nia-vale-glass-harbour?lang=de`);
 		await expect(page.locator('html').getAttribute('lang')).resolves.toBe('de');
-		await expect(page.locator('h1').textContent()).resolves.toBe('„Glass Harbour“ von Nia Vale vorab speichern');
+		await expect(page.locator('h1').textContent()).resolves.toBe(
+			'„Glass Harbour“ von Nia Vale vorab speichern',
+		);
 		await screenshot(page, ARTIFACTS, 'presave-page-de');
 
-		const german = await fetch(`${hub.url}/c/nia-vale-glass-harbour`, { headers: { 'accept-language': 'fr-CH, de;q=0.9, en;q=0.8' } });
+		const german = await fetch(`${hub.url}/c/nia-vale-glass-harbour`, {
+			headers: { 'accept-language': 'fr-CH, de;q=0.9, en;q=0.8' },
+		});
 		expect(await german.text()).toContain('<html lang="de">');
-		const campaignDefault = await fetch(`${hub.url}/c/nia-vale-de`, { headers: { 'accept-language': 'fr' } });
+		const campaignDefault = await fetch(`${hub.url}/c/nia-vale-de`, {
+			headers: { 'accept-language': 'fr' },
+		});
 		expect(await campaignDefault.text()).toContain('<html lang="de">');
-		const english = await fetch(`${hub.url}/c/nia-vale-de`, { headers: { 'accept-language': 'en-GB' } });
+		const english = await fetch(`${hub.url}/c/nia-vale-de`, {
+			headers: { 'accept-language': 'en-GB' },
+		});
 		expect(await english.text()).toContain('<html lang="en">');
 	});
 
@@ -338,8 +402,12 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		});
 		const page = await context.newPage();
 		const response = await openPresavePage(page, 'hostile');
-		await expect(page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
-		await expect(page.locator('h1').textContent()).resolves.toContain('<script>window.__pwned = 1</script>');
+		await expect(
+			page.evaluate(() => (globalThis as { __pwned?: number }).__pwned),
+		).resolves.toBeUndefined();
+		await expect(page.locator('h1').textContent()).resolves.toContain(
+			'<script>window.__pwned = 1</script>',
+		);
 		await screenshot(page, ARTIFACTS, 'hostile-campaign');
 
 		const headers = response.headers();
@@ -349,7 +417,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(csp).not.toMatch(/unsafe-inline/);
 		expect(csp).toContain("frame-ancestors 'none'");
 		expect(csp).toContain('img-src https://images.example.com');
-		expect(csp).toContain(`form-action 'self' ${sandbox.urls.spotifyAccounts} ${sandbox.urls.deezerConnect}`);
+		expect(csp).toContain(
+			`form-action 'self' ${sandbox.urls.spotifyAccounts} ${sandbox.urls.deezerConnect}`,
+		);
 		expect(headers['referrer-policy']).toBe('no-referrer');
 		expect(headers['x-content-type-options']).toBe('nosniff');
 		// Small and self-contained: no external script, font or stylesheet.
@@ -379,17 +449,23 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 
 		const state = new URL(callback.url()).searchParams.get('state')!;
 		const forgedState = `${state.split('.')[0]}.${'A'.repeat(22)}`;
-		const forged = await page.goto(`${hub.url}/oauth/spotify/callback?code=anything&state=${encodeURIComponent(forgedState)}`);
+		const forged = await page.goto(
+			`${hub.url}/oauth/spotify/callback?code=anything&state=${encodeURIComponent(forgedState)}`,
+		);
 		expect(forged?.status()).toBe(400);
 		await expect(page.locator('h1').textContent()).resolves.toBe('This sign-in link does not work');
 		await screenshot(page, ARTIFACTS, 'state-forged');
 
 		// A state for another platform is no good either.
-		const crossed = await page.goto(`${hub.url}/oauth/deezer/callback?code=anything&state=${encodeURIComponent(state)}`);
+		const crossed = await page.goto(
+			`${hub.url}/oauth/deezer/callback?code=anything&state=${encodeURIComponent(state)}`,
+		);
 		expect(crossed?.status()).toBe(400);
 
 		// Expired: started now, answered after its ten minutes.
-		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, { redirect: 'manual' });
+		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, {
+			redirect: 'manual',
+		});
 		const consent = new URL(started.headers.get('location')!);
 		const code = sandbox.spotify.authorizeDirect({
 			userId: 'fan-spotify-late',
@@ -413,7 +489,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const before = await ledgerCounts();
 
 		// The token endpoint fails after the fan agreed.
-		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, { redirect: 'manual' });
+		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, {
+			redirect: 'manual',
+		});
 		const consent = new URL(started.headers.get('location')!);
 		const code = sandbox.spotify.authorizeDirect({
 			userId: 'fan-spotify-unlucky',
@@ -431,7 +509,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			sandbox.spotify.accounts.faults.clear();
 		}
 		await expect(page.locator('h1').textContent()).resolves.toBe('That did not work');
-		await expect(page.locator('#retry').getAttribute('href')).resolves.toBe('/c/nia-vale-glass-harbour?lang=en');
+		await expect(page.locator('#retry').getAttribute('href')).resolves.toBe(
+			'/c/nia-vale-glass-harbour?lang=en',
+		);
 		await screenshot(page, ARTIFACTS, 'platform-error');
 
 		// The fan says no on the consent screen.
@@ -443,7 +523,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await expect(page.locator('h1').textContent()).resolves.toBe('No problem');
 		await screenshot(page, ARTIFACTS, 'consent-denied');
 		await page.locator('#retry').click();
-		await expect(page.locator('h1').textContent()).resolves.toBe('Pre-save “Glass Harbour” by Nia Vale');
+		await expect(page.locator('h1').textContent()).resolves.toBe(
+			'Pre-save “Glass Harbour” by Nia Vale',
+		);
 
 		expect(await ledgerCounts()).toEqual(before);
 	});
@@ -451,7 +533,12 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	it('works from the keyboard alone: tick follow, then pre-save, with Tab, Space and Enter', async () => {
 		const page = await context.newPage();
 		await openPresavePage(page);
-		const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id);
+		const focused = () =>
+			page.evaluate(
+				() =>
+					(globalThis as unknown as { document: { activeElement: { id: string } } }).document
+						.activeElement.id,
+			);
 		await page.keyboard.press('Tab');
 		expect(await focused()).toBe('follow');
 		await page.keyboard.press('Space');
@@ -460,20 +547,32 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(await focused()).toBe('connect-spotify');
 		await page.keyboard.press('Enter');
 		await page.waitForURL(`${sandbox.urls.spotifyAccounts}/authorize?**`);
-		expect(new URL(page.url()).searchParams.get('scope')).toBe('user-library-modify user-follow-modify');
+		expect(new URL(page.url()).searchParams.get('scope')).toBe(
+			'user-library-modify user-follow-modify',
+		);
 	});
 
 	it('tells a fan in the Instagram or TikTok in-app browser to open the page in their browser', async () => {
 		for (const [app, userAgent] of [
-			['instagram', 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 350.0.0.0.0'],
-			['tiktok', 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36 musical_ly_2023 BytedanceWebview/d8a21c6'],
+			[
+				'instagram',
+				'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 350.0.0.0.0',
+			],
+			[
+				'tiktok',
+				'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36 musical_ly_2023 BytedanceWebview/d8a21c6',
+			],
 		]) {
 			const inApp = await phoneContext(browser, { userAgent });
 			try {
 				const page = await inApp.newPage();
 				await openPresavePage(page);
-				await expect(page.locator('#in-app-notice h2').textContent()).resolves.toBe('Open this page in your browser');
-				await expect(page.getByLabel('Link to this page').inputValue()).resolves.toBe(`${hub.url}/c/nia-vale-glass-harbour`);
+				await expect(page.locator('#in-app-notice h2').textContent()).resolves.toBe(
+					'Open this page in your browser',
+				);
+				await expect(page.getByLabel('Link to this page').inputValue()).resolves.toBe(
+					`${hub.url}/c/nia-vale-glass-harbour`,
+				);
 				await screenshot(page, ARTIFACTS, `in-app-${app}`);
 			} finally {
 				await inApp.close();
@@ -489,7 +588,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const missing = await page.goto(`${hub.url}/c/no-such-campaign`);
 		expect(missing?.status()).toBe(404);
 		await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
-		const forged = await page.goto(`${hub.url}/c/nia-vale-glass-harbour/layers?s=act_01JZZZZZZZZZZZZZZZZZZZZZZZ.zzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA`);
+		const forged = await page.goto(
+			`${hub.url}/c/nia-vale-glass-harbour/layers?s=act_01JZZZZZZZZZZZZZZZZZZZZZZZ.zzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA`,
+		);
 		expect(forged?.status()).toBe(410);
 		await expect(page.locator('h1').textContent()).resolves.toBe('This page has expired');
 	});

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+	'&': '&amp;',
+	'<': '&lt;',
+	'>': '&gt;',
+	'"': '&quot;',
+	"'": '&#39;',
+};
 
 /** Everything that reaches a page from outside goes through here. */
 export function escapeHtml(text: string): string {
@@ -17,7 +23,8 @@ export class InlineStyle {
 	}
 }
 
-const BASE_STYLE = new InlineStyle(`body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f0f14;color:#f4f4f6}
+const BASE_STYLE =
+	new InlineStyle(`body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f0f14;color:#f4f4f6}
 main{max-width:30rem;margin:0 auto;padding:2.5rem 1.25rem}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
 p{margin:0 0 1rem;color:#d6d6de}
@@ -58,7 +65,13 @@ function securityHeaders(options: PageOptions): Record<string, string> {
 }
 
 /** A small, phone-first page with strict security headers. `body` must already be escaped HTML. */
-export function sendPage(reply: FastifyReply, status: number, title: string, body: string, options: PageOptions = {}): FastifyReply {
+export function sendPage(
+	reply: FastifyReply,
+	status: number,
+	title: string,
+	body: string,
+	options: PageOptions = {},
+): FastifyReply {
 	const style = options.style ?? BASE_STYLE;
 	return reply
 		.code(status)

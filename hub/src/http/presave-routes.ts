@@ -1,8 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HubError } from '../core/errors';
 import type { Action, Campaign } from '../core/model';
+import type { PlatformConnection } from '../core/presave/authorization';
 import { StateRefused, type ConsumedState, type StateRefusal } from '../core/presave/oauth-states';
-import { PlatformError, STREAMING_PLATFORMS, type StreamingPlatformName } from '../core/streaming/platform';
+import type { CompletedPresave } from '../core/presave/presaves';
+import {
+	PlatformError,
+	STREAMING_PLATFORMS,
+	type StreamingPlatformName,
+} from '../core/streaming/platform';
 import type { HubServices } from '../services';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
@@ -35,13 +41,24 @@ function originOf(url: string): string {
 export function registerPresavePages(app: FastifyInstance, services: HubServices): void {
 	const { ledger, program } = services;
 	const { presaves, authorizations, states, sessions, references } = services.presave;
-	const redirectUri = (platform: StreamingPlatformName) => `${program.publicUrl}${presavePaths.callback(platform)}`;
+	const redirectUri = (platform: StreamingPlatformName) =>
+		`${program.publicUrl}${presavePaths.callback(platform)}`;
 
-	const page = (reply: FastifyReply, status: number, language: string, title: string, body: string, options: PageOptions = {}) =>
-		sendPage(reply, status, title, body, { lang: language, style: PRESAVE_STYLE, ...options });
+	const page = (
+		reply: FastifyReply,
+		status: number,
+		language: string,
+		title: string,
+		body: string,
+		options: PageOptions = {},
+	) => sendPage(reply, status, title, body, { lang: language, style: PRESAVE_STYLE, ...options });
 
 	const languageOf = (request: FastifyRequest, campaignLocale: string, requested?: string) =>
-		pickLanguage(requested ?? (request.query as Query).lang, request.headers['accept-language'], campaignLocale);
+		pickLanguage(
+			requested ?? (request.query as Query).lang,
+			request.headers['accept-language'],
+			campaignLocale,
+		);
 
 	async function campaignBySlug(slug: string): Promise<Campaign | undefined> {
 		// Only slugs reach the database: a campaign id in the URL must not open its page.
@@ -108,11 +125,13 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		const params = request.params as { slug: string; platform: string };
 		const campaign = await campaignBySlug(params.slug);
 		const platform = params.platform;
-		if (!campaign || !isStreamingPlatform(platform) || !offered(campaign).includes(platform)) return notFound(request, reply);
+		if (!campaign || !isStreamingPlatform(platform) || !offered(campaign).includes(platform))
+			return notFound(request, reply);
 		const authorization = authorizations.get(platform);
 		if (!authorization) return notFound(request, reply);
 		const language = languageOf(request, campaign.locale);
-		const follow = (request.query as Query).follow === '1' && presaves.canFollow(campaign, platform);
+		const follow =
+			(request.query as Query).follow === '1' && presaves.canFollow(campaign, platform);
 		const started = await states.start({
 			platform,
 			campaignId: campaign.id,
@@ -140,7 +159,12 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 			200,
 			language,
 			strings.appleTitle,
-			appleMusicConnectBody({ strings, state: started.state, developerToken: authorization.developerToken(), appName: program.name }),
+			appleMusicConnectBody({
+				strings,
+				state: started.state,
+				developerToken: authorization.developerToken(),
+				appName: program.name,
+			}),
 			{
 				scriptSrc: ["'self'", scriptOrigin],
 				head: `<script src="${authorization.scriptUrl.replace(/"/g, '%22')}" defer></script><script src="${APPLE_SCRIPT_PATH}" defer></script>`,
@@ -153,7 +177,11 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		request: FastifyRequest,
 		reply: FastifyReply,
 		platform: StreamingPlatformName,
-		input: { state: string; error?: string; connect: (consumed: ConsumedState) => Promise<Parameters<typeof presaves.complete>[0]['connection']> },
+		input: {
+			state: string;
+			error?: string;
+			connect: (consumed: ConsumedState) => Promise<PlatformConnection>;
+		},
 	) {
 		let consumed: ConsumedState;
 		try {
@@ -173,20 +201,41 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 				denied ? 200 : 502,
 				consumed.locale,
 				denied ? strings.deniedTitle : strings.platformErrorTitle,
-				messageBody(denied ? strings.deniedText(platformName) : strings.platformErrorText(platformName), retry),
+				messageBody(
+					denied ? strings.deniedText(platformName) : strings.platformErrorText(platformName),
+					retry,
+				),
 			);
 		}
-		let completed: Awaited<ReturnType<typeof presaves.complete>>;
+		let completed: CompletedPresave;
 		try {
 			const connection = await input.connect(consumed);
-			completed = await presaves.complete({ campaign, platform, connection, follow: consumed.follow, locale: consumed.locale });
+			completed = await presaves.complete({
+				campaign,
+				platform,
+				connection,
+				follow: consumed.follow,
+				locale: consumed.locale,
+			});
 		} catch (error) {
 			if (error instanceof PlatformError) {
-				return page(reply, 502, consumed.locale, strings.platformErrorTitle, messageBody(strings.platformErrorText(platformName), retry));
+				return page(
+					reply,
+					502,
+					consumed.locale,
+					strings.platformErrorTitle,
+					messageBody(strings.platformErrorText(platformName), retry),
+				);
 			}
 			// The ledger's own refusal (an erased fan's suppressed account, an id it cannot store): a page, not JSON.
 			if (error instanceof HubError && error.httpStatus < 500) {
-				return page(reply, error.httpStatus, consumed.locale, strings.platformErrorTitle, messageBody(strings.presaveRefusedText));
+				return page(
+					reply,
+					error.httpStatus,
+					consumed.locale,
+					strings.platformErrorTitle,
+					messageBody(strings.presaveRefusedText),
+				);
 			}
 			throw error;
 		}
@@ -194,7 +243,9 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 			s: sessions.issue(completed.presave.id),
 			lang: consumed.locale,
 		})}`;
-		return reply.headers({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }).redirect(layersUrl, 303);
+		return reply
+			.headers({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' })
+			.redirect(layersUrl, 303);
 	}
 
 	function refusedState(request: FastifyRequest, reply: FastifyReply, reason: StateRefusal) {
@@ -220,7 +271,11 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 			state: query.state ?? '',
 			error,
 			connect: (consumed) =>
-				authorization.exchange({ code: query.code ?? '', redirectUri: redirectUri(authorization.platform), codeVerifier: consumed.codeVerifier }),
+				authorization.exchange({
+					code: query.code ?? '',
+					redirectUri: redirectUri(authorization.platform),
+					codeVerifier: consumed.codeVerifier,
+				}),
 		});
 	});
 
@@ -237,7 +292,10 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 	});
 
 	/** The pre-save a layers request's session names, for this campaign; undefined when expired or forged. */
-	async function sessionPresave(slug: string, session: string): Promise<{ presave: Action; campaign: Campaign } | undefined> {
+	async function sessionPresave(
+		slug: string,
+		session: string,
+	): Promise<{ presave: Action; campaign: Campaign } | undefined> {
 		const actionId = sessions.read(session);
 		if (!actionId) return undefined;
 		const found = await presaves.presaveOf(actionId).catch((error: unknown) => {
@@ -282,7 +340,10 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 			410,
 			language,
 			strings.sessionExpiredTitle,
-			messageBody(strings.sessionExpiredText, { href: `${presavePaths.page(slug)}?lang=${encodeURIComponent(language)}`, label: strings.backToPresave }),
+			messageBody(strings.sessionExpiredText, {
+				href: `${presavePaths.page(slug)}?lang=${encodeURIComponent(language)}`,
+				label: strings.backToPresave,
+			}),
 		);
 	}
 
@@ -293,7 +354,13 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		if (!found) return sessionExpired(reply, slug, languageOf(request, 'en'));
 		const language = languageOf(request, found.campaign.locale);
 		const strings = stringsFor(language);
-		return page(reply, 200, language, strings.layersTitle, layersPageBody(await layersView(found, session, language, strings)));
+		return page(
+			reply,
+			200,
+			language,
+			strings.layersTitle,
+			layersPageBody(await layersView(found, session, language, strings)),
+		);
 	});
 
 	app.post('/c/:slug/layers/:channel', async (request, reply) => {
@@ -311,7 +378,10 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 				400,
 				language,
 				strings.layersTitle,
-				layersPageBody({ ...(await layersView(found, session, language, strings)), problem: { channel, message } }),
+				layersPageBody({
+					...(await layersView(found, session, language, strings)),
+					problem: { channel, message },
+				}),
 			);
 		// The box starts unticked; without the fan's tick there is no consent and nothing is recorded.
 		if (form.consent !== 'yes') return refuse(strings.consentRequired);
@@ -326,6 +396,9 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		}
 		return reply
 			.headers({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' })
-			.redirect(`${presavePaths.layers(slug)}?${new URLSearchParams({ s: session, lang: language })}`, 303);
+			.redirect(
+				`${presavePaths.layers(slug)}?${new URLSearchParams({ s: session, lang: language })}`,
+				303,
+			);
 	});
 }

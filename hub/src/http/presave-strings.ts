@@ -63,15 +63,18 @@ const en: PresaveStrings = {
 	alsoFollow: (artist) => `Also follow ${artist}`,
 	artworkAlt: (title, artist) => `Cover of “${title}” by ${artist}`,
 	inAppTitle: 'Open this page in your browser',
-	inAppText: 'Sign-in does not work inside this app’s browser. Tap the ••• menu and choose “Open in browser”, or copy this link into your browser:',
+	inAppText:
+		'Sign-in does not work inside this app’s browser. Tap the ••• menu and choose “Open in browser”, or copy this link into your browser:',
 	inAppLinkLabel: 'Link to this page',
 	noServices: 'Pre-saving is not open yet. Please check back soon.',
 	appleTitle: 'Connect Apple Music',
 	appleText: 'Apple will ask you to sign in and allow access to your library.',
 	appleButton: 'Continue with Apple Music',
-	appleNeedsScript: 'This step needs JavaScript to talk to Apple Music. Please turn it on, or choose another service.',
+	appleNeedsScript:
+		'This step needs JavaScript to talk to Apple Music. Please turn it on, or choose another service.',
 	layersTitle: 'You’re in!',
-	layersPresaved: (title, platform) => `“${title}” will be saved to your ${platform} library on release day.`,
+	layersPresaved: (title, platform) =>
+		`“${title}” will be saved to your ${platform} library on release day.`,
 	layersOptional: 'Want more? Everything below is optional.',
 	followed: (artist, platform) => `You now follow ${artist} on ${platform}.`,
 	followOffer: (artist, platform) => `Follow ${artist} on ${platform}`,
@@ -86,18 +89,23 @@ const en: PresaveStrings = {
 	telegramLink: 'Join us on Telegram',
 	discordLink: 'Join the Discord',
 	stateInvalidTitle: 'This sign-in link does not work',
-	stateInvalidText: 'It may have been changed or copied incompletely. Nothing was saved. Please start again from the pre-save page.',
+	stateInvalidText:
+		'It may have been changed or copied incompletely. Nothing was saved. Please start again from the pre-save page.',
 	stateUsedTitle: 'This sign-in was already used',
-	stateUsedText: 'Each sign-in works once. Nothing new was saved. Start again from the pre-save page if you need to.',
+	stateUsedText:
+		'Each sign-in works once. Nothing new was saved. Start again from the pre-save page if you need to.',
 	stateExpiredTitle: 'This sign-in took too long',
 	stateExpiredText: 'For your safety it expired. Nothing was saved. Please start again.',
 	deniedTitle: 'No problem',
-	deniedText: (platform) => `You did not allow access on ${platform}, so nothing was saved. You can try again whenever you like.`,
+	deniedText: (platform) =>
+		`You did not allow access on ${platform}, so nothing was saved. You can try again whenever you like.`,
 	platformErrorTitle: 'That did not work',
-	platformErrorText: (platform) => `${platform} did not complete the sign-in. Nothing was saved. Please try again in a moment.`,
+	platformErrorText: (platform) =>
+		`${platform} did not complete the sign-in. Nothing was saved. Please try again in a moment.`,
 	presaveRefusedText: 'We could not record this pre-save for this account.',
 	sessionExpiredTitle: 'This page has expired',
-	sessionExpiredText: 'Your pre-save is safe. To see the extras again, pre-save once more from the campaign page.',
+	sessionExpiredText:
+		'Your pre-save is safe. To see the extras again, pre-save once more from the campaign page.',
 	notFoundTitle: 'Page not found',
 	notFoundText: 'This pre-save page does not exist. Please check the link.',
 	tryAgain: 'Try again',
@@ -108,20 +116,24 @@ const de: PresaveStrings = {
 	presaveTitle: (title, artist) => `„${title}“ von ${artist} vorab speichern`,
 	releaseAt: (when) => `Erscheint ${when}`,
 	releaseAtLocalMidnight: (day) => `Erscheint am ${day} um Mitternacht, wo immer du bist`,
-	chooseService: 'Wähle, wo du es speichern willst. Am Erscheinungstag landet es in deiner Bibliothek.',
+	chooseService:
+		'Wähle, wo du es speichern willst. Am Erscheinungstag landet es in deiner Bibliothek.',
 	presaveOn: (platform) => `Auf ${platform} vorab speichern`,
 	alsoFollow: (artist) => `${artist} auch folgen`,
 	artworkAlt: (title, artist) => `Cover von „${title}“ von ${artist}`,
 	inAppTitle: 'Öffne diese Seite in deinem Browser',
-	inAppText: 'Die Anmeldung funktioniert im Browser dieser App nicht. Tippe auf das •••-Menü und wähle „Im Browser öffnen“, oder kopiere diesen Link in deinen Browser:',
+	inAppText:
+		'Die Anmeldung funktioniert im Browser dieser App nicht. Tippe auf das •••-Menü und wähle „Im Browser öffnen“, oder kopiere diesen Link in deinen Browser:',
 	inAppLinkLabel: 'Link zu dieser Seite',
 	noServices: 'Vorab-Speichern ist noch nicht möglich. Schau bald wieder vorbei.',
 	appleTitle: 'Apple Music verbinden',
 	appleText: 'Apple bittet dich, dich anzumelden und den Zugriff auf deine Bibliothek zu erlauben.',
 	appleButton: 'Weiter mit Apple Music',
-	appleNeedsScript: 'Für diesen Schritt wird JavaScript benötigt. Bitte schalte es ein oder wähle einen anderen Dienst.',
+	appleNeedsScript:
+		'Für diesen Schritt wird JavaScript benötigt. Bitte schalte es ein oder wähle einen anderen Dienst.',
 	layersTitle: 'Du bist dabei!',
-	layersPresaved: (title, platform) => `„${title}“ wird am Erscheinungstag in deiner ${platform}-Bibliothek gespeichert.`,
+	layersPresaved: (title, platform) =>
+		`„${title}“ wird am Erscheinungstag in deiner ${platform}-Bibliothek gespeichert.`,
 	layersOptional: 'Mehr gefällig? Alles hier ist freiwillig.',
 	followed: (artist, platform) => `Du folgst jetzt ${artist} auf ${platform}.`,
 	followOffer: (artist, platform) => `${artist} auf ${platform} folgen`,
@@ -132,22 +144,28 @@ const de: PresaveStrings = {
 	signUp: 'Anmelden',
 	consentRequired: 'Um dich anzumelden, setze bitte das Häkchen.',
 	smsRequested: 'Fast geschafft: Antworte mit YES auf die SMS, die wir dir gerade geschickt haben.',
-	emailRequested: 'Fast geschafft: Öffne die E-Mail, die wir dir gerade geschickt haben, und bestätige.',
+	emailRequested:
+		'Fast geschafft: Öffne die E-Mail, die wir dir gerade geschickt haben, und bestätige.',
 	telegramLink: 'Komm zu uns auf Telegram',
 	discordLink: 'Tritt dem Discord bei',
 	stateInvalidTitle: 'Dieser Anmeldelink funktioniert nicht',
-	stateInvalidText: 'Er wurde vielleicht verändert oder unvollständig kopiert. Es wurde nichts gespeichert. Bitte starte noch einmal auf der Vorab-Seite.',
+	stateInvalidText:
+		'Er wurde vielleicht verändert oder unvollständig kopiert. Es wurde nichts gespeichert. Bitte starte noch einmal auf der Vorab-Seite.',
 	stateUsedTitle: 'Diese Anmeldung wurde schon verwendet',
 	stateUsedText: 'Jede Anmeldung funktioniert nur einmal. Es wurde nichts Neues gespeichert.',
 	stateExpiredTitle: 'Die Anmeldung hat zu lange gedauert',
-	stateExpiredText: 'Zu deiner Sicherheit ist sie abgelaufen. Es wurde nichts gespeichert. Bitte starte noch einmal.',
+	stateExpiredText:
+		'Zu deiner Sicherheit ist sie abgelaufen. Es wurde nichts gespeichert. Bitte starte noch einmal.',
 	deniedTitle: 'Kein Problem',
-	deniedText: (platform) => `Du hast den Zugriff auf ${platform} nicht erlaubt, daher wurde nichts gespeichert. Du kannst es jederzeit erneut versuchen.`,
+	deniedText: (platform) =>
+		`Du hast den Zugriff auf ${platform} nicht erlaubt, daher wurde nichts gespeichert. Du kannst es jederzeit erneut versuchen.`,
 	platformErrorTitle: 'Das hat nicht geklappt',
-	platformErrorText: (platform) => `${platform} hat die Anmeldung nicht abgeschlossen. Es wurde nichts gespeichert. Bitte versuche es gleich noch einmal.`,
+	platformErrorText: (platform) =>
+		`${platform} hat die Anmeldung nicht abgeschlossen. Es wurde nichts gespeichert. Bitte versuche es gleich noch einmal.`,
 	presaveRefusedText: 'Wir konnten dieses Vorab-Speichern für dieses Konto nicht festhalten.',
 	sessionExpiredTitle: 'Diese Seite ist abgelaufen',
-	sessionExpiredText: 'Dein Vorab-Speichern bleibt bestehen. Um die Extras wieder zu sehen, speichere noch einmal auf der Kampagnenseite.',
+	sessionExpiredText:
+		'Dein Vorab-Speichern bleibt bestehen. Um die Extras wieder zu sehen, speichere noch einmal auf der Kampagnenseite.',
 	notFoundTitle: 'Seite nicht gefunden',
 	notFoundText: 'Diese Vorab-Seite gibt es nicht. Bitte prüfe den Link.',
 	tryAgain: 'Noch einmal versuchen',
@@ -173,7 +191,11 @@ function primary(tag: string): string {
  * The page language: `?lang=`, else the browser's Accept-Language in its order of
  * preference, else the campaign's language, else English; only languages we have.
  */
-export function pickLanguage(requested: string | undefined, acceptLanguage: string | undefined, campaignLocale: string): string {
+export function pickLanguage(
+	requested: string | undefined,
+	acceptLanguage: string | undefined,
+	campaignLocale: string,
+): string {
 	const preferred = (acceptLanguage ?? '')
 		.split(',')
 		.map((part) => {

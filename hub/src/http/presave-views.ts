@@ -37,7 +37,11 @@ function dateFormat(language: string, timeZone: string, withTime: boolean): Intl
 	const key = `${language} ${timeZone} ${withTime}`;
 	let format = dateFormats.get(key);
 	if (!format) {
-		format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: withTime ? 'short' : undefined, timeZone });
+		format = new Intl.DateTimeFormat(language, {
+			dateStyle: 'long',
+			timeStyle: withTime ? 'short' : undefined,
+			timeZone,
+		});
 		dateFormats.set(key, format);
 	}
 	return format;
@@ -46,7 +50,8 @@ function dateFormat(language: string, timeZone: string, withTime: boolean): Intl
 function formatRelease(campaign: Campaign, language: string, strings: PresaveStrings): string {
 	const timeZone = campaign.timezone ?? 'UTC';
 	const instant = new Date(campaign.releaseAtUtc);
-	if (campaign.localMidnight) return strings.releaseAtLocalMidnight(dateFormat(language, timeZone, false).format(instant));
+	if (campaign.localMidnight)
+		return strings.releaseAtLocalMidnight(dateFormat(language, timeZone, false).format(instant));
 	return strings.releaseAt(`${dateFormat(language, timeZone, true).format(instant)} (${timeZone})`);
 }
 
@@ -67,7 +72,8 @@ export function presavePageBody(view: {
 		? `<img class="art" src="${escapeHtml(campaign.artworkUrl)}" alt="${escapeHtml(strings.artworkAlt(campaign.title, campaign.artist))}" width="320" height="320">`
 		: '';
 	const when = `<p class="when">${escapeHtml(formatRelease(campaign, view.language, strings))}</p>`;
-	if (view.platforms.length === 0) return `${notice}${artwork}${when}<p>${escapeHtml(strings.noServices)}</p>`;
+	if (view.platforms.length === 0)
+		return `${notice}${artwork}${when}<p>${escapeHtml(strings.noServices)}</p>`;
 	const follow = view.offerFollow
 		? `<label class="check"><input type="checkbox" id="follow" name="follow" value="1"><span>${escapeHtml(strings.alsoFollow(campaign.artist))}</span></label>`
 		: '';
@@ -80,7 +86,12 @@ export function presavePageBody(view: {
 	return `${notice}${artwork}${when}<p>${escapeHtml(strings.chooseService)}</p><form method="get" action="${presavePaths.connect(campaign.slug, view.platforms[0])}"><input type="hidden" name="lang" value="${escapeHtml(view.language)}">${follow}${buttons}</form>`;
 }
 
-export function appleMusicConnectBody(view: { strings: PresaveStrings; state: string; developerToken: string; appName: string }): string {
+export function appleMusicConnectBody(view: {
+	strings: PresaveStrings;
+	state: string;
+	developerToken: string;
+	appName: string;
+}): string {
 	const { strings } = view;
 	return `<p>${escapeHtml(strings.appleText)}</p><noscript><p class="error">${escapeHtml(strings.appleNeedsScript)}</p></noscript><form id="apple-connect" method="post" action="${presavePaths.callback('apple_music')}" data-developer-token="${escapeHtml(view.developerToken)}" data-app-name="${escapeHtml(view.appName)}"><input type="hidden" name="state" value="${escapeHtml(view.state)}"><input type="hidden" name="music_user_token" value=""><input type="hidden" name="error" value=""><button type="button" id="apple-authorize">${escapeHtml(strings.appleButton)}</button></form>`;
 }

@@ -45,8 +45,15 @@ class SpotifyAuthorization implements RedirectAuthorization {
 		this.consentOrigin = new URL(this.accountsUrl).origin;
 	}
 
-	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string {
-		const scopes = request.follow ? [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.followArtist] : [SPOTIFY_SCOPES.save];
+	authorizeUrl(request: {
+		state: string;
+		redirectUri: string;
+		codeChallenge?: string;
+		follow: boolean;
+	}): string {
+		const scopes = request.follow
+			? [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.followArtist]
+			: [SPOTIFY_SCOPES.save];
 		const query = new URLSearchParams({
 			client_id: this.config.clientId,
 			response_type: 'code',
@@ -59,10 +66,16 @@ class SpotifyAuthorization implements RedirectAuthorization {
 		return `${this.accountsUrl}/authorize?${query}`;
 	}
 
-	async exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection> {
+	async exchange(request: {
+		code: string;
+		redirectUri: string;
+		codeVerifier?: string;
+	}): Promise<PlatformConnection> {
 		const clock = this.config.clock ?? Date.now;
 		const consentedAtMs = clock();
-		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
+		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString(
+			'base64',
+		);
 		const token = await requestOAuthToken({
 			platform: 'spotify',
 			issuer: 'Spotify',
@@ -128,26 +141,49 @@ class DeezerAuthorization implements RedirectAuthorization {
 
 	async exchange(request: { code: string }): Promise<PlatformConnection> {
 		const authorizedAtMs = Date.now();
-		const query = new URLSearchParams({ app_id: this.config.appId, secret: this.config.secret, code: request.code, output: 'json' });
-		const response = await sendToPlatform('deezer', "Deezer's token endpoint", `${this.connectUrl}/oauth/access_token.php?${query}`, {
-			method: 'GET',
-			headers: {},
+		const query = new URLSearchParams({
+			app_id: this.config.appId,
+			secret: this.config.secret,
+			code: request.code,
+			output: 'json',
 		});
+		const response = await sendToPlatform(
+			'deezer',
+			"Deezer's token endpoint",
+			`${this.connectUrl}/oauth/access_token.php?${query}`,
+			{
+				method: 'GET',
+				headers: {},
+			},
+		);
 		const token = await readJsonObject(response);
 		if (!response.ok || typeof token.access_token !== 'string') {
 			// Deezer answers a refused exchange with 200 and a plain sentence ("wrong code").
-			throw new PlatformError('deezer', response.status >= 500 ? 'transient' : 'permanent', `Deezer refused the authorization code (HTTP ${response.status}).`);
+			throw new PlatformError(
+				'deezer',
+				response.status >= 500 ? 'transient' : 'permanent',
+				`Deezer refused the authorization code (HTTP ${response.status}).`,
+			);
 		}
 		const accessToken = token.access_token;
 		const expiresInSeconds = Number(token.expires ?? 0);
 		const me = await readJsonObject(
-			await sendToPlatform('deezer', 'Deezer', `${this.apiUrl}/user/me?${new URLSearchParams({ access_token: accessToken })}`, {
-				method: 'GET',
-				headers: {},
-			}),
+			await sendToPlatform(
+				'deezer',
+				'Deezer',
+				`${this.apiUrl}/user/me?${new URLSearchParams({ access_token: accessToken })}`,
+				{
+					method: 'GET',
+					headers: {},
+				},
+			),
 		);
 		if (me.id === undefined) {
-			throw new PlatformError('deezer', 'permanent', 'Deezer did not say who the fan is (GET /user/me).');
+			throw new PlatformError(
+				'deezer',
+				'permanent',
+				'Deezer did not say who the fan is (GET /user/me).',
+			);
 		}
 		return {
 			accountId: String(me.id),
@@ -178,7 +214,12 @@ class YouTubeAuthorization implements RedirectAuthorization {
 		this.consentOrigin = new URL(this.authorizeEndpoint).origin;
 	}
 
-	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string {
+	authorizeUrl(request: {
+		state: string;
+		redirectUri: string;
+		codeChallenge?: string;
+		follow: boolean;
+	}): string {
 		const query = new URLSearchParams({
 			client_id: this.config.clientId,
 			redirect_uri: request.redirectUri,
@@ -192,7 +233,11 @@ class YouTubeAuthorization implements RedirectAuthorization {
 		return `${this.authorizeEndpoint}?${query}`;
 	}
 
-	async exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection> {
+	async exchange(request: {
+		code: string;
+		redirectUri: string;
+		codeVerifier?: string;
+	}): Promise<PlatformConnection> {
 		const clock = this.config.clock ?? Date.now;
 		const authorizedAtMs = clock();
 		const token = await requestOAuthToken({
@@ -214,14 +259,24 @@ class YouTubeAuthorization implements RedirectAuthorization {
 		});
 		const channels = await readJsonObject(
 			await expectOk('youtube', 'YouTube', '/youtube/v3/channels', () =>
-				sendToPlatform('youtube', 'YouTube', `${this.apiUrl}/youtube/v3/channels?part=id&mine=true`, {
-					method: 'GET',
-					headers: { authorization: `Bearer ${token.accessToken}` },
-				}),
+				sendToPlatform(
+					'youtube',
+					'YouTube',
+					`${this.apiUrl}/youtube/v3/channels?part=id&mine=true`,
+					{
+						method: 'GET',
+						headers: { authorization: `Bearer ${token.accessToken}` },
+					},
+				),
 			),
 		);
 		const channelId = (channels.items as Array<{ id?: string }> | undefined)?.[0]?.id;
-		if (!channelId) throw new PlatformError('youtube', 'permanent', 'YouTube says the fan has no channel (channels.list mine=true).');
+		if (!channelId)
+			throw new PlatformError(
+				'youtube',
+				'permanent',
+				'YouTube says the fan has no channel (channels.list mine=true).',
+			);
 		return {
 			accountId: channelId,
 			grant: {
@@ -245,7 +300,8 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 	private readonly catalog: AppleMusicPlatform;
 
 	constructor(private readonly config: AppleMusicConfig & { musicKitScriptUrl?: string }) {
-		this.scriptUrl = config.musicKitScriptUrl ?? 'https://js-cdn.music.apple.com/musickit/v3/musickit.js';
+		this.scriptUrl =
+			config.musicKitScriptUrl ?? 'https://js-cdn.music.apple.com/musickit/v3/musickit.js';
 		this.apiUrl = trim(config.apiUrl ?? 'https://api.music.apple.com');
 		this.catalog = new AppleMusicPlatform(config);
 	}
@@ -260,7 +316,10 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 		await expectOk('apple_music', 'Apple Music', '/v1/me/library/albums', () =>
 			sendToPlatform('apple_music', 'Apple Music', `${this.apiUrl}/v1/me/library/albums?limit=1`, {
 				method: 'GET',
-				headers: { authorization: `Bearer ${this.developerToken()}`, 'music-user-token': musicUserToken },
+				headers: {
+					authorization: `Bearer ${this.developerToken()}`,
+					'music-user-token': musicUserToken,
+				},
 			}),
 		);
 		return {
@@ -299,7 +358,8 @@ export function fanAuthorizations(
 ): Map<StreamingPlatformName, FanAuthorization> {
 	const authorizations = new Map<StreamingPlatformName, FanAuthorization>();
 	if (configs.spotify) authorizations.set('spotify', new SpotifyAuthorization(configs.spotify));
-	if (configs.apple_music) authorizations.set('apple_music', new AppleMusicAuthorization(configs.apple_music));
+	if (configs.apple_music)
+		authorizations.set('apple_music', new AppleMusicAuthorization(configs.apple_music));
 	if (configs.deezer) authorizations.set('deezer', new DeezerAuthorization(configs.deezer));
 	if (configs.youtube) authorizations.set('youtube', new YouTubeAuthorization(configs.youtube));
 	return authorizations;

@@ -1,5 +1,11 @@
 import type { StandInRequest, StandInResponse } from '../core/http-stand-in';
-import { SANDBOX_USER_ID_PATTERN, consentPage, formBody, presentParams, textResponse } from './support';
+import {
+	SANDBOX_USER_ID_PATTERN,
+	consentPage,
+	formBody,
+	presentParams,
+	textResponse,
+} from './support';
 
 /** What the MusicKit stand-in needs from the Apple Music stand-in it belongs to. */
 export interface MusicKitHost {
@@ -56,7 +62,10 @@ function isOrigin(value: string): boolean {
 }
 
 /** The popup's last page: hands the result to the page that opened it, on that page's origin only, and closes. */
-function resultPage(openerOrigin: string, result: { musicUserToken: string } | { error: string }): StandInResponse {
+function resultPage(
+	openerOrigin: string,
+	result: { musicUserToken: string } | { error: string },
+): StandInResponse {
 	// JSON inside a script element: "<" escaped so nothing in it can end the element.
 	const payload = JSON.stringify(result).replace(/</g, '\\u003c');
 	const target = JSON.stringify(openerOrigin).replace(/</g, '\\u003c');
@@ -68,7 +77,11 @@ function resultPage(openerOrigin: string, result: { musicUserToken: string } | {
 }
 
 /** Answers MusicKit's requests, or undefined for anything else (the Apple Music API's). */
-export function handleMusicKit(request: StandInRequest, host: MusicKitHost, nextUserId: () => string): StandInResponse | undefined {
+export function handleMusicKit(
+	request: StandInRequest,
+	host: MusicKitHost,
+	nextUserId: () => string,
+): StandInResponse | undefined {
 	if (request.path === '/musickit.js' && request.method === 'GET') {
 		return {
 			status: 200,
@@ -79,7 +92,8 @@ export function handleMusicKit(request: StandInRequest, host: MusicKitHost, next
 	if (request.path !== AUTHORIZE_PATH) return undefined;
 	const params = request.method === 'POST' ? formBody(request) : request.query;
 	const openerOrigin = params.get('origin') ?? '';
-	if (!isOrigin(openerOrigin)) return textResponse(400, 'MusicKit: origin is missing or not an origin');
+	if (!isOrigin(openerOrigin))
+		return textResponse(400, 'MusicKit: origin is missing or not an origin');
 	if (!host.developerTokenValid(params.get('developer_token') ?? undefined)) {
 		return resultPage(openerOrigin, { error: 'invalid developer token' });
 	}
@@ -93,7 +107,8 @@ export function handleMusicKit(request: StandInRequest, host: MusicKitHost, next
 			suggestedUserId: nextUserId(),
 		});
 	}
-	if (params.get('decision') !== 'agree') return resultPage(openerOrigin, { error: 'access_denied' });
+	if (params.get('decision') !== 'agree')
+		return resultPage(openerOrigin, { error: 'access_denied' });
 	const userId = params.get('user_id') ?? '';
 	if (!SANDBOX_USER_ID_PATTERN.test(userId)) return textResponse(400, 'Invalid sandbox user id');
 	return resultPage(openerOrigin, { musicUserToken: host.issueMusicUserToken(userId) });

@@ -15,9 +15,18 @@ export interface RedirectAuthorization {
 	/** Where the consent screen lives: the page's form-action must allow the redirect there. */
 	readonly consentOrigin: string;
 	/** Where the fan's browser goes to consent; `follow` widens the scopes to what the follow layer needs. */
-	authorizeUrl(request: { state: string; redirectUri: string; codeChallenge?: string; follow: boolean }): string;
+	authorizeUrl(request: {
+		state: string;
+		redirectUri: string;
+		codeChallenge?: string;
+		follow: boolean;
+	}): string;
 	/** Trades the callback's code for the grant and reads the fan's account id with it. */
-	exchange(request: { code: string; redirectUri: string; codeVerifier?: string }): Promise<PlatformConnection>;
+	exchange(request: {
+		code: string;
+		redirectUri: string;
+		codeVerifier?: string;
+	}): Promise<PlatformConnection>;
 }
 
 /**

@@ -18,7 +18,9 @@ export class LayerSessions {
 		sealingKey: Buffer,
 		private readonly clock: () => number,
 	) {
-		this.key = Buffer.from(hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop layer session', 32));
+		this.key = Buffer.from(
+			hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop layer session', 32),
+		);
 	}
 
 	issue(presaveActionId: string): string {
@@ -29,7 +31,8 @@ export class LayerSessions {
 	/** The pre-save action id, or undefined for anything forged, malformed or expired. */
 	read(session: string): string | undefined {
 		const [actionId, expiresAt, signature, extra] = session.split('.');
-		if (!actionId || !expiresAt || !signature || extra !== undefined || !ACTION_ID.test(actionId)) return undefined;
+		if (!actionId || !expiresAt || !signature || extra !== undefined || !ACTION_ID.test(actionId))
+			return undefined;
 		const expected = Buffer.from(this.sign(`${actionId}.${expiresAt}`));
 		const given = Buffer.from(signature);
 		if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
@@ -37,6 +40,10 @@ export class LayerSessions {
 	}
 
 	private sign(body: string): string {
-		return createHmac('sha256', this.key).update(body).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+		return createHmac('sha256', this.key)
+			.update(body)
+			.digest()
+			.subarray(0, SIGNATURE_BYTES)
+			.toString('base64url');
 	}
 }

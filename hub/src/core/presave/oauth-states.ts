@@ -59,7 +59,9 @@ export class OAuthStates {
 		sealingKey: Buffer,
 		private readonly clock: () => number,
 	) {
-		this.key = Buffer.from(hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop oauth state', 32));
+		this.key = Buffer.from(
+			hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop oauth state', 32),
+		);
 	}
 
 	async start(request: {
@@ -114,12 +116,18 @@ export class OAuthStates {
 			campaignId: row.campaign_id,
 			follow: Number(row.follow) === 1,
 			locale: row.locale,
-			codeVerifier: row.sealed_verifier ? this.sealer.unseal(row.sealed_verifier, context(id)) : undefined,
+			codeVerifier: row.sealed_verifier
+				? this.sealer.unseal(row.sealed_verifier, context(id))
+				: undefined,
 		};
 	}
 
 	private sign(id: string): string {
-		return createHmac('sha256', this.key).update(id).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+		return createHmac('sha256', this.key)
+			.update(id)
+			.digest()
+			.subarray(0, SIGNATURE_BYTES)
+			.toString('base64url');
 	}
 
 	private signatureMatches(id: string, signature: string): boolean {
