@@ -178,8 +178,16 @@ describe('Discord stand-in driven by a real discord.js client', () => {
 		const interaction = (await nextInteraction(() =>
 			discord.runCommand(fanId, 'join'),
 		)) as ChatInputCommandInteraction;
-		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-		expect(discord.interaction(interaction.id).response?.flags).toBe(64 | 128);
+		const deferred = await interaction.deferReply({
+			flags: MessageFlags.Ephemeral,
+			withResponse: true,
+		});
+		expect(deferred.interaction.responseMessageLoading).toBe(true);
+		expect(deferred.interaction.responseMessageEphemeral).toBe(true);
+		expect(discord.interaction(interaction.id).response).toMatchObject({
+			id: deferred.interaction.responseMessageId,
+			flags: 64 | 128,
+		});
 		await interaction.editReply({ content: 'Done: you will hear about the release.' });
 		const followUp = await interaction.followUp({
 			content: 'One more thing',
@@ -344,6 +352,17 @@ describe('Discord stand-in driven by a real discord.js client', () => {
 		} finally {
 			discord.setRolePermissions(SANDBOX_DISCORD.botRoleId, original);
 		}
+	});
+
+	it('answers a member fetch over the gateway (op 8) and the REST member list', async () => {
+		const guild = client.guilds.cache.get(SANDBOX_DISCORD.guildId)!;
+		const fetched = await guild.members.fetch();
+		expect(fetched.has(fanId)).toBe(true);
+		expect(fetched.has(SANDBOX_DISCORD.applicationId)).toBe(true);
+		const listed = await guild.members.list({ limit: 1000 });
+		expect([...listed.keys()].sort()).toEqual([...fetched.keys()].sort());
+		const page = await guild.members.list({ limit: 1 });
+		expect(page.size).toBe(1);
 	});
 
 	it('tells the client when a member leaves', async () => {
