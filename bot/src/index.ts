@@ -1,3 +1,4 @@
+import type { CommunityPlatforms } from '../../hub/src/core/community/community';
 import type { Logger } from '../../hub/src/core/logger';
 import type { CommunityConfig } from './config';
 import { createDiscordBot, type DiscordBot } from './discord/bot';
@@ -9,6 +10,8 @@ export interface BotsOptions {
 	config: CommunityConfig;
 	desk: CommunityDesk;
 	logger: Logger;
+	/** The process's pacers per platform (hub/src/providers/community.ts), shared with broadcasts. */
+	pacers?: CommunityPlatforms['pacers'];
 }
 
 export interface Bots {
@@ -22,8 +25,8 @@ export interface Bots {
 }
 
 /** The configured bots over one desk, built without side effects; `start` connects them. */
-export function createBots({ config, desk, logger }: BotsOptions): Bots {
-	const telegram = config.telegram && createTelegramBot({ config: config.telegram, desk, logger });
+export function createBots({ config, desk, logger, pacers }: BotsOptions): Bots {
+	const telegram = config.telegram && createTelegramBot({ config: config.telegram, desk, logger, pacer: pacers?.telegram });
 	const discord =
 		config.discord &&
 		createDiscordBot({

@@ -81,6 +81,7 @@ async function runBots(config: HubConfig): Promise<void> {
 	if (community.telegram?.updates.mode === 'webhook') {
 		throw new HubError('configuration_invalid', 'A Telegram webhook is served by the hub itself: run "serve", or use FANLOOP_TELEGRAM_UPDATES=polling here.');
 	}
+	const platforms = communityPlatforms(community);
 	const store = await openStore(config);
 	const services = await openServices({
 		store,
@@ -89,9 +90,9 @@ async function runBots(config: HubConfig): Promise<void> {
 		messaging: {},
 		logger,
 		clock: Date.now,
-		communityPlatforms: communityPlatforms(community),
+		communityPlatforms: platforms,
 	});
-	const bots = createBots({ config: community, desk: services.community.desk, logger });
+	const bots = createBots({ config: community, desk: services.community.desk, logger, pacers: platforms.pacers });
 	await bots.start(config.publicUrl ?? '');
 	process.stdout.write('Fanloop bots running\n');
 	stopOnSignal(async () => {

@@ -62,6 +62,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	const host = options.host ?? '127.0.0.1';
 	const port = options.port ?? 8790;
 	const community = parseCommunity(options.community);
+	const platforms = communityPlatforms(community);
 	const store = await openStore(options);
 	const program: OptInProgram = {
 		...DEFAULT_PROGRAM,
@@ -82,13 +83,13 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			jobs: options.jobs,
 			streamingPlatforms: options.streamingPlatforms,
 			fanAuthorizations: options.fanAuthorizations,
-			communityPlatforms: communityPlatforms(community),
+			communityPlatforms: platforms,
 		});
 	} catch (error) {
 		await store.close();
 		throw error;
 	}
-	const bots: Bots | undefined = community.runBots ? createBots({ config: community, desk: services.community.desk, logger }) : undefined;
+	const bots: Bots | undefined = community.runBots ? createBots({ config: community, desk: services.community.desk, logger, pacers: platforms.pacers }) : undefined;
 	services.telegramWebhook = bots?.telegramWebhook;
 	const server = buildServer(services, logger);
 	const address = await server.listen({ host, port });

@@ -179,7 +179,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 }
 
 function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void): CommunityServices {
-	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {} };
+	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
 	const references = new FanReferences(options.sealingKey);
 	const desk = new Community({
 		ledger,
@@ -194,6 +194,6 @@ function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => v
 		desk,
 		links: new CommunityLinks(ledger, references, platforms.invites, options.program, options.clock),
 		admin,
-		broadcasts: new CommunityBroadcasts(ledger, desk, admin, options.clock, queued),
+		broadcasts: new CommunityBroadcasts(ledger, desk, admin, platforms.pacers, options.clock, queued),
 	};
 }

@@ -68,7 +68,7 @@ describe('the community API refuses bad input clearly and records nothing', () =
 	});
 
 	it('declares its routes in the OpenAPI document and keeps them behind the API key', async () => {
-		const document = await (await fetch(`${h.hub.url}/v1/openapi.json`)).json();
+		const document = (await (await fetch(`${h.hub.url}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
 		for (const path of ['/v1/community/links', '/v1/community/roles', '/v1/community/announcements', '/v1/community/broadcasts', '/v1/community/status']) {
 			expect(Object.keys(document.paths)).toContain(path);
 		}

@@ -3,6 +3,7 @@ import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../../hub/src/core/logger';
+import { RatePacer } from '../../../hub/src/core/streaming/pacer';
 import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
 import { UserRateLimit } from '../discord/user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
@@ -16,7 +17,9 @@ const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member', 'chat_me
 
 /** Waits longer than this are not worth holding a fan's reply for. */
 const MAX_REPLY_WAIT_SECONDS = 10;
-const MAX_REPLY_ATTEMPTS = 4;
+const MAX_REPLY_ATTEMPTS = 6;
+/** The calls that put a message in a chat: they count toward Telegram's ~30 per second. */
+const PACED_METHODS = /^(send|edit|copy|forward)/;
 
 const SORRY = 'Something went wrong on our side. Please try again in a minute.';
 
@@ -24,6 +27,8 @@ export interface TelegramBotOptions {
 	config: TelegramBotConfig;
 	desk: CommunityDesk;
 	logger: Logger;
+	/** The process's Telegram pacer, shared with broadcasts; by default the bot's own at `messagesPerSecond`. */
+	pacer?: RatePacer;
 }
 
 export interface TelegramBot {
@@ -46,10 +51,13 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	const logger = withoutSecrets(options.logger, [config.botToken, updates.mode === 'webhook' ? updates.secretToken : '']);
 	const bot = new Bot(config.botToken, config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {});
 
+	const pacer = options.pacer ?? new RatePacer(config.messagesPerSecond);
 	// The runner stays silent (it would print raw errors, token and all); failed calls are logged here instead.
-	// A reply refused for flooding a chat (1 message/s per chat) waits as Telegram asks, a few times at most.
+	// Messages go out at the bot's overall pace; one refused for flooding waits as long as Telegram asks.
 	bot.api.config.use(async (previous, method, payload, signal) => {
+		const paced = PACED_METHODS.test(method);
 		for (let attempt = 1; ; attempt++) {
+			if (paced) await pacer.take();
 			let answer: Awaited<ReturnType<typeof previous>>;
 			try {
 				answer = await previous(method, payload, signal);
@@ -59,6 +67,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 			}
 			const retryAfterSeconds = answer.ok ? undefined : answer.parameters?.retry_after;
 			if (retryAfterSeconds !== undefined && retryAfterSeconds <= MAX_REPLY_WAIT_SECONDS && attempt < MAX_REPLY_ATTEMPTS) {
+				// Most likely one chat's limit (the pacer keeps the overall one): only this call waits.
 				await sleep(retryAfterSeconds * 1000);
 				continue;
 			}

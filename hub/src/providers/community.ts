@@ -1,5 +1,6 @@
 import type { CommunityConfig } from '../../../bot/src/config';
 import type { CommunityPlatforms } from '../core/community/community';
+import { RatePacer } from '../core/streaming/pacer';
 import { DiscordRestClient } from './discord';
 import { TelegramClient } from './telegram';
 
@@ -19,5 +20,9 @@ export function communityPlatforms(config: CommunityConfig): CommunityPlatforms 
 			...(discord ? { discordInvite: () => discord.discordInvite() } : {}),
 		},
 		...(discord ? { releaseRole: discord } : {}),
+		pacers: {
+			...(telegram ? { telegram: new RatePacer(telegram.messagesPerSecond) } : {}),
+			...(discord ? { discord: new RatePacer(discord.messagesPerSecond) } : {}),
+		},
 	};
 }

@@ -4,7 +4,7 @@ import type { Ledger } from '../ledger';
 import type { ActionKind } from '../model';
 import { RatePacer } from '../streaming/pacer';
 import type { CommunityAdmin } from './admin';
-import { RELEASE_UPDATES, type Community } from './community';
+import { RELEASE_UPDATES, type Community, type CommunityPlatforms } from './community';
 import { CommunityPlatformError, type CommunityMessenger, type CommunityPlatform } from './ports';
 
 export const BROADCAST_JOB = 'community_broadcast';
@@ -37,6 +37,12 @@ export interface BroadcastProgress {
 	failed: number;
 	/** Fans to try again on the next pass (the platform failed for a passing reason). */
 	waiting: number;
+	/**
+	 * Fans whose message was in flight when an earlier run of this job died: Telegram and
+	 * Discord cannot say whether it arrived, and a second copy is worse than none, so they are
+	 * not sent again.
+	 */
+	uncertain: number;
 	passes: number;
 }
 
@@ -53,12 +59,11 @@ interface Recipient {
  * blocked the bot are recorded (failed action, consent revoked, `community.left`).
  */
 export class CommunityBroadcasts {
-	private readonly pacers = new Map<CommunityPlatform, RatePacer>();
-
 	constructor(
 		private readonly ledger: Ledger,
 		private readonly community: Community,
 		private readonly admin: CommunityAdmin,
+		private readonly pacers: CommunityPlatforms['pacers'],
 		private readonly clock: () => number,
 		private readonly onQueued: () => void,
 		private readonly concurrency = 32,
@@ -94,20 +99,33 @@ export class CommunityBroadcasts {
 		const request = payload as unknown as BroadcastRequest;
 		const messenger = this.admin.messenger(request.platform);
 		const previous = await this.ledger.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
-		const totals: BroadcastProgress = previous?.progress
-			? { ...(JSON.parse(previous.progress) as BroadcastProgress), waiting: 0 }
-			: { sent: 0, blocked: 0, failed: 0, waiting: 0, passes: 0 };
-		totals.passes++;
+		const passes = (previous?.progress ? (JSON.parse(previous.progress) as BroadcastProgress).passes : 0) + 1;
+		const pass = { waiting: 0 };
 		let cursor = '';
 		for (;;) {
 			const batch = await this.recipients(request, cursor);
 			if (batch.length === 0) break;
 			cursor = batch[batch.length - 1].fan_id;
-			await this.inParallel(batch, (recipient) => this.deliver(request, messenger, recipient, totals));
-			await job.reportProgress({ ...totals });
+			await this.inParallel(batch, (recipient) => this.deliver(request, messenger, recipient, pass));
+			await job.reportProgress({ ...(await this.progress(request, pass.waiting, passes)) });
 		}
-		await job.reportProgress({ ...totals });
-		if (totals.waiting > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+		const progress = await this.progress(request, pass.waiting, passes);
+		await job.reportProgress({ ...progress });
+		if (progress.waiting > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+	}
+
+	/**
+	 * Counted from the claims themselves, so the numbers hold across passes and across runs
+	 * of a job whose process died. Between batches every claim of this run is settled: one
+	 * still "sending" was left by a run that died.
+	 */
+	private async progress(request: BroadcastRequest, waiting: number, passes: number): Promise<BroadcastProgress> {
+		const rows = await this.ledger.store.all<{ status: string; count: number }>(
+			`SELECT status, COUNT(*) AS count FROM community_deliveries WHERE platform = $1 AND message_key = $2 GROUP BY status`,
+			[request.platform, request.messageKey],
+		);
+		const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+		return { sent: count('sent'), blocked: count('blocked'), failed: count('failed'), waiting, uncertain: count('sending'), passes };
 	}
 
 	private recipients(request: BroadcastRequest, cursor: string): Promise<Recipient[]> {
@@ -146,16 +164,17 @@ export class CommunityBroadcasts {
 		request: BroadcastRequest,
 		messenger: CommunityMessenger,
 		recipient: Recipient,
-		totals: BroadcastProgress,
+		pass: { waiting: number },
 	): Promise<void> {
-		if (!(await this.claim(request, recipient.fan_id))) return;
 		const pacer = this.pacerFor(messenger);
+		await pacer.take();
+		// Claimed only when its turn has come: a run that dies leaves as few fans uncertain as it can.
+		if (!(await this.claim(request, recipient.fan_id))) return;
 		for (let attempt = 0; ; attempt++) {
-			await pacer.take();
+			if (attempt > 0) await pacer.take();
 			try {
 				const { messageId } = await messenger.sendDirect(recipient.user_id, request.text);
 				await this.settle(request, recipient.fan_id, 'sent', messageId, null);
-				totals.sent++;
 				return;
 			} catch (error) {
 				if (!(error instanceof CommunityPlatformError)) throw error;
@@ -166,21 +185,19 @@ export class CommunityBroadcasts {
 				if (error.kind === 'blocked') {
 					await this.settle(request, recipient.fan_id, 'blocked', null, error.message);
 					await this.recordBlocked(request, recipient.fan_id, error.message);
-					totals.blocked++;
 				} else if (error.kind === 'rate_limited' || error.kind === 'transient') {
 					// Released for the next pass: the message was not delivered, so sending it later is no duplicate.
 					await this.release(request, recipient.fan_id);
-					totals.waiting++;
+					pass.waiting++;
 				} else {
 					await this.settle(request, recipient.fan_id, 'failed', null, error.message);
-					totals.failed++;
 				}
 				return;
 			}
 		}
 	}
 
-	/** Claims (platform, messageKey, fan); false when another pass or process already has it. */
+	/** Claims (platform, messageKey, fan) before sending; false when an earlier pass or run already did. */
 	private async claim(request: BroadcastRequest, fanId: string): Promise<boolean> {
 		const now = this.clock();
 		const { changes } = await this.ledger.store.run(
@@ -223,12 +240,9 @@ export class CommunityBroadcasts {
 	}
 
 	private pacerFor(messenger: CommunityMessenger): RatePacer {
-		let pacer = this.pacers.get(messenger.platform);
-		if (!pacer) {
-			// Pacing is wall time, whatever clock the hub's ledger keeps.
-			pacer = new RatePacer(messenger.messagesPerSecond);
-			this.pacers.set(messenger.platform, pacer);
-		}
+		// Pacing is wall time, whatever clock the hub's ledger keeps.
+		const pacer = this.pacers[messenger.platform] ?? new RatePacer(messenger.messagesPerSecond);
+		this.pacers[messenger.platform] = pacer;
 		return pacer;
 	}
 

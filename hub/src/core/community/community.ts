@@ -14,6 +14,7 @@ import type { FanReferenceTarget, FanReferences } from '../fan-references';
 import { normalizeIdentity, suppressionHash, type Identity } from '../identities';
 import type { Ledger } from '../ledger';
 import type { Campaign } from '../model';
+import type { RatePacer } from '../streaming/pacer';
 import type { SqlExecutor } from '../../store/sql-store';
 import {
 	CommunityPlatformError,
@@ -37,6 +38,11 @@ export interface CommunityPlatforms {
 	messengers: Partial<Record<CommunityPlatform, CommunityMessenger>>;
 	invites: CommunityInvites;
 	releaseRole?: DiscordReleaseRole;
+	/**
+	 * One pacer per platform for this process, at the messenger's budget, shared by the
+	 * broadcast job and the bot's own replies so together they stay inside it.
+	 */
+	pacers: Partial<Record<CommunityPlatform, RatePacer>>;
 }
 
 export interface CommunityOptions {
