@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { IWorkflowBase } from 'n8n-workflow';
+import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import {
@@ -57,7 +57,7 @@ describe('Fanloop Community against the hub and the Telegram stand-in', () => {
 	});
 
 	/** A fixture with its Community node's parameters replaced. */
-	function fixture(name: string, parameters: Record<string, unknown>): IWorkflowBase {
+	function fixture(name: string, parameters: INodeParameters): IWorkflowBase {
 		const workflow = readFixture(name);
 		workflow.nodes[1].parameters = parameters;
 		return workflow;
