@@ -71,11 +71,12 @@ const CAMPAIGN_SLUG = 'loop-back-home';
 /** 11:00 in Berlin two weeks before the release: inside the hours the hub texts in. */
 const BEFORE_RELEASE = Date.parse('2026-11-20T10:00:00Z');
 
+const shipped = JSON.parse(
+	fs.readFileSync(path.join(repoRoot, 'workflows', 'presave-hub.json'), 'utf8'),
+) as Template;
+
 /** The shipped template, with the two changes the file comment names. */
 function testedCopy(): Template {
-	const shipped = JSON.parse(
-		fs.readFileSync(path.join(repoRoot, 'workflows', 'presave-hub.json'), 'utf8'),
-	) as Template;
 	const copy = structuredClone(shipped);
 	copy.nodes = copy.nodes.map((node) => {
 		if (node.type === 'n8n-nodes-base.manualTrigger') {
@@ -104,6 +105,33 @@ function testedCopy(): Template {
 }
 
 jest.setTimeout(240_000);
+
+it('ships the template with the published node types, the credential npm start imports, and unpublished', () => {
+	expect(shipped.id).toMatch(/^[A-Za-z0-9]{16}$/);
+	expect(shipped.active).toBe(false);
+	const fanloopNodes = shipped.nodes.filter((node) => node.type.startsWith('n8n-nodes-fanloop.'));
+	expect(fanloopNodes.map((node) => node.type)).toEqual(
+		expect.arrayContaining([
+			'n8n-nodes-fanloop.fanloopCampaign',
+			'n8n-nodes-fanloop.fanloopTrigger',
+			'n8n-nodes-fanloop.fanloopNextLayer',
+			'n8n-nodes-fanloop.fanloopOptIn',
+			'n8n-nodes-fanloop.fanloopCommunity',
+		]),
+	);
+	for (const node of fanloopNodes) {
+		expect({
+			node: node.name,
+			typeVersion: node.typeVersion,
+			credentials: node.credentials,
+		}).toEqual({
+			node: node.name,
+			typeVersion: 1,
+			credentials: { fanloopHubApi: { id: 'fanloopHub', name: 'Fanloop Hub' } },
+		});
+	}
+	expect(shipped.nodes.some((node) => node.type === 'n8n-nodes-base.stickyNote')).toBe(true);
+});
 
 describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real n8n', () => {
 	const clock = new SandboxClock();
