@@ -109,6 +109,26 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 		expect(await refusal(states.consume(state, 'spotify'))).toBe('expired');
 	});
 
+	it('sweeps states a day after they died, so the table holds only recent sign-ins', async () => {
+		await states.start({
+			platform: 'spotify',
+			campaignId,
+			follow: false,
+			locale: 'en',
+			pkce: true,
+		});
+		nowMs += OAUTH_STATE_LIFETIME_MS + 24 * 3_600_000 + 1;
+		await states.start({
+			platform: 'spotify',
+			campaignId,
+			follow: false,
+			locale: 'en',
+			pkce: true,
+		});
+		const left = await ledger.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM oauth_states');
+		expect(Number(left?.n)).toBe(1);
+	});
+
 	it('reads a layers session back until it expires, and nothing forged', async () => {
 		const sessions = new LayerSessions(sealingKey, clock);
 		const actionId = 'act_01JD0000000000000000000000';
@@ -121,7 +141,6 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 	});
 
 	it('will not start a state for a campaign that does not exist', async () => {
-		const before = await ledger.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM oauth_states');
 		await expect(
 			states.start({
 				platform: 'spotify',
@@ -131,7 +150,9 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 				pkce: true,
 			}),
 		).rejects.toThrow();
-		const after = await ledger.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM oauth_states');
-		expect(Number(after?.n)).toBe(Number(before?.n));
+		const stored = await ledger.store.get<{ n: number }>(
+			"SELECT COUNT(*) AS n FROM oauth_states WHERE campaign_id = 'cmp_missing'",
+		);
+		expect(Number(stored?.n)).toBe(0);
 	});
 });

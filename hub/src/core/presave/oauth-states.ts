@@ -5,6 +5,8 @@ import type { SqlStore } from '../../store/sql-store';
 
 /** Long enough to sign in on a phone and read a consent screen; short enough that a leaked URL dies soon. */
 export const OAUTH_STATE_LIFETIME_MS = 10 * 60_000;
+/** Dead states are kept this long (a replay still reads "used"), then swept when new ones start. */
+const DEAD_STATE_KEPT_MS = 24 * 3_600_000;
 
 const ID_BYTES = 16;
 const SIGNATURE_BYTES = 16;
@@ -74,6 +76,9 @@ export class OAuthStates {
 		const id = randomBytes(ID_BYTES).toString('base64url');
 		const codeVerifier = request.pkce ? randomBytes(32).toString('base64url') : undefined;
 		const now = this.clock();
+		await this.store.run('DELETE FROM oauth_states WHERE expires_at < $1', [
+			now - DEAD_STATE_KEPT_MS,
+		]);
 		await this.store.run(
 			`INSERT INTO oauth_states (id, platform, campaign_id, sealed_verifier, follow, locale, created_at, expires_at)
 			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
