@@ -77,4 +77,33 @@ describe('the artist’s private Telegram channel', () => {
 		const status = (await h.api.call('GET', `/v1/community/status?fanId=${fanId}`)).body;
 		expect(status.telegram.releaseUpdates).toBe(false);
 	});
+
+	it('answers /presave with the page of the campaign the fan came from and /status with their layers', async () => {
+		h = await TelegramHub.start('sqlite');
+		const { presaveId } = await h.presave();
+		const reference = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })).body.reference;
+		const fan = h.telegram.createUser();
+		h.telegram.send(fan.id, `/start ${reference}`);
+		await h.reply(fan.id, 2);
+
+		h.telegram.send(fan.id, '/presave');
+		const presave = await h.reply(fan.id, 3);
+		expect(presave.text).toContain('Halo');
+		const button = presave.reply_markup?.inline_keyboard.flat()[0] as InlineKeyboardButton.UrlButton;
+		expect(button.url).toBe(`${h.hub.url}/c/nia-vale-halo`);
+
+		h.telegram.send(fan.id, '/status');
+		const status = await h.reply(fan.id, 4);
+		expect(status.text).toBe(['You do not get release updates here yet.', 'You are in for: the pre-save.', 'Still open: Telegram updates, text messages.'].join('\n'));
+	});
+
+	it('shows a fan a page, not an API error, when the chat behind a link is not set up', async () => {
+		h = await TelegramHub.start('sqlite');
+		const { fanId } = await h.presave();
+		const reference = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', fanId })).body.reference;
+		const page = await fetch(`${h.hub.url}/l/discord/${reference}`, { redirect: 'manual' });
+		expect(page.status).toBe(503);
+		expect(page.headers.get('content-type')).toContain('text/html');
+		expect(await page.text()).toContain('not open right now');
+	});
 });

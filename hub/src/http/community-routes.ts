@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { COMMUNITY_PLATFORMS } from '../core/community/ports';
+import { COMMUNITY_PLATFORMS, CommunityPlatformError } from '../core/community/ports';
+import { HubError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { ACTION_KINDS } from '../core/model';
 import type { HubServices } from '../services';
@@ -107,23 +108,36 @@ function sameSecret(given: string | string[] | undefined, expected: string): boo
 }
 
 const BROKEN_LINK = '<p>This link does not work. It may have been copied incompletely: please use the link from the page you came from.</p>';
+const UNAVAILABLE = '<p>This chat is not open right now. Please try again later.</p>';
 
 /**
  * The fan-facing hops into the chats (the layers page links here) and Telegram's
  * webhook. Not in the API document: fans and Telegram call them, not n8n.
  */
 export function registerCommunityRoutes(app: FastifyInstance, { community, telegramWebhook }: HubServices, logger: Logger): void {
-	app.get<{ Params: { ref: string } }>('/l/telegram/:ref', async (request, reply) => {
-		const url = await community.links.telegramLinkFor(request.params.ref);
-		if (!url) return sendPage(reply, 400, 'Link not recognised', BROKEN_LINK);
-		return reply.redirect(url, 302);
-	});
+	/** A fan gets a page, never an API error: a forged link, a chat not set up, a fan who asked to be forgotten. */
+	const hop = (chatUrl: (reference: string) => Promise<string | undefined>) =>
+		async (request: FastifyRequest<{ Params: { ref: string } }>, reply: FastifyReply) => {
+			let url: string | undefined;
+			try {
+				url = await chatUrl(request.params.ref);
+			} catch (error) {
+				if (error instanceof HubError) {
+					logger.warn('community link not followed', { code: error.code });
+					return sendPage(reply, error.httpStatus, 'Not available', UNAVAILABLE);
+				}
+				if (error instanceof CommunityPlatformError) {
+					logger.warn('community link not followed', { platform: error.platform, kind: error.kind, error: error.message });
+					return sendPage(reply, 503, 'Not available', UNAVAILABLE);
+				}
+				throw error;
+			}
+			if (!url) return sendPage(reply, 400, 'Link not recognised', BROKEN_LINK);
+			return reply.redirect(url, 302);
+		};
 
-	app.get<{ Params: { ref: string } }>('/l/discord/:ref', async (request, reply) => {
-		const url = await community.links.discordInviteFor(request.params.ref);
-		if (!url) return sendPage(reply, 400, 'Link not recognised', BROKEN_LINK);
-		return reply.redirect(url, 302);
-	});
+	app.get('/l/telegram/:ref', hop((reference) => community.links.telegramLinkFor(reference)));
+	app.get('/l/discord/:ref', hop((reference) => community.links.discordInviteFor(reference)));
 
 	app.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
 		if (!telegramWebhook) {
