@@ -7,7 +7,7 @@ import type {
 	StartResult,
 	StatusResult,
 	StopResult,
-} from '../../../../bot/src/port';
+} from './desk';
 import { HubError } from '../errors';
 import { newEvent } from '../events';
 import type { FanReferenceTarget, FanReferences } from '../fan-references';
