@@ -65,10 +65,10 @@ export type ChannelInviteResult =
 	| Refused;
 
 /**
- * What the Telegram and Discord bots ask of the hub (they import it as bot/src/port.ts). The
- * core defines it beside its implementation (./community.ts), which works over the ledger: every call that changes something records an action (with the
- * deep link's action as parent) and queues its event for n8n in the same transaction.
- * Every method is safe to call twice with the same input.
+ * What the Telegram and Discord bots ask of the hub (they import it as bot/src/port.ts);
+ * ./community.ts implements it over the ledger: every call that changes something records
+ * an action (with the deep link's action as parent) and queues its event for n8n in the
+ * same transaction. Every method is safe to call twice with the same input.
  */
 export interface CommunityDesk {
 	/**
