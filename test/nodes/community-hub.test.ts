@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { startHub, type RunningHub } from '../../hub/src';
+import type { DiscordStandIn } from '../../sandbox/src/community/discord';
+import { SANDBOX_DISCORD, startDiscordStandIn } from '../../sandbox/src/community/discord-sandbox';
 import {
 	SANDBOX_TELEGRAM,
 	startTelegramStandIn,
@@ -196,5 +198,104 @@ describe('Fanloop Community against the hub and the Telegram stand-in', () => {
 		expect(errorOf(broadcast, 'DM Segment')?.message).toMatch(/messageKey/);
 		// Refused whole: no broadcast was started.
 		expect(await hub.ledger.store.all('SELECT job_id FROM community_broadcasts')).toEqual([]);
+	});
+});
+
+describe('Fanloop Community against the hub and the Discord stand-in', () => {
+	let dataDir: string;
+	let discord: DiscordStandIn;
+	let hub: RunningHub;
+	let apiKey: string;
+
+	beforeAll(async () => {
+		discord = await startDiscordStandIn();
+		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-community-node-discord-'));
+		hub = await startHub({
+			port: 0,
+			dataDir,
+			sealingKey: randomBytes(32),
+			community: {
+				discord: {
+					botToken: SANDBOX_DISCORD.token,
+					applicationId: SANDBOX_DISCORD.applicationId,
+					guildId: SANDBOX_DISCORD.guildId,
+					releaseRoleId: SANDBOX_DISCORD.releaseRoleId,
+					announcementChannelId: SANDBOX_DISCORD.announceChannelId,
+					apiRoot: discord.apiRoot,
+				},
+				runBots: false,
+			},
+		});
+		apiKey = await hub.createApiKey('community node discord test');
+	});
+
+	afterAll(async () => {
+		await hub?.close();
+		await discord?.stop();
+		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	/** A server member the hub knows as a fan (they ran a bot command once). */
+	async function member(username: string): Promise<{ userId: string; fanId: string }> {
+		const user = discord.addUser(username);
+		discord.addMember(user.id);
+		const started = await hub.services.community.desk.start({
+			platform: 'discord',
+			userId: user.id,
+		});
+		if (started.outcome !== 'linked') throw new Error('the member was not linked');
+		return { userId: user.id, fanId: started.fanId };
+	}
+
+	function roleRun(operation: 'grant' | 'revoke', fanId: string) {
+		const workflow = readFixture('community-grant-role.workflow.json');
+		workflow.nodes[1].parameters = { resource: 'role', operation };
+		workflow.nodes[1].onError = 'continueRegularOutput';
+		return runWorkflow(workflow, { baseUrl: hub.url, apiKey }, [{ json: { id: fanId } }]);
+	}
+
+	it('grants and revokes the release-updates role of a fan', async () => {
+		const fan = await member('mia');
+		const [granted] = outputsOf(await roleRun('grant', fan.fanId), 'Grant Role');
+		expect(granted?.[0]?.json).toEqual({ fanId: fan.fanId, platform: 'discord', hasRole: true });
+		expect(discord.memberRoles(fan.userId)).toContain(SANDBOX_DISCORD.releaseRoleId);
+
+		const [revoked] = outputsOf(await roleRun('revoke', fan.fanId), 'Grant Role');
+		expect(revoked?.[0]?.json).toEqual({ fanId: fan.fanId, platform: 'discord', hasRole: false });
+		expect(discord.memberRoles(fan.userId)).not.toContain(SANDBOX_DISCORD.releaseRoleId);
+	});
+
+	it('says why when the role sits above the bot’s own, and grants nothing', async () => {
+		const fan = await member('ben');
+		discord.moveRole(SANDBOX_DISCORD.releaseRoleId, 3);
+		try {
+			const [items] = outputsOf(await roleRun('grant', fan.fanId), 'Grant Role');
+			expect(items).toHaveLength(1);
+			// The marketer gets the fix in their own terms.
+			expect(items?.[0]?.json.error).toMatch(/drag the bot’s role above “Release updates”/);
+			expect(items?.[0]?.json.hasRole).toBeUndefined();
+			expect(discord.memberRoles(fan.userId)).not.toContain(SANDBOX_DISCORD.releaseRoleId);
+		} finally {
+			discord.moveRole(SANDBOX_DISCORD.releaseRoleId, 1);
+		}
+	});
+
+	it('announces once in the announcements channel, pinging the release-updates role', async () => {
+		const workflow = readFixture('community-announce.workflow.json');
+		workflow.nodes[1].parameters = {
+			resource: 'message',
+			operation: 'announce',
+			platform: 'discord',
+			text: 'Out now: Loop Back Home',
+		};
+		const result = await runWorkflow(workflow, { baseUrl: hub.url, apiKey });
+		const [items] = outputsOf(result, 'Announce');
+		const posts = discord.channelMessages(SANDBOX_DISCORD.announceChannelId);
+		expect(posts).toHaveLength(1);
+		expect(posts[0].content).toContain('Out now: Loop Back Home');
+		expect(posts[0].content).toContain(`<@&${SANDBOX_DISCORD.releaseRoleId}>`);
+		expect(items).toEqual([
+			{ json: { platform: 'discord', messageId: posts[0].id }, pairedItem: { item: 0 } },
+		]);
 	});
 });
