@@ -31,6 +31,7 @@ const INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** Waiting out a spent bucket is better than a 429 (they count toward Discord's IP ban); past this, let the caller reschedule. */
 const MAX_INLINE_WAIT_MS = 5_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
+const MAX_CACHED_DM_CHANNELS = 100_000;
 /** Late timers make paced requests bunch up; pacing a little under the budget keeps any one second within it. */
 const PACING_MARGIN = 0.9;
 
@@ -71,7 +72,8 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	readonly messagesPerSecond: number;
 	private readonly baseUrl: string;
 	private readonly pacer: RatePacer;
-	private readonly buckets = new Map<string, { remaining: number; resetAtMs: number }>();
+	/** When each spent route bucket refills. */
+	private readonly spentUntilMs = new Map<string, number>();
 	private globalResumeAtMs = 0;
 	private readonly dmChannels = new Map<string, string>();
 
@@ -90,6 +92,8 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 				recipient_id: userId,
 			});
 			channelId = channel.id;
+			// A cache, not a record: dropped whole when large, a DM channel is simply opened again.
+			if (this.dmChannels.size >= MAX_CACHED_DM_CHANNELS) this.dmChannels.clear();
 			this.dmChannels.set(userId, channelId);
 		}
 		const message = await this.call<{ id: string }>('POST', `/channels/${channelId}/messages`, {
@@ -264,11 +268,7 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	}
 
 	private async waitForBucket(route: string): Promise<void> {
-		const bucket = this.buckets.get(route);
-		const resumeAtMs = Math.max(
-			this.globalResumeAtMs,
-			bucket && bucket.remaining <= 0 ? bucket.resetAtMs : 0,
-		);
+		const resumeAtMs = Math.max(this.globalResumeAtMs, this.spentUntilMs.get(route) ?? 0);
 		const waitMs = resumeAtMs - Date.now();
 		if (waitMs <= 0) return;
 		if (waitMs > MAX_INLINE_WAIT_MS) {
@@ -285,13 +285,11 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	private noteBucket(route: string, response: Response): void {
 		const remaining = Number(response.headers.get('x-ratelimit-remaining'));
 		const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
-		if (
-			response.headers.has('x-ratelimit-remaining') &&
-			Number.isFinite(remaining) &&
-			Number.isFinite(resetAfterSeconds)
-		) {
-			this.buckets.set(route, { remaining, resetAtMs: Date.now() + resetAfterSeconds * 1000 });
-		}
+		if (!response.headers.has('x-ratelimit-remaining') || !Number.isFinite(resetAfterSeconds))
+			return;
+		// Only spent buckets hold anyone back; keeping just those bounds the map however many routes are used.
+		if (remaining > 0) this.spentUntilMs.delete(route);
+		else this.spentUntilMs.set(route, Date.now() + resetAfterSeconds * 1000);
 	}
 
 	private rateLimited(response: Response, answer: Record<string, unknown>): CommunityPlatformError {
