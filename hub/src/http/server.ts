@@ -112,7 +112,8 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 			});
 			return;
 		}
-		logger.error('request failed', { method: request.method, url: request.url, error: error.message });
+		// The path only: query strings carry OAuth codes and states, layers sessions, and identities (by-identity).
+		logger.error('request failed', { method: request.method, path: request.url.split('?')[0], error: error.message });
 		reply.code(500).send({ error: { code: 'internal_error', message: 'The hub hit an unexpected error; it is logged.' } });
 	});
 
