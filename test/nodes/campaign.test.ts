@@ -155,6 +155,18 @@ describe('Fanloop Campaign: Create or Update', () => {
 		});
 	});
 
+	it.each([
+		[
+			'a Luxon date from an expression',
+			"={{ DateTime.fromISO('2026-12-04T09:30:00', { zone: 'Asia/Tokyo' }) }}",
+		],
+		['a JavaScript date from an expression', "={{ new Date('2026-12-04T00:30:00Z') }}"],
+	])('takes %s as the instant it is', async (_, releaseDate) => {
+		answerUpserts();
+		await runWorkflow(upsertFixture({ releaseDate }), credentials());
+		expect(sentBodies(hub.requests)[0]).toMatchObject({ releaseAtUtc: '2026-12-04T00:30:00.000Z' });
+	});
+
 	it('keeps an instant written with an offset, whatever the time zone', async () => {
 		answerUpserts();
 		await runWorkflow(upsertFixture({ releaseDate: '2026-12-04T09:30:00+09:00' }), credentials());

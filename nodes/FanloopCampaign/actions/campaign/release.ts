@@ -7,6 +7,16 @@ import { readBoolean, readRequiredString, readString } from '../../../shared/par
 const DATE_EXAMPLE = '2026-12-04T00:00:00';
 
 /**
+ * The date picker writes 2026-12-04T00:00:00; an expression may hand over a JavaScript Date or
+ * a Luxon DateTime (which reads as its ISO text), each an instant.
+ */
+function readWrittenDate(context: IExecuteFunctions, itemIndex: number): string {
+	const value = context.getNodeParameter('releaseDate', itemIndex, '');
+	if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+	return readRequiredString(context, 'releaseDate', itemIndex, 'Release Date');
+}
+
+/**
  * Turns Release Date, Time Zone and Release at Local Midnight into the hub's releaseAtUtc,
  * timezone and localMidnight.
  *
@@ -15,7 +25,7 @@ const DATE_EXAMPLE = '2026-12-04T00:00:00';
  * own zone, so the node sends that date at 00:00 UTC, taken as the marketer wrote it.
  */
 export function readRelease(context: IExecuteFunctions, itemIndex: number): IDataObject {
-	const written = readRequiredString(context, 'releaseDate', itemIndex, 'Release Date');
+	const written = readWrittenDate(context, itemIndex);
 	const timezone = readString(context, 'timezone', itemIndex) || context.getTimezone();
 	if (!IANAZone.isValidZone(timezone)) {
 		throw new NodeOperationError(context.getNode(), `"${timezone}" is not a time zone`, {
