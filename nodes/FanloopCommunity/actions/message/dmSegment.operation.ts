@@ -25,8 +25,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'The new single is out now: https://…',
-		description:
-			'The message, up to 2,000 characters (what both Telegram and Discord take)',
+		description: 'The message, up to 2,000 characters (what both Telegram and Discord take)',
 		displayOptions: { show },
 	},
 	{
@@ -37,7 +36,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'nova-single-out-now',
 		description:
-			'A name for this message. Each fan gets a message with a given key at most once, so running the workflow again (or after a hub restart) never sends a second copy; use a new key for a new message.',
+			'A name for this message: 1–100 letters, digits, ".", "_", ":" or "-". A key starts one broadcast and each fan gets it at most once: running the workflow again answers the same job (fans who opted in since are not added) and a hub restart resumes it without second copies. Use a new key for a new message.',
 		displayOptions: { show },
 	},
 	{
