@@ -456,6 +456,13 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await expect(page.locator('h1').textContent()).resolves.toBe('This sign-in link does not work');
 		await screenshot(page, ARTIFACTS, 'state-forged');
 
+		// Repeated parameters are no way around the checks either.
+		const doubled = await fetch(
+			`${hub.url}/oauth/spotify/callback?code=a&code=b&state=${encodeURIComponent(state)}&state=x&lang=de&lang=en`,
+		);
+		expect(doubled.status).toBe(400);
+		expect(await doubled.text()).toContain('This sign-in link does not work');
+
 		// A state for another platform is no good either.
 		const crossed = await page.goto(
 			`${hub.url}/oauth/deezer/callback?code=anything&state=${encodeURIComponent(state)}`,

@@ -33,6 +33,16 @@ function isStreamingPlatform(value: string): value is StreamingPlatformName {
 	return (STREAMING_PLATFORMS as readonly string[]).includes(value);
 }
 
+/** The query's single values: a repeated parameter (`?state=a&state=b`) counts as absent, not as an array. */
+function queryOf(request: FastifyRequest): Query {
+	const query = request.query as Record<string, unknown>;
+	return Object.fromEntries(
+		Object.entries(query).filter(
+			(entry): entry is [string, string] => typeof entry[1] === 'string',
+		),
+	);
+}
+
 function originOf(url: string): string {
 	return new URL(url).origin;
 }
@@ -55,7 +65,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 
 	const languageOf = (request: FastifyRequest, campaignLocale: string, requested?: string) =>
 		pickLanguage(
-			requested ?? (request.query as Query).lang,
+			requested ?? queryOf(request).lang,
 			request.headers['accept-language'],
 			campaignLocale,
 		);
@@ -130,8 +140,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		const authorization = authorizations.get(platform);
 		if (!authorization) return notFound(request, reply);
 		const language = languageOf(request, campaign.locale);
-		const follow =
-			(request.query as Query).follow === '1' && presaves.canFollow(campaign, platform);
+		const follow = queryOf(request).follow === '1' && presaves.canFollow(campaign, platform);
 		const started = await states.start({
 			platform,
 			campaignId: campaign.id,
@@ -264,7 +273,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		const platform = (request.params as { platform: string }).platform;
 		const authorization = isStreamingPlatform(platform) ? authorizations.get(platform) : undefined;
 		if (!authorization || authorization.flow !== 'redirect') return notFound(request, reply);
-		const query = request.query as Query;
+		const query = queryOf(request);
 		const error = query.error ?? query.error_reason;
 		if (!error && !query.code) return refusedState(request, reply, 'invalid');
 		return finish(request, reply, authorization.platform, {
@@ -349,7 +358,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 
 	app.get('/c/:slug/layers', async (request, reply) => {
 		const { slug } = request.params as { slug: string };
-		const session = (request.query as Query).s ?? '';
+		const session = queryOf(request).s ?? '';
 		const found = await sessionPresave(slug, session);
 		if (!found) return sessionExpired(reply, slug, languageOf(request, 'en'));
 		const language = languageOf(request, found.campaign.locale);
