@@ -6,7 +6,9 @@ import { z } from 'zod';
  */
 
 /** Telegram: `<bot id>:<secret>` as BotFather gives it (the stand-in's tokens have the same shape). */
-const telegramToken = z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'a Telegram bot token looks like 123456:ABC-def (from BotFather)');
+const telegramToken = z
+	.string()
+	.regex(/^\d+:[A-Za-z0-9_-]+$/, 'a Telegram bot token looks like 123456:ABC-def (from BotFather)');
 
 /** Where the hub receives Telegram's webhook posts. */
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
@@ -17,7 +19,9 @@ export const telegramUpdates = z.discriminatedUnion('mode', [
 	z.object({
 		mode: z.literal('webhook'),
 		/** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; 1–256 of A-Za-z0-9_-. */
-		secretToken: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'the webhook secret is 16–256 letters, digits, "_" or "-"'),
+		secretToken: z
+			.string()
+			.regex(/^[A-Za-z0-9_-]{16,256}$/, 'the webhook secret is 16–256 letters, digits, "_" or "-"'),
 		/** The public URL Telegram posts to; default `<hub public URL>/telegram/webhook`. */
 		url: z.url({ protocol: /^https?$/ }).optional(),
 	}),
@@ -41,7 +45,8 @@ export const telegramBotConfig = z.object({
 });
 export type TelegramBotConfig = z.infer<typeof telegramBotConfig>;
 
-const snowflake = (what: string) => z.string().regex(/^\d{15,21}$/, `a Discord ${what} id is a number of 15–21 digits`);
+const snowflake = (what: string) =>
+	z.string().regex(/^\d{15,21}$/, `a Discord ${what} id is a number of 15–21 digits`);
 
 export const discordBotConfig = z.object({
 	botToken: z.string().min(20, 'the Discord bot token is missing or too short'),

@@ -26,7 +26,9 @@ export interface Bots {
 
 /** The configured bots over one desk, built without side effects; `start` connects them. */
 export function createBots({ config, desk, logger, pacers }: BotsOptions): Bots {
-	const telegram = config.telegram && createTelegramBot({ config: config.telegram, desk, logger, pacer: pacers?.telegram });
+	const telegram =
+		config.telegram &&
+		createTelegramBot({ config: config.telegram, desk, logger, pacer: pacers?.telegram });
 	const discord =
 		config.discord &&
 		createDiscordBot({

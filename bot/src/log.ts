@@ -2,10 +2,13 @@ import type { LogFields, Logger } from '../../hub/src/core/logger';
 import { redact } from '../../hub/src/log';
 
 function scrub(value: unknown, secrets: readonly string[]): unknown {
-	if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), value);
+	if (typeof value === 'string')
+		return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), value);
 	if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
 	if (value && typeof value === 'object') {
-		return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item, secrets)]));
+		return Object.fromEntries(
+			Object.entries(value).map(([key, item]) => [key, scrub(item, secrets)]),
+		);
 	}
 	return value;
 }
@@ -19,7 +22,10 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
 export function withoutSecrets(logger: Logger, secrets: readonly string[]): Logger {
 	const present = secrets.filter((secret) => secret.length > 0);
 	const clean = (message: string, fields: LogFields = {}) =>
-		[scrub(redact(message), present) as string, scrub(redact(fields), present) as LogFields] as const;
+		[
+			scrub(redact(message), present) as string,
+			scrub(redact(fields), present) as LogFields,
+		] as const;
 	return {
 		info: (message, fields) => logger.info(...clean(message, fields)),
 		warn: (message, fields) => logger.warn(...clean(message, fields)),

@@ -18,7 +18,8 @@ describe('the artist’s private Telegram channel', () => {
 		const invite = await h.reply(fan.id, 1);
 		const button = invite.reply_markup?.inline_keyboard.flat()[0] as InlineKeyboardButton.UrlButton;
 		expect(h.telegram.inviteLinks(channelId).map((link) => link.invite_link)).toEqual([button.url]);
-		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`)).body.id;
+		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`))
+			.body.id;
 
 		h.telegram.joinChannel(fan.id, button.url);
 		await eventually('the channel join', () =>
@@ -34,7 +35,9 @@ describe('the artist’s private Telegram channel', () => {
 			['community.left', 'channel'],
 		]);
 		const actions = (await h.api.call('GET', `/v1/fans/${fanId}/export`)).body.actions;
-		expect(actions.find((action: { kind: string }) => action.kind === 'join_telegram')).toMatchObject({
+		expect(
+			actions.find((action: { kind: string }) => action.kind === 'join_telegram'),
+		).toMatchObject({
 			verification: 'hard',
 			data: { what: 'channel' },
 		});
@@ -42,7 +45,10 @@ describe('the artist’s private Telegram channel', () => {
 
 	it('posts an announcement in the channel', async () => {
 		h = await TelegramHub.start('sqlite', { withChannel: true });
-		const posted = await h.api.call('POST', '/v1/community/announcements', { platform: 'telegram', text: 'Halo is out now' });
+		const posted = await h.api.call('POST', '/v1/community/announcements', {
+			platform: 'telegram',
+			text: 'Halo is out now',
+		});
 		expect(posted.status).toBe(200);
 		const [post] = h.telegram.messages(h.channelId!);
 		expect(posted.body).toEqual({ platform: 'telegram', messageId: String(post.message_id) });
@@ -54,10 +60,16 @@ describe('the artist’s private Telegram channel', () => {
 		const fan = h.telegram.createUser();
 		h.telegram.send(fan.id, '/channel');
 		expect((await h.reply(fan.id, 1)).text).toBe(NO_CHANNEL);
-		const posted = await h.api.call('POST', '/v1/community/announcements', { platform: 'telegram', text: 'Hello' });
+		const posted = await h.api.call('POST', '/v1/community/announcements', {
+			platform: 'telegram',
+			text: 'Hello',
+		});
 		expect(posted.status).toBe(422);
 		expect(posted.body.error.message).toContain('FANLOOP_TELEGRAM_CHANNEL_ID');
-		const discord = await h.api.call('POST', '/v1/community/announcements', { platform: 'discord', text: 'Hello' });
+		const discord = await h.api.call('POST', '/v1/community/announcements', {
+			platform: 'discord',
+			text: 'Hello',
+		});
 		expect(discord.status).toBe(503);
 		expect(discord.body.error.code).toBe('provider_not_configured');
 	});
@@ -68,11 +80,17 @@ describe('the artist’s private Telegram channel', () => {
 		h.telegram.send(fan.id, '/start');
 		h.telegram.press(fan.id, await h.reply(fan.id, 2), BUTTON.join);
 		await h.reply(fan.id, 3);
-		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`)).body.id;
+		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`))
+			.body.id;
 
 		h.telegram.block(fan.id);
-		const left = await eventually('the block', () => h.events().find((event) => event.type === 'community.left'));
-		expect(left.data).toMatchObject({ fan: { id: fanId }, community: { platform: 'telegram', what: 'chat' } });
+		const left = await eventually('the block', () =>
+			h.events().find((event) => event.type === 'community.left'),
+		);
+		expect(left.data).toMatchObject({
+			fan: { id: fanId },
+			community: { platform: 'telegram', what: 'chat' },
+		});
 		expect(left.data.action).toMatchObject({ kind: 'join_telegram', status: 'failed' });
 		const status = (await h.api.call('GET', `/v1/community/status?fanId=${fanId}`)).body;
 		expect(status.telegram.releaseUpdates).toBe(false);
@@ -81,7 +99,9 @@ describe('the artist’s private Telegram channel', () => {
 	it('answers /presave with the page of the campaign the fan came from and /status with their layers', async () => {
 		h = await TelegramHub.start('sqlite');
 		const { presaveId } = await h.presave();
-		const reference = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })).body.reference;
+		const reference = (
+			await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })
+		).body.reference;
 		const fan = h.telegram.createUser();
 		h.telegram.send(fan.id, `/start ${reference}`);
 		await h.reply(fan.id, 2);
@@ -89,18 +109,27 @@ describe('the artist’s private Telegram channel', () => {
 		h.telegram.send(fan.id, '/presave');
 		const presave = await h.reply(fan.id, 3);
 		expect(presave.text).toContain('Halo');
-		const button = presave.reply_markup?.inline_keyboard.flat()[0] as InlineKeyboardButton.UrlButton;
+		const button =
+			presave.reply_markup?.inline_keyboard.flat()[0] as InlineKeyboardButton.UrlButton;
 		expect(button.url).toBe(`${h.hub.url}/c/nia-vale-halo`);
 
 		h.telegram.send(fan.id, '/status');
 		const status = await h.reply(fan.id, 4);
-		expect(status.text).toBe(['You do not get release updates here yet.', 'You are in for: the pre-save.', 'Still open: Telegram updates, text messages.'].join('\n'));
+		expect(status.text).toBe(
+			[
+				'You do not get release updates here yet.',
+				'You are in for: the pre-save.',
+				'Still open: Telegram updates, text messages.',
+			].join('\n'),
+		);
 	});
 
 	it('shows a fan a page, not an API error, when the chat behind a link is not set up', async () => {
 		h = await TelegramHub.start('sqlite');
 		const { fanId } = await h.presave();
-		const reference = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', fanId })).body.reference;
+		const reference = (
+			await h.api.call('POST', '/v1/community/links', { platform: 'telegram', fanId })
+		).body.reference;
 		const page = await fetch(`${h.hub.url}/l/discord/${reference}`, { redirect: 'manual' });
 		expect(page.status).toBe(503);
 		expect(page.headers.get('content-type')).toContain('text/html');

@@ -10,7 +10,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUTTON, JOINED } from '../../bot/src/telegram/replies';
-import { SANDBOX_TELEGRAM, startTelegramStandIn, type TelegramStandIn } from '../../sandbox/src/community';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../../sandbox/src/community';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
@@ -67,25 +71,46 @@ describe('a Telegram broadcast in a hub process that is killed mid-run', () => {
 	});
 
 	it('messages no fan twice and accounts for every fan', async () => {
-		const apiKey = hub.cli(['api-key', 'create', '--name', 'crash test']).trim().split('\n').pop() as string;
+		const apiKey = hub
+			.cli(['api-key', 'create', '--name', 'crash test'])
+			.trim()
+			.split('\n')
+			.pop() as string;
 		await hub.start();
 		const api = new HubApi(hub.url, apiKey);
 
 		const fans = Array.from({ length: FANS }, () => telegram.createUser());
 		for (const fan of fans) telegram.send(fan.id, '/start');
 		for (const fan of fans) {
-			const offer = await eventually(`the offer to ${fan.id}`, () => telegram.messages(fan.id)[1], 60_000);
+			const offer = await eventually(
+				`the offer to ${fan.id}`,
+				() => telegram.messages(fan.id)[1],
+				60_000,
+			);
 			telegram.press(fan.id, offer, BUTTON.join);
 		}
 		for (const fan of fans) {
-			await eventually(`${fan.id} joined`, () => (telegram.messages(fan.id)[2]?.text === JOINED ? true : undefined), 60_000);
+			await eventually(
+				`${fan.id} joined`,
+				() => (telegram.messages(fan.id)[2]?.text === JOINED ? true : undefined),
+				60_000,
+			);
 		}
-		const broadcastsTo = (id: number) => telegram.messages(id).filter((message) => message.text === TEXT).length;
+		const broadcastsTo = (id: number) =>
+			telegram.messages(id).filter((message) => message.text === TEXT).length;
 		const delivered = () => fans.reduce((sum, fan) => sum + broadcastsTo(fan.id), 0);
 
-		const started = await api.call('POST', '/v1/community/broadcasts', { platform: 'telegram', text: TEXT, messageKey: 'halo' });
+		const started = await api.call('POST', '/v1/community/broadcasts', {
+			platform: 'telegram',
+			text: TEXT,
+			messageKey: 'halo',
+		});
 		expect(started.status).toBe(202);
-		await eventually('a third of the DMs', () => (delivered() >= FANS / 3 ? true : undefined), 60_000);
+		await eventually(
+			'a third of the DMs',
+			() => (delivered() >= FANS / 3 ? true : undefined),
+			60_000,
+		);
 		await hub.kill();
 		const beforeRestart = delivered();
 		expect(beforeRestart).toBeLessThan(FANS);

@@ -3,7 +3,11 @@ import { startHub, type RunningHub } from '../../hub/src';
 import type { Logger } from '../../hub/src/core/logger';
 import type { TelegramUpdates } from '../../bot/src/config';
 import type { SandboxClock } from '../../sandbox/src/core/clock';
-import { SANDBOX_TELEGRAM, startTelegramStandIn, type TelegramStandIn } from '../../sandbox/src/community';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../../sandbox/src/community';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
@@ -34,7 +38,9 @@ export class TelegramHub {
 
 	static async start(kind: StoreKind, options: TelegramHubOptions = {}): Promise<TelegramHub> {
 		const telegram = await startTelegramStandIn();
-		const channel = options.withChannel ? telegram.createChannel({ title: 'Nia Vale Inner Circle' }) : undefined;
+		const channel = options.withChannel
+			? telegram.createChannel({ title: 'Nia Vale Inner Circle' })
+			: undefined;
 		const database = await createTestDatabase(kind);
 		const sealingKey = newSealingKey();
 		const hub = await startHub({
@@ -58,8 +64,12 @@ export class TelegramHub {
 		});
 		const api = new HubApi(hub.url, await hub.createApiKey('community test'));
 		const n8n = await new Receiver().start();
-		const subscribed = await api.call('POST', '/v1/webhooks', { url: n8n.url, events: ['community.joined', 'community.left'] });
-		if (subscribed.status !== 201 && subscribed.status !== 200) throw new Error(`subscription failed: ${subscribed.status}`);
+		const subscribed = await api.call('POST', '/v1/webhooks', {
+			url: n8n.url,
+			events: ['community.joined', 'community.left'],
+		});
+		if (subscribed.status !== 201 && subscribed.status !== 200)
+			throw new Error(`subscription failed: ${subscribed.status}`);
 		return new TelegramHub(telegram, hub, api, n8n, sealingKey, channel?.id, database);
 	}
 
@@ -71,7 +81,9 @@ export class TelegramHub {
 	}
 
 	/** A campaign and a fan who pre-saved it: what a fan has done before the layers page sends them to the bot. */
-	async presave(slug = 'nia-vale-halo'): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
+	async presave(
+		slug = 'nia-vale-halo',
+	): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
 		const campaign = await this.api.call('POST', '/v1/campaigns', {
 			slug,
 			artist: 'Nia Vale',
@@ -79,15 +91,22 @@ export class TelegramHub {
 			releaseAtUtc: '2026-12-04T00:00:00Z',
 			layers: ['telegram', 'sms', 'save'],
 		});
-		const fan = await this.api.call('POST', '/v1/fans', { identities: [{ channel: 'spotify', value: `listener-${slug}` }] });
+		const fan = await this.api.call('POST', '/v1/fans', {
+			identities: [{ channel: 'spotify', value: `listener-${slug}` }],
+		});
 		const presave = await this.api.call('POST', '/v1/actions', {
 			fanId: fan.body.fan.id,
 			campaignId: campaign.body.campaign.id,
 			kind: 'presave',
 			platform: 'spotify',
 		});
-		if (presave.status !== 201) throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
-		return { campaignId: campaign.body.campaign.id, fanId: fan.body.fan.id, presaveId: presave.body.action.id };
+		if (presave.status !== 201)
+			throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
+		return {
+			campaignId: campaign.body.campaign.id,
+			fanId: fan.body.fan.id,
+			presaveId: presave.body.action.id,
+		};
 	}
 
 	/** Waits for the bot's `count`-th message in the fan's chat and returns it. */
@@ -102,7 +121,14 @@ export class TelegramHub {
 	}
 
 	/** The events n8n has received so far, by type, in order. */
-	events(): { type: string; data: { fan: { id: string }; community?: { platform: string; what: string }; action?: { id: string; parentActionId: string | null; kind: string; status: string } } }[] {
+	events(): {
+		type: string;
+		data: {
+			fan: { id: string };
+			community?: { platform: string; what: string };
+			action?: { id: string; parentActionId: string | null; kind: string; status: string };
+		};
+	}[] {
 		return this.n8n.received.map((delivery) => JSON.parse(delivery.body));
 	}
 }

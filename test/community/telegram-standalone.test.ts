@@ -10,7 +10,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JOINED, BUTTON } from '../../bot/src/telegram/replies';
-import { SANDBOX_TELEGRAM, startTelegramStandIn, type TelegramStandIn } from '../../sandbox/src/community';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../../sandbox/src/community';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
@@ -67,27 +71,55 @@ describe('the bots as their own process', () => {
 			FANLOOP_BOTS: 'separate',
 		};
 		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
-		const apiKey = hub.cli(['api-key', 'create', '--name', 'bots test']).trim().split('\n').pop() as string;
+		const apiKey = hub
+			.cli(['api-key', 'create', '--name', 'bots test'])
+			.trim()
+			.split('\n')
+			.pop() as string;
 		await hub.start();
 		const api = new HubApi(hub.url, apiKey);
 		await api.call('POST', '/v1/webhooks', { url: n8n.url, events: ['community.joined'] });
 
 		let output = '';
-		const child = spawn(process.execPath, [CLI, 'bots'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [CLI, 'bots'], {
+			env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		bots = child;
 		child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 		child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		await eventually('the bots to run', () => (output.includes('Fanloop bots running') ? true : undefined), 30_000, () => output);
+		await eventually(
+			'the bots to run',
+			() => (output.includes('Fanloop bots running') ? true : undefined),
+			30_000,
+			() => output,
+		);
 		expect(hub.log).not.toContain('telegram bot started');
 
 		const fan = telegram.createUser();
 		telegram.send(fan.id, '/start');
-		const offer = await eventually('the offer', () => telegram.messages(fan.id)[1], 20_000, () => output);
+		const offer = await eventually(
+			'the offer',
+			() => telegram.messages(fan.id)[1],
+			20_000,
+			() => output,
+		);
 		telegram.press(fan.id, offer, BUTTON.join);
-		await eventually('the confirmation', () => (telegram.messages(fan.id)[2]?.text === JOINED ? true : undefined), 20_000);
+		await eventually(
+			'the confirmation',
+			() => (telegram.messages(fan.id)[2]?.text === JOINED ? true : undefined),
+			20_000,
+		);
 
-		const events = await eventually('both events in n8n', () => (n8n.received.length >= 2 ? n8n.received : undefined), 20_000);
-		expect(events.map((delivery) => JSON.parse(delivery.body).data.community.what).sort()).toEqual(['chat', 'release_updates']);
+		const events = await eventually(
+			'both events in n8n',
+			() => (n8n.received.length >= 2 ? n8n.received : undefined),
+			20_000,
+		);
+		expect(events.map((delivery) => JSON.parse(delivery.body).data.community.what).sort()).toEqual([
+			'chat',
+			'release_updates',
+		]);
 		expect(output).not.toContain(SANDBOX_TELEGRAM.token.split(':')[1]);
 	});
 });

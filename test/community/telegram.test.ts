@@ -23,10 +23,15 @@ describe.each(STORE_KINDS)('the Telegram bot in the hub (%s)', (kind) => {
 		h = await TelegramHub.start(kind);
 		const { fanId, presaveId, campaignId } = await h.presave();
 
-		const link = await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId });
+		const link = await h.api.call('POST', '/v1/community/links', {
+			platform: 'telegram',
+			actionId: presaveId,
+		});
 		expect(link.status).toBe(200);
 		expect(link.body.url).toBe(`https://t.me/fanloop_sandbox_bot?start=${link.body.reference}`);
-		const hop = await fetch(`${h.hub.url}/l/telegram/${link.body.reference}`, { redirect: 'manual' });
+		const hop = await fetch(`${h.hub.url}/l/telegram/${link.body.reference}`, {
+			redirect: 'manual',
+		});
 		expect(hop.status).toBe(302);
 		expect(hop.headers.get('location')).toBe(link.body.url);
 
@@ -43,11 +48,29 @@ describe.each(STORE_KINDS)('the Telegram bot in the hub (%s)', (kind) => {
 		expect(owner.body.id).toBe(fanId);
 		const exported = (await h.api.call('GET', `/v1/fans/${fanId}/export`)).body;
 		const arrival = exported.actions.find((action: { kind: string }) => action.kind === 'click');
-		const join = exported.actions.find((action: { kind: string }) => action.kind === 'join_telegram');
-		expect(arrival).toMatchObject({ platform: 'telegram', parentActionId: presaveId, campaignId, verification: 'hard' });
-		expect(join).toMatchObject({ platform: 'telegram', parentActionId: arrival.id, campaignId, status: 'done' });
-		const consent = exported.consents.find((item: { channel: string }) => item.channel === 'telegram');
-		expect(consent).toMatchObject({ purpose: 'release_updates', status: 'granted', wording: offer.text });
+		const join = exported.actions.find(
+			(action: { kind: string }) => action.kind === 'join_telegram',
+		);
+		expect(arrival).toMatchObject({
+			platform: 'telegram',
+			parentActionId: presaveId,
+			campaignId,
+			verification: 'hard',
+		});
+		expect(join).toMatchObject({
+			platform: 'telegram',
+			parentActionId: arrival.id,
+			campaignId,
+			status: 'done',
+		});
+		const consent = exported.consents.find(
+			(item: { channel: string }) => item.channel === 'telegram',
+		);
+		expect(consent).toMatchObject({
+			purpose: 'release_updates',
+			status: 'granted',
+			wording: offer.text,
+		});
 
 		// The same button again (a double tap, a webhook retry) changes nothing.
 		h.telegram.press(fan.id, offer, BUTTON.join);
@@ -56,9 +79,14 @@ describe.each(STORE_KINDS)('the Telegram bot in the hub (%s)', (kind) => {
 		h.telegram.send(fan.id, '/stop');
 		expect((await h.reply(fan.id, 5)).text).toBe(STOPPED);
 		const status = await h.api.call('GET', `/v1/community/status?fanId=${fanId}`);
-		expect(status.body).toEqual({ fanId, telegram: { userId: String(fan.id), releaseUpdates: false } });
+		expect(status.body).toEqual({
+			fanId,
+			telegram: { userId: String(fan.id), releaseUpdates: false },
+		});
 
-		const events = await eventually('three community events', () => (h.events().length >= 3 ? h.events() : undefined));
+		const events = await eventually('three community events', () =>
+			h.events().length >= 3 ? h.events() : undefined,
+		);
 		expect(events.map((event) => [event.type, event.data.community?.what])).toEqual([
 			['community.joined', 'chat'],
 			['community.joined', 'release_updates'],
@@ -71,7 +99,9 @@ describe.each(STORE_KINDS)('the Telegram bot in the hub (%s)', (kind) => {
 	it('delivers every event once when n8n was down while the fan acted', async () => {
 		h = await TelegramHub.start(kind);
 		const { presaveId } = await h.presave();
-		const reference = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })).body.reference;
+		const reference = (
+			await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })
+		).body.reference;
 		h.n8n.status = 503;
 
 		const fan = h.telegram.createUser();
@@ -90,7 +120,12 @@ describe.each(STORE_KINDS)('the Telegram bot in the hub (%s)', (kind) => {
 		await eventually('the stop event', () => (h.events().length >= 3 ? true : undefined));
 		const ids = h.n8n.received.map((delivery) => JSON.parse(delivery.body).id as string);
 		expect(new Set(ids).size).toBe(ids.length);
-		expect(delivered.slice(0, 2).map((event) => event.data.community?.what).sort()).toEqual(['chat', 'release_updates']);
+		expect(
+			delivered
+				.slice(0, 2)
+				.map((event) => event.data.community?.what)
+				.sort(),
+		).toEqual(['chat', 'release_updates']);
 	});
 });
 
@@ -104,8 +139,9 @@ describe('the Telegram bot facing hostile input', () => {
 	it('refuses a forged deep-link reference politely and links nothing', async () => {
 		h = await TelegramHub.start('sqlite');
 		const { presaveId } = await h.presave();
-		const reference: string = (await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId }))
-			.body.reference;
+		const reference: string = (
+			await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId })
+		).body.reference;
 		const forged = `${reference.slice(0, 30)}${reference[30] === 'A' ? 'B' : 'A'}${reference.slice(31)}`;
 
 		const page = await fetch(`${h.hub.url}/l/telegram/${forged}`, { redirect: 'manual' });
@@ -123,7 +159,8 @@ describe('the Telegram bot facing hostile input', () => {
 		const fan = h.telegram.createUser();
 		h.telegram.send(fan.id, '/start');
 		await h.reply(fan.id, 2);
-		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`)).body.id;
+		const fanId = (await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`))
+			.body.id;
 		expect((await h.api.call('DELETE', `/v1/fans/${fanId}`)).status).toBeLessThan(300);
 
 		h.telegram.send(fan.id, '/join');
@@ -133,7 +170,9 @@ describe('the Telegram bot facing hostile input', () => {
 		h.telegram.send(fan.id, '/start again');
 		expect((await h.reply(fan.id, 5)).text).toBe(REFUSALS.erased);
 
-		expect((await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`)).status).toBe(404);
+		expect(
+			(await h.api.call('GET', `/v1/fans/by-identity?channel=telegram&value=${fan.id}`)).status,
+		).toBe(404);
 		expect((await h.api.call('GET', '/v1/fans?channel=telegram&limit=10')).body.fans).toEqual([]);
 	});
 
@@ -146,7 +185,9 @@ describe('the Telegram bot facing hostile input', () => {
 
 		await h.reply(neighbour.id, 1);
 		const answers = await eventually('the flooder’s answers', () =>
-			h.telegram.messages(flooder.id).length >= 3 && h.telegram.pendingUpdateCount === 0 ? h.telegram.messages(flooder.id) : undefined,
+			h.telegram.messages(flooder.id).length >= 3 && h.telegram.pendingUpdateCount === 0
+				? h.telegram.messages(flooder.id)
+				: undefined,
 		);
 		expect(answers.map((message) => message.text?.split('\n')[0])).toEqual([
 			'Here is what I can do:',
@@ -182,21 +223,30 @@ describe('the Telegram bot facing hostile input', () => {
 			});
 			expect(response.status).toBe(401);
 		}
-		expect((await h.api.call('GET', '/v1/fans/by-identity?channel=telegram&value=777001')).status).toBe(404);
+		expect(
+			(await h.api.call('GET', '/v1/fans/by-identity?channel=telegram&value=777001')).status,
+		).toBe(404);
 	});
 
 	it('logs failed Bot API calls without the bot token', async () => {
 		const lines: string[] = [];
 		const capture = (level: string) => (message: string, fields?: Record<string, unknown>) =>
 			void lines.push(JSON.stringify({ level, message, ...fields }));
-		const logger: Logger = { info: capture('info'), warn: capture('warn'), error: capture('error') };
+		const logger: Logger = {
+			info: capture('info'),
+			warn: capture('warn'),
+			error: capture('error'),
+		};
 		h = await TelegramHub.start('sqlite', { logger });
 		h.telegram.faults.set({ dropRate: 1 });
 		// A fan's message ends the long poll already waiting; every call after it finds the connection dropped.
 		h.telegram.send(h.telegram.createUser().id, '/help');
 
 		await eventually('failed calls in the log', () =>
-			lines.some((line) => line.includes('getUpdates')) && lines.some((line) => line.includes('update failed')) ? true : undefined,
+			lines.some((line) => line.includes('getUpdates')) &&
+			lines.some((line) => line.includes('update failed'))
+				? true
+				: undefined,
 		);
 		h.telegram.faults.clear();
 		const secret = SANDBOX_TELEGRAM.token.split(':')[1];

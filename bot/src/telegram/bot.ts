@@ -48,8 +48,14 @@ export interface TelegramBot {
 export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	const { config, desk } = options;
 	const updates = config.updates;
-	const logger = withoutSecrets(options.logger, [config.botToken, updates.mode === 'webhook' ? updates.secretToken : '']);
-	const bot = new Bot(config.botToken, config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {});
+	const logger = withoutSecrets(options.logger, [
+		config.botToken,
+		updates.mode === 'webhook' ? updates.secretToken : '',
+	]);
+	const bot = new Bot(
+		config.botToken,
+		config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {},
+	);
 
 	const pacer = options.pacer ?? new RatePacer(config.messagesPerSecond);
 	// The runner stays silent (it would print raw errors, token and all); failed calls are logged here instead.
@@ -62,16 +68,26 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 			try {
 				answer = await previous(method, payload, signal);
 			} catch (error) {
-				if (!signal?.aborted) logger.warn('telegram: call failed', { method, error: describeError(error) });
+				if (!signal?.aborted)
+					logger.warn('telegram: call failed', { method, error: describeError(error) });
 				throw error;
 			}
 			const retryAfterSeconds = answer.ok ? undefined : answer.parameters?.retry_after;
-			if (retryAfterSeconds !== undefined && retryAfterSeconds <= MAX_REPLY_WAIT_SECONDS && attempt < MAX_REPLY_ATTEMPTS) {
+			if (
+				retryAfterSeconds !== undefined &&
+				retryAfterSeconds <= MAX_REPLY_WAIT_SECONDS &&
+				attempt < MAX_REPLY_ATTEMPTS
+			) {
 				// Most likely one chat's limit (the pacer keeps the overall one): only this call waits.
 				await sleep(retryAfterSeconds * 1000);
 				continue;
 			}
-			if (!answer.ok) logger.warn('telegram: call refused', { method, code: answer.error_code, description: answer.description });
+			if (!answer.ok)
+				logger.warn('telegram: call refused', {
+					method,
+					code: answer.error_code,
+					description: answer.description,
+				});
 			return answer;
 		}
 	});
@@ -83,14 +99,20 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	bot.use(memberships(desk, config.channelId));
 
 	bot.catch(async (error) => {
-		logger.error('telegram: update failed', { updateId: error.ctx.update.update_id, error: describeError(error.error) });
+		logger.error('telegram: update failed', {
+			updateId: error.ctx.update.update_id,
+			error: describeError(error.error),
+		});
 		if (error.ctx.chat?.type === 'private') await error.ctx.reply(SORRY).catch(() => undefined);
 	});
 
 	let runner: RunnerHandle | undefined;
 	const webhook =
 		updates.mode === 'webhook'
-			? { secretToken: updates.secretToken, handle: (update: unknown) => bot.handleUpdate(update as Update) }
+			? {
+					secretToken: updates.secretToken,
+					handle: (update: unknown) => bot.handleUpdate(update as Update),
+				}
 			: undefined;
 
 	return {
@@ -106,7 +128,9 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 				});
 			} else {
 				await bot.api.deleteWebhook();
-				runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES }, silent: true } });
+				runner = run(bot, {
+					runner: { fetch: { allowed_updates: ALLOWED_UPDATES }, silent: true },
+				});
 			}
 			logger.info('telegram bot started', { username: bot.botInfo.username, mode: updates.mode });
 		},

@@ -26,7 +26,10 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 		await ctx.reply(offer.text, { reply_markup: offer.keyboard });
 	};
 
-	const actions: Record<keyof typeof replies.BUTTON, (ctx: Context, user: ChatUser) => Promise<unknown>> = {
+	const actions: Record<
+		keyof typeof replies.BUTTON,
+		(ctx: Context, user: ChatUser) => Promise<unknown>
+	> = {
 		join: async (ctx, user) => {
 			const result = await desk.join(user);
 			if (result.outcome === 'refused') return ctx.reply(replies.REFUSALS[result.refusal]);

@@ -21,7 +21,8 @@ export function memberships(desk: CommunityDesk, channelId: string | undefined):
 	members.on('chat_member', async (ctx) => {
 		const update = ctx.chatMember;
 		const chat = update.chat;
-		if (!channelId || (String(chat.id) !== channelId && `@${chat.username ?? ''}` !== channelId)) return;
+		if (!channelId || (String(chat.id) !== channelId && `@${chat.username ?? ''}` !== channelId))
+			return;
 		const member = update.new_chat_member.user;
 		if (member.is_bot) return;
 		const user = { platform: 'telegram' as const, userId: String(member.id) };

@@ -3,7 +3,13 @@ import type { CampaignSummary, DeskRefusal, StatusResult } from '../port';
 import type { Layer } from '../../../hub/src/core/model';
 
 /** Callback data of the inline buttons; each does what the command of the same name does. */
-export const BUTTON = { join: 'join', stop: 'stop', status: 'status', presave: 'presave', channel: 'channel' } as const;
+export const BUTTON = {
+	join: 'join',
+	stop: 'stop',
+	status: 'status',
+	presave: 'presave',
+	channel: 'channel',
+} as const;
 
 /** The commands Telegram lists in the bot's menu, with their descriptions. */
 export const COMMANDS = [
@@ -25,10 +31,12 @@ const LAYER_NAMES: Record<Layer, string> = {
 };
 
 export const REFUSALS: Record<DeskRefusal, string> = {
-	erased: 'You asked us to erase your data, so this bot keeps nothing about you and will not message you. Take care!',
+	erased:
+		'You asked us to erase your data, so this bot keeps nothing about you and will not message you. Take care!',
 	invalid_reference:
 		'That link did not work: it may have been cut off. You can still send /join to get release updates here.',
-	not_allowed: 'Sorry, I am not allowed to do that here right now. The artist’s team has been told.',
+	not_allowed:
+		'Sorry, I am not allowed to do that here right now. The artist’s team has been told.',
 };
 
 export const HELP = [
@@ -40,11 +48,14 @@ export const HELP = [
 	'/channel – an invite to the private channel',
 ].join('\n');
 
-export const SLOW_DOWN = 'That is a lot of messages at once. Give me a few seconds, then try again.';
+export const SLOW_DOWN =
+	'That is a lot of messages at once. Give me a few seconds, then try again.';
 export const UNKNOWN = `Sorry, I did not get that.\n\n${HELP}`;
 
 export function greeting(campaign: CampaignSummary | undefined, releaseUpdates: boolean): string {
-	const hello = campaign ? `Hi! Thanks for coming over from ${campaign.artist}’s “${campaign.title}”.` : 'Hi! Welcome.';
+	const hello = campaign
+		? `Hi! Thanks for coming over from ${campaign.artist}’s “${campaign.title}”.`
+		: 'Hi! Welcome.';
 	return releaseUpdates ? `${hello} You already get release updates here; /stop ends them.` : hello;
 }
 
@@ -53,11 +64,14 @@ export function joinOffer(wording: string): { text: string; keyboard: InlineKeyb
 	return { text: wording, keyboard: new InlineKeyboard().text('Yes, keep me posted', BUTTON.join) };
 }
 
-export const JOINED = 'Done! You will get release updates here. Send /stop at any time to stop them.';
-export const ALREADY_JOINED = 'You already get release updates here. Send /stop at any time to stop them.';
+export const JOINED =
+	'Done! You will get release updates here. Send /stop at any time to stop them.';
+export const ALREADY_JOINED =
+	'You already get release updates here. Send /stop at any time to stop them.';
 export const STOPPED = 'Okay, no more release updates. Send /join if you change your mind.';
 export const NOT_JOINED = 'You are not getting release updates here, so there is nothing to stop.';
-export const NO_CAMPAIGN = 'There is no release to pre-save right now. I will let you know when there is one, if you /join.';
+export const NO_CAMPAIGN =
+	'There is no release to pre-save right now. I will let you know when there is one, if you /join.';
 export const NO_CHANNEL = 'There is no private channel to join right now.';
 
 export function presave(campaign: CampaignSummary): { text: string; keyboard: InlineKeyboard } {
@@ -68,13 +82,25 @@ export function presave(campaign: CampaignSummary): { text: string; keyboard: In
 }
 
 export function channelInvite(url: string): { text: string; keyboard: InlineKeyboard } {
-	return { text: 'Here is your personal invite to the private channel.', keyboard: new InlineKeyboard().url('Join the channel', url) };
+	return {
+		text: 'Here is your personal invite to the private channel.',
+		keyboard: new InlineKeyboard().url('Join the channel', url),
+	};
 }
 
-export function status(result: Extract<StatusResult, { outcome: 'status' }>): { text: string; keyboard: InlineKeyboard } {
-	const lines = [result.releaseUpdates ? 'You get release updates here.' : 'You do not get release updates here yet.'];
-	if (result.taken.length > 0) lines.push(`You are in for: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
-	if (result.next.length > 0) lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+export function status(result: Extract<StatusResult, { outcome: 'status' }>): {
+	text: string;
+	keyboard: InlineKeyboard;
+} {
+	const lines = [
+		result.releaseUpdates
+			? 'You get release updates here.'
+			: 'You do not get release updates here yet.',
+	];
+	if (result.taken.length > 0)
+		lines.push(`You are in for: ${result.taken.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
+	if (result.next.length > 0)
+		lines.push(`Still open: ${result.next.map((layer) => LAYER_NAMES[layer]).join(', ')}.`);
 	const keyboard = result.releaseUpdates
 		? new InlineKeyboard().text('Stop updates', BUTTON.stop)
 		: new InlineKeyboard().text('Get updates', BUTTON.join);

@@ -13,35 +13,61 @@ import { TELEGRAM_WEBHOOK_PATH } from '../../../bot/src/config';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 const platform = z.enum(COMMUNITY_PLATFORMS, {
-	error: (issue) => `"${String(issue.input)}" is not a community platform. Use telegram or discord.`,
+	error: (issue) =>
+		`"${String(issue.input)}" is not a community platform. Use telegram or discord.`,
 });
 const actionKind = z.enum(ACTION_KINDS, {
-	error: (issue) => `"${String(issue.input)}" is not a valid action kind. Use one of: ${ACTION_KINDS.join(', ')}.`,
+	error: (issue) =>
+		`"${String(issue.input)}" is not a valid action kind. Use one of: ${ACTION_KINDS.join(', ')}.`,
 });
 /** What a chat message may be: Telegram's limit, which is also under Discord's. */
-const messageText = z.string().trim().min(1, 'The message is empty.').max(2000, 'A message is at most 2000 characters.');
+const messageText = z
+	.string()
+	.trim()
+	.min(1, 'The message is empty.')
+	.max(2000, 'A message is at most 2000 characters.');
 
 const linkBody = z.object({
 	platform,
 	fanId: z.string().min(1).optional(),
-	actionId: z.string().min(1).optional().describe('The action the fan comes from (e.g. their pre-save): the join is layered on it'),
+	actionId: z
+		.string()
+		.min(1)
+		.optional()
+		.describe('The action the fan comes from (e.g. their pre-save): the join is layered on it'),
 	campaignId: z.string().min(1).optional(),
-	source: z.string().min(1).max(64).optional().describe('Attribution kept on fans the link brings in, when no fan is named'),
+	source: z
+		.string()
+		.min(1)
+		.max(64)
+		.optional()
+		.describe('Attribution kept on fans the link brings in, when no fan is named'),
 });
 
 const roleBody = z.object({ fanId: z.string().min(1), action: z.enum(['grant', 'revoke']) });
 
-const announcementBody = z.object({ platform, text: messageText, campaignId: z.string().min(1).optional() });
+const announcementBody = z.object({
+	platform,
+	text: messageText,
+	campaignId: z.string().min(1).optional(),
+});
 
 const broadcastBody = z.object({
 	platform,
 	text: messageText,
 	messageKey: z
 		.string()
-		.regex(/^[A-Za-z0-9._:-]{1,100}$/, 'messageKey is 1–100 letters, digits, ".", "_", ":" or "-" (e.g. "release-2026-11-27")'),
+		.regex(
+			/^[A-Za-z0-9._:-]{1,100}$/,
+			'messageKey is 1–100 letters, digits, ".", "_", ":" or "-" (e.g. "release-2026-11-27")',
+		),
 	campaignId: z.string().min(1).optional(),
 	segment: z
-		.object({ campaignId: z.string().min(1).optional(), hasAction: actionKind.optional(), lacksAction: actionKind.optional() })
+		.object({
+			campaignId: z.string().min(1).optional(),
+			hasAction: actionKind.optional(),
+			lacksAction: actionKind.optional(),
+		})
 		.optional(),
 });
 
@@ -52,7 +78,8 @@ export function communityRoutes({ community }: HubServices): Route[] {
 		route({
 			method: 'POST',
 			path: '/v1/community/links',
-			summary: 'An attributed way into the chats: a Telegram deep link or a Discord invite link that remembers the fan',
+			summary:
+				'An attributed way into the chats: a Telegram deep link or a Discord invite link that remembers the fan',
 			tag: 'community',
 			body: linkBody,
 			status: 200,
@@ -66,7 +93,11 @@ export function communityRoutes({ community }: HubServices): Route[] {
 			tag: 'community',
 			body: roleBody,
 			status: 200,
-			response: z.object({ fanId: z.string(), platform: z.literal('discord'), hasRole: z.boolean() }),
+			response: z.object({
+				fanId: z.string(),
+				platform: z.literal('discord'),
+				hasRole: z.boolean(),
+			}),
 			handle: ({ body }) => community.admin.setRole(body.fanId, body.action),
 		}),
 		route({
@@ -82,7 +113,8 @@ export function communityRoutes({ community }: HubServices): Route[] {
 		route({
 			method: 'POST',
 			path: '/v1/community/broadcasts',
-			summary: 'Direct-message every opted-in fan of a segment, paced to the platform, at most once per fan and messageKey (a hub job)',
+			summary:
+				'Direct-message every opted-in fan of a segment, paced to the platform, at most once per fan and messageKey (a hub job)',
 			tag: 'community',
 			body: broadcastBody,
 			status: 202,
@@ -96,7 +128,11 @@ export function communityRoutes({ community }: HubServices): Route[] {
 			tag: 'community',
 			query: z.object({ fanId: z.string().min(1) }),
 			status: 200,
-			response: z.object({ fanId: z.string(), telegram: platformStatus.optional(), discord: platformStatus.optional() }),
+			response: z.object({
+				fanId: z.string(),
+				telegram: platformStatus.optional(),
+				discord: platformStatus.optional(),
+			}),
 			handle: ({ query }) => community.admin.status(query.fanId),
 		}),
 	];
@@ -107,16 +143,22 @@ function sameSecret(given: string | string[] | undefined, expected: string): boo
 	return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
-const BROKEN_LINK = '<p>This link does not work. It may have been copied incompletely: please use the link from the page you came from.</p>';
+const BROKEN_LINK =
+	'<p>This link does not work. It may have been copied incompletely: please use the link from the page you came from.</p>';
 const UNAVAILABLE = '<p>This chat is not open right now. Please try again later.</p>';
 
 /**
  * The fan-facing hops into the chats (the layers page links here) and Telegram's
  * webhook. Not in the API document: fans and Telegram call them, not n8n.
  */
-export function registerCommunityRoutes(app: FastifyInstance, { community, telegramWebhook }: HubServices, logger: Logger): void {
+export function registerCommunityRoutes(
+	app: FastifyInstance,
+	{ community, telegramWebhook }: HubServices,
+	logger: Logger,
+): void {
 	/** A fan gets a page, never an API error: a forged link, a chat not set up, a fan who asked to be forgotten. */
-	const hop = (chatUrl: (reference: string) => Promise<string | undefined>) =>
+	const hop =
+		(chatUrl: (reference: string) => Promise<string | undefined>) =>
 		async (request: FastifyRequest<{ Params: { ref: string } }>, reply: FastifyReply) => {
 			let url: string | undefined;
 			try {
@@ -127,7 +169,11 @@ export function registerCommunityRoutes(app: FastifyInstance, { community, teleg
 					return sendPage(reply, error.httpStatus, 'Not available', UNAVAILABLE);
 				}
 				if (error instanceof CommunityPlatformError) {
-					logger.warn('community link not followed', { platform: error.platform, kind: error.kind, error: error.message });
+					logger.warn('community link not followed', {
+						platform: error.platform,
+						kind: error.kind,
+						error: error.message,
+					});
 					return sendPage(reply, 503, 'Not available', UNAVAILABLE);
 				}
 				throw error;
@@ -136,19 +182,33 @@ export function registerCommunityRoutes(app: FastifyInstance, { community, teleg
 			return reply.redirect(url, 302);
 		};
 
-	app.get('/l/telegram/:ref', hop((reference) => community.links.telegramLinkFor(reference)));
-	app.get('/l/discord/:ref', hop((reference) => community.links.discordInviteFor(reference)));
+	app.get(
+		'/l/telegram/:ref',
+		hop((reference) => community.links.telegramLinkFor(reference)),
+	);
+	app.get(
+		'/l/discord/:ref',
+		hop((reference) => community.links.discordInviteFor(reference)),
+	);
 
 	app.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
 		if (!telegramWebhook) {
-			return reply.code(404).send({ error: { code: 'not_found', message: 'The Telegram bot is not running in webhook mode here.' } });
+			return reply
+				.code(404)
+				.send({
+					error: {
+						code: 'not_found',
+						message: 'The Telegram bot is not running in webhook mode here.',
+					},
+				});
 		}
 		if (!sameSecret(request.headers[SECRET_HEADER], telegramWebhook.secretToken)) {
 			logger.warn('telegram webhook refused: wrong or missing secret header', { ip: request.ip });
-			return reply.code(401).send({ error: { code: 'unauthorized', message: 'Missing or wrong secret token.' } });
+			return reply
+				.code(401)
+				.send({ error: { code: 'unauthorized', message: 'Missing or wrong secret token.' } });
 		}
 		await telegramWebhook.handle(request.body);
 		return reply.code(200).send({ ok: true });
 	});
 }
-

@@ -33,7 +33,8 @@ function kindOf(status: number, description: string): CommunityErrorKind {
 	if (status === 429) return 'rate_limited';
 	if (status === 403) return 'blocked';
 	if (status >= 500) return 'transient';
-	if (/not enough rights|need administrator rights|not a member/i.test(description)) return 'not_allowed';
+	if (/not enough rights|need administrator rights|not a member/i.test(description))
+		return 'not_allowed';
 	return 'permanent';
 }
 
@@ -54,12 +55,18 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 	}
 
 	async sendDirect(userId: string, text: string): Promise<{ messageId: string }> {
-		const message = await this.call<{ message_id: number }>('sendMessage', { chat_id: userId, text });
+		const message = await this.call<{ message_id: number }>('sendMessage', {
+			chat_id: userId,
+			text,
+		});
 		return { messageId: String(message.message_id) };
 	}
 
 	async announce(text: string): Promise<{ messageId: string }> {
-		const message = await this.call<{ message_id: number }>('sendMessage', { chat_id: this.channel(), text });
+		const message = await this.call<{ message_id: number }>('sendMessage', {
+			chat_id: this.channel(),
+			text,
+		});
 		return { messageId: String(message.message_id) };
 	}
 
@@ -91,7 +98,11 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 
 	private channel(): string {
 		if (!this.config.channelId) {
-			throw new CommunityPlatformError('telegram', 'not_allowed', 'No Telegram channel is configured (FANLOOP_TELEGRAM_CHANNEL_ID).');
+			throw new CommunityPlatformError(
+				'telegram',
+				'not_allowed',
+				'No Telegram channel is configured (FANLOOP_TELEGRAM_CHANNEL_ID).',
+			);
 		}
 		return this.config.channelId;
 	}
@@ -107,10 +118,15 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 			});
 		} catch (error) {
 			// fetch's own message names no URL, but the cause might: keep only the error's class.
-			throw new CommunityPlatformError('telegram', 'transient', `Telegram did not answer ${method} (${(error as Error).name}).`);
+			throw new CommunityPlatformError(
+				'telegram',
+				'transient',
+				`Telegram did not answer ${method} (${(error as Error).name}).`,
+			);
 		}
 		const parsed = parseJson(await response.text());
-		const answer: BotApiAnswer = typeof parsed === 'object' && parsed !== null ? (parsed as BotApiAnswer) : {};
+		const answer: BotApiAnswer =
+			typeof parsed === 'object' && parsed !== null ? (parsed as BotApiAnswer) : {};
 		if (response.ok && answer.ok) return answer.result as T;
 		const description = answer.description ?? `HTTP ${response.status}`;
 		const retryAfterSeconds = answer.parameters?.retry_after;
@@ -118,7 +134,11 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 			'telegram',
 			kindOf(answer.error_code ?? response.status, description),
 			`Telegram refused ${method}: ${description}`,
-			retryAfterSeconds ? retryAfterSeconds * 1000 : response.status === 429 ? DEFAULT_RETRY_AFTER_MS : undefined,
+			retryAfterSeconds
+				? retryAfterSeconds * 1000
+				: response.status === 429
+					? DEFAULT_RETRY_AFTER_MS
+					: undefined,
 		);
 	}
 }

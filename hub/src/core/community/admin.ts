@@ -23,10 +23,16 @@ export class CommunityAdmin {
 		private readonly platforms: CommunityPlatforms,
 	) {}
 
-	async setRole(fanId: string, action: 'grant' | 'revoke'): Promise<{ fanId: string; platform: 'discord'; hasRole: boolean }> {
+	async setRole(
+		fanId: string,
+		action: 'grant' | 'revoke',
+	): Promise<{ fanId: string; platform: 'discord'; hasRole: boolean }> {
 		const role = this.platforms.releaseRole;
 		if (!role) {
-			throw new HubError('provider_not_configured', 'Discord is not configured on this hub, or no release-updates role is set.');
+			throw new HubError(
+				'provider_not_configured',
+				'Discord is not configured on this hub, or no release-updates role is set.',
+			);
 		}
 		const fan = await this.ledger.fans.get(fanId);
 		const identity = fan.identities.find((item) => item.channel === 'discord');
@@ -41,7 +47,11 @@ export class CommunityAdmin {
 		return { fanId: fan.id, platform: 'discord', hasRole: action === 'grant' };
 	}
 
-	async announce(platform: CommunityPlatform, text: string, campaignId?: string): Promise<{ platform: CommunityPlatform; messageId: string }> {
+	async announce(
+		platform: CommunityPlatform,
+		text: string,
+		campaignId?: string,
+	): Promise<{ platform: CommunityPlatform; messageId: string }> {
 		if (campaignId) await this.ledger.campaigns.get(campaignId);
 		const { messageId } = await this.messenger(platform).announce(text);
 		return { platform, messageId };
@@ -55,7 +65,11 @@ export class CommunityAdmin {
 			if (!identity) continue;
 			view[platform] = {
 				userId: identity.value,
-				releaseUpdates: await this.community.getsReleaseUpdates(this.ledger.store, fan.id, platform),
+				releaseUpdates: await this.community.getsReleaseUpdates(
+					this.ledger.store,
+					fan.id,
+					platform,
+				),
 			};
 		}
 		return view;

@@ -82,12 +82,10 @@ export class CommunityBroadcasts {
 			);
 			if (existing) return { jobId: existing.job_id, created: false };
 			const id = await enqueueJob(tx, BROADCAST_JOB, { ...request }, now, now);
-			await tx.run('INSERT INTO community_broadcasts (platform, message_key, job_id, created_at) VALUES ($1, $2, $3, $4)', [
-				request.platform,
-				request.messageKey,
-				id,
-				now,
-			]);
+			await tx.run(
+				'INSERT INTO community_broadcasts (platform, message_key, job_id, created_at) VALUES ($1, $2, $3, $4)',
+				[request.platform, request.messageKey, id, now],
+			);
 			return { jobId: id, created: true };
 		});
 		if (created) this.onQueued();
@@ -95,18 +93,27 @@ export class CommunityBroadcasts {
 	}
 
 	/** The job handler: one pass over every opted-in fan not yet messaged with this key. */
-	async run(payload: Record<string, unknown>, job: JobContext): Promise<void | { rescheduleAtMs: number }> {
+	async run(
+		payload: Record<string, unknown>,
+		job: JobContext,
+	): Promise<void | { rescheduleAtMs: number }> {
 		const request = payload as unknown as BroadcastRequest;
 		const messenger = this.admin.messenger(request.platform);
-		const previous = await this.ledger.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
-		const passes = (previous?.progress ? (JSON.parse(previous.progress) as BroadcastProgress).passes : 0) + 1;
+		const previous = await this.ledger.store.get<{ progress: string | null }>(
+			'SELECT progress FROM jobs WHERE id = $1',
+			[job.id],
+		);
+		const passes =
+			(previous?.progress ? (JSON.parse(previous.progress) as BroadcastProgress).passes : 0) + 1;
 		const pass = { waiting: 0 };
 		let cursor = '';
 		for (;;) {
 			const batch = await this.recipients(request, cursor);
 			if (batch.length === 0) break;
 			cursor = batch[batch.length - 1].fan_id;
-			await this.inParallel(batch, (recipient) => this.deliver(request, messenger, recipient, pass));
+			await this.inParallel(batch, (recipient) =>
+				this.deliver(request, messenger, recipient, pass),
+			);
 			await job.reportProgress({ ...(await this.progress(request, pass.waiting, passes)) });
 		}
 		const progress = await this.progress(request, pass.waiting, passes);
@@ -119,17 +126,33 @@ export class CommunityBroadcasts {
 	 * of a job whose process died. Between batches every claim of this run is settled: one
 	 * still "sending" was left by a run that died.
 	 */
-	private async progress(request: BroadcastRequest, waiting: number, passes: number): Promise<BroadcastProgress> {
+	private async progress(
+		request: BroadcastRequest,
+		waiting: number,
+		passes: number,
+	): Promise<BroadcastProgress> {
 		const rows = await this.ledger.store.all<{ status: string; count: number }>(
 			`SELECT status, COUNT(*) AS count FROM community_deliveries WHERE platform = $1 AND message_key = $2 GROUP BY status`,
 			[request.platform, request.messageKey],
 		);
 		const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
-		return { sent: count('sent'), blocked: count('blocked'), failed: count('failed'), waiting, uncertain: count('sending'), passes };
+		return {
+			sent: count('sent'),
+			blocked: count('blocked'),
+			failed: count('failed'),
+			waiting,
+			uncertain: count('sending'),
+			passes,
+		};
 	}
 
 	private recipients(request: BroadcastRequest, cursor: string): Promise<Recipient[]> {
-		const params: (string | number)[] = [request.platform, RELEASE_UPDATES, request.messageKey, cursor];
+		const params: (string | number)[] = [
+			request.platform,
+			RELEASE_UPDATES,
+			request.messageKey,
+			cursor,
+		];
 		const param = (value: string | number) => {
 			params.push(value);
 			return `$${params.length}`;
@@ -223,14 +246,17 @@ export class CommunityBroadcasts {
 	}
 
 	private async release(request: BroadcastRequest, fanId: string): Promise<void> {
-		await this.ledger.store.run('DELETE FROM community_deliveries WHERE platform = $1 AND message_key = $2 AND fan_id = $3', [
-			request.platform,
-			request.messageKey,
-			fanId,
-		]);
+		await this.ledger.store.run(
+			'DELETE FROM community_deliveries WHERE platform = $1 AND message_key = $2 AND fan_id = $3',
+			[request.platform, request.messageKey, fanId],
+		);
 	}
 
-	private async recordBlocked(request: BroadcastRequest, fanId: string, reason: string): Promise<void> {
+	private async recordBlocked(
+		request: BroadcastRequest,
+		fanId: string,
+		reason: string,
+	): Promise<void> {
 		try {
 			await this.community.recordBlocked(fanId, request.platform, request.messageKey, reason);
 		} catch (error) {

@@ -62,12 +62,17 @@ interface ActionRef {
 }
 
 function refused(refusal: Refused['refusal'], reason?: string): Refused {
-	return reason === undefined ? { outcome: 'refused', refusal } : { outcome: 'refused', refusal, reason };
+	return reason === undefined
+		? { outcome: 'refused', refusal }
+		: { outcome: 'refused', refusal, reason };
 }
 
 /** The ledger errors that mean "this person asked to be forgotten". */
 function isErasure(error: unknown): boolean {
-	return error instanceof HubError && (error.code === 'fan_erased' || error.code === 'identity_suppressed');
+	return (
+		error instanceof HubError &&
+		(error.code === 'fan_erased' || error.code === 'identity_suppressed')
+	);
 }
 
 /**
@@ -131,7 +136,8 @@ export class Community implements CommunityDesk {
 		try {
 			const result = await this.ledger.store.transaction(async (tx): Promise<JoinResult> => {
 				const fanId = await this.ownerOrNew(tx, identity, user);
-				if (await this.getsReleaseUpdates(tx, fanId, user.platform)) return { outcome: 'already_joined', fanId };
+				if (await this.getsReleaseUpdates(tx, fanId, user.platform))
+					return { outcome: 'already_joined', fanId };
 				const start = await this.lastStart(tx, fanId, user.platform);
 				const source = `${user.platform}:join`;
 				const { action } = await this.ledger.actions.recordWithin(
@@ -152,7 +158,14 @@ export class Community implements CommunityDesk {
 				);
 				await this.ledger.consents.request(
 					fanId,
-					{ channel: identity.channel, purpose: RELEASE_UPDATES, wording, status: 'granted', source, actionId: action.id },
+					{
+						channel: identity.channel,
+						purpose: RELEASE_UPDATES,
+						wording,
+						status: 'granted',
+						source,
+						actionId: action.id,
+					},
 					tx,
 				);
 				return { outcome: 'joined', fanId };
@@ -184,14 +197,24 @@ export class Community implements CommunityDesk {
 		const fanId = await this.ownerOf(this.ledger.store, identity);
 		const campaign = await this.campaignFor(fanId);
 		if (!fanId) {
-			return { outcome: 'status', fanId: null, releaseUpdates: false, taken: [], next: campaign?.layers ?? [] };
+			return {
+				outcome: 'status',
+				fanId: null,
+				releaseUpdates: false,
+				taken: [],
+				next: campaign?.layers ?? [],
+			};
 		}
 		try {
 			const layers = await this.ledger.layers.nextLayers(fanId, { campaignId: campaign?.id });
 			return {
 				outcome: 'status',
 				fanId: layers.fanId,
-				releaseUpdates: await this.getsReleaseUpdates(this.ledger.store, layers.fanId, user.platform),
+				releaseUpdates: await this.getsReleaseUpdates(
+					this.ledger.store,
+					layers.fanId,
+					user.platform,
+				),
 				taken: layers.taken,
 				next: layers.next,
 			};
@@ -217,12 +240,16 @@ export class Community implements CommunityDesk {
 			// Named after the fan, so the channel's admins (and the join update) can tell whose link it was.
 			return { outcome: 'invite', url: await invite.call(this.platforms.invites, linked.fanId) };
 		} catch (error) {
-			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed') return { outcome: 'unavailable' };
+			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed')
+				return { outcome: 'unavailable' };
 			throw error;
 		}
 	}
 
-	async joined(user: ChatUser, where: { what: 'channel' | 'guild'; inviteCode?: string }): Promise<StartResult> {
+	async joined(
+		user: ChatUser,
+		where: { what: 'channel' | 'guild'; inviteCode?: string },
+	): Promise<StartResult> {
 		let target: FanReferenceTarget | undefined;
 		if (where.inviteCode) {
 			target = await this.claimInvite(user.platform, where.inviteCode);
@@ -236,7 +263,12 @@ export class Community implements CommunityDesk {
 		if (!fanId) return;
 		try {
 			if (where.what === 'chat') {
-				await this.recordBlocked(fanId, user.platform, `chat:${this.clock()}`, 'The fan blocked the bot.');
+				await this.recordBlocked(
+					fanId,
+					user.platform,
+					`chat:${this.clock()}`,
+					'The fan blocked the bot.',
+				);
 				return;
 			}
 			const fan = await this.ledger.fans.get(fanId);
@@ -262,7 +294,11 @@ export class Community implements CommunityDesk {
 	 * Revokes the fan's release-updates consent on a platform and tells n8n the fan left;
 	 * false when there was nothing to revoke.
 	 */
-	async revokeReleaseUpdates(fanId: string, platform: CommunityPlatform, method: string): Promise<boolean> {
+	async revokeReleaseUpdates(
+		fanId: string,
+		platform: CommunityPlatform,
+		method: string,
+	): Promise<boolean> {
 		const revoked = await this.ledger.store.transaction(async (tx) => {
 			if (!(await this.revokeWithin(tx, fanId, platform, method))) return false;
 			const start = await this.lastStart(tx, fanId, platform);
@@ -284,7 +320,12 @@ export class Community implements CommunityDesk {
 	 * announced as `community.left` from the chat, and the opt-in revoked so nothing more is sent.
 	 * Once per `occasion` (the broadcast's message key).
 	 */
-	async recordBlocked(fanId: string, platform: CommunityPlatform, occasion: string, reason: string): Promise<void> {
+	async recordBlocked(
+		fanId: string,
+		platform: CommunityPlatform,
+		occasion: string,
+		reason: string,
+	): Promise<void> {
 		const { created } = await this.ledger.store.transaction(async (tx) => {
 			const start = await this.lastStart(tx, fanId, platform);
 			const recorded = await this.ledger.actions.recordWithin(
@@ -312,9 +353,15 @@ export class Community implements CommunityDesk {
 	}
 
 	/** Whether the fan's release-updates consent on the platform is granted. */
-	async getsReleaseUpdates(tx: SqlExecutor, fanId: string, platform: CommunityPlatform): Promise<boolean> {
+	async getsReleaseUpdates(
+		tx: SqlExecutor,
+		fanId: string,
+		platform: CommunityPlatform,
+	): Promise<boolean> {
 		const open = await this.ledger.consents.open(fanId, platform, tx);
-		return open.some((consent) => consent.purpose === RELEASE_UPDATES && consent.status === 'granted');
+		return open.some(
+			(consent) => consent.purpose === RELEASE_UPDATES && consent.status === 'granted',
+		);
 	}
 
 	/** The campaign a fan came from (their latest action's), else the newest campaign. */
@@ -326,7 +373,10 @@ export class Community implements CommunityDesk {
 				)
 			: undefined;
 		const newest =
-			row ?? (await this.ledger.store.get<{ campaign_id: string }>(`SELECT id AS campaign_id FROM campaigns ORDER BY id DESC LIMIT 1`));
+			row ??
+			(await this.ledger.store.get<{ campaign_id: string }>(
+				`SELECT id AS campaign_id FROM campaigns ORDER BY id DESC LIMIT 1`,
+			));
 		return newest && this.ledger.campaigns.get(newest.campaign_id);
 	}
 
@@ -344,18 +394,18 @@ export class Community implements CommunityDesk {
 	}
 
 	private async ownerOf(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
-		const row = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
-			identity.channel,
-			identity.value,
-		]);
+		const row = await tx.get<{ fan_id: string }>(
+			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+			[identity.channel, identity.value],
+		);
 		return row?.fan_id;
 	}
 
 	private async isSuppressed(identity: Identity): Promise<boolean> {
-		const row = await this.ledger.store.get('SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2', [
-			identity.channel,
-			suppressionHash(identity),
-		]);
+		const row = await this.ledger.store.get(
+			'SELECT 1 AS hit FROM suppressions WHERE channel = $1 AND identity_hash = $2',
+			[identity.channel, suppressionHash(identity)],
+		);
 		return row !== undefined;
 	}
 
@@ -375,7 +425,9 @@ export class Community implements CommunityDesk {
 		try {
 			const parent = target?.kind === 'action' ? await this.actionRef(target.actionId) : undefined;
 			if (target?.kind === 'action' && !parent) return refused('invalid_reference');
-			const named = target && (await this.ledger.fans.get(target.kind === 'fan' ? target.fanId : parent!.fan_id));
+			const named =
+				target &&
+				(await this.ledger.fans.get(target.kind === 'fan' ? target.fanId : parent!.fan_id));
 			const owner = await this.ownerOf(this.ledger.store, identity);
 			if (named && owner && owner !== named.id) {
 				const ownerIdentities = await this.ledger.fans.identitiesOf(this.ledger.store, owner);
@@ -395,13 +447,21 @@ export class Community implements CommunityDesk {
 					newFan = true;
 				}
 				// A parent belongs to the fan it names; a chat that stays with another fan is not layered on it.
-				const parentAction = parent && (await this.ledger.fans.resolve(tx, parent.fan_id)).id === fanId ? parent : undefined;
+				const parentAction =
+					parent && (await this.ledger.fans.resolve(tx, parent.fan_id)).id === fanId
+						? parent
+						: undefined;
 				const { created } = await this.ledger.actions.recordWithin(
 					tx,
 					{
 						fanId,
 						campaignId: parentAction?.campaign_id ?? null,
-						kind: what === 'chat' ? 'click' : user.platform === 'telegram' ? 'join_telegram' : 'join_discord',
+						kind:
+							what === 'chat'
+								? 'click'
+								: user.platform === 'telegram'
+									? 'join_telegram'
+									: 'join_discord',
 						platform: user.platform,
 						verification: 'hard',
 						source,
@@ -435,7 +495,8 @@ export class Community implements CommunityDesk {
 			};
 		} catch (error) {
 			if (isErasure(error)) return refused('erased');
-			if (error instanceof HubError && error.code === 'fan_not_found') return refused('invalid_reference');
+			if (error instanceof HubError && error.code === 'fan_not_found')
+				return refused('invalid_reference');
 			throw error;
 		}
 	}
@@ -444,16 +505,25 @@ export class Community implements CommunityDesk {
 	private async ownerOrNew(tx: SqlExecutor, identity: Identity, user: ChatUser): Promise<string> {
 		const owner = await this.ownerOf(tx, identity);
 		if (owner) return (await this.ledger.fans.resolve(tx, owner)).id;
-		const { fan } = await this.ledger.fans.upsertWithin(tx, [identity], { locale: user.locale ?? null });
+		const { fan } = await this.ledger.fans.upsertWithin(tx, [identity], {
+			locale: user.locale ?? null,
+		});
 		return fan.id;
 	}
 
 	private async actionRef(actionId: string): Promise<ActionRef | undefined> {
-		return this.ledger.store.get<ActionRef>('SELECT id, fan_id, campaign_id FROM actions WHERE id = $1', [actionId]);
+		return this.ledger.store.get<ActionRef>(
+			'SELECT id, fan_id, campaign_id FROM actions WHERE id = $1',
+			[actionId],
+		);
 	}
 
 	/** The fan's latest arrival on the platform: what a join is layered on. */
-	private async lastStart(tx: SqlExecutor, fanId: string, platform: CommunityPlatform): Promise<ActionRef | undefined> {
+	private async lastStart(
+		tx: SqlExecutor,
+		fanId: string,
+		platform: CommunityPlatform,
+	): Promise<ActionRef | undefined> {
 		return tx.get<ActionRef>(
 			`SELECT id, fan_id, campaign_id FROM actions WHERE fan_id = $1 AND platform = $2 AND kind = 'click'
 			 AND status = 'done' ORDER BY id DESC LIMIT 1`,
@@ -461,7 +531,12 @@ export class Community implements CommunityDesk {
 		);
 	}
 
-	private async revokeWithin(tx: SqlExecutor, fanId: string, platform: CommunityPlatform, method: string): Promise<boolean> {
+	private async revokeWithin(
+		tx: SqlExecutor,
+		fanId: string,
+		platform: CommunityPlatform,
+		method: string,
+	): Promise<boolean> {
 		const open = await this.ledger.consents.open(fanId, platform, tx);
 		const releaseUpdates = open.filter((consent) => consent.purpose === RELEASE_UPDATES);
 		for (const consent of releaseUpdates) await this.ledger.consents.revoke(consent.id, method, tx);
@@ -469,14 +544,21 @@ export class Community implements CommunityDesk {
 	}
 
 	/** Marks a Discord invite used and returns the fan it was made for; unknown or reused codes attribute nothing. */
-	private async claimInvite(platform: CommunityPlatform, code: string): Promise<FanReferenceTarget | undefined> {
+	private async claimInvite(
+		platform: CommunityPlatform,
+		code: string,
+	): Promise<FanReferenceTarget | undefined> {
 		return this.ledger.store.transaction(async (tx) => {
 			const row = await tx.get<{ fan_id: string; parent_action_id: string | null }>(
 				'SELECT fan_id, parent_action_id FROM community_invites WHERE platform = $1 AND code = $2 AND used_at IS NULL',
 				[platform, code],
 			);
 			if (!row) return undefined;
-			await tx.run('UPDATE community_invites SET used_at = $3 WHERE platform = $1 AND code = $2', [platform, code, this.clock()]);
+			await tx.run('UPDATE community_invites SET used_at = $3 WHERE platform = $1 AND code = $2', [
+				platform,
+				code,
+				this.clock(),
+			]);
 			return row.parent_action_id
 				? { kind: 'action' as const, actionId: row.parent_action_id }
 				: { kind: 'fan' as const, fanId: row.fan_id };
@@ -489,7 +571,8 @@ export class Community implements CommunityDesk {
 			await change();
 			return undefined;
 		} catch (error) {
-			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed') return refused('not_allowed', error.message);
+			if (error instanceof CommunityPlatformError && error.kind === 'not_allowed')
+				return refused('not_allowed', error.message);
 			throw error;
 		}
 	}

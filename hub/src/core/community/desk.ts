@@ -100,7 +100,10 @@ export interface CommunityDesk {
 	 * GUILD_MEMBER_ADD). `inviteCode`: the Discord single-use invite that was used up, which
 	 * the hub issued from /l/discord/<ref> and so attributes the join to that fan.
 	 */
-	joined(user: ChatUser, where: { what: 'channel' | 'guild'; inviteCode?: string }): Promise<StartResult>;
+	joined(
+		user: ChatUser,
+		where: { what: 'channel' | 'guild'; inviteCode?: string },
+	): Promise<StartResult>;
 
 	/**
 	 * The fan left the private channel or the guild, or (`chat`) blocked the bot in their

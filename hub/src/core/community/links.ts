@@ -24,7 +24,10 @@ export interface CommunityLink {
 /** The refusal for a platform this hub has no bot for. */
 export function notConfigured(platform: CommunityPlatform): HubError {
 	const name = platform === 'telegram' ? 'Telegram' : 'Discord';
-	return new HubError('provider_not_configured', `${name} is not configured on this hub: set its bot token and settings first.`);
+	return new HubError(
+		'provider_not_configured',
+		`${name} is not configured on this hub: set its bot token and settings first.`,
+	);
 }
 
 /**
@@ -48,9 +51,16 @@ export class CommunityLinks {
 		}
 		if (!this.invites.discordInvite) throw notConfigured('discord');
 		if (!this.references.read(reference)) {
-			throw new HubError('validation_failed', 'A Discord link names a fan: give fanId or actionId.');
+			throw new HubError(
+				'validation_failed',
+				'A Discord link names a fan: give fanId or actionId.',
+			);
 		}
-		return { platform: 'discord', url: `${this.program.publicUrl}/l/discord/${reference}`, reference };
+		return {
+			platform: 'discord',
+			url: `${this.program.publicUrl}/l/discord/${reference}`,
+			reference,
+		};
 	}
 
 	/** The bot deep link behind /l/telegram/<ref>; undefined for a forged reference. */
@@ -67,8 +77,11 @@ export class CommunityLinks {
 		const target = this.references.read(reference);
 		if (!target) return undefined;
 		if (!this.invites.discordInvite) throw notConfigured('discord');
-		const action = target.kind === 'action' ? await this.ledger.actions.get(target.actionId) : undefined;
-		const fan = await this.ledger.fans.get(action?.fanId ?? (target.kind === 'fan' ? target.fanId : ''));
+		const action =
+			target.kind === 'action' ? await this.ledger.actions.get(target.actionId) : undefined;
+		const fan = await this.ledger.fans.get(
+			action?.fanId ?? (target.kind === 'fan' ? target.fanId : ''),
+		);
 		const invite = await this.invites.discordInvite();
 		await this.ledger.store.run(
 			`INSERT INTO community_invites (platform, code, fan_id, parent_action_id, created_at) VALUES ('discord', $1, $2, $3, $4)`,
@@ -86,8 +99,15 @@ export class CommunityLinks {
 	private async referenceFor(request: CommunityLinkRequest): Promise<string> {
 		if (request.actionId) {
 			const action = await this.ledger.actions.get(request.actionId);
-			if (request.fanId && (await this.ledger.fans.get(request.fanId)).id !== (await this.ledger.fans.get(action.fanId)).id) {
-				throw new HubError('validation_failed', `Action ${action.id} belongs to another fan than ${request.fanId}.`);
+			if (
+				request.fanId &&
+				(await this.ledger.fans.get(request.fanId)).id !==
+					(await this.ledger.fans.get(action.fanId)).id
+			) {
+				throw new HubError(
+					'validation_failed',
+					`Action ${action.id} belongs to another fan than ${request.fanId}.`,
+				);
 			}
 			return this.references.issue({ kind: 'action', actionId: action.id });
 		}
@@ -95,7 +115,9 @@ export class CommunityLinks {
 			const fan = await this.ledger.fans.get(request.fanId);
 			return this.references.issue({ kind: 'fan', fanId: fan.id });
 		}
-		const campaign = request.campaignId ? await this.ledger.campaigns.get(request.campaignId) : undefined;
+		const campaign = request.campaignId
+			? await this.ledger.campaigns.get(request.campaignId)
+			: undefined;
 		const attribution = request.source ?? campaign?.slug;
 		if (!attribution || !ATTRIBUTION.test(attribution)) {
 			throw new HubError(
