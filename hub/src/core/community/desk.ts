@@ -34,7 +34,7 @@ export type StartResult =
 			fanId: string;
 			/** The chat was not known before and no reference named a fan: a new fan was created. */
 			newFan: boolean;
-			/** The chat already belonged to this fan; nothing new was recorded. */
+			/** The chat was linked to a fan before this call (a returning fan, not a new arrival). */
 			alreadyLinked: boolean;
 			/** Whether the fan already gets release updates here (so the bot offers /join only when not). */
 			releaseUpdates: boolean;
