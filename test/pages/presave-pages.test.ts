@@ -600,5 +600,11 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		);
 		expect(forged?.status()).toBe(410);
 		await expect(page.locator('h1').textContent()).resolves.toBe('This page has expired');
+		const structured = await fetch(`${hub.url}/c/nia-vale-glass-harbour/layers/sms`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ s: { forged: true }, address: ['+14155550123'], consent: 'yes' }),
+		});
+		expect(structured.status).toBe(410);
 	});
 });

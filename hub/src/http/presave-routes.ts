@@ -26,22 +26,24 @@ import {
 
 const APPLE_SCRIPT_PATH = '/presave/apple-music.js';
 
-type Query = Record<string, string | undefined>;
-type Form = Record<string, string | undefined>;
+type Fields = Record<string, string | undefined>;
 
 function isStreamingPlatform(value: string): value is StreamingPlatformName {
 	return (STREAMING_PLATFORMS as readonly string[]).includes(value);
 }
 
-/** The query's single values: a repeated parameter (`?state=a&state=b`) counts as absent, not as an array. */
-function queryOf(request: FastifyRequest): Query {
-	const query = request.query as Record<string, unknown>;
+/** A query's or form's single text values: a repeated or structured field counts as absent. */
+function textFields(fields: unknown): Fields {
+	if (typeof fields !== 'object' || fields === null) return {};
 	return Object.fromEntries(
-		Object.entries(query).filter(
+		Object.entries(fields).filter(
 			(entry): entry is [string, string] => typeof entry[1] === 'string',
 		),
 	);
 }
+
+const queryOf = (request: FastifyRequest) => textFields(request.query);
+const formOf = (request: FastifyRequest) => textFields(request.body);
 
 function originOf(url: string): string {
 	return new URL(url).origin;
@@ -291,7 +293,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 	app.post('/oauth/apple_music/callback', async (request, reply) => {
 		const authorization = authorizations.get('apple_music');
 		if (!authorization || authorization.flow !== 'musickit') return notFound(request, reply);
-		const form = (request.body ?? {}) as Form;
+		const form = formOf(request);
 		const token = form.music_user_token ?? '';
 		return finish(request, reply, 'apple_music', {
 			state: form.state ?? '',
@@ -374,7 +376,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 
 	app.post('/c/:slug/layers/:channel', async (request, reply) => {
 		const { slug, channel } = request.params as { slug: string; channel: string };
-		const form = (request.body ?? {}) as Form;
+		const form = formOf(request);
 		const session = form.s ?? '';
 		if (channel !== 'sms' && channel !== 'email') return notFound(request, reply);
 		const found = await sessionPresave(slug, session);
