@@ -5,8 +5,8 @@ import {
 	type CommunityMessenger,
 	type DiscordReleaseRole,
 } from '../core/community/ports';
-import { RatePacer } from '../core/streaming/pacer';
 import { parseJson } from './platform-http';
+import { RollingBudget } from './rolling-budget';
 
 export interface DiscordConfig {
 	botToken: string;
@@ -32,8 +32,8 @@ const INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 const MAX_INLINE_WAIT_MS = 5_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
 const MAX_CACHED_DM_CHANNELS = 100_000;
-/** Late timers make paced requests bunch up; pacing a little under the budget keeps any one second within it. */
-const PACING_MARGIN = 0.9;
+/** Discord counts requests when they arrive; a little under its budget absorbs the network's jitter. */
+const BUDGET_SHARE = 0.9;
 
 // Discord JSON error codes the hub acts on.
 const UNKNOWN_MEMBER = 10007;
@@ -61,7 +61,7 @@ interface DiscordRole {
  * Discord's REST API as the hub's community core needs it: DMs, the announcement that
  * pings the release-updates role, granting and revoking that role, single-use invites.
  *
- * Requests are paced to the bot's global budget and each route's bucket
+ * Requests stay within the bot's global budget (any rolling second) and each route's bucket
  * (X-RateLimit-Remaining / -Reset-After) is waited out before it is spent again, because
  * every 429 counts toward the 10,000-invalid-requests ban. A 429 still arriving becomes
  * `rate_limited` with Discord's `retry_after`.
@@ -71,16 +71,17 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	/** A first DM to a fan costs two requests (open the DM channel, then post). */
 	readonly messagesPerSecond: number;
 	private readonly baseUrl: string;
-	private readonly pacer: RatePacer;
+	private readonly budget: RollingBudget;
 	/** When each spent route bucket refills. */
 	private readonly spentUntilMs = new Map<string, number>();
 	private globalResumeAtMs = 0;
 	private readonly dmChannels = new Map<string, string>();
 
 	constructor(private readonly config: DiscordConfig) {
-		const requestsPerSecond = (config.requestsPerSecond ?? 50) * PACING_MARGIN;
+		const requestsPerSecond = Math.floor((config.requestsPerSecond ?? 50) * BUDGET_SHARE);
 		this.messagesPerSecond = requestsPerSecond / 2;
-		this.pacer = new RatePacer(requestsPerSecond);
+		// Discord's global limit is per rolling second.
+		this.budget = new RollingBudget(requestsPerSecond, 1000);
 		this.baseUrl = `${(config.apiRoot ?? DISCORD_API_ROOT).replace(/\/$/, '')}/${API_VERSION}`;
 	}
 
@@ -223,8 +224,14 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		headers: Record<string, string> = {},
 	): Promise<{ body: unknown } | { refusal: DiscordRefusal }> {
 		const route = routeKey(method, path);
-		await this.waitForBucket(route);
-		await this.pacer.take();
+		let answered: () => void;
+		for (;;) {
+			await this.waitForBucket(route);
+			answered = await this.budget.take();
+			if (this.resumeAtMs(route) <= Date.now()) break;
+			// Answers that came in while this request waited for the budget spent its bucket: wait again.
+			answered();
+		}
 		let response: Response;
 		try {
 			response = await fetch(`${this.baseUrl}${path}`, {
@@ -245,6 +252,8 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 				'transient',
 				`Discord did not answer: ${(error as Error).message}`,
 			);
+		} finally {
+			answered();
 		}
 		this.noteBucket(route, response);
 		const text = await response.text();
@@ -252,7 +261,7 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		const fields =
 			typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
 		if (response.ok) return { body: parsed };
-		if (response.status === 429) throw this.rateLimited(response, fields);
+		if (response.status === 429) throw this.rateLimited(route, response, fields);
 		return {
 			refusal: {
 				status: response.status,
@@ -267,9 +276,12 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		};
 	}
 
+	private resumeAtMs(route: string): number {
+		return Math.max(this.globalResumeAtMs, this.spentUntilMs.get(route) ?? 0);
+	}
+
 	private async waitForBucket(route: string): Promise<void> {
-		const resumeAtMs = Math.max(this.globalResumeAtMs, this.spentUntilMs.get(route) ?? 0);
-		const waitMs = resumeAtMs - Date.now();
+		const waitMs = this.resumeAtMs(route) - Date.now();
 		if (waitMs <= 0) return;
 		if (waitMs > MAX_INLINE_WAIT_MS) {
 			throw new CommunityPlatformError(
@@ -292,7 +304,11 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		else this.spentUntilMs.set(route, Date.now() + resetAfterSeconds * 1000);
 	}
 
-	private rateLimited(response: Response, answer: Record<string, unknown>): CommunityPlatformError {
+	private rateLimited(
+		route: string,
+		response: Response,
+		answer: Record<string, unknown>,
+	): CommunityPlatformError {
 		const retryAfterSeconds = Number(answer.retry_after ?? response.headers.get('retry-after'));
 		const retryAfterMs =
 			Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
@@ -300,8 +316,9 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 				: DEFAULT_RETRY_AFTER_MS;
 		if (answer.global === true || response.headers.get('x-ratelimit-global') === 'true') {
 			this.globalResumeAtMs = Date.now() + retryAfterMs;
+		} else {
+			this.spentUntilMs.set(route, Date.now() + retryAfterMs);
 		}
-		this.pacer.pauseFor(retryAfterMs);
 		return new CommunityPlatformError(
 			'discord',
 			'rate_limited',
