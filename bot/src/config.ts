@@ -36,7 +36,11 @@ export const telegramBotConfig = z.object({
 		.string()
 		.regex(/^(-?\d+|@[A-Za-z0-9_]{5,32})$/, 'a Telegram channel is a numeric chat id or @username')
 		.optional(),
-	messagesPerSecond: z.number().positive().max(30).default(30),
+	/**
+	 * The bot's overall budget, shared by its replies and broadcasts: Telegram's is about 30;
+	 * more only for bots with paid broadcasts, or against a stand-in with its limits lifted.
+	 */
+	messagesPerSecond: z.number().positive().default(30),
 	updates: telegramUpdates.default({ mode: 'polling' }),
 	/** Commands one fan may send in `windowMs` before the bot asks them to slow down. */
 	perUserLimit: z
