@@ -206,11 +206,7 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	}
 
 	/** One REST call; answers Discord's JSON (an empty object for 204), throws CommunityPlatformError otherwise. */
-	private async call<T = Record<string, unknown>>(
-		method: string,
-		path: string,
-		body?: unknown,
-	): Promise<T> {
+	private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const answer = await this.send(method, path, body);
 		if ('refusal' in answer) throw toPlatformError(answer.refusal);
 		return answer.body as T;
