@@ -34,9 +34,12 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		expect(buttonsOf(welcome)).toEqual(['fanloop:join']);
 		expect(await h.fanOf(fan.id)).toBe(fanId);
 
+		// The welcome DM's button asks for consent right there in the DM, as /join does in the server.
+		const offerInDm = await h.press(fan.id, 'join', welcome.id);
 		const offer = await h.command(fan.id, 'join');
 		expect(buttonsOf(offer)).toEqual(['fanloop:join-confirm']);
 		expect(offer.content).toContain('release-updates role');
+		expect(offerInDm.content).toBe(offer.content);
 		expect(h.discord.memberRoles(fan.id)).toEqual([]);
 
 		expect((await h.press(fan.id, 'join-confirm', offer.id)).content).toBe(REPLIES.joined);
