@@ -1,10 +1,20 @@
 import { CommunityPlatformError } from '../../hub/src/core/community/ports';
 import { DiscordRestClient, type DiscordConfig } from '../../hub/src/providers/discord';
 import {
+	PERMISSIONS,
 	SANDBOX_DISCORD,
 	startDiscordStandIn,
 	type DiscordStandIn,
 } from '../../sandbox/src/community';
+
+/** What the sandbox server's bot role allows, before a test takes something away. */
+const BOT_PERMISSIONS =
+	PERMISSIONS.createInstantInvite |
+	PERMISSIONS.manageGuild |
+	PERMISSIONS.viewChannel |
+	PERMISSIONS.sendMessages |
+	PERMISSIONS.mentionEveryone |
+	PERMISSIONS.manageRoles;
 
 function clientFor(
 	discord: DiscordStandIn,
@@ -81,6 +91,28 @@ describe('the Discord REST client against the Discord stand-in', () => {
 		expect(posted.mentionRoleIds).toEqual([SANDBOX_DISCORD.releaseRoleId]);
 	});
 
+	it('posts no announcement that would ping nobody, and says what to change', async () => {
+		discord = await startDiscordStandIn();
+		const quiet = discord.addRole({ name: 'Quiet updates', position: 1, mentionable: false });
+		const client = clientFor(discord, { releaseRoleId: quiet.id });
+
+		// A role nobody may mention is still pinged by a bot that may mention everyone.
+		await client.announce('Halo is out now.');
+		expect(discord.channelMessages(SANDBOX_DISCORD.announceChannelId)[0].mentionRoleIds).toEqual([
+			quiet.id,
+		]);
+
+		discord.setRolePermissions(
+			SANDBOX_DISCORD.botRoleId,
+			BOT_PERMISSIONS & ~PERMISSIONS.mentionEveryone,
+		);
+		const refusal = await refusalOf(client.announce('Halo is out now.'));
+		expect(refusal.kind).toBe('not_allowed');
+		expect(refusal.message).toContain('“Quiet updates” role is not mentionable');
+		expect(refusal.message).toContain('Allow anyone to @mention this role');
+		expect(discord.channelMessages(SANDBOX_DISCORD.announceChannelId)).toHaveLength(1);
+	});
+
 	it('refuses a message over Discord’s 2,000 characters before sending anything', async () => {
 		discord = await startDiscordStandIn();
 		const client = clientFor(discord);
@@ -129,6 +161,21 @@ describe('the Discord REST client against the Discord stand-in', () => {
 		await expect(client.roleHierarchyProblem()).resolves.toBeUndefined();
 		await client.grant(fan);
 		expect(discord.memberRoles(fan)).toEqual([SANDBOX_DISCORD.releaseRoleId]);
+	});
+
+	it('names the missing Manage Roles permission', async () => {
+		discord = await startDiscordStandIn();
+		discord.setRolePermissions(
+			SANDBOX_DISCORD.botRoleId,
+			BOT_PERMISSIONS & ~PERMISSIONS.manageRoles,
+		);
+		const fan = member('noor');
+
+		const refusal = await refusalOf(clientFor(discord).grant(fan));
+		expect(refusal.kind).toBe('not_allowed');
+		expect(refusal.message).toBe(
+			'The bot can’t give the release-updates role because the bot lacks the Manage Roles permission; give its role Manage Roles in Server Settings → Roles.',
+		);
 	});
 
 	it('makes single-use invites to the invite channel that a join uses up', async () => {

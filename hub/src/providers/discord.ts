@@ -42,6 +42,7 @@ const MISSING_ACCESS = 50001;
 const MISSING_PERMISSIONS = 50013;
 
 const MANAGE_ROLES = 1n << 28n;
+const MENTION_EVERYONE = 1n << 17n;
 const ADMINISTRATOR = 1n << 3n;
 
 interface DiscordRefusal {
@@ -55,6 +56,7 @@ interface DiscordRole {
 	name: string;
 	position: number;
 	permissions: string;
+	mentionable: boolean;
 }
 
 /**
@@ -108,6 +110,15 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		const { releaseRoleId, announcementChannelId } = this.config;
 		const content = `<@&${releaseRoleId}> ${text}`;
 		checkLength(content);
+		// Release day is this one post: posting it when it would ping nobody is worse than saying why not.
+		const problem = await this.pingProblem();
+		if (problem) {
+			throw new CommunityPlatformError(
+				'discord',
+				'not_allowed',
+				`The announcement was not posted because it would ping nobody: ${problem}.`,
+			);
+		}
 		const message = await this.call<{ id: string }>(
 			'POST',
 			`/channels/${announcementChannelId}/messages`,
@@ -145,6 +156,34 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	 * role, and only with Manage Roles.
 	 */
 	async roleHierarchyProblem(): Promise<string | undefined> {
+		const { target, highest, permissions } = await this.standing();
+		if (!target) return this.missingRole();
+		if (!allows(permissions, MANAGE_ROLES)) {
+			return 'the bot lacks the Manage Roles permission; give its role Manage Roles in Server Settings → Roles';
+		}
+		if (!highest || highest.position <= target.position) {
+			return `the “${target.name}” role sits above the bot’s highest role${highest ? ` (“${highest.name}”)` : ''}; in Server Settings → Roles, drag the bot’s role above “${target.name}”`;
+		}
+		return undefined;
+	}
+
+	/**
+	 * Why an announcement would ping nobody, or `undefined` when it pings the role: Discord
+	 * drops a role mention unless the role is mentionable or the bot may mention everyone.
+	 */
+	async pingProblem(): Promise<string | undefined> {
+		const { target, permissions } = await this.standing();
+		if (!target) return this.missingRole();
+		if (target.mentionable || allows(permissions, MENTION_EVERYONE)) return undefined;
+		return `the “${target.name}” role is not mentionable and the bot lacks “Mention @everyone, @here and All Roles”; turn on “Allow anyone to @mention this role” for “${target.name}” in Server Settings → Roles, or give the bot that permission`;
+	}
+
+	/** The release-updates role, the bot's highest role and its server-wide permissions. */
+	private async standing(): Promise<{
+		target?: DiscordRole;
+		highest?: DiscordRole;
+		permissions: bigint;
+	}> {
 		const { guildId, releaseRoleId } = this.config;
 		const [roles, me] = await Promise.all([
 			this.call<DiscordRole[]>('GET', `/guilds/${guildId}/roles`),
@@ -154,20 +193,21 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 			'GET',
 			`/guilds/${guildId}/members/${me.id}`,
 		);
-		const target = roles.find((role) => role.id === releaseRoleId);
-		if (!target)
-			return `the role ${releaseRoleId} does not exist in the server any more; check the release-updates role setting`;
+		// @everyone shares the server's id and applies to every member.
 		const memberRoleIds = new Set<string>([guildId, ...(member.roles ?? [])]);
 		const own = roles.filter((role) => memberRoleIds.has(role.id));
-		const permissions = own.reduce((bits, role) => bits | BigInt(role.permissions), 0n);
-		if ((permissions & (MANAGE_ROLES | ADMINISTRATOR)) === 0n) {
-			return 'the bot lacks the Manage Roles permission; give its role Manage Roles in Server Settings → Roles';
-		}
-		const highest = own.reduce((top, role) => (role.position > top.position ? role : top), own[0]);
-		if (!highest || highest.position <= target.position) {
-			return `the “${target.name}” role sits above the bot’s highest role${highest ? ` (“${highest.name}”)` : ''}; in Server Settings → Roles, drag the bot’s role above “${target.name}”`;
-		}
-		return undefined;
+		return {
+			target: roles.find((role) => role.id === releaseRoleId),
+			highest: own.reduce<DiscordRole | undefined>(
+				(top, role) => (!top || role.position > top.position ? role : top),
+				undefined,
+			),
+			permissions: own.reduce((bits, role) => bits | BigInt(role.permissions), 0n),
+		};
+	}
+
+	private missingRole(): string {
+		return `the role ${this.config.releaseRoleId} does not exist in the server any more; check the release-updates role setting`;
 	}
 
 	private async changeRole(method: 'PUT' | 'DELETE', userId: string): Promise<void> {
@@ -355,6 +395,11 @@ function toPlatformError(refusal: DiscordRefusal): CommunityPlatformError {
 		'permanent',
 		`Discord refused the request (${detail}).`,
 	);
+}
+
+/** Whether the permission bits grant `permission` (administrators hold every permission). */
+function allows(permissions: bigint, permission: bigint): boolean {
+	return (permissions & (permission | ADMINISTRATOR)) !== 0n;
 }
 
 function checkLength(content: string): void {
