@@ -4,6 +4,7 @@ import { registerCommands } from '../../bot/src/register-commands';
 import type { SandboxClock } from '../../sandbox/src/core/clock';
 import {
 	MESSAGE_FLAGS,
+	PERMISSIONS,
 	SANDBOX_DISCORD,
 	startDiscordStandIn,
 	type DiscordMessage,
@@ -14,6 +15,15 @@ import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { Receiver } from '../support/receiver';
 import { createTestDatabase, type StoreKind, type TestDatabase } from '../support/stores';
+
+/** What the sandbox server's bot role allows, before a test takes something away. */
+export const BOT_PERMISSIONS =
+	PERMISSIONS.createInstantInvite |
+	PERMISSIONS.manageGuild |
+	PERMISSIONS.viewChannel |
+	PERMISSIONS.sendMessages |
+	PERMISSIONS.mentionEveryone |
+	PERMISSIONS.manageRoles;
 
 export interface DiscordHubOptions {
 	logger?: Logger;

@@ -6,15 +6,7 @@ import {
 	startDiscordStandIn,
 	type DiscordStandIn,
 } from '../../sandbox/src/community';
-
-/** What the sandbox server's bot role allows, before a test takes something away. */
-const BOT_PERMISSIONS =
-	PERMISSIONS.createInstantInvite |
-	PERMISSIONS.manageGuild |
-	PERMISSIONS.viewChannel |
-	PERMISSIONS.sendMessages |
-	PERMISSIONS.mentionEveryone |
-	PERMISSIONS.manageRoles;
+import { BOT_PERMISSIONS } from './discord-hub';
 
 function clientFor(
 	discord: DiscordStandIn,

@@ -1,9 +1,9 @@
 import { REPLIES } from '../../bot/src/discord/fan-actions';
-import { SANDBOX_DISCORD } from '../../sandbox/src/community';
+import { PERMISSIONS, SANDBOX_DISCORD } from '../../sandbox/src/community';
 import { SandboxClock } from '../../sandbox/src/core/clock';
 import { eventually } from '../support/eventually';
 import { STORE_KINDS } from '../support/stores';
-import { DiscordHub, buttonsOf } from './discord-hub';
+import { BOT_PERMISSIONS, DiscordHub, buttonsOf } from './discord-hub';
 
 describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 	let h: DiscordHub;
@@ -238,6 +238,26 @@ describe('the Discord bot facing what can go wrong', () => {
 
 		expect(page.status).toBe(400);
 		expect(h.discord.invites()).toEqual([]);
+	});
+
+	it('still records a join it cannot attribute when the bot may not list invites, and says why', async () => {
+		const warnings: string[] = [];
+		h = await DiscordHub.start('sqlite', {
+			logger: { info() {}, error() {}, warn: (message) => warnings.push(message) },
+		});
+		h.discord.setRolePermissions(
+			SANDBOX_DISCORD.botRoleId,
+			BOT_PERMISSIONS & ~PERMISSIONS.manageGuild,
+		);
+		const { presaveId, fanId } = await h.presave();
+		const code = await h.inviteCode(presaveId);
+
+		const fan = h.discord.addUser('unattributed');
+		h.discord.memberJoins(fan.id, code);
+
+		const owner = await eventually('the join recorded', () => h.fanOf(fan.id));
+		expect(owner).not.toBe(fanId);
+		expect(warnings.some((message) => message.includes('Manage Server'))).toBe(true);
 	});
 
 	it('credits nobody when two invites were used up at once, rather than the wrong fan', async () => {
