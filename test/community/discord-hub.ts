@@ -1,6 +1,6 @@
 import { startHub, type RunningHub } from '../../hub/src';
 import type { Logger } from '../../hub/src/core/logger';
-import { registerCommands } from '../../bot/src/register-commands';
+import { registerCommands, type CommandScope } from '../../bot/src/register-commands';
 import type { SandboxClock } from '../../sandbox/src/core/clock';
 import {
 	MESSAGE_FLAGS,
@@ -31,6 +31,8 @@ export interface DiscordHubOptions {
 	discordClock?: SandboxClock;
 	/** Sets up the server before the bot connects (members it has never seen join). */
 	before?: (discord: DiscordStandIn) => void;
+	/** Also registers the commands globally (production), so they work in DMs with the bot. */
+	globalCommands?: boolean;
 }
 
 export interface CommunityEvent {
@@ -58,12 +60,16 @@ export class DiscordHub {
 	static async start(kind: StoreKind, options: DiscordHubOptions = {}): Promise<DiscordHub> {
 		const discord = await startDiscordStandIn({ clock: options.discordClock });
 		options.before?.(discord);
-		await registerCommands({
-			botToken: SANDBOX_DISCORD.token,
-			applicationId: SANDBOX_DISCORD.applicationId,
-			apiRoot: discord.apiRoot,
-			scope: { guildId: SANDBOX_DISCORD.guildId },
-		});
+		const scopes: CommandScope[] = [{ guildId: SANDBOX_DISCORD.guildId }];
+		if (options.globalCommands) scopes.push('global');
+		for (const scope of scopes) {
+			await registerCommands({
+				botToken: SANDBOX_DISCORD.token,
+				applicationId: SANDBOX_DISCORD.applicationId,
+				apiRoot: discord.apiRoot,
+				scope,
+			});
+		}
 		const database = await createTestDatabase(kind);
 		const hub = await startHub({
 			port: 0,

@@ -240,6 +240,21 @@ describe('the Discord bot facing what can go wrong', () => {
 		expect(h.discord.invites()).toEqual([]);
 	});
 
+	it('answers /join in a DM: members get the role in the server, others are asked to join it first', async () => {
+		h = await DiscordHub.start('sqlite', { globalCommands: true });
+		const dana = await h.member('dana');
+		const outsider = h.discord.addUser('outsider').id;
+
+		const offer = await h.answer(h.discord.runCommand(dana, 'join', {}, { inDm: true }).id);
+		expect(buttonsOf(offer)).toEqual(['fanloop:join-confirm']);
+		expect((await h.press(dana, 'join-confirm', offer.id)).content).toBe(REPLIES.joined);
+		expect(h.discord.memberRoles(dana)).toEqual([SANDBOX_DISCORD.releaseRoleId]);
+
+		const refused = await h.answer(h.discord.runCommand(outsider, 'join', {}, { inDm: true }).id);
+		expect(refused.content).toBe(REPLIES.notInServer);
+		expect(await h.fanOf(outsider)).toBeUndefined();
+	});
+
 	it('still records a join it cannot attribute when the bot may not list invites, and says why', async () => {
 		const warnings: string[] = [];
 		h = await DiscordHub.start('sqlite', {

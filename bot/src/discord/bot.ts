@@ -30,6 +30,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
 	const client = createDiscordClient({ apiRoot: options.apiRoot });
 	const limit = options.perUserLimit ?? { requests: 10, windowMs: 10_000 };
 	answerInteractions(client, {
+		guildId: options.guildId,
 		desk: options.desk,
 		logger: options.logger,
 		rateLimit: new UserRateLimit(limit.requests, limit.windowMs),

@@ -43,6 +43,8 @@ export const REPLIES = {
 		'You asked us to erase your data, so I will not record anything for you or sign you up here.',
 	invalidReference:
 		'That invite link is not valid. Ask for a fresh one from the artist’s page, or just use /join.',
+	notInServer:
+		'Release updates come as a role in the artist’s server: join the server first, then use /join there or here.',
 	slowDown: 'That was a lot at once. Give me a few seconds, then try again.',
 	sorry: 'Something went wrong on our side. Please try again in a minute.',
 	welcome: 'Welcome! Want a ping in the server when new music is out?',
@@ -53,14 +55,16 @@ export async function answerFan(
 	request: FanRequest,
 	user: ChatUser,
 	desk: CommunityDesk,
+	/** Whether the fan is a member of the artist's server, where the role lives (a DM may come from anyone). */
+	inServer: () => Promise<boolean>,
 ): Promise<Reply> {
 	switch (request) {
 		case 'help':
 			return { content: REPLIES.help, buttons: ['join', 'status', 'presave'] };
 		case 'join':
-			return offerJoin(user, desk);
+			return (await inServer()) ? offerJoin(user, desk) : { content: REPLIES.notInServer };
 		case 'join-confirm':
-			return join(user, desk);
+			return (await inServer()) ? join(user, desk) : { content: REPLIES.notInServer };
 		case 'stop': {
 			const result = await desk.stop(user);
 			if (result.outcome === 'refused') return refusal(result);

@@ -1,4 +1,11 @@
-import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import {
+	DiscordAPIError,
+	Events,
+	MessageFlags,
+	RESTJSONErrorCodes,
+	type Client,
+	type Interaction,
+} from 'discord.js';
 import type { Logger } from '../../../hub/src/core/logger';
 import type { ChatUser, CommunityDesk } from '../port';
 import { buttonNamed, buttonRow } from './buttons';
@@ -7,6 +14,8 @@ import { REPLIES, answerFan, type FanRequest, type Reply } from './fan-actions';
 import type { UserRateLimit } from './user-rate-limit';
 
 export interface InteractionDependencies {
+	/** The artist's server, where the release-updates role lives. */
+	guildId: string;
 	desk: CommunityDesk;
 	logger: Logger;
 	rateLimit: UserRateLimit;
@@ -19,7 +28,7 @@ export function answerInteractions(client: Client, dependencies: InteractionDepe
 
 async function answer(
 	interaction: Interaction,
-	{ desk, logger, rateLimit }: InteractionDependencies,
+	{ guildId, desk, logger, rateLimit }: InteractionDependencies,
 ): Promise<void> {
 	if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
 	const request: FanRequest | undefined = interaction.isButton()
@@ -43,7 +52,9 @@ async function answer(
 		await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 		let reply: Reply;
 		try {
-			reply = await answerFan(request, user, desk);
+			reply = await answerFan(request, user, desk, async () =>
+				interaction.guildId === guildId ? true : isMember(interaction.client, guildId, user.userId),
+			);
 		} catch (error) {
 			logger.error('discord: a fan request failed', { request, error: (error as Error).message });
 			reply = { content: REPLIES.sorry };
@@ -63,5 +74,17 @@ async function answer(
 			request,
 			error: (error as Error).message,
 		});
+	}
+}
+
+async function isMember(client: Client, guildId: string, userId: string): Promise<boolean> {
+	const server = await client.guilds.fetch(guildId);
+	try {
+		await server.members.fetch(userId);
+		return true;
+	} catch (error) {
+		if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMember)
+			return false;
+		throw error;
 	}
 }
