@@ -248,6 +248,14 @@ describe('a release-day DM to 5,000 opted-in Telegram fans through the Community
 		expect(inDoubt.length).toBeLessThanOrEqual(BROADCAST_CONCURRENCY);
 		expect(sent.length + inDoubt.length).toBe(reachable.length);
 		expect(notOptedIn.filter((fan) => statusOf.has(fan.fanId))).toEqual([]);
+		// What the marketer reads on the job says the same.
+		expect(finished.progress).toMatchObject({
+			sent: sent.length,
+			blocked: blocked.length,
+			failed: 0,
+			waiting: 0,
+			uncertain: inDoubt.length,
+		});
 
 		// Each blocked fan: a failed join action, community.left from the chat, no more release updates.
 		expect(blocked.filter((fan) => statusOf.get(fan.fanId) !== 'blocked')).toEqual([]);
