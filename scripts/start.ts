@@ -9,9 +9,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import {
+	SANDBOX_DISCORD,
+	SANDBOX_TELEGRAM,
+	startCommunitySandbox,
 	startMessagingSandbox,
 	startSandboxInbox,
 	startStreamingSandbox,
+	type CommunitySandbox,
 	type MessagingSandbox,
 	type StreamingSandbox,
 } from '../sandbox/src';
@@ -124,6 +128,23 @@ function streamingEnv(sandbox: StreamingSandbox | undefined): NodeJS.ProcessEnv 
 	};
 }
 
+/** The bots: the real ones from the environment, else the Telegram and Discord stand-ins. */
+function communityEnv(sandbox: CommunitySandbox | undefined): NodeJS.ProcessEnv {
+	if (!sandbox) return {};
+	return {
+		FANLOOP_TELEGRAM_BOT_TOKEN: SANDBOX_TELEGRAM.token,
+		FANLOOP_TELEGRAM_API_URL: sandbox.telegram.apiRoot,
+		FANLOOP_TELEGRAM_CHANNEL_ID: String(sandbox.telegramChannelId),
+		FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
+		FANLOOP_DISCORD_APPLICATION_ID: SANDBOX_DISCORD.applicationId,
+		FANLOOP_DISCORD_GUILD_ID: SANDBOX_DISCORD.guildId,
+		FANLOOP_DISCORD_RELEASE_ROLE_ID: SANDBOX_DISCORD.releaseRoleId,
+		FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: SANDBOX_DISCORD.announceChannelId,
+		FANLOOP_DISCORD_INVITE_CHANNEL_ID: SANDBOX_DISCORD.inviteChannelId,
+		FANLOOP_DISCORD_API_URL: sandbox.discord.apiRoot,
+	};
+}
+
 async function main(): Promise<void> {
 	fs.mkdirSync(logs, { recursive: true });
 	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
@@ -133,6 +154,8 @@ async function main(): Promise<void> {
 		(name) => process.env[`FANLOOP_${name}`],
 	);
 	const streamingSandbox = realStreaming ? undefined : await startStreamingSandbox();
+	const realBots = Boolean(process.env.FANLOOP_TELEGRAM_BOT_TOKEN || process.env.FANLOOP_DISCORD_BOT_TOKEN);
+	const communitySandbox = realBots ? undefined : await startCommunitySandbox();
 	const hubEnv: NodeJS.ProcessEnv = {
 		...process.env,
 		FANLOOP_HOST: '127.0.0.1',
@@ -142,6 +165,7 @@ async function main(): Promise<void> {
 		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
 		...messagingEnv(sandbox),
 		...streamingEnv(streamingSandbox),
+		...communityEnv(communitySandbox),
 	};
 	delete hubEnv.FANLOOP_SEALING_KEY;
 	secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
@@ -184,6 +208,7 @@ async function main(): Promise<void> {
 		await inbox?.stop().catch(() => undefined);
 		await sandbox?.stop().catch(() => undefined);
 		await streamingSandbox?.stop().catch(() => undefined);
+		await communitySandbox?.stop().catch(() => undefined);
 		if (!hubExited) {
 			hub.kill('SIGTERM');
 			await new Promise((resolve) => hub.once('exit', resolve));
@@ -233,7 +258,13 @@ async function main(): Promise<void> {
 	});
 	if (importCredential) fs.writeFileSync(credentialStamp, credentialKey + '\n');
 	await n8n.start();
-	if (sandbox) inbox = await startSandboxInbox(sandbox, `${hubUrl}/webhooks/twilio/sms`, INBOX_PORT);
+	if (sandbox || communitySandbox) {
+		inbox = await startSandboxInbox({
+			messaging: sandbox && { sandbox, hubInboundSmsUrl: `${hubUrl}/webhooks/twilio/sms` },
+			telegram: communitySandbox?.telegram,
+			port: INBOX_PORT,
+		});
+	}
 
 	process.stdout.write(
 		[
@@ -242,7 +273,7 @@ async function main(): Promise<void> {
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
 			inbox
-				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (no real SMS or email provider is set: texts and emails land here)`
+				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (texts, emails and the Telegram bot's chats with sandbox fans land here; act as a fan from there)`
 				: '  SMS and email go through the providers configured in the environment.',
 			`  state: ${state}   logs: ${logs}`,
 			'Press Ctrl-C to stop both.',

@@ -27,3 +27,4 @@ export type {
 	DiscordUser,
 } from './discord-model';
 export type { RouteBudget } from './discord-rate-limits';
+export { startCommunitySandbox, type CommunitySandbox } from './community-sandbox';
