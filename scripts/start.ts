@@ -3,10 +3,11 @@
  * Run by scripts/start.sh after it has built everything; state lives in .fanloop/ so a re-run
  * reuses the same keys, owner, credential and data. Ctrl-C stops both.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 import {
 	SANDBOX_DISCORD,
@@ -28,6 +29,8 @@ const state = path.join(repoRoot, '.fanloop');
 const secrets = path.join(state, 'secrets');
 const logs = path.join(state, 'logs');
 const hubCli = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
+const execFileAsync = promisify(execFile);
+const registerDiscordCommands = path.join(repoRoot, 'hub/dist/bot/src/register-commands.js');
 
 function secretFile(name: string, make: () => string): string {
 	const file = path.join(secrets, name);
@@ -176,6 +179,10 @@ async function main(): Promise<void> {
 		'n8n-owner-password',
 		() => `Fl-${randomBytes(9).toString('base64url')}`,
 	);
+
+	// Slash commands are registered once per app, never by the running bot; the stand-in forgets them
+	// between runs. Asynchronously: the stand-in answering it lives in this very process.
+	if (communitySandbox) await execFileAsync(process.execPath, [registerDiscordCommands, '--guild'], { env: hubEnv, cwd: repoRoot });
 
 	const hubLog = fs.createWriteStream(path.join(logs, 'hub.log'), { flags: 'a' });
 	const hub = spawn(process.execPath, [hubCli, 'serve'], {
