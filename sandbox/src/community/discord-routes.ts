@@ -28,6 +28,9 @@ export interface MatchedRoute {
 	majorParameter: string;
 }
 
+export const ok = (body: unknown): StandInResponse => ({ status: 200, body });
+export const NO_CONTENT: StandInResponse = { status: 204 };
+
 /** A table of Discord routes under `/api/v10`, matched by method and path shape. */
 export class RouteTable {
 	private readonly routes: CompiledRoute[] = [];
@@ -92,4 +95,24 @@ export function arrayBodyOf(request: StandInRequest): unknown[] {
 		// Falls through to the form error below.
 	}
 	throw invalidFormBody('_', 'LIST_TYPE_CONVERT', 'Only iterables may be used in a ListType');
+}
+
+/** An integer field or query parameter within Discord's bounds; absent means `fallback`. */
+export function integerIn(
+	value: unknown,
+	fallback: number,
+	min: number,
+	max: number,
+	field: string,
+): number {
+	if (value === undefined || value === null) return fallback;
+	const number = Number(value);
+	if (!Number.isInteger(number) || number < min || number > max) {
+		throw invalidFormBody(
+			field,
+			'NUMBER_TYPE_MAX',
+			`Must be an integer between ${min} and ${max}.`,
+		);
+	}
+	return number;
 }

@@ -2,7 +2,6 @@ import type { SandboxClock } from '../core/clock';
 import { missingPermissions, unknown } from './discord-errors';
 import {
 	CHANNEL_TYPES,
-	INTENTS,
 	PERMISSIONS,
 	Snowflakes,
 	channelPayload,
@@ -19,9 +18,10 @@ import {
 export type Dispatch = (event: string, data: unknown, intent?: number) => void;
 
 /**
- * Everything the Discord stand-in knows: users, guilds (roles, channels, members), DM
- * channels, messages and invites, with the lookups and permission arithmetic the REST
- * routes, interactions and test API share. Events go out through `dispatch`.
+ * The Discord world every part of the stand-in reads: users, guilds (roles, channels,
+ * members), DM channels and messages, with the lookups and permission arithmetic the REST
+ * routes, interactions and test API share. Commands, interactions and invites live with
+ * the modules that manage them. Events go out through `dispatch`.
  */
 export class DiscordState {
 	readonly snowflakes: Snowflakes;
@@ -32,7 +32,6 @@ export class DiscordState {
 	/** The same DM channels by channel id, so a broadcast's sends find theirs at once. */
 	private readonly dmChannelsById = new Map<string, DiscordChannel>();
 	readonly messages = new Map<string, DiscordMessage>();
-	readonly invitesByCode = new Map<string, DiscordInvite>();
 	/** Users who closed their DMs or blocked the bot. */
 	readonly dmBlockers = new Set<string>();
 
@@ -104,25 +103,6 @@ export class DiscordState {
 			this.dmChannelsById.set(channel.id, channel);
 		}
 		return channel;
-	}
-
-	/** An invite that still works: known, not expired by the clock, not used up. */
-	liveInvite(code: string): DiscordInvite | undefined {
-		const invite = this.invitesByCode.get(code);
-		if (!invite) return undefined;
-		const expired =
-			invite.maxAgeSeconds > 0 &&
-			this.clock.now() >= invite.createdAtMs + invite.maxAgeSeconds * 1000;
-		return expired ? undefined : invite;
-	}
-
-	deleteInvite(invite: DiscordInvite): void {
-		this.invitesByCode.delete(invite.code);
-		this.dispatch(
-			'INVITE_DELETE',
-			{ channel_id: invite.channelId, guild_id: invite.guildId, code: invite.code },
-			INTENTS.guildInvites,
-		);
 	}
 
 	// ---- permissions ---------------------------------------------------------------------------

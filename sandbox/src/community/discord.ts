@@ -7,6 +7,8 @@ import { DiscordApiError, methodNotAllowed, notFound, unauthorized } from './dis
 import { DiscordGateway, type GatewaySessionInfo } from './discord-gateway';
 import { gatewayStateOf, guildCreateFor } from './discord-gateway-state';
 import { DiscordInteractions, type DiscordInteractionView } from './discord-interactions';
+import { DiscordInvites } from './discord-invites';
+import { DiscordMembers } from './discord-members';
 import { DiscordMessages } from './discord-messages';
 import {
 	CHANNEL_TYPES,
@@ -14,13 +16,10 @@ import {
 	PERMISSIONS,
 	PRIVILEGED_INTENTS,
 	channelPayload,
-	memberPayload,
 	rolePayload,
-	userPayload,
 	type DiscordChannel,
 	type DiscordGuild,
 	type DiscordInvite,
-	type DiscordMember,
 	type DiscordMessage,
 	type DiscordRole,
 	type DiscordUser,
@@ -84,6 +83,8 @@ export class DiscordStandIn {
 	private readonly state: DiscordState;
 	private readonly interactions: DiscordInteractions;
 	private readonly commandRegistry: CommandRegistry;
+	private readonly members: DiscordMembers;
+	private readonly guildInvites: DiscordInvites;
 	private readonly routes: RouteTable;
 	private readonly rateLimits: DiscordRateLimits;
 	private readonly log: RequestLogEntry[] = [];
@@ -115,11 +116,15 @@ export class DiscordStandIn {
 		const messages = new DiscordMessages(this.state);
 		this.commandRegistry = new CommandRegistry(this.state);
 		this.interactions = new DiscordInteractions(this.state, messages, this.commandRegistry);
+		this.members = new DiscordMembers(this.state);
+		this.guildInvites = new DiscordInvites(this.state, this.members);
 		this.routes = discordRoutes({
 			state: this.state,
 			messages,
 			interactions: this.interactions,
 			commands: this.commandRegistry,
+			members: this.members,
+			invites: this.guildInvites,
 			gatewayUrl: () => this.gatewayUrl,
 			identifyCount: () => this.gateway.identifyCount,
 		});
@@ -314,25 +319,7 @@ export class DiscordStandIn {
 
 	/** Puts a user in a guild directly (GUILD_MEMBER_ADD); `memberJoins` is the invite path. */
 	addMember(userId: string, setup: { guildId?: string; roleIds?: string[] } = {}): void {
-		const guild = this.state.guildOrThrow(setup.guildId);
-		const user = this.state.userOrThrow(userId);
-		if (guild.members.has(userId))
-			throw new Error(`user ${userId} is already in guild ${guild.id}`);
-		for (const roleId of setup.roleIds ?? []) {
-			if (!guild.roles.has(roleId)) throw new Error(`no role ${roleId} in guild ${guild.id}`);
-		}
-		const member: DiscordMember = {
-			userId,
-			roleIds: [...(setup.roleIds ?? [])],
-			joinedAtMs: this.clock.now(),
-			nick: null,
-		};
-		guild.members.set(userId, member);
-		this.gateway.dispatch(
-			'GUILD_MEMBER_ADD',
-			{ ...memberPayload(member, user), guild_id: guild.id },
-			INTENTS.guildMembers,
-		);
+		this.members.add(userId, setup);
 	}
 
 	/** The user closed DMs from this server or blocked the bot: DMs answer 50007 from now on. */
@@ -375,34 +362,17 @@ export class DiscordStandIn {
 	 * the use, and an invite that reached its max uses is deleted (INVITE_DELETE).
 	 */
 	memberJoins(userId: string, inviteCode: string): void {
-		this.state.userOrThrow(userId);
-		const invite = this.state.liveInvite(inviteCode);
-		if (!invite) throw new Error(`invite ${inviteCode} does not exist or has expired`);
-		if (this.state.guilds.get(invite.guildId)!.members.has(userId)) {
-			throw new Error(`user ${userId} is already in guild ${invite.guildId}`);
-		}
-		invite.uses += 1;
-		this.addMember(userId, { guildId: invite.guildId });
-		if (invite.maxUses > 0 && invite.uses >= invite.maxUses) this.state.deleteInvite(invite);
+		this.guildInvites.accept(userId, inviteCode);
 	}
 
 	memberLeaves(userId: string, guildId?: string): void {
-		const guild = this.state.guildOrThrow(guildId);
-		if (!guild.members.delete(userId))
-			throw new Error(`user ${userId} is not in guild ${guild.id}`);
-		this.gateway.dispatch(
-			'GUILD_MEMBER_REMOVE',
-			{ guild_id: guild.id, user: userPayload(this.state.users.get(userId)!) },
-			INTENTS.guildMembers,
-		);
+		this.members.remove(userId, guildId);
 	}
 
 	// ---- read-back ----------------------------------------------------------------------------
 
 	memberRoles(userId: string, guildId?: string): string[] {
-		const member = this.state.guildOrThrow(guildId).members.get(userId);
-		if (!member) throw new Error(`user ${userId} is not a member`);
-		return [...member.roleIds];
+		return this.members.roleIdsOf(userId, guildId);
 	}
 
 	/** Messages the bot sent to this user in DMs, oldest first. */
@@ -433,8 +403,8 @@ export class DiscordStandIn {
 	/** Invites still usable (not expired, not used up). */
 	invites(guildId?: string): DiscordInvite[] {
 		const guild = this.state.guildOrThrow(guildId);
-		return [...this.state.invitesByCode.values()]
-			.filter((invite) => invite.guildId === guild.id && this.state.liveInvite(invite.code))
+		return this.guildInvites
+			.liveWhere((invite) => invite.guildId === guild.id)
 			.map((invite) => ({ ...invite }));
 	}
 
