@@ -1,11 +1,11 @@
 import { SandboxClock } from '../core/clock';
 import type { Faults } from '../core/faults';
-import { HttpStandIn, type StandInRequest, type StandInResponse } from '../core/http-stand-in';
+import { HttpStandIn } from '../core/http-stand-in';
 import { CommandRegistry } from './discord-command-registry';
 import { commandPayload } from './discord-commands';
-import { DiscordApiError, methodNotAllowed, notFound, unauthorized } from './discord-errors';
 import { DiscordGateway, type GatewaySessionInfo } from './discord-gateway';
 import { gatewayStateOf, guildCreateFor } from './discord-gateway-state';
+import { DiscordRestApi, type DiscordRestLimits, type RequestLogEntry } from './discord-http';
 import { DiscordInteractions, type DiscordInteractionView } from './discord-interactions';
 import { DiscordInvites } from './discord-invites';
 import { DiscordMembers } from './discord-members';
@@ -24,14 +24,9 @@ import {
 	type DiscordRole,
 	type DiscordUser,
 } from './discord-model';
-import { DiscordRateLimits, type RouteBudget } from './discord-rate-limits';
 import { discordRoutes } from './discord-rest';
-import type { RouteTable } from './discord-routes';
 import { DiscordState } from './discord-state';
 
-const API_PREFIX = '/api/v10';
-/** Messages to one channel: 5 per 5 seconds, as Discord meters them. */
-const CHANNEL_MESSAGE_BUDGET: RouteBudget = { limit: 5, windowMs: 5000 };
 const BOT_ROLE_PERMISSIONS =
 	PERMISSIONS.createInstantInvite |
 	PERMISSIONS.manageGuild |
@@ -42,18 +37,11 @@ const BOT_ROLE_PERMISSIONS =
 const EVERYONE_PERMISSIONS =
 	PERMISSIONS.createInstantInvite | PERMISSIONS.viewChannel | PERMISSIONS.sendMessages;
 
-export interface DiscordStandInOptions {
+export interface DiscordStandInOptions extends DiscordRestLimits {
 	token: string;
 	applicationId: string;
 	botUsername?: string;
 	clock?: SandboxClock;
-	/** The bot's global budget (Discord's is 50 requests per second). */
-	globalRequestsPerSecond?: number;
-	/**
-	 * Per-route bucket budgets by route template (`POST /channels/:channelId/messages`);
-	 * channel messages default to 5 per 5 s, every other route to the global rate.
-	 */
-	routeBudgets?: Record<string, RouteBudget>;
 	/** HELLO's heartbeat interval. */
 	heartbeatIntervalMs?: number;
 	/**
@@ -61,13 +49,6 @@ export interface DiscordStandInOptions {
 	 * asking for one that is off is closed with 4014, as when the portal toggle is forgotten.
 	 */
 	enabledPrivilegedIntents?: number;
-}
-
-export interface RequestLogEntry {
-	method: string;
-	path: string;
-	status: number;
-	atMs: number;
 }
 
 /**
@@ -85,12 +66,9 @@ export class DiscordStandIn {
 	private readonly commandRegistry: CommandRegistry;
 	private readonly members: DiscordMembers;
 	private readonly guildInvites: DiscordInvites;
-	private readonly routes: RouteTable;
-	private readonly rateLimits: DiscordRateLimits;
-	private readonly log: RequestLogEntry[] = [];
-	private invalidCount = 0;
+	private readonly rest: DiscordRestApi;
 
-	constructor(private readonly options: DiscordStandInOptions) {
+	constructor(options: DiscordStandInOptions) {
 		this.clock = options.clock ?? new SandboxClock();
 		const botUser: DiscordUser = {
 			id: options.applicationId,
@@ -118,7 +96,7 @@ export class DiscordStandIn {
 		this.interactions = new DiscordInteractions(this.state, messages, this.commandRegistry);
 		this.members = new DiscordMembers(this.state);
 		this.guildInvites = new DiscordInvites(this.state, this.members);
-		this.routes = discordRoutes({
+		const routes = discordRoutes({
 			state: this.state,
 			messages,
 			interactions: this.interactions,
@@ -128,33 +106,13 @@ export class DiscordStandIn {
 			gatewayUrl: () => this.gatewayUrl,
 			identifyCount: () => this.gateway.identifyCount,
 		});
-
-		const globalRequestsPerSecond = options.globalRequestsPerSecond ?? 50;
-		const budgets: Record<string, RouteBudget> = {
-			'POST /channels/:channelId/messages': CHANNEL_MESSAGE_BUDGET,
-			...options.routeBudgets,
-		};
-		this.rateLimits = new DiscordRateLimits(
-			globalRequestsPerSecond,
-			(template) => budgets[template] ?? { limit: globalRequestsPerSecond, windowMs: 1000 },
+		this.rest = new DiscordRestApi(routes, options.token, this.clock, options);
+		this.server = new HttpStandIn(
+			'Discord',
+			(request) => this.rest.handle(request),
+			this.clock,
+			this.rest.faultAnswers,
 		);
-		this.server = new HttpStandIn('Discord', (request) => this.handle(request), this.clock, {
-			rateLimited: (retryAfterSeconds) =>
-				this.recorded('INJECTED', 'fault', {
-					status: 429,
-					headers: { 'retry-after': String(retryAfterSeconds), 'x-ratelimit-scope': 'user' },
-					body: {
-						message: 'You are being rate limited.',
-						retry_after: retryAfterSeconds,
-						global: false,
-					},
-				}),
-			unavailable: () =>
-				this.recorded('INJECTED', 'fault', {
-					status: 502,
-					body: { message: '502: Bad Gateway', code: 0 },
-				}),
-		});
 		this.server.onUpgrade((request, socket, head) => this.gateway.upgrade(request, socket, head));
 	}
 
@@ -410,53 +368,16 @@ export class DiscordStandIn {
 
 	/** Every REST request with the status it got (injected faults as `INJECTED fault`). */
 	requestLog(): RequestLogEntry[] {
-		return this.log.map((entry) => ({ ...entry }));
+		return this.rest.requestLog();
 	}
 
 	/** 401, 403 and 429 answers: what Discord counts towards its 10,000-per-10-minutes IP ban. */
 	get invalidRequestCount(): number {
-		return this.invalidCount;
+		return this.rest.invalidRequestCount;
 	}
 
 	gatewaySessions(): GatewaySessionInfo[] {
 		return this.gateway.sessionInfo();
-	}
-
-	// ---- HTTP ---------------------------------------------------------------------------------
-
-	/** Routing, bot auth and rate limits in Discord's order; the route's handler does the rest. */
-	private handle(request: StandInRequest): StandInResponse {
-		const record = (answer: StandInResponse): StandInResponse =>
-			this.recorded(request.method, request.path, answer);
-		if (!request.path.startsWith(API_PREFIX)) return record(notFound().toResponse());
-		const matched = this.routes.match(request.method, request.path.slice(API_PREFIX.length));
-		if (matched === undefined) return record(notFound().toResponse());
-		if (matched === 'wrong_method') return record(methodNotAllowed().toResponse());
-		const { route, params, majorParameter } = matched;
-		if (route.botAuth && request.headers.authorization !== `Bot ${this.options.token}`) {
-			return record(unauthorized().toResponse());
-		}
-		const verdict = this.rateLimits.take(
-			{ template: route.template, majorParameter, global: route.botAuth },
-			this.clock.now(),
-		);
-		if (verdict.kind === 'limited') return record(verdict);
-		let answer: StandInResponse;
-		try {
-			answer = route.handle({ request, params });
-		} catch (error) {
-			if (!(error instanceof DiscordApiError)) throw error;
-			answer = error.toResponse();
-		}
-		return record({ ...answer, headers: { ...verdict.headers, ...answer.headers } });
-	}
-
-	private recorded(method: string, path: string, answer: StandInResponse): StandInResponse {
-		this.log.push({ method, path, status: answer.status, atMs: this.clock.now() });
-		if (answer.status === 401 || answer.status === 403 || answer.status === 429) {
-			this.invalidCount += 1;
-		}
-		return answer;
 	}
 
 	private updateRole(

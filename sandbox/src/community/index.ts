@@ -12,7 +12,8 @@ export {
 	type WebhookAttempt,
 } from './telegram';
 export type { BotStatusInChannel, MemberStatus } from './telegram-chats';
-export { DiscordStandIn, type DiscordStandInOptions, type RequestLogEntry } from './discord';
+export { DiscordStandIn, type DiscordStandInOptions } from './discord';
+export type { RequestLogEntry } from './discord-http';
 export type { DiscordInteractionView, InteractionCallbackRecord } from './discord-interactions';
 export { SANDBOX_DISCORD, startDiscordStandIn, type DiscordSandboxOptions } from './discord-sandbox';
 export { GATEWAY_CLOSE, type GatewaySessionInfo } from './discord-gateway';
