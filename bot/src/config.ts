@@ -28,6 +28,13 @@ export const telegramUpdates = z.discriminatedUnion('mode', [
 ]);
 export type TelegramUpdates = z.infer<typeof telegramUpdates>;
 
+/** Requests one fan may make in `windowMs` before the bot asks them to slow down. */
+function perUserLimit(defaults: { requests: number; windowMs: number }) {
+	return z
+		.object({ requests: z.number().int().positive(), windowMs: z.number().int().positive() })
+		.default(defaults);
+}
+
 export const telegramBotConfig = z.object({
 	botToken: telegramToken,
 	apiRoot: z.url({ protocol: /^https?$/ }).optional(),
@@ -42,10 +49,7 @@ export const telegramBotConfig = z.object({
 	 */
 	messagesPerSecond: z.number().positive().default(30),
 	updates: telegramUpdates.default({ mode: 'polling' }),
-	/** Commands one fan may send in `windowMs` before the bot asks them to slow down. */
-	perUserLimit: z
-		.object({ requests: z.number().int().positive(), windowMs: z.number().int().positive() })
-		.default({ requests: 5, windowMs: 10_000 }),
+	perUserLimit: perUserLimit({ requests: 5, windowMs: 10_000 }),
 });
 export type TelegramBotConfig = z.infer<typeof telegramBotConfig>;
 
@@ -61,6 +65,8 @@ export const discordBotConfig = z.object({
 	inviteChannelId: snowflake('channel').optional(),
 	apiRoot: z.url({ protocol: /^https?$/ }).optional(),
 	requestsPerSecond: z.number().positive().max(50).default(50),
+	/** More than a person clicks, less than a script sends. */
+	perUserLimit: perUserLimit({ requests: 10, windowMs: 10_000 }),
 });
 export type DiscordBotConfig = z.infer<typeof discordBotConfig>;
 

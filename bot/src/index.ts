@@ -35,6 +35,7 @@ export function createBots({ config, desk, logger, pacers }: BotsOptions): Bots 
 			botToken: config.discord.botToken,
 			guildId: config.discord.guildId,
 			apiRoot: config.discord.apiRoot,
+			perUserLimit: config.discord.perUserLimit,
 			desk,
 			logger: withoutSecrets(logger, [config.discord.botToken]),
 		});

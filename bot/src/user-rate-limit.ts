@@ -1,6 +1,6 @@
 /**
- * At most `limit` requests per user in any `windowMs`, so one fan hammering a button
- * cannot spend the bot's Discord budget or flood the ledger.
+ * At most `limit` requests per user in any `windowMs`, so one fan hammering a button or a
+ * command cannot spend the bot's platform budget or flood the ledger. Both bots use it.
  */
 export class UserRateLimit {
 	private readonly recent = new Map<string, number[]>();

@@ -29,6 +29,9 @@ export interface DiscordHubOptions {
 	logger?: Logger;
 	/** The stand-in's clock, for tests that let invites expire. */
 	discordClock?: SandboxClock;
+	/** The hub's clock, for tests that let the hub's record of an invite age. */
+	hubClock?: SandboxClock;
+	perUserLimit?: { requests: number; windowMs: number };
 	/** Sets up the server before the bot connects (members it has never seen join). */
 	before?: (discord: DiscordStandIn) => void;
 	/** Also registers the commands globally (production), so they work in DMs with the bot. */
@@ -77,6 +80,7 @@ export class DiscordHub {
 			databaseUrl: database.databaseUrl,
 			sealingKey: newSealingKey(),
 			logger: options.logger,
+			...(options.hubClock ? { clock: () => options.hubClock!.now() } : {}),
 			delivery: { pollMs: 20, maxBackoffMs: 1000 },
 			jobs: { pollMs: 20 },
 			community: {
@@ -88,6 +92,7 @@ export class DiscordHub {
 					announcementChannelId: SANDBOX_DISCORD.announceChannelId,
 					inviteChannelId: SANDBOX_DISCORD.inviteChannelId,
 					apiRoot: discord.apiRoot,
+					...(options.perUserLimit ? { perUserLimit: options.perUserLimit } : {}),
 				},
 			},
 		});

@@ -224,6 +224,16 @@ describe('the Discord bot facing what can go wrong', () => {
 		expect(contents.filter((content) => content === REPLIES.slowDown)).toHaveLength(4);
 	});
 
+	it('asks a fan to slow down past the per-fan limit the Discord config sets', async () => {
+		h = await DiscordHub.start('sqlite', { perUserLimit: { requests: 2, windowMs: 60_000 } });
+		const fan = await h.member('eager');
+
+		const answers = [];
+		for (let i = 0; i < 3; i++) answers.push((await h.command(fan, 'help')).content);
+
+		expect(answers).toEqual([REPLIES.help, REPLIES.help, REPLIES.slowDown]);
+	});
+
 	it('makes no invite for a forged link reference', async () => {
 		h = await DiscordHub.start('sqlite');
 		const { presaveId } = await h.presave();

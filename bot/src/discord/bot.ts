@@ -4,7 +4,7 @@ import type { CommunityDesk } from '../port';
 import { createDiscordClient } from './client';
 import { answerInteractions } from './interactions';
 import { followMembers } from './member-events';
-import { UserRateLimit } from './user-rate-limit';
+import { UserRateLimit } from '../user-rate-limit';
 
 export interface DiscordBotOptions {
 	botToken: string;
@@ -14,8 +14,8 @@ export interface DiscordBotOptions {
 	logger: Logger;
 	/** discord.js's `rest.api`; default https://discord.com/api. */
 	apiRoot?: string;
-	/** Requests one fan may make in `windowMs`; default 10 per 10 s: more than a person clicks, less than a script sends. */
-	perUserLimit?: { requests: number; windowMs: number };
+	/** Requests one fan may make in `windowMs` (the config's `perUserLimit`). */
+	perUserLimit: { requests: number; windowMs: number };
 }
 
 export interface DiscordBot {
@@ -28,12 +28,11 @@ export interface DiscordBot {
 /** The Discord bot, wired and not yet connected. */
 export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
 	const client = createDiscordClient({ apiRoot: options.apiRoot });
-	const limit = options.perUserLimit ?? { requests: 10, windowMs: 10_000 };
 	answerInteractions(client, {
 		guildId: options.guildId,
 		desk: options.desk,
 		logger: options.logger,
-		rateLimit: new UserRateLimit(limit.requests, limit.windowMs),
+		rateLimit: new UserRateLimit(options.perUserLimit.requests, options.perUserLimit.windowMs),
 	});
 	followMembers(client, { guildId: options.guildId, desk: options.desk, logger: options.logger });
 	client.on(Events.Error, (error) =>

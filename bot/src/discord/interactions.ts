@@ -11,7 +11,7 @@ import type { ChatUser, CommunityDesk } from '../port';
 import { buttonNamed, buttonRow } from './buttons';
 import { isFanAction } from './commands';
 import { REPLIES, answerFan, type FanRequest, type Reply } from './fan-actions';
-import type { UserRateLimit } from './user-rate-limit';
+import type { UserRateLimit } from '../user-rate-limit';
 
 export interface InteractionDependencies {
 	/** The artist's server, where the release-updates role lives. */

@@ -5,7 +5,7 @@ import type { Update } from 'grammy/types';
 import type { Logger } from '../../../hub/src/core/logger';
 import { RatePacer } from '../../../hub/src/core/streaming/pacer';
 import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
-import { UserRateLimit } from '../discord/user-rate-limit';
+import { UserRateLimit } from '../user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
 import type { CommunityDesk } from '../port';
 import { memberships } from './memberships';
