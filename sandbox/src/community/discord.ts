@@ -4,19 +4,20 @@ import { HttpStandIn } from '../core/http-stand-in';
 import { CommandRegistry } from './discord-command-registry';
 import { commandPayload } from './discord-commands';
 import { DiscordGateway, type GatewaySessionInfo } from './discord-gateway';
-import { gatewayStateOf, guildCreateFor } from './discord-gateway-state';
+import { gatewayStateOf } from './discord-gateway-state';
+import {
+	DiscordGuilds,
+	type NewDiscordChannel,
+	type NewDiscordGuild,
+	type NewDiscordRole,
+} from './discord-guilds';
 import { DiscordRestApi, type DiscordRestLimits, type RequestLogEntry } from './discord-http';
 import { DiscordInteractions, type DiscordInteractionView } from './discord-interactions';
 import { DiscordInvites } from './discord-invites';
 import { DiscordMembers } from './discord-members';
 import { DiscordMessages } from './discord-messages';
 import {
-	CHANNEL_TYPES,
-	INTENTS,
-	PERMISSIONS,
 	PRIVILEGED_INTENTS,
-	channelPayload,
-	rolePayload,
 	type DiscordChannel,
 	type DiscordGuild,
 	type DiscordInvite,
@@ -26,16 +27,6 @@ import {
 } from './discord-model';
 import { discordRoutes } from './discord-rest';
 import { DiscordState } from './discord-state';
-
-const BOT_ROLE_PERMISSIONS =
-	PERMISSIONS.createInstantInvite |
-	PERMISSIONS.manageGuild |
-	PERMISSIONS.viewChannel |
-	PERMISSIONS.sendMessages |
-	PERMISSIONS.mentionEveryone |
-	PERMISSIONS.manageRoles;
-const EVERYONE_PERMISSIONS =
-	PERMISSIONS.createInstantInvite | PERMISSIONS.viewChannel | PERMISSIONS.sendMessages;
 
 export interface DiscordStandInOptions extends DiscordRestLimits {
 	token: string;
@@ -64,6 +55,7 @@ export class DiscordStandIn {
 	private readonly state: DiscordState;
 	private readonly interactions: DiscordInteractions;
 	private readonly commandRegistry: CommandRegistry;
+	private readonly guilds: DiscordGuilds;
 	private readonly members: DiscordMembers;
 	private readonly guildInvites: DiscordInvites;
 	private readonly rest: DiscordRestApi;
@@ -94,6 +86,7 @@ export class DiscordStandIn {
 		const messages = new DiscordMessages(this.state);
 		this.commandRegistry = new CommandRegistry(this.state);
 		this.interactions = new DiscordInteractions(this.state, messages, this.commandRegistry);
+		this.guilds = new DiscordGuilds(this.state);
 		this.members = new DiscordMembers(this.state);
 		this.guildInvites = new DiscordInvites(this.state, this.members);
 		const routes = discordRoutes({
@@ -146,122 +139,35 @@ export class DiscordStandIn {
 	// ---- setup -------------------------------------------------------------------------------
 
 	/** A guild with its @everyone role, a managed role for the bot (Manage Roles and friends) and the bot as a member. */
-	addGuild(setup: {
-		id?: string;
-		name: string;
-		botRoleId?: string;
-		botRolePosition?: number;
-	}): DiscordGuild {
-		const { state } = this;
-		const id = setup.id ?? state.snowflakes.next();
-		const nowMs = this.clock.now();
-		const guild: DiscordGuild = {
-			id,
-			name: setup.name,
-			ownerId: state.botUser.id,
-			joinedAtMs: nowMs,
-			roles: new Map(),
-			channels: new Map(),
-			members: new Map(),
-		};
-		// @everyone shares the guild's id and always sits at position 0.
-		guild.roles.set(id, {
-			id,
-			name: '@everyone',
-			position: 0,
-			permissions: EVERYONE_PERMISSIONS,
-			mentionable: false,
-		});
-		const botRole: DiscordRole = {
-			id: setup.botRoleId ?? state.snowflakes.next(),
-			name: state.botUser.username,
-			position: setup.botRolePosition ?? 1,
-			permissions: BOT_ROLE_PERMISSIONS,
-			mentionable: false,
-			botId: state.botUser.id,
-		};
-		guild.roles.set(botRole.id, botRole);
-		guild.members.set(state.botUser.id, {
-			userId: state.botUser.id,
-			roleIds: [botRole.id],
-			joinedAtMs: nowMs,
-			nick: null,
-		});
-		state.guilds.set(id, guild);
-		this.gateway.dispatch(
-			'GUILD_CREATE',
-			guildCreateFor(state, guild, INTENTS.guilds),
-			INTENTS.guilds,
-		);
-		return guild;
+	addGuild(setup: NewDiscordGuild): DiscordGuild {
+		return this.guilds.add(setup);
 	}
 
-	addRole(setup: {
-		name: string;
-		position: number;
-		id?: string;
-		guildId?: string;
-		permissions?: bigint;
-		mentionable?: boolean;
-	}): DiscordRole {
-		const guild = this.state.guildOrThrow(setup.guildId);
-		const role: DiscordRole = {
-			id: setup.id ?? this.state.snowflakes.next(),
-			name: setup.name,
-			position: setup.position,
-			permissions: setup.permissions ?? 0n,
-			mentionable: setup.mentionable ?? false,
-		};
-		guild.roles.set(role.id, role);
-		this.gateway.dispatch(
-			'GUILD_ROLE_CREATE',
-			{ guild_id: guild.id, role: rolePayload(role) },
-			INTENTS.guilds,
-		);
-		return { ...role };
+	addRole(setup: NewDiscordRole): DiscordRole {
+		return this.guilds.addRole(setup);
 	}
 
 	/** Moves a role up or down the hierarchy (the bot's own role included). */
 	moveRole(roleId: string, position: number, guildId?: string): void {
-		this.updateRole(roleId, guildId, (role) => {
+		this.guilds.updateRole(roleId, guildId, (role) => {
 			role.position = position;
 		});
 	}
 
 	/** Changes what a role allows, e.g. takes Manage Roles away from the bot's role. */
 	setRolePermissions(roleId: string, permissions: bigint, guildId?: string): void {
-		this.updateRole(roleId, guildId, (role) => {
+		this.guilds.updateRole(roleId, guildId, (role) => {
 			role.permissions = permissions;
 		});
 	}
 
 	/** The role Discord made for the bot in a guild. */
 	botRoleId(guildId?: string): string {
-		const guild = this.state.guildOrThrow(guildId);
-		return [...guild.roles.values()].find((role) => role.botId === this.state.botUser.id)!.id;
+		return this.guilds.botRoleId(guildId);
 	}
 
-	addChannel(setup: {
-		name: string;
-		id?: string;
-		guildId?: string;
-		type?: number;
-	}): DiscordChannel {
-		const guild = this.state.guildOrThrow(setup.guildId);
-		const channel: DiscordChannel = {
-			id: setup.id ?? this.state.snowflakes.next(),
-			type: setup.type ?? CHANNEL_TYPES.guildText,
-			name: setup.name,
-			guildId: guild.id,
-			lastMessageId: null,
-		};
-		guild.channels.set(channel.id, channel);
-		this.gateway.dispatch(
-			'CHANNEL_CREATE',
-			channelPayload(channel, guild.channels.size - 1),
-			INTENTS.guilds,
-		);
-		return { ...channel };
+	addChannel(setup: NewDiscordChannel): DiscordChannel {
+		return this.guilds.addChannel(setup);
 	}
 
 	addUser(username: string, setup: { id?: string; globalName?: string } = {}): DiscordUser {
@@ -378,21 +284,5 @@ export class DiscordStandIn {
 
 	gatewaySessions(): GatewaySessionInfo[] {
 		return this.gateway.sessionInfo();
-	}
-
-	private updateRole(
-		roleId: string,
-		guildId: string | undefined,
-		change: (role: DiscordRole) => void,
-	): void {
-		const guild = this.state.guildOrThrow(guildId);
-		const role = guild.roles.get(roleId);
-		if (!role) throw new Error(`no role ${roleId} in guild ${guild.id}`);
-		change(role);
-		this.gateway.dispatch(
-			'GUILD_ROLE_UPDATE',
-			{ guild_id: guild.id, role: rolePayload(role) },
-			INTENTS.guilds,
-		);
 	}
 }
