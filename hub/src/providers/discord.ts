@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
 	CommunityPlatformError,
+	DISCORD_INVITE_LIFETIME_MS,
+	discordInviteUrl,
 	type CommunityInvites,
 	type CommunityMessenger,
 	type DiscordReleaseRole,
@@ -27,7 +29,6 @@ export const DISCORD_API_ROOT = 'https://discord.com/api';
 const API_VERSION = 'v10';
 const TIMEOUT_MS = 15_000;
 const MAX_MESSAGE_CHARS = 2000;
-const INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** Waiting out a spent bucket is better than a 429 (they count toward Discord's IP ban); past this, let the caller reschedule. */
 const MAX_INLINE_WAIT_MS = 5_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -142,12 +143,12 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	async discordInvite(): Promise<{ code: string; url: string }> {
 		const channelId = this.config.inviteChannelId ?? this.config.announcementChannelId;
 		const invite = await this.call<{ code: string }>('POST', `/channels/${channelId}/invites`, {
-			max_age: INVITE_MAX_AGE_SECONDS,
+			max_age: DISCORD_INVITE_LIFETIME_MS / 1000,
 			max_uses: 1,
 			// A fresh code per fan, so the join that uses it up names the fan.
 			unique: true,
 		});
-		return { code: invite.code, url: `https://discord.gg/${invite.code}` };
+		return { code: invite.code, url: discordInviteUrl(invite.code) };
 	}
 
 	/**

@@ -18,6 +18,7 @@ import type { RatePacer } from '../streaming/pacer';
 import type { SqlExecutor } from '../../store/sql-store';
 import {
 	CommunityPlatformError,
+	DISCORD_INVITE_LIFETIME_MS,
 	type ChatUser,
 	type CommunityInvites,
 	type CommunityMessenger,
@@ -284,8 +285,11 @@ export class Community implements CommunityDesk {
 	}
 
 	async openInviteCodes(): Promise<string[]> {
+		// An invite past its lifetime is gone from Discord too: it can no longer be the one a member used.
 		const rows = await this.ledger.store.all<{ code: string }>(
-			`SELECT code FROM community_invites WHERE platform = 'discord' AND used_at IS NULL ORDER BY created_at`,
+			`SELECT code FROM community_invites WHERE platform = 'discord' AND used_at IS NULL AND created_at > $1
+			 ORDER BY created_at`,
+			[this.clock() - DISCORD_INVITE_LIFETIME_MS],
 		);
 		return rows.map((row) => row.code);
 	}

@@ -1,10 +1,17 @@
 import { HubError } from '../errors';
 import type { FanReferences } from '../fan-references';
 import type { Ledger } from '../ledger';
-import type { CommunityInvites, CommunityPlatform } from './ports';
+import {
+	DISCORD_INVITE_LIFETIME_MS,
+	discordInviteUrl,
+	type CommunityInvites,
+	type CommunityPlatform,
+} from './ports';
 
 /** What Telegram allows in a start payload: plain attribution when no fan is named. */
 const ATTRIBUTION = /^[A-Za-z0-9_-]{1,64}$/;
+/** An invite handed out again has at least a day left, so a fan who opens it later that day still gets in. */
+const REUSABLE_FOR_MS = DISCORD_INVITE_LIFETIME_MS - 24 * 3600 * 1000;
 
 export interface CommunityLinkRequest {
 	platform: CommunityPlatform;
@@ -72,6 +79,8 @@ export class CommunityLinks {
 	/**
 	 * A single-use Discord invite made for the fan behind /l/discord/<ref>; undefined for
 	 * a forged reference. The bot attributes the member who uses it up (`CommunityDesk.joined`).
+	 * The reference's open invite is handed out again, so reloads and link previews do not
+	 * spend the bot's requests on new ones.
 	 */
 	async discordInviteFor(reference: string): Promise<string | undefined> {
 		const target = this.references.read(reference);
@@ -82,6 +91,13 @@ export class CommunityLinks {
 		const fan = await this.ledger.fans.get(
 			action?.fanId ?? (target.kind === 'fan' ? target.fanId : ''),
 		);
+		const open = await this.ledger.store.get<{ code: string }>(
+			`SELECT code FROM community_invites WHERE platform = 'discord' AND fan_id = $1
+			 AND COALESCE(parent_action_id, '') = $2 AND used_at IS NULL AND created_at > $3
+			 ORDER BY created_at DESC LIMIT 1`,
+			[fan.id, action?.id ?? '', this.clock() - REUSABLE_FOR_MS],
+		);
+		if (open) return discordInviteUrl(open.code);
 		const invite = await this.invites.discordInvite();
 		await this.ledger.store.run(
 			`INSERT INTO community_invites (platform, code, fan_id, parent_action_id, created_at) VALUES ('discord', $1, $2, $3, $4)`,

@@ -43,6 +43,14 @@ export interface DiscordReleaseRole {
 	revoke(userId: string): Promise<void>;
 }
 
+/** How long a Discord invite the hub makes stays open (Discord's longest `max_age`, 7 days). */
+export const DISCORD_INVITE_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+
+/** Where a Discord invite code takes a fan. */
+export function discordInviteUrl(code: string): string {
+	return `https://discord.gg/${code}`;
+}
+
 /** Invites that can be traced back to the fan they were made for. */
 export interface CommunityInvites {
 	/** Telegram: the deep link `https://t.me/<bot username>?start=<payload>` that opens the bot with `/start <payload>`. */
