@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import type { CallbackQuery, Chat, ChatInviteLink, Message, Update, User } from '@grammyjs/types';
+import type { Chat, ChatInviteLink, Message, User } from '@grammyjs/types';
 import { SandboxClock } from '../core/clock';
 import type { Faults } from '../core/faults';
 import { HttpStandIn } from '../core/http-stand-in';
@@ -10,7 +9,8 @@ import {
 	type TelegramRateLimits,
 } from './telegram-bot-api';
 import type { BotStatusInChannel, MemberStatus } from './telegram-chats';
-import { commandEntities } from './telegram-text';
+import { TelegramFanChannels, type JoinOutcome } from './telegram-fan-channels';
+import { TelegramFanChats } from './telegram-fan-chats';
 import type { WebhookAttempt } from './telegram-webhook';
 import {
 	TelegramWorld,
@@ -20,15 +20,13 @@ import {
 } from './telegram-world';
 
 export type { TelegramRateLimits } from './telegram-bot-api';
+export type { JoinOutcome } from './telegram-fan-channels';
 export type { UpdateKind } from './telegram-updates';
 export type { WebhookAttempt } from './telegram-webhook';
 export type { AnsweredCallback, NewTelegramChannel, NewTelegramUser } from './telegram-world';
 
 /** Bot API tokens: the bot's id, a colon, 35 characters. */
 const TOKEN_PATTERN = /^(\d+):[A-Za-z0-9_-]{35}$/;
-
-/** What a deep link's `start` parameter may hold; the app drops anything else. */
-const START_PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A sandbox-only bot: the token opens nothing but this loopback stand-in. */
 export const SANDBOX_TELEGRAM = {
@@ -49,8 +47,6 @@ export interface TelegramStandInOptions {
 	webhookTimeoutMs?: number;
 }
 
-export type JoinOutcome = 'member' | 'requested';
-
 /**
  * The Telegram Bot API for one bot on loopback, as grammY calls it: `POST {apiRoot}/bot<token>/<method>`,
  * answered `{ok, result}` or `{ok:false, error_code, description, parameters?}`. Long polling and
@@ -64,6 +60,8 @@ export class TelegramStandIn {
 	readonly token: string;
 	private readonly world: TelegramWorld;
 	private readonly api: TelegramBotApi;
+	private readonly fanChats: TelegramFanChats;
+	private readonly fanChannels: TelegramFanChannels;
 
 	constructor(options: TelegramStandInOptions = {}) {
 		this.clock = options.clock ?? new SandboxClock();
@@ -88,6 +86,8 @@ export class TelegramStandIn {
 			},
 			this.clock,
 		);
+		this.fanChats = new TelegramFanChats(this.world);
+		this.fanChannels = new TelegramFanChannels(this.world);
 		this.api = new TelegramBotApi(this.world, {
 			token: this.token,
 			limits: { ...DEFAULT_TELEGRAM_RATE_LIMITS, ...options.rateLimits },
@@ -138,22 +138,7 @@ export class TelegramStandIn {
 	 * `bot_command` entities for commands (`/start <payload>` included). Opens the chat.
 	 */
 	send(userId: number, text: string): Message {
-		const account = this.world.account(userId);
-		if (account.blocked) throw new Error(`user ${userId} blocked the bot; unblock() them first`);
-		account.started = true;
-		const log = this.world.logOf(userId);
-		const entities = commandEntities(text);
-		const message: Message & Update.NonChannel = {
-			message_id: log.nextId(),
-			from: account.user,
-			chat: account.chat,
-			date: this.world.nowSeconds(),
-			text,
-			...(entities.length > 0 ? { entities } : {}),
-		};
-		log.add(message, false, this.clock.now());
-		this.world.updates.add('message', message);
-		return message;
+		return this.fanChats.send(userId, text);
 	}
 
 	/**
@@ -162,21 +147,7 @@ export class TelegramStandIn {
 	 * and sends a bare `/start`. Throws for a link to another bot or not a start link at all.
 	 */
 	openStartLink(userId: number, link: string): Message {
-		let url: URL;
-		try {
-			url = new URL(link);
-		} catch {
-			throw new Error(`${link} is not a link`);
-		}
-		const botName = url.pathname.replace(/^\//, '');
-		if (!['t.me', 'telegram.me'].includes(url.hostname) || !url.searchParams.has('start')) {
-			throw new Error(`${link} is not a Telegram start link`);
-		}
-		if (botName.toLowerCase() !== this.world.me.username.toLowerCase()) {
-			throw new Error(`${link} opens @${botName}, not @${this.world.me.username}`);
-		}
-		const payload = url.searchParams.get('start') ?? '';
-		return this.send(userId, START_PAYLOAD.test(payload) ? `/start ${payload}` : '/start');
+		return this.fanChats.openStartLink(userId, link);
 	}
 
 	/**
@@ -184,54 +155,21 @@ export class TelegramStandIn {
 	 * chat; returns the callback query's id. Throws when no such button is on screen.
 	 */
 	press(userId: number, message: Message | number, data: string): string {
-		const account = this.world.account(userId);
-		if (account.blocked) throw new Error(`user ${userId} blocked the bot; unblock() them first`);
-		const messageId = typeof message === 'number' ? message : message.message_id;
-		const log = this.world.logOf(userId);
-		const shown = log.get(messageId);
-		if (!shown?.fromBot) {
-			throw new Error(`message ${messageId} from the bot is not in chat ${userId}`);
-		}
-		const buttons = shown.message.reply_markup?.inline_keyboard.flat() ?? [];
-		if (!buttons.some((button) => 'callback_data' in button && button.callback_data === data)) {
-			throw new Error(`message ${messageId} has no inline button with callback_data "${data}"`);
-		}
-		const query: CallbackQuery = {
-			id: `${randomInt(2 ** 47)}${randomInt(1000, 10_000)}`,
-			from: account.user,
-			message: shown.message,
-			chat_instance: log.instance,
+		return this.fanChats.press(
+			userId,
+			typeof message === 'number' ? message : message.message_id,
 			data,
-		};
-		this.world.callbacks.set(query.id, { query });
-		this.world.updates.add('callback_query', query);
-		return query.id;
+		);
 	}
 
 	/** The fan blocks the bot: sends to them fail with 403 and the bot hears `my_chat_member` (kicked). */
 	block(userId: number): void {
-		const account = this.world.account(userId);
-		if (account.blocked) return;
-		account.blocked = true;
-		this.world.changeBotStatus(
-			account.chat,
-			account.user,
-			this.world.botMember('member'),
-			this.world.botMember('kicked'),
-		);
+		this.fanChats.setBlocked(userId, true);
 	}
 
 	/** The fan restarts the bot after blocking it. */
 	unblock(userId: number): void {
-		const account = this.world.account(userId);
-		if (!account.blocked) return;
-		account.blocked = false;
-		this.world.changeBotStatus(
-			account.chat,
-			account.user,
-			this.world.botMember('kicked'),
-			this.world.botMember('member'),
-		);
+		this.fanChats.setBlocked(userId, false);
 	}
 
 	/** A channel with an owner (see `channelOwner`); the bot is its admin unless `botStatus` says otherwise. */
@@ -241,16 +179,7 @@ export class TelegramStandIn {
 
 	/** The channel's owner promotes, demotes or removes the bot; the bot hears `my_chat_member`. */
 	setBotStatus(chatId: number, status: BotStatusInChannel): void {
-		const channel = this.world.channel(chatId);
-		const before = channel.botStatus;
-		if (before === status) return;
-		channel.botStatus = status;
-		this.world.changeBotStatus(
-			channel.chat,
-			channel.owner,
-			this.world.botMember(before),
-			this.world.botMember(status),
-		);
+		this.fanChannels.setBotStatus(chatId, status);
 	}
 
 	/**
@@ -259,48 +188,12 @@ export class TelegramStandIn {
 	 * Throws when the link is unknown, revoked, expired or used up, as the app would refuse it.
 	 */
 	joinChannel(userId: number, inviteLink: string): JoinOutcome {
-		const account = this.world.account(userId);
-		const found = this.world.findLink(inviteLink);
-		if (!found) throw new Error(`invite link ${inviteLink} does not exist`);
-		const { channel, state } = found;
-		const { link } = state;
-		if (link.is_revoked) throw new Error(`invite link ${inviteLink} was revoked`);
-		if (link.expire_date !== undefined && link.expire_date * 1000 <= this.clock.now()) {
-			throw new Error(`invite link ${inviteLink} has expired`);
-		}
-		if (link.member_limit !== undefined && state.joinedCount >= link.member_limit) {
-			throw new Error(`invite link ${inviteLink} reached its member limit`);
-		}
-		const before = channel.members.get(userId) ?? 'left';
-		if (before === 'kicked') {
-			throw new Error(`user ${userId} is banned from channel ${channel.chat.id}`);
-		}
-		if (before !== 'left') return 'member';
-		if (link.creates_join_request) {
-			channel.joinRequests.set(userId, state);
-			link.pending_join_request_count = this.world.pendingRequests(channel, state);
-			if (channel.botStatus === 'administrator') {
-				this.world.updates.add('chat_join_request', {
-					chat: channel.chat,
-					from: account.user,
-					user_chat_id: userId,
-					date: this.world.nowSeconds(),
-					invite_link: { ...link },
-				});
-			}
-			return 'requested';
-		}
-		state.joinedCount += 1;
-		this.world.changeMember(channel, account.user, 'member', { from: account.user, link });
-		return 'member';
+		return this.fanChannels.join(userId, inviteLink);
 	}
 
 	/** The fan leaves the channel; an admin bot hears `chat_member` (member → left). */
 	leaveChannel(userId: number, chatId: number): void {
-		const account = this.world.account(userId);
-		const channel = this.world.channel(chatId);
-		if ((channel.members.get(userId) ?? 'left') !== 'member') return;
-		this.world.changeMember(channel, account.user, 'left', { from: account.user });
+		this.fanChannels.leave(userId, chatId);
 	}
 
 	// ——— Test API: reading back what the bot did ———
