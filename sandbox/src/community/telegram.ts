@@ -2,12 +2,8 @@ import type { Chat, ChatInviteLink, Message, User } from '@grammyjs/types';
 import { SandboxClock } from '../core/clock';
 import type { Faults } from '../core/faults';
 import { HttpStandIn } from '../core/http-stand-in';
-import {
-	DEFAULT_TELEGRAM_RATE_LIMITS,
-	TELEGRAM_FAULT_ANSWERS,
-	TelegramBotApi,
-	type TelegramRateLimits,
-} from './telegram-bot-api';
+import { DEFAULT_TELEGRAM_RATE_LIMITS, type TelegramRateLimits } from './telegram-api-messages';
+import { TELEGRAM_FAULT_ANSWERS, TelegramBotApi } from './telegram-bot-api';
 import type { BotStatusInChannel, MemberStatus } from './telegram-chats';
 import { TelegramFanChannels, type JoinOutcome } from './telegram-fan-channels';
 import { TelegramFanChats } from './telegram-fan-chats';
@@ -19,7 +15,7 @@ import {
 	type NewTelegramUser,
 } from './telegram-world';
 
-export type { TelegramRateLimits } from './telegram-bot-api';
+export type { TelegramRateLimits } from './telegram-api-messages';
 export type { JoinOutcome } from './telegram-fan-channels';
 export type { UpdateKind } from './telegram-updates';
 export type { WebhookAttempt } from './telegram-webhook';
