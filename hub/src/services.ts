@@ -166,7 +166,16 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		conversion,
 		community,
 		presave: {
-			presaves: new Presaves(ledger.fans, ledger.tokens, ledger.actions, ledger.campaigns, streaming, optIns, options.store),
+			presaves: new Presaves(
+				ledger.fans,
+				ledger.tokens,
+				ledger.actions,
+				ledger.campaigns,
+				streaming,
+				optIns,
+				options.store,
+				queued,
+			),
 			authorizations: options.fanAuthorizations ?? new Map(),
 			states: new OAuthStates(options.store, ledger.sealer, options.sealingKey, options.clock),
 			sessions: new LayerSessions(options.sealingKey, options.clock),

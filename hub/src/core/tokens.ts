@@ -4,7 +4,7 @@ import { newId } from './ids';
 import { iso, type TokenSummary } from './model';
 import type { Sealer } from './sealing';
 import type { PlatformGrant } from './streaming/platform';
-import type { SqlStore } from '../store/sql-store';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 
 interface TokenRow {
@@ -39,42 +39,45 @@ export class Tokens {
 	) {}
 
 	async save(fanId: string, platform: string, tokens: PlatformGrant): Promise<void> {
-		await this.store.transaction(async (tx) => {
-			const fan = await this.fans.resolve(tx, fanId);
-			const existing = await tx.get<{ id: string }>('SELECT id FROM tokens WHERE fan_id = $1 AND platform = $2', [
-				fan.id,
-				platform,
-			]);
-			const id = existing?.id ?? newId('tok', this.clock());
-			const secrets: SealedSecrets = {
-				accessToken: tokens.accessToken,
-				refreshToken: tokens.refreshToken,
-				accessExpiresAtMs: tokens.accessExpiresAtMs,
-			};
-			const values = [
-				id,
-				fan.id,
-				platform,
-				this.sealer.seal(JSON.stringify(secrets), context(id)),
-				JSON.stringify(tokens.scopes),
-				tokens.authorizedAtMs,
-				tokens.refreshExpiresAtMs,
-				this.clock(),
-			];
-			if (existing) {
-				await tx.run(
-					`UPDATE tokens SET sealed = $4, scopes = $5, authorized_at = $6, refresh_expires_at = $7,
-						status = 'valid', updated_at = $8 WHERE id = $1 AND fan_id = $2 AND platform = $3`,
-					values,
-				);
-			} else {
-				await tx.run(
-					`INSERT INTO tokens (id, fan_id, platform, sealed, scopes, authorized_at, refresh_expires_at, status, updated_at)
-					 VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8)`,
-					values,
-				);
-			}
-		});
+		await this.store.transaction((tx) => this.saveWithin(tx, fanId, platform, tokens));
+	}
+
+	/** `save` inside the caller's transaction, so the grant lands only with what it belongs to. */
+	async saveWithin(tx: SqlExecutor, fanId: string, platform: string, tokens: PlatformGrant): Promise<void> {
+		const fan = await this.fans.resolve(tx, fanId);
+		const existing = await tx.get<{ id: string }>('SELECT id FROM tokens WHERE fan_id = $1 AND platform = $2', [
+			fan.id,
+			platform,
+		]);
+		const id = existing?.id ?? newId('tok', this.clock());
+		const secrets: SealedSecrets = {
+			accessToken: tokens.accessToken,
+			refreshToken: tokens.refreshToken,
+			accessExpiresAtMs: tokens.accessExpiresAtMs,
+		};
+		const values = [
+			id,
+			fan.id,
+			platform,
+			this.sealer.seal(JSON.stringify(secrets), context(id)),
+			JSON.stringify(tokens.scopes),
+			tokens.authorizedAtMs,
+			tokens.refreshExpiresAtMs,
+			this.clock(),
+		];
+		if (existing) {
+			await tx.run(
+				`UPDATE tokens SET sealed = $4, scopes = $5, authorized_at = $6, refresh_expires_at = $7,
+					status = 'valid', updated_at = $8 WHERE id = $1 AND fan_id = $2 AND platform = $3`,
+				values,
+			);
+		} else {
+			await tx.run(
+				`INSERT INTO tokens (id, fan_id, platform, sealed, scopes, authorized_at, refresh_expires_at, status, updated_at)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8)`,
+				values,
+			);
+		}
 	}
 
 	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {

@@ -2,6 +2,7 @@ import type { Actions } from '../actions';
 import type { Campaigns } from '../campaigns';
 import { HubError } from '../errors';
 import type { Fans } from '../fans';
+import { normalizeIdentity } from '../identities';
 import type { Action, ActionKind, Campaign } from '../model';
 import type { OptInResult, OptIns } from '../optins/optins';
 import type { StreamingPlatformName } from '../streaming/platform';
@@ -40,6 +41,8 @@ export class Presaves {
 		private readonly streaming: Streaming,
 		private readonly optIns: OptIns,
 		private readonly store: SqlStore,
+		/** Wakes event delivery after a transaction here queued an event. */
+		private readonly onQueued: () => void,
 	) {}
 
 	async complete(input: {
@@ -50,26 +53,30 @@ export class Presaves {
 		locale: string;
 	}): Promise<CompletedPresave> {
 		const { campaign, platform, connection } = input;
-		const { fan } = await this.fans.upsert({
-			identities: [{ channel: platform, value: connection.accountId }],
-			locale: input.locale,
+		// One transaction: a failure after the fan or their grant is written leaves neither behind.
+		const { fanId, presave, created } = await this.store.transaction(async (tx) => {
+			const { fan } = await this.fans.upsertWithin(tx, [normalizeIdentity(platform, connection.accountId)], {
+				locale: input.locale,
+			});
+			await this.tokens.saveWithin(tx, fan.id, platform, connection.grant);
+			const recorded = await this.actions.recordWithin(tx, {
+				fanId: fan.id,
+				campaignId: campaign.id,
+				kind: 'presave',
+				platform,
+				status: 'pending',
+				verification: 'soft',
+				source: PRESAVE_PAGE_SOURCE,
+				idempotencyKey: `presave:${campaign.id}:${fan.id}:${platform}`,
+			});
+			return { fanId: fan.id, presave: recorded.action, created: recorded.created };
 		});
-		await this.tokens.save(fan.id, platform, connection.grant);
-		const { action: presave } = await this.actions.record({
-			fanId: fan.id,
-			campaignId: campaign.id,
-			kind: 'presave',
-			platform,
-			status: 'pending',
-			verification: 'soft',
-			source: PRESAVE_PAGE_SOURCE,
-			idempotencyKey: `presave:${campaign.id}:${fan.id}:${platform}`,
-		});
+		if (created) this.onQueued();
 		const artistId = campaign.platforms[platform]?.artistId;
 		if (!input.follow || !this.canFollow(campaign, platform) || !artistId) return { presave };
 		try {
 			const follow = await this.streaming.follow({
-				fanId: fan.id,
+				fanId,
 				platform,
 				artistId,
 				campaignId: campaign.id,
