@@ -57,11 +57,13 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 			campaignId,
 			verification: 'hard',
 		});
-		// The opt-in's parent should be the attributed arrival; the core layers it only on a chat start (/start) for now.
+		// The opt-in is layered on the attributed arrival, in the same campaign.
 		expect(optIn).toMatchObject({
 			platform: 'discord',
 			status: 'done',
 			verification: 'hard',
+			parentActionId: arrival.id,
+			campaignId,
 			data: { what: 'release_updates' },
 		});
 		const consent = exported.consents.find(
@@ -103,6 +105,7 @@ describe.each(STORE_KINDS)('the Discord bot in the hub (%s)', (kind) => {
 		]);
 		expect(events.every((event) => event.data.fan.id === fanId)).toBe(true);
 		expect(events[0].data.action?.parentActionId).toBe(presaveId);
+		expect(events[1].data.action?.parentActionId).toBe(arrival.id);
 	});
 
 	it('records fans leaving the server, also those who joined before the bot connected', async () => {

@@ -33,6 +33,26 @@ export const RELEASE_UPDATES = 'release_updates';
 const REFERENCE_SHAPE = /^[af][0-9A-Za-z_-]{42}$/;
 /** What Telegram allows in a start payload; other text is not kept. */
 const ATTRIBUTION = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * Where a fan arrives before opting in, so the opt-in is layered on that arrival: the
+ * private chat with the Telegram bot (/start), the artist's Discord server (the join).
+ */
+const ARRIVAL: Record<CommunityPlatform, 'chat' | 'guild'> = { telegram: 'chat', discord: 'guild' };
+
+/** What every arrival's idempotency key in a place starts with. */
+function arrivalKeyPrefix(platform: CommunityPlatform, what: 'chat' | 'channel' | 'guild'): string {
+	return `community:${platform}:${what}:`;
+}
+
+/** Once per fan, place and parent: a second /start or rejoin through the same link records nothing new. */
+function arrivalKey(
+	platform: CommunityPlatform,
+	what: 'chat' | 'channel' | 'guild',
+	fanId: string,
+	parentActionId: string | undefined,
+): string {
+	return `${arrivalKeyPrefix(platform, what)}${fanId}:${parentActionId ?? '-'}`;
+}
 
 /** What the community reaches the platforms through; each part is absent when that platform is not configured. */
 export interface CommunityPlatforms {
@@ -470,7 +490,7 @@ export class Community implements CommunityDesk {
 						verification: 'hard',
 						source,
 						parentActionId: parentAction?.id ?? null,
-						idempotencyKey: `community:${user.platform}:${what}:${fanId}:${parentAction?.id ?? '-'}`,
+						idempotencyKey: arrivalKey(user.platform, what, fanId, parentAction?.id),
 						data: { what },
 					},
 					'community.joined',
@@ -522,16 +542,17 @@ export class Community implements CommunityDesk {
 		);
 	}
 
-	/** The fan's latest arrival on the platform: what a join is layered on. */
+	/** The fan's latest arrival on the platform (`ARRIVAL`): what a join is layered on. */
 	private async lastStart(
 		tx: SqlExecutor,
 		fanId: string,
 		platform: CommunityPlatform,
 	): Promise<ActionRef | undefined> {
+		// Arrivals are told apart by their key: the opt-in and a block share the arrival's kind on Discord.
 		return tx.get<ActionRef>(
-			`SELECT id, fan_id, campaign_id FROM actions WHERE fan_id = $1 AND platform = $2 AND kind = 'click'
-			 AND status = 'done' ORDER BY id DESC LIMIT 1`,
-			[fanId, platform],
+			`SELECT id, fan_id, campaign_id FROM actions WHERE fan_id = $1 AND platform = $2
+			 AND idempotency_key LIKE $3 AND status = 'done' ORDER BY id DESC LIMIT 1`,
+			[fanId, platform, `${arrivalKeyPrefix(platform, ARRIVAL[platform])}%`],
 		);
 	}
 
