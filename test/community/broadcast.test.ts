@@ -1,7 +1,8 @@
 /**
  * Release-day DMs: the Fanloop Community node (DM Segment, run by n8n-core) starts a broadcast
  * job on a hub process configured only through its environment, which messages 5,000 fans
- * who opted in to Telegram release updates through the Telegram stand-in at Telegram's pace.
+ * who opted in to Telegram release updates through the Telegram stand-in, paced to the budget
+ * the stand-in allows.
  * Halfway the hub is SIGKILLed and started again on the same data folder: the job resumes,
  * nobody gets the message twice, and the fans who blocked the bot are recorded as such.
  */
@@ -28,13 +29,18 @@ const FANS = Number(process.env.FANLOOP_BROADCAST_FANS ?? 5_000);
 const BLOCKED_EVERY = 100;
 /** The broadcast's parallel sends: at most this many messages can be in doubt when the process dies. */
 const BROADCAST_CONCURRENCY = 32;
-/** Longer than one batch of 200 messages at 30 a second, so a live job is never taken for dead. */
+/** Far longer than one batch of 200 messages (under a second here), so a live job on a busy machine is never taken for dead. */
 const LEASE_MS = 15_000;
 const TEXT = 'Loop Back Home is out now. Listen: https://example.com/loop-back-home';
 const MESSAGE_KEY = 'loop-back-home-out-now';
+/**
+ * Ten times Telegram's 30 a second, allowed by the stand-in and given to the hub as its budget,
+ * so 5,000 messages take seconds rather than minutes; the pacing at Telegram's real rate is
+ * measured by bench/community.ts.
+ */
+const MESSAGES_PER_SECOND = 300;
 
-// 5,000 messages at Telegram's 30 a second take about three minutes.
-jest.setTimeout(600_000);
+jest.setTimeout(300_000);
 
 interface Fan {
 	userId: number;
@@ -113,8 +119,10 @@ describe('a release-day DM to 5,000 opted-in Telegram fans through the Community
 	beforeAll(async () => {
 		buildHub();
 		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-broadcast-'));
-		// Telegram's documented limits: 30 messages a second overall, about one a second per chat.
-		telegram = await startTelegramStandIn();
+		// Telegram's documented limits (about one message a second per chat), the overall one raised.
+		telegram = await startTelegramStandIn({
+			rateLimits: { messagesPerSecond: MESSAGES_PER_SECOND },
+		});
 		const sealingKey = randomBytes(32);
 		const community = {
 			telegram: { botToken: SANDBOX_TELEGRAM.token, apiRoot: telegram.apiRoot },
@@ -182,6 +190,7 @@ describe('a release-day DM to 5,000 opted-in Telegram fans through the Community
 				FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
 				FANLOOP_TELEGRAM_BOT_TOKEN: SANDBOX_TELEGRAM.token,
 				FANLOOP_TELEGRAM_API_URL: telegram.apiRoot,
+				FANLOOP_TELEGRAM_MESSAGES_PER_SECOND: String(MESSAGES_PER_SECOND),
 				// The bot polls elsewhere: this process sends the broadcast only.
 				FANLOOP_BOTS: 'separate',
 			},
@@ -203,7 +212,7 @@ describe('a release-day DM to 5,000 opted-in Telegram fans through the Community
 		await eventually(
 			'a fifth of the fans to get the message',
 			() => (messaged() >= FANS / 5 ? true : undefined),
-			120_000,
+			60_000,
 			() => hub.log,
 			250,
 		);
@@ -218,7 +227,7 @@ describe('a release-day DM to 5,000 opted-in Telegram fans through the Community
 				const view = await job(jobId);
 				return view.status === 'done' || view.status === 'failed' ? view : undefined;
 			},
-			480_000,
+			180_000,
 			() => hub.log,
 			1_000,
 		);
