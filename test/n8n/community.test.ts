@@ -24,24 +24,22 @@ import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
 import { HubApi } from '../support/hub-api';
 import {
 	eventually,
+	loadTemplate,
 	N8n,
-	repoRoot,
 	sleep,
 	untilHubSubscribed,
 	withN8nLog,
 	type Execution,
 } from './harness';
 
-interface Template {
-	id: string;
-	name: string;
-	nodes: Array<{ name: string; type: string }>;
-	[k: string]: unknown;
-}
-
-const template = JSON.parse(
-	fs.readFileSync(path.join(repoRoot, 'workflows/community-join.json'), 'utf8'),
-) as Template;
+const shipped = loadTemplate('community-join.json');
+const PAGE_NODE = 'Pre-save page';
+const CAMPAIGN_SLUG = 'loop-back-home';
+/** The template with the fallback campaign set to the test's, as the sticky note asks the marketer to. */
+const template = structuredClone(shipped);
+const pageNode = template.nodes.find((node) => node.name === PAGE_NODE);
+if (!pageNode) throw new Error(`community-join.json has no "${PAGE_NODE}" node`);
+pageNode.parameters.campaignId = `={{ $json.campaignId || '${CAMPAIGN_SLUG}' }}`;
 const TRIGGER = 'Community joined';
 
 /** 11:00 in Berlin: inside the hours the hub sends marketing texts in. */
@@ -214,7 +212,7 @@ describe('the Community join template in a real n8n', () => {
 		({
 			campaign: { id: campaignId },
 		} = await call('POST', '/v1/campaigns', {
-			slug: `loop-back-home-${randomBytes(3).toString('hex')}`,
+			slug: CAMPAIGN_SLUG,
 			artist: 'Nia Vale',
 			title: 'Loop Back Home',
 			releaseAtUtc: '2027-01-15T00:00:00Z',
@@ -241,6 +239,16 @@ describe('the Community join template in a real n8n', () => {
 		await twilio?.stop();
 		await smtp?.stop();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	it("ships the campaign's real pre-save page, fetched from the hub, in place of a placeholder link", () => {
+		expect(JSON.stringify(shipped)).not.toMatch(/https?:\/\/[^"\s]*example/);
+		expect(shipped.nodes.find((node) => node.name === PAGE_NODE)).toMatchObject({
+			type: 'n8n-nodes-fanloop.fanloopCampaign',
+			parameters: { operation: 'get' },
+		});
+		const email = shipped.nodes.find((node) => node.name === 'Email the pre-save link');
+		expect(email?.parameters.text).toContain('{{ $json.pageUrl }}');
 	});
 
 	it(
@@ -301,12 +309,12 @@ describe('the Community join template in a real n8n', () => {
 
 				// The newcomer has no pre-save: both of their events took the pre-save branch, and
 				// with no email consent on record the hub sent nothing (suppressed), once.
-				const offers = executions
-					.filter((execution) =>
-						eventIdsOf([execution]).some((id) =>
-							events.some((event) => event.id === id && event.fanId === newcomerId),
-						),
-					)
+				const newcomerRuns = executions.filter((execution) =>
+					eventIdsOf([execution]).some((id) =>
+						events.some((event) => event.id === id && event.fanId === newcomerId),
+					),
+				);
+				const offers = newcomerRuns
 					.flatMap(
 						(execution) =>
 							execution.data?.resultData.runData['Email the pre-save link']?.[0]?.data?.main[0] ??
@@ -314,6 +322,13 @@ describe('the Community join template in a real n8n', () => {
 					)
 					.map((item) => item.json as { status: string });
 				expect(offers.map((offer) => offer.status)).toEqual(['suppressed', 'suppressed']);
+				// The offer would have carried the campaign's own page, as the hub serves it.
+				const pages = newcomerRuns
+					.flatMap(
+						(execution) => execution.data?.resultData.runData[PAGE_NODE]?.[0]?.data?.main[0] ?? [],
+					)
+					.map((item) => (item.json as { pageUrl: string }).pageUrl);
+				expect(pages).toEqual([`${hub.url}/c/${CAMPAIGN_SLUG}`, `${hub.url}/c/${CAMPAIGN_SLUG}`]);
 				expect(await smsOptInsLayeredOn(newcomerId)).toEqual([]);
 			},
 		),

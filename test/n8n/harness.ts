@@ -634,6 +634,61 @@ export function webhookPaths(workflow: {
 	return hooks;
 }
 
+export interface TemplateNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Record<string, unknown>;
+	credentials?: unknown;
+	[k: string]: unknown;
+}
+
+/** A workflow template as shipped in workflows/. */
+export interface WorkflowTemplate {
+	id: string;
+	name: string;
+	nodes: TemplateNode[];
+	[k: string]: unknown;
+}
+
+export function loadTemplate(file: string): WorkflowTemplate {
+	return JSON.parse(fs.readFileSync(path.join(repoRoot, 'workflows', file), 'utf8')) as WorkflowTemplate;
+}
+
+/**
+ * A copy of the template whose one trigger of `triggerType` (a schedule, a manual start) is a
+ * Webhook node of the same name and place at `hookPath`, so a test starts it on demand;
+ * connections stay as shipped. `webhook` adds to the Webhook node's parameters, `adjust` may
+ * change any other node of the copy.
+ */
+export function triggeredByWebhook(
+	template: WorkflowTemplate,
+	triggerType: string,
+	hookPath: string,
+	options: { webhook?: Record<string, unknown>; adjust?: (node: TemplateNode) => void } = {},
+): WorkflowTemplate {
+	const copy = structuredClone(template);
+	const triggers = copy.nodes.filter((node) => node.type === triggerType);
+	if (triggers.length !== 1) throw new Error(`${template.name} has ${triggers.length} ${triggerType} nodes, not one`);
+	copy.nodes = copy.nodes.map((node) =>
+		node.type === triggerType
+			? {
+					id: node.id,
+					name: node.name,
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: node.position,
+					webhookId: `${hookPath}-0000-4000-8000-000000000000`.slice(0, 36),
+					parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {}, ...options.webhook },
+				}
+			: node,
+	);
+	copy.nodes.forEach((node) => options.adjust?.(node));
+	return copy;
+}
+
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -39,31 +39,16 @@ import { sandboxPlatforms } from '../support/streaming';
 import {
 	eventually,
 	freePort,
+	loadTemplate,
 	N8n,
-	repoRoot,
 	sleep,
+	triggeredByWebhook,
 	untilHubSubscribed,
 	withN8nLog,
 	type Execution,
+	type WorkflowTemplate,
 } from './harness';
 import type { HubAction } from './hub-client';
-
-interface TemplateNode {
-	id: string;
-	name: string;
-	type: string;
-	typeVersion: number;
-	position: [number, number];
-	parameters: Record<string, unknown>;
-	[k: string]: unknown;
-}
-
-interface Template {
-	id: string;
-	name: string;
-	nodes: TemplateNode[];
-	[k: string]: unknown;
-}
 
 const SETUP_HOOK = 'presave-hub-setup';
 const ARTIFACTS = 'e2e';
@@ -71,37 +56,17 @@ const CAMPAIGN_SLUG = 'loop-back-home';
 /** 11:00 in Berlin two weeks before the release: inside the hours the hub texts in. */
 const BEFORE_RELEASE = Date.parse('2026-11-20T10:00:00Z');
 
-const shipped = JSON.parse(
-	fs.readFileSync(path.join(repoRoot, 'workflows', 'presave-hub.json'), 'utf8'),
-) as Template;
+const shipped = loadTemplate('presave-hub.json');
 
 /** The shipped template, with the two changes the file comment names. */
-function testedCopy(): Template {
-	const copy = structuredClone(shipped);
-	copy.nodes = copy.nodes.map((node) => {
-		if (node.type === 'n8n-nodes-base.manualTrigger') {
-			return {
-				id: node.id,
-				name: node.name,
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: node.position,
-				webhookId: '0f5c2a8e-7d41-4c6b-9e3a-5d1b2c3a4f01',
-				parameters: {
-					httpMethod: 'POST',
-					path: SETUP_HOOK,
-					responseMode: 'lastNode',
-					responseData: 'firstEntryJson',
-					options: {},
-				},
-			};
-		}
-		if (node.type === 'n8n-nodes-base.wait') {
-			return { ...node, parameters: { ...node.parameters, amount: 1, unit: 'seconds' } };
-		}
-		return node;
+function testedCopy(): WorkflowTemplate {
+	return triggeredByWebhook(shipped, 'n8n-nodes-base.manualTrigger', SETUP_HOOK, {
+		webhook: { responseMode: 'lastNode', responseData: 'firstEntryJson' },
+		adjust: (node) => {
+			if (node.type === 'n8n-nodes-base.wait')
+				node.parameters = { ...node.parameters, amount: 1, unit: 'seconds' };
+		},
 	});
-	return copy;
 }
 
 jest.setTimeout(240_000);

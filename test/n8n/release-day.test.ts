@@ -18,40 +18,17 @@ import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
 import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
 import { connectFan, sandboxPlatforms } from '../support/streaming';
-import { eventually, N8n, repoRoot, untilHubSubscribed, withN8nLog, type Execution } from './harness';
+import {
+	eventually,
+	loadTemplate,
+	N8n,
+	triggeredByWebhook,
+	untilHubSubscribed,
+	withN8nLog,
+	type Execution,
+} from './harness';
 
-interface Template {
-	id: string;
-	name: string;
-	nodes: Array<{ name: string; type: string; typeVersion: number; parameters: Record<string, unknown>; [k: string]: unknown }>;
-	[k: string]: unknown;
-}
-
-function template(file: string): Template {
-	return JSON.parse(fs.readFileSync(path.join(repoRoot, 'workflows', file), 'utf8')) as Template;
-}
-
-/** The template with its Schedule Trigger replaced by a Webhook node of the same name (connections unchanged). */
-function firedByWebhook(workflow: Template, hookPath: string, adjust: (node: Template['nodes'][number]) => void = () => undefined): Template {
-	const copy = JSON.parse(JSON.stringify(workflow)) as Template;
-	const schedules = copy.nodes.filter((node) => node.type === 'n8n-nodes-base.scheduleTrigger');
-	expect(schedules).toHaveLength(1);
-	copy.nodes = copy.nodes.map((node) =>
-		node.type === 'n8n-nodes-base.scheduleTrigger'
-			? {
-					id: node.id,
-					name: node.name,
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: node.position,
-					webhookId: `${hookPath}-0000-4000-8000-000000000000`.slice(0, 36),
-					parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
-				}
-			: node,
-	);
-	copy.nodes.forEach(adjust);
-	return copy;
-}
+const SCHEDULE_TRIGGER = 'n8n-nodes-base.scheduleTrigger';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
 type Platform = (typeof PLATFORMS)[number];
@@ -91,10 +68,12 @@ describe('release day in a real n8n', () => {
 	let api: HubApi;
 	let n8n: N8n | undefined;
 	let campaignId: string;
-	const releaseDay = firedByWebhook(template('release-day.json'), 'release-day-test', (node) => {
-		if (node.type === 'n8n-nodes-fanloop.fanloopStreaming') node.parameters.campaignId = CAMPAIGN_SLUG;
+	const releaseDay = triggeredByWebhook(loadTemplate('release-day.json'), SCHEDULE_TRIGGER, 'release-day-test', {
+		adjust: (node) => {
+			if (node.type === 'n8n-nodes-fanloop.fanloopStreaming') node.parameters.campaignId = CAMPAIGN_SLUG;
+		},
 	});
-	const reconsent = firedByWebhook(template('reconsent-before-expiry.json'), 'reconsent-test');
+	const reconsent = triggeredByWebhook(loadTemplate('reconsent-before-expiry.json'), SCHEDULE_TRIGGER, 'reconsent-test');
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
 		const response = await api.call<T>(method, url, body);

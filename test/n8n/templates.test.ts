@@ -16,23 +16,21 @@ import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
 import { SmtpStandIn } from '../../sandbox/src/messaging/smtp';
 import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
 import { HubApi } from '../support/hub-api';
-import { eventually, N8n, repoRoot, sleep, untilHubSubscribed, withN8nLog, type Execution } from './harness';
+import {
+	eventually,
+	loadTemplate,
+	N8n,
+	sleep,
+	untilHubSubscribed,
+	withN8nLog,
+	type Execution,
+	type WorkflowTemplate,
+} from './harness';
 import type { HubAction } from './hub-client';
 
-interface Template {
-	id: string;
-	name: string;
-	nodes: Array<{ name: string; type: string; typeVersion: number; credentials?: unknown }>;
-	[k: string]: unknown;
-}
-
-function template(file: string): Template {
-	return JSON.parse(fs.readFileSync(path.join(repoRoot, 'workflows', file), 'utf8')) as Template;
-}
-
-const presave = template('presave-next-layer.json');
-const keyword = template('sms-keyword-optin.json');
-const email = template('email-double-optin.json');
+const presave = loadTemplate('presave-next-layer.json');
+const keyword = loadTemplate('sms-keyword-optin.json');
+const email = loadTemplate('email-double-optin.json');
 const templates = [presave, keyword, email];
 
 /** 11:00 in Berlin (CET): inside the 8am–9pm window the hub sends marketing in. */
@@ -145,11 +143,11 @@ describe('the workflow templates in a real n8n', () => {
 	 * Every execution of every template has finished, none with an error, and each named
 	 * template ran at least as often as asked.
 	 */
-	async function expectOnlySuccessfulRuns(atLeast: Map<Template, number>): Promise<void> {
+	async function expectOnlySuccessfulRuns(atLeast: Map<WorkflowTemplate, number>): Promise<void> {
 		const runs = await eventually(
 			'every template execution to finish',
 			async () => {
-				const all = new Map<Template, Execution[]>();
+				const all = new Map<WorkflowTemplate, Execution[]>();
 				for (const workflow of templates) all.set(workflow, await n8n!.executions(workflow.id));
 				const running = [...all.values()].flat().some((e) => !e.stoppedAt && !e.finished);
 				const enough = [...atLeast].every(
@@ -169,7 +167,7 @@ describe('the workflow templates in a real n8n', () => {
 	}
 
 	/** What each node of a template's recent runs output, for failure messages. */
-	async function runsOf(workflow: Template): Promise<string> {
+	async function runsOf(workflow: WorkflowTemplate): Promise<string> {
 		const executions = await n8n!.executions(workflow.id, true).catch(() => []);
 		return executions
 			.slice(0, 5)
