@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
 import type {
+	AuthorizeRequest,
+	ExchangeRequest,
 	FanAuthorization,
 	MusicKitAuthorization,
 	PlatformConnection,
 	RedirectAuthorization,
 } from '../core/presave/authorization';
-import { PlatformError, type StreamingPlatformName } from '../core/streaming/platform';
+import {
+	PlatformError,
+	type PlatformGrant,
+	type StreamingPlatformName,
+} from '../core/streaming/platform';
 import { AppleMusicPlatform, type AppleMusicConfig } from './apple-music';
 import { DEEZER_PERMS, type DeezerConfig } from './deezer';
-import { readJsonObject, requestOAuthToken, sendToPlatform } from './platform-http';
+import {
+	readJsonObject,
+	requestOAuthToken,
+	sendToPlatform,
+	type IssuedToken,
+} from './platform-http';
 import { SPOTIFY_SCOPES, type SpotifyConfig } from './spotify';
 import { YOUTUBE_FOLLOW_SCOPE, type YouTubeConfig } from './youtube';
 
@@ -45,12 +56,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 		this.consentOrigin = new URL(this.accountsUrl).origin;
 	}
 
-	authorizeUrl(request: {
-		state: string;
-		redirectUri: string;
-		codeChallenge?: string;
-		follow: boolean;
-	}): string {
+	authorizeUrl(request: AuthorizeRequest): string {
 		const scopes = request.follow
 			? [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.followArtist]
 			: [SPOTIFY_SCOPES.save];
@@ -66,11 +72,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 		return `${this.accountsUrl}/authorize?${query}`;
 	}
 
-	async exchange(request: {
-		code: string;
-		redirectUri: string;
-		codeVerifier?: string;
-	}): Promise<PlatformConnection> {
+	async exchange(request: ExchangeRequest): Promise<PlatformConnection> {
 		const clock = this.config.clock ?? Date.now;
 		const consentedAtMs = clock();
 		const credentials = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString(
@@ -92,24 +94,12 @@ class SpotifyAuthorization implements RedirectAuthorization {
 			invalidGrantReason: 'the authorization code was already used or has expired',
 			credentialsHint: 'FANLOOP_SPOTIFY_CLIENT_ID and FANLOOP_SPOTIFY_CLIENT_SECRET',
 		});
-		const profile = await readJsonObject(
-			await expectOk('spotify', 'Spotify', '/v1/me', () =>
-				sendToPlatform('spotify', 'Spotify', `${this.apiUrl}/v1/me`, {
-					method: 'GET',
-					headers: { authorization: `Bearer ${token.accessToken}` },
-				}),
-			),
-		);
+		const profile = await readAfterConsent('spotify', 'Spotify', this.apiUrl, '/v1/me', {
+			authorization: `Bearer ${token.accessToken}`,
+		});
 		return {
 			accountId: String(profile.id ?? ''),
-			grant: {
-				accessToken: token.accessToken,
-				refreshToken: token.refreshToken ?? null,
-				scopes: token.scopes ?? [],
-				authorizedAtMs: consentedAtMs,
-				accessExpiresAtMs: token.accessExpiresAtMs,
-				refreshExpiresAtMs: consentedAtMs + SIX_MONTHS_MS,
-			},
+			grant: grantOf(token, consentedAtMs, consentedAtMs + SIX_MONTHS_MS),
 		};
 	}
 }
@@ -167,16 +157,12 @@ class DeezerAuthorization implements RedirectAuthorization {
 		}
 		const accessToken = token.access_token;
 		const expiresInSeconds = Number(token.expires ?? 0);
-		const me = await readJsonObject(
-			await sendToPlatform(
-				'deezer',
-				'Deezer',
-				`${this.apiUrl}/user/me?${new URLSearchParams({ access_token: accessToken })}`,
-				{
-					method: 'GET',
-					headers: {},
-				},
-			),
+		const me = await readAfterConsent(
+			'deezer',
+			'Deezer',
+			this.apiUrl,
+			`/user/me?${new URLSearchParams({ access_token: accessToken })}`,
+			{},
 		);
 		if (me.id === undefined) {
 			throw new PlatformError(
@@ -214,12 +200,7 @@ class YouTubeAuthorization implements RedirectAuthorization {
 		this.consentOrigin = new URL(this.authorizeEndpoint).origin;
 	}
 
-	authorizeUrl(request: {
-		state: string;
-		redirectUri: string;
-		codeChallenge?: string;
-		follow: boolean;
-	}): string {
+	authorizeUrl(request: AuthorizeRequest): string {
 		const query = new URLSearchParams({
 			client_id: this.config.clientId,
 			redirect_uri: request.redirectUri,
@@ -233,11 +214,7 @@ class YouTubeAuthorization implements RedirectAuthorization {
 		return `${this.authorizeEndpoint}?${query}`;
 	}
 
-	async exchange(request: {
-		code: string;
-		redirectUri: string;
-		codeVerifier?: string;
-	}): Promise<PlatformConnection> {
+	async exchange(request: ExchangeRequest): Promise<PlatformConnection> {
 		const clock = this.config.clock ?? Date.now;
 		const authorizedAtMs = clock();
 		const token = await requestOAuthToken({
@@ -257,18 +234,12 @@ class YouTubeAuthorization implements RedirectAuthorization {
 			invalidGrantReason: 'the authorization code was already used or has expired',
 			credentialsHint: 'FANLOOP_YOUTUBE_CLIENT_ID and FANLOOP_YOUTUBE_CLIENT_SECRET',
 		});
-		const channels = await readJsonObject(
-			await expectOk('youtube', 'YouTube', '/youtube/v3/channels', () =>
-				sendToPlatform(
-					'youtube',
-					'YouTube',
-					`${this.apiUrl}/youtube/v3/channels?part=id&mine=true`,
-					{
-						method: 'GET',
-						headers: { authorization: `Bearer ${token.accessToken}` },
-					},
-				),
-			),
+		const channels = await readAfterConsent(
+			'youtube',
+			'YouTube',
+			this.apiUrl,
+			'/youtube/v3/channels?part=id&mine=true',
+			{ authorization: `Bearer ${token.accessToken}` },
 		);
 		const channelId = (channels.items as Array<{ id?: string }> | undefined)?.[0]?.id;
 		if (!channelId)
@@ -279,15 +250,8 @@ class YouTubeAuthorization implements RedirectAuthorization {
 			);
 		return {
 			accountId: channelId,
-			grant: {
-				accessToken: token.accessToken,
-				refreshToken: token.refreshToken ?? null,
-				scopes: token.scopes ?? [],
-				authorizedAtMs,
-				accessExpiresAtMs: token.accessExpiresAtMs,
-				// Google's refresh tokens do not expire on a schedule for a published app.
-				refreshExpiresAtMs: null,
-			},
+			// Google's refresh tokens do not expire on a schedule for a published app.
+			grant: grantOf(token, authorizedAtMs, null),
 		};
 	}
 }
@@ -313,14 +277,15 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 	/** Apple gives no account id: the ledger knows the fan by a hash of their user token. */
 	async connect(musicUserToken: string): Promise<PlatformConnection> {
 		const authorizedAtMs = (this.config.clock ?? Date.now)();
-		await expectOk('apple_music', 'Apple Music', '/v1/me/library/albums', () =>
-			sendToPlatform('apple_music', 'Apple Music', `${this.apiUrl}/v1/me/library/albums?limit=1`, {
-				method: 'GET',
-				headers: {
-					authorization: `Bearer ${this.developerToken()}`,
-					'music-user-token': musicUserToken,
-				},
-			}),
+		await readAfterConsent(
+			'apple_music',
+			'Apple Music',
+			this.apiUrl,
+			'/v1/me/library/albums?limit=1',
+			{
+				authorization: `Bearer ${this.developerToken()}`,
+				'music-user-token': musicUserToken,
+			},
 		);
 		return {
 			accountId: `mut-${createHash('sha256').update(musicUserToken).digest('hex').slice(0, 40)}`,
@@ -336,20 +301,43 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 	}
 }
 
-/** A platform call that must succeed; its refusal names the path only (tokens ride in headers or the query). */
-async function expectOk(
+/**
+ * A GET the fan's fresh consent must allow, read as JSON; its refusal names the path without
+ * the query (tokens ride in headers or the query).
+ */
+async function readAfterConsent(
 	platform: StreamingPlatformName,
 	provider: string,
-	path: string,
-	send: () => Promise<Response>,
-): Promise<Response> {
-	const response = await send();
-	if (response.ok) return response;
+	apiUrl: string,
+	pathAndQuery: string,
+	headers: Record<string, string>,
+): Promise<Record<string, unknown>> {
+	const response = await sendToPlatform(platform, provider, `${apiUrl}${pathAndQuery}`, {
+		method: 'GET',
+		headers,
+	});
+	if (response.ok) return readJsonObject(response);
 	throw new PlatformError(
 		platform,
 		response.status >= 500 ? 'transient' : 'permanent',
-		`${provider} refused GET ${path} right after the fan's consent (HTTP ${response.status}).`,
+		`${provider} refused GET ${pathAndQuery.split('?')[0]} right after the fan's consent (HTTP ${response.status}).`,
 	);
+}
+
+/** The grant an authorization code exchange issued, as the ledger seals it. */
+function grantOf(
+	token: IssuedToken,
+	authorizedAtMs: number,
+	refreshExpiresAtMs: number | null,
+): PlatformGrant {
+	return {
+		accessToken: token.accessToken,
+		refreshToken: token.refreshToken ?? null,
+		scopes: token.scopes ?? [],
+		authorizedAtMs,
+		accessExpiresAtMs: token.accessExpiresAtMs,
+		refreshExpiresAtMs,
+	};
 }
 
 /** The pre-save page's authorizations for the platforms this hub has app credentials for. */

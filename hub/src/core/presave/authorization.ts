@@ -7,6 +7,21 @@ export interface PlatformConnection {
 	grant: PlatformGrant;
 }
 
+/** Where to send the fan to consent; `follow` widens the scopes to what the follow layer needs. */
+export interface AuthorizeRequest {
+	state: string;
+	redirectUri: string;
+	codeChallenge?: string;
+	follow: boolean;
+}
+
+/** The callback's code, to trade for the grant. */
+export interface ExchangeRequest {
+	code: string;
+	redirectUri: string;
+	codeVerifier?: string;
+}
+
 /** Authorization code flow (RFC 6749), with PKCE (RFC 7636) where the platform supports it. */
 export interface RedirectAuthorization {
 	readonly flow: 'redirect';
@@ -14,19 +29,10 @@ export interface RedirectAuthorization {
 	readonly usesPkce: boolean;
 	/** Where the consent screen lives: the page's form-action must allow the redirect there. */
 	readonly consentOrigin: string;
-	/** Where the fan's browser goes to consent; `follow` widens the scopes to what the follow layer needs. */
-	authorizeUrl(request: {
-		state: string;
-		redirectUri: string;
-		codeChallenge?: string;
-		follow: boolean;
-	}): string;
+	/** Where the fan's browser goes to consent. */
+	authorizeUrl(request: AuthorizeRequest): string;
 	/** Trades the callback's code for the grant and reads the fan's account id with it. */
-	exchange(request: {
-		code: string;
-		redirectUri: string;
-		codeVerifier?: string;
-	}): Promise<PlatformConnection>;
+	exchange(request: ExchangeRequest): Promise<PlatformConnection>;
 }
 
 /**
