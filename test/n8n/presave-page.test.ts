@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { FanReferences } from '../../hub/src/core/fan-references';
@@ -32,7 +32,7 @@ import {
 	startStreamingSandbox,
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
-import { launchChromium, phoneContext, screenshot } from '../support/browser';
+import { phonePerTest, screenshot } from '../support/browser';
 import { HubApi } from '../support/hub-api';
 import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
 import { sandboxPlatforms } from '../support/streaming';
@@ -109,8 +109,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 	let hub: RunningHub;
 	let api: HubApi;
 	let n8n: N8n | undefined;
-	let browser: Browser;
-	let context: BrowserContext;
+	const device = phonePerTest();
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
 		const response = await api.call<T>(method, url, body);
@@ -177,19 +176,9 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 			workflows: [template],
 		});
 		await untilHubSubscribed(hub, [template]);
-		browser = await launchChromium();
-	});
-
-	beforeEach(async () => {
-		context = await phoneContext(browser);
-	});
-
-	afterEach(async () => {
-		await context?.close();
 	});
 
 	afterAll(async () => {
-		await browser?.close();
 		await n8n?.stop();
 		await hub?.close();
 		await sandbox?.stop();
@@ -427,7 +416,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 		'Spotify at phone size: pre-save, SMS opt-in and the Telegram link on the page; n8n follows up once and asks nothing twice',
 		async () => {
 			const phone = '+4915120000201';
-			const page = await context.newPage();
+			const page = await device.context.newPage();
 			const campaign = await presaveWith(page, 'spotify', 'e2e-spotify-fan', 'spotify');
 
 			// The SMS layer: the campaign's exact wording beside an unticked box.
@@ -443,7 +432,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 			await screenshot(page, ARTIFACTS, 'spotify-4-sms-requested');
 
 			// The Telegram link goes through the hub to the bot's deep link, carrying the signed reference.
-			await context.route(/^https:\/\/t\.me\//, (route) =>
+			await device.context.route(/^https:\/\/t\.me\//, (route) =>
 				route.fulfill({
 					status: 200,
 					contentType: 'text/html',
@@ -523,7 +512,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 				['apple_music', 'e2e-apple-fan'],
 				['deezer', 'e2e-deezer-fan'],
 			] as const) {
-				const page = await context.newPage();
+				const page = await device.context.newPage();
 				const campaign = await presaveWith(page, platform, userId, platform.replace('_', '-'));
 				const fan = await fanOn(platform, userId);
 				const exported = await call('GET', `/v1/fans/${fan.id}/export`);

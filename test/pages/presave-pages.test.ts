@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startHub, type RunningHub } from '../../hub/src';
 import { FanReferences } from '../../hub/src/core/fan-references';
 import { YouTubePlatform } from '../../hub/src/providers/youtube';
@@ -8,7 +8,7 @@ import {
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
 import { freePort } from '../n8n/harness';
-import { launchChromium, phoneContext, screenshot } from '../support/browser';
+import { phoneContext, phonePerTest, screenshot } from '../support/browser';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
@@ -26,8 +26,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	let sandbox: StreamingSandbox;
 	let hub: RunningHub;
 	let api: HubApi;
-	let browser: Browser;
-	let context: BrowserContext;
+	const device = phonePerTest();
 
 	beforeAll(async () => {
 		database = await createTestDatabase('sqlite');
@@ -54,19 +53,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		});
 		api = new HubApi(hub.url, await hub.createApiKey('pages test'));
 		await createCampaign('nia-vale-glass-harbour', {});
-		browser = await launchChromium();
-	});
-
-	beforeEach(async () => {
-		context = await phoneContext(browser);
-	});
-
-	afterEach(async () => {
-		await context?.close();
 	});
 
 	afterAll(async () => {
-		await browser?.close();
 		await hub?.close();
 		await sandbox?.stop();
 		await database?.drop();
@@ -138,7 +127,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	}
 
 	it('Spotify: pick Spotify, tick follow, consent, land on the layers page, opt in to SMS, see the Telegram link', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page);
 		await expect(page.locator('h1').textContent()).resolves.toBe(
 			'Pre-save “Glass Harbour” by Nia Vale',
@@ -242,7 +231,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	});
 
 	it('Apple Music: MusicKit asks the fan in its own window and the page posts the user token to the hub', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page);
 		const [connectPage] = await Promise.all([
 			page.waitForResponse((response) => response.url().includes('/connect/apple_music')),
@@ -295,7 +284,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	});
 
 	it('Deezer: no PKCE, the app secret in the exchange, a token that does not expire; follow on the layers page', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page);
 		await page.locator('#connect-deezer').click();
 		await page.waitForURL(`${sandbox.urls.deezerConnect}/oauth/auth.php?**`);
@@ -343,7 +332,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await createCampaign('nia-vale-youtube', {
 			platforms: { youtube: { artistId: SANDBOX_DEMO_RELEASE.youtube.channelId } },
 		});
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page, 'nia-vale-youtube');
 		await page.getByLabel('Also follow Nia Vale').check();
 		await page.locator('#connect-youtube').click();
@@ -372,7 +361,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 
 	it('speaks the fan’s language: ?lang= first, then Accept-Language, then the campaign’s', async () => {
 		await createCampaign('nia-vale-de', { locale: 'de' });
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await page.goto(`${hub.url}/c/nia-vale-glass-harbour?lang=de`);
 		await expect(page.locator('html').getAttribute('lang')).resolves.toBe('de');
 		await expect(page.locator('h1').textContent()).resolves.toBe(
@@ -400,7 +389,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			title: '"><svg onload="window.__pwned = 3">',
 			artworkUrl: 'https://images.example.com/cover.jpg"onerror="window.__pwned=4',
 		});
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		const response = await openPresavePage(page, 'hostile');
 		await expect(
 			page.evaluate(() => (globalThis as { __pwned?: number }).__pwned),
@@ -429,7 +418,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	});
 
 	it('refuses a forged, a replayed and an expired state with a clear page, recording nothing', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		// A real round trip first, to have a state that was used.
 		await openPresavePage(page);
 		await page.locator('#connect-spotify').click();
@@ -492,7 +481,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	});
 
 	it('explains a platform error at the token exchange and a denied consent, each with a way to try again', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		const before = await ledgerCounts();
 
 		// The token endpoint fails after the fan agreed.
@@ -538,7 +527,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 	});
 
 	it('works from the keyboard alone: tick follow, then pre-save, with Tab, Space and Enter', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page);
 		const focused = () =>
 			page.evaluate(
@@ -570,7 +559,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 				'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36 musical_ly_2023 BytedanceWebview/d8a21c6',
 			],
 		]) {
-			const inApp = await phoneContext(browser, { userAgent });
+			const inApp = await phoneContext(device.browser, { userAgent });
 			try {
 				const page = await inApp.newPage();
 				await openPresavePage(page);
@@ -585,13 +574,13 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 				await inApp.close();
 			}
 		}
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		await openPresavePage(page);
 		await expect(page.locator('#in-app-notice').count()).resolves.toBe(0);
 	});
 
 	it('answers an unknown campaign and a forged layers session with a page, not an error', async () => {
-		const page = await context.newPage();
+		const page = await device.context.newPage();
 		const missing = await page.goto(`${hub.url}/c/no-such-campaign`);
 		expect(missing?.status()).toBe(404);
 		await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');

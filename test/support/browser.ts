@@ -38,6 +38,43 @@ export async function phoneContext(
 	});
 }
 
+/** The suite's Chromium and the current test's phone. */
+export interface PhonePerTest {
+	readonly browser: Browser;
+	readonly context: BrowserContext;
+}
+
+/**
+ * Registers the suite's hooks: Chromium launched once, a fresh phone context for each test
+ * (nothing a test's fan did carries into the next), both closed afterwards.
+ */
+export function phonePerTest(): PhonePerTest {
+	let browser: Browser | undefined;
+	let context: BrowserContext | undefined;
+	beforeAll(async () => {
+		browser = await launchChromium();
+	});
+	beforeEach(async () => {
+		context = await phoneContext(browser!);
+	});
+	afterEach(async () => {
+		await context?.close();
+	});
+	afterAll(async () => {
+		await browser?.close();
+	});
+	return {
+		get browser() {
+			if (!browser) throw new Error('Chromium is launched in beforeAll');
+			return browser;
+		},
+		get context() {
+			if (!context) throw new Error('the phone context is opened in beforeEach');
+			return context;
+		},
+	};
+}
+
 /** Saves what the fan sees under .test-artifacts/<folder>/<name>.png, the whole page. */
 export async function screenshot(page: Page, folder: string, name: string): Promise<string> {
 	const directory = join(artifactsDir, folder);
