@@ -302,6 +302,14 @@ describe('the Discord bot facing what can go wrong', () => {
 			const owner = await eventually(`${user.username} linked`, () => h.fanOf(user.id));
 			expect([first.fanId, second.fanId]).not.toContain(owner);
 		}
+
+		// The two spent invites are no longer in the way: the next join is credited, and the
+		// first fan's link makes a new invite instead of handing out the dead one.
+		const third = await h.presave('third');
+		const c = h.discord.addUser('c');
+		h.discord.memberJoins(c.id, await h.inviteCode(third.presaveId));
+		expect(await eventually('c linked', () => h.fanOf(c.id))).toBe(third.fanId);
+		expect(codes).not.toContain(await h.inviteCode(first.presaveId));
 	});
 
 	it('credits the right fan although an invite made earlier expired unused', async () => {

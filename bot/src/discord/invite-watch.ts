@@ -5,8 +5,9 @@ import type { CommunityDesk } from '../port';
  * used-up invite just stops being listed, so the watch compares the hub's open invites
  * with the server's live ones right after the join. An invite that expired before the
  * join vanished too, so the watch remembers when each invite it saw created expires and
- * leaves those out. When more than one candidate is left, nobody is credited: better no
- * attribution than a wrong one.
+ * leaves those out. When more than one candidate is left, nobody is credited (better no
+ * attribution than a wrong one) and the hub is told they are spent, so they do not stay
+ * candidates for every later join.
  */
 export class InviteWatch {
 	private readonly expiresAtMs = new Map<string, number>();
@@ -30,6 +31,7 @@ export class InviteWatch {
 			(code) => !live.has(code) && (this.expiresAtMs.get(code) ?? Infinity) > joinedAtMs,
 		);
 		for (const code of this.expiresAtMs.keys()) if (!live.has(code)) this.expiresAtMs.delete(code);
+		if (candidates.length > 1) await this.desk.invitesSpent(candidates);
 		return candidates.length === 1 ? candidates[0] : undefined;
 	}
 }

@@ -314,6 +314,18 @@ export class Community implements CommunityDesk {
 		return rows.map((row) => row.code);
 	}
 
+	async invitesSpent(codes: string[]): Promise<void> {
+		const spentAtMs = this.clock();
+		await this.ledger.store.transaction(async (tx) => {
+			for (const code of codes) {
+				await tx.run(
+					`UPDATE community_invites SET used_at = $2 WHERE platform = 'discord' AND code = $1 AND used_at IS NULL`,
+					[code, spentAtMs],
+				);
+			}
+		});
+	}
+
 	/**
 	 * Revokes the fan's release-updates consent on a platform and tells n8n the fan left;
 	 * false when there was nothing to revoke.

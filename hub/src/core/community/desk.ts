@@ -113,4 +113,11 @@ export interface CommunityDesk {
 
 	/** Discord: the codes of single-use invites issued and not yet used, so the bot can tell which one a new member used. */
 	openInviteCodes(): Promise<string[]>;
+
+	/**
+	 * Discord: open invites that vanished while the bot could not tell which member used which
+	 * (several at once). They credit nobody, stop being candidates for later joins and are not
+	 * handed out again by /l/discord links.
+	 */
+	invitesSpent(codes: string[]): Promise<void>;
 }
