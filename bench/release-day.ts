@@ -6,6 +6,9 @@
  * pacer spends the budget without stalls or 429s) and the hub process's peak resident memory
  * (target: the 100,000 run within 1.2× of the 10,000 run: batches keep memory flat).
  * Fans are seeded through the hub's own ledger in this process before the hub process starts.
+ * The hub runs as the README deploys it, with a V8 heap budget: without one V8 lets the heap
+ * grow with how long a run lasts even though the hub's live memory stays flat, and a hub that
+ * did keep something per fan would now fail or slow down, which the throughput ratio shows.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +28,8 @@ const SIZES = (process.env.BENCH_RELEASE_DAY_FANS ?? '10000,100000').split(',').
 const SEED_CONCURRENCY = 16;
 const WINDOW_MS = 30_000;
 const hubCli = path.join(__dirname, '../hub/src/cli.js');
+/** The heap budget README.md gives for running the hub. */
+const HUB_NODE_OPTIONS = '--max-old-space-size=256';
 
 interface Run {
 	fans: number;
@@ -95,6 +100,7 @@ async function run(fans: number): Promise<Run> {
 		const port = await freePort();
 		hub = startHubProcess({
 			PATH: process.env.PATH,
+			NODE_OPTIONS: HUB_NODE_OPTIONS,
 			FANLOOP_HOST: '127.0.0.1',
 			FANLOOP_PORT: String(port),
 			FANLOOP_DATA_DIR: dataDir,

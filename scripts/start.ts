@@ -166,6 +166,7 @@ async function main(): Promise<void> {
 		FANLOOP_PUBLIC_URL: process.env.FANLOOP_PUBLIC_URL ?? hubUrl,
 		FANLOOP_DATA_DIR: path.join(state, 'hub'),
 		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
+		NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=256',
 		...messagingEnv(sandbox),
 		...streamingEnv(streamingSandbox),
 		...communityEnv(communitySandbox),
