@@ -18,10 +18,9 @@ import {
 	startTelegramStandIn,
 	type TelegramStandIn,
 } from '../../sandbox/src/community/telegram';
-import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
-import { SmtpStandIn } from '../../sandbox/src/messaging/smtp';
-import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
+import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
 import { HubApi } from '../support/hub-api';
+import { sandboxMessaging } from '../support/messaging';
 import {
 	eventually,
 	loadTemplate,
@@ -59,8 +58,7 @@ describe('the Community join template in a real n8n', () => {
 	const clock = new SandboxClock();
 	let dataDir: string;
 	let telegram: TelegramStandIn;
-	let twilio: TwilioStandIn;
-	let smtp: SmtpStandIn;
+	let messaging: MessagingSandbox;
 	let hub: RunningHub;
 	let api: HubApi;
 	let n8n: N8n | undefined;
@@ -181,17 +179,7 @@ describe('the Community join template in a real n8n', () => {
 	beforeAll(async () => {
 		clock.set(BERLIN_MORNING);
 		telegram = await startTelegramStandIn();
-		twilio = new TwilioStandIn({
-			accountSid: SANDBOX_TWILIO.accountSid,
-			authToken: SANDBOX_TWILIO.authToken,
-			clock,
-		});
-		await twilio.start();
-		smtp = new SmtpStandIn({
-			auth: { user: SANDBOX_SMTP.user, password: SANDBOX_SMTP.password },
-			clock,
-		});
-		await smtp.start();
+		messaging = await startMessagingSandbox({ clock });
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-community-n8n-'));
 		hub = await startHub({
 			port: 0,
@@ -199,10 +187,7 @@ describe('the Community join template in a real n8n', () => {
 			dataDir,
 			sealingKey: randomBytes(32),
 			clock: () => clock.now(),
-			messaging: {
-				twilio: { ...SANDBOX_TWILIO, apiUrl: twilio.url },
-				smtp: { url: smtp.url, from: SANDBOX_SMTP.from },
-			},
+			messaging: sandboxMessaging(messaging),
 			community: { telegram: { botToken: SANDBOX_TELEGRAM.token, apiRoot: telegram.apiRoot } },
 			// n8n checks signatures against its own clock; quick redelivery once n8n is back.
 			delivery: { pollMs: 50, maxBackoffMs: 1_000, signingClock: Date.now },
@@ -236,8 +221,7 @@ describe('the Community join template in a real n8n', () => {
 		await n8n?.stop();
 		await hub?.close();
 		await telegram?.close();
-		await twilio?.stop();
-		await smtp?.stop();
+		await messaging?.stop();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
@@ -303,9 +287,9 @@ describe('the Community join template in a real n8n', () => {
 					saver.presaveId,
 				);
 				await eventually('the opt-in text', () =>
-					twilio.sent().some((message) => message.to === phone) ? true : undefined,
+					messaging.twilio.sent().some((message) => message.to === phone) ? true : undefined,
 				);
-				expect(twilio.sent().filter((message) => message.to === phone)).toHaveLength(1);
+				expect(messaging.twilio.sent().filter((message) => message.to === phone)).toHaveLength(1);
 
 				// The newcomer has no pre-save: both of their events took the pre-save branch, and
 				// with no email consent on record the hub sent nothing (suppressed), once.
@@ -360,7 +344,7 @@ describe('the Community join template in a real n8n', () => {
 				await sleep(3_000);
 				await expectEachEventOnce(events);
 				expect(await smsOptInsLayeredOn(saver.fanId)).toHaveLength(1);
-				expect(twilio.sent().filter((message) => message.to === phone)).toHaveLength(1);
+				expect(messaging.twilio.sent().filter((message) => message.to === phone)).toHaveLength(1);
 			},
 		),
 	);

@@ -12,11 +12,10 @@ import * as path from 'node:path';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
-import { SmtpStandIn } from '../../sandbox/src/messaging/smtp';
-import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
+import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
 import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
+import { sandboxMessaging } from '../support/messaging';
 import { connectFan, sandboxPlatforms } from '../support/streaming';
 import {
 	eventually,
@@ -62,8 +61,7 @@ describe('release day in a real n8n', () => {
 	const clock = new SandboxClock();
 	let dataDir: string;
 	let sandbox: StreamingSandbox;
-	let twilio: TwilioStandIn;
-	let smtp: SmtpStandIn;
+	let messaging: MessagingSandbox;
 	let hub: RunningHub;
 	let api: HubApi;
 	let n8n: N8n | undefined;
@@ -120,10 +118,7 @@ describe('release day in a real n8n', () => {
 			spotifyDevModeUserCap: 0,
 			rateLimits: { spotify: { requests: 2000, windowMs: 1000 }, deezer: { requests: 2000, windowMs: 1000 } },
 		});
-		twilio = new TwilioStandIn({ accountSid: SANDBOX_TWILIO.accountSid, authToken: SANDBOX_TWILIO.authToken, clock });
-		await twilio.start();
-		smtp = new SmtpStandIn({ auth: { user: SANDBOX_SMTP.user, password: SANDBOX_SMTP.password }, clock });
-		await smtp.start();
+		messaging = await startMessagingSandbox({ clock });
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-release-day-hub-'));
 		hub = await startHub({
 			port: 0,
@@ -131,10 +126,7 @@ describe('release day in a real n8n', () => {
 			dataDir,
 			sealingKey: randomBytes(32),
 			clock: () => clock.now(),
-			messaging: {
-				twilio: { ...SANDBOX_TWILIO, apiUrl: twilio.url },
-				smtp: { url: smtp.url, from: SANDBOX_SMTP.from },
-			},
+			messaging: sandboxMessaging(messaging),
 			streamingPlatforms: sandboxPlatforms(sandbox, 1000),
 			// n8n checks signatures against its own clock, not the sandbox's.
 			delivery: { pollMs: 50, maxBackoffMs: 1_000, signingClock: Date.now },
@@ -170,8 +162,7 @@ describe('release day in a real n8n', () => {
 		await n8n?.stop();
 		await hub?.close();
 		await sandbox?.stop();
-		await twilio?.stop();
-		await smtp?.stop();
+		await messaging?.stop();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 

@@ -12,10 +12,13 @@ import * as path from 'node:path';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import { SANDBOX_SMTP, SANDBOX_TWILIO } from '../../sandbox/src/messaging';
-import { SmtpStandIn } from '../../sandbox/src/messaging/smtp';
-import { TwilioStandIn } from '../../sandbox/src/messaging/twilio';
+import {
+	SANDBOX_TWILIO,
+	startMessagingSandbox,
+	type MessagingSandbox,
+} from '../../sandbox/src/messaging';
 import { HubApi } from '../support/hub-api';
+import { sandboxMessaging } from '../support/messaging';
 import {
 	eventually,
 	loadTemplate,
@@ -41,8 +44,7 @@ jest.setTimeout(180_000);
 describe('the workflow templates in a real n8n', () => {
 	const clock = new SandboxClock();
 	let dataDir: string;
-	let twilio: TwilioStandIn;
-	let smtp: SmtpStandIn;
+	let messaging: MessagingSandbox;
 	let hub: RunningHub;
 	let api: HubApi;
 	let inboundUrl: string;
@@ -50,17 +52,7 @@ describe('the workflow templates in a real n8n', () => {
 
 	beforeAll(async () => {
 		clock.set(BERLIN_MORNING);
-		twilio = new TwilioStandIn({
-			accountSid: SANDBOX_TWILIO.accountSid,
-			authToken: SANDBOX_TWILIO.authToken,
-			clock,
-		});
-		await twilio.start();
-		smtp = new SmtpStandIn({
-			auth: { user: SANDBOX_SMTP.user, password: SANDBOX_SMTP.password },
-			clock,
-		});
-		await smtp.start();
+		messaging = await startMessagingSandbox({ clock });
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-templates-hub-'));
 		hub = await startHub({
 			port: 0,
@@ -73,10 +65,7 @@ describe('the workflow templates in a real n8n', () => {
 				helpText: 'Nia Vale updates. Reply STOP to opt out.',
 				stopSuppresses: ['sms', 'email'],
 			},
-			messaging: {
-				twilio: { ...SANDBOX_TWILIO, apiUrl: twilio.url },
-				smtp: { url: smtp.url, from: SANDBOX_SMTP.from },
-			},
+			messaging: sandboxMessaging(messaging),
 			// n8n checks signatures against its own clock, not the sandbox's.
 			delivery: { pollMs: 50, maxBackoffMs: 1_000, signingClock: Date.now },
 			jobs: { pollMs: 50 },
@@ -102,8 +91,7 @@ describe('the workflow templates in a real n8n', () => {
 	afterAll(async () => {
 		await n8n?.stop();
 		await hub?.close();
-		await twilio?.stop();
-		await smtp?.stop();
+		await messaging?.stop();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
@@ -115,11 +103,11 @@ describe('the workflow templates in a real n8n', () => {
 	}
 
 	function smsTo(phone: string) {
-		return twilio.sent().filter((message) => message.to === phone);
+		return messaging.twilio.sent().filter((message) => message.to === phone);
 	}
 
 	function emailsTo(address: string) {
-		return smtp.messages().filter((mail) => mail.to.includes(address));
+		return messaging.smtp.messages().filter((mail) => mail.to.includes(address));
 	}
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
@@ -131,7 +119,7 @@ describe('the workflow templates in a real n8n', () => {
 	}
 
 	async function text(phone: string, body: string): Promise<void> {
-		const result = await twilio.inbound(inboundUrl, {
+		const result = await messaging.twilio.inbound(inboundUrl, {
 			From: phone,
 			To: SANDBOX_TWILIO.from,
 			Body: body,
@@ -263,7 +251,7 @@ describe('the workflow templates in a real n8n', () => {
 			kind: 'presave',
 			status: 'done',
 		});
-		const mail = await smtp.waitFor((m) => m.to.includes(address), 60_000);
+		const mail = await messaging.smtp.waitFor((m) => m.to.includes(address), 60_000);
 		expect(mail.text).toMatch(/\/optin\/confirm\?token=/);
 		const exported = await call('GET', `/v1/fans/${fan.id}/export`);
 		expect((exported.actions as HubAction[]).filter((a) => a.kind.startsWith('optin_'))).toEqual([
@@ -366,7 +354,7 @@ describe('the workflow templates in a real n8n', () => {
 		expect(response.status).toBe(202);
 		expect(await response.json()).toMatchObject({ ok: true, status: 'pending' });
 
-		const mail = await smtp.waitFor((m) => m.to.includes(address), 30_000);
+		const mail = await messaging.smtp.waitFor((m) => m.to.includes(address), 30_000);
 		const link = mail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)?.[0];
 		expect(link).toBeDefined();
 		const page = await fetch(link!);
