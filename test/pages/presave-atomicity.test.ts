@@ -82,6 +82,15 @@ describe.each(STORE_KINDS)(
 			]);
 		});
 
+		it('gives one fan to the same account connecting in several tabs at once', async () => {
+			const campaign = await newCampaign(`tabs-${kind}`);
+			const results = await Promise.all(Array.from({ length: 4 }, () => complete(campaign, 'fan-many-tabs')));
+
+			const fan = await hub.services.ledger.fans.getByIdentity('spotify', 'fan-many-tabs');
+			expect(new Set(results.map(({ presave }) => presave.id)).size).toBe(1);
+			expect(results[0].presave.fanId).toBe(fan.id);
+		});
+
 		it('leaves no fan and no sealed grant behind when the pre-save cannot be recorded', async () => {
 			const campaign = await newCampaign(`deleted-${kind}`);
 			const tokensBefore = await tokenRows();

@@ -52,9 +52,17 @@ export class Fans {
 		const identities = input.identities.map((identity) =>
 			normalizeIdentity(identity.channel, identity.value, input.country ?? undefined),
 		);
+		return this.transactionClaimingIdentities((tx) => this.upsertWithin(tx, identities, input));
+	}
+
+	/**
+	 * A transaction that upserts fans inside `work`: run again from the start when a
+	 * concurrent writer claimed one of the identities first (PostgreSQL lets both try).
+	 */
+	async transactionClaimingIdentities<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
 		for (let attempt = 1; ; attempt++) {
 			try {
-				return await this.store.transaction((tx) => this.upsertWithin(tx, identities, input));
+				return await this.store.transaction(work);
 			} catch (error) {
 				if (!(error instanceof IdentityRace) || attempt === 3) throw error;
 			}

@@ -54,7 +54,7 @@ export class Presaves {
 	}): Promise<CompletedPresave> {
 		const { campaign, platform, connection } = input;
 		// One transaction: a failure after the fan or their grant is written leaves neither behind.
-		const { fanId, presave, created } = await this.store.transaction(async (tx) => {
+		const { fanId, presave, created } = await this.fans.transactionClaimingIdentities(async (tx) => {
 			const { fan } = await this.fans.upsertWithin(tx, [normalizeIdentity(platform, connection.accountId)], {
 				locale: input.locale,
 			});
