@@ -15,6 +15,7 @@ import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { Receiver } from '../support/receiver';
 import { createTestDatabase, type StoreKind, type TestDatabase } from '../support/stores';
+import { presavedFan, type Presaved } from '../support/community';
 
 /** What the sandbox server's bot role allows, before a test takes something away. */
 export const BOT_PERMISSIONS =
@@ -137,33 +138,9 @@ export class DiscordHub {
 		return found.status === 200 ? (found.body.id as string) : undefined;
 	}
 
-	/** A campaign with a Discord layer and a fan who pre-saved it. */
-	async presave(
-		slug = 'nia-vale-halo',
-	): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
-		const campaign = await this.api.call('POST', '/v1/campaigns', {
-			slug,
-			artist: 'Nia Vale',
-			title: 'Halo',
-			releaseAtUtc: '2026-12-04T00:00:00Z',
-			layers: ['discord', 'sms', 'save'],
-		});
-		const fan = await this.api.call('POST', '/v1/fans', {
-			identities: [{ channel: 'spotify', value: `listener-${slug}` }],
-		});
-		const presave = await this.api.call('POST', '/v1/actions', {
-			fanId: fan.body.fan.id,
-			campaignId: campaign.body.campaign.id,
-			kind: 'presave',
-			platform: 'spotify',
-		});
-		if (presave.status !== 201)
-			throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
-		return {
-			campaignId: campaign.body.campaign.id,
-			fanId: fan.body.fan.id,
-			presaveId: presave.body.action.id,
-		};
+	/** A campaign with this platform's layer and a fan who pre-saved it. */
+	presave(slug = 'nia-vale-halo'): Promise<Presaved> {
+		return presavedFan(this.api, slug, ['discord', 'sms', 'save']);
 	}
 
 	/** The single-use invite behind a fan's /l/discord link, as the fan's browser is sent to it. */

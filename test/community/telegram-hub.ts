@@ -13,6 +13,7 @@ import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { Receiver } from '../support/receiver';
 import { createTestDatabase, type StoreKind, type TestDatabase } from '../support/stores';
+import { presavedFan, type Presaved } from '../support/community';
 
 export interface TelegramHubOptions {
 	updates?: TelegramUpdates;
@@ -80,33 +81,9 @@ export class TelegramHub {
 		await this.database.drop();
 	}
 
-	/** A campaign and a fan who pre-saved it: what a fan has done before the layers page sends them to the bot. */
-	async presave(
-		slug = 'nia-vale-halo',
-	): Promise<{ campaignId: string; fanId: string; presaveId: string }> {
-		const campaign = await this.api.call('POST', '/v1/campaigns', {
-			slug,
-			artist: 'Nia Vale',
-			title: 'Halo',
-			releaseAtUtc: '2026-12-04T00:00:00Z',
-			layers: ['telegram', 'sms', 'save'],
-		});
-		const fan = await this.api.call('POST', '/v1/fans', {
-			identities: [{ channel: 'spotify', value: `listener-${slug}` }],
-		});
-		const presave = await this.api.call('POST', '/v1/actions', {
-			fanId: fan.body.fan.id,
-			campaignId: campaign.body.campaign.id,
-			kind: 'presave',
-			platform: 'spotify',
-		});
-		if (presave.status !== 201)
-			throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
-		return {
-			campaignId: campaign.body.campaign.id,
-			fanId: fan.body.fan.id,
-			presaveId: presave.body.action.id,
-		};
+	/** A campaign with this platform's layer and a fan who pre-saved it. */
+	presave(slug = 'nia-vale-halo'): Promise<Presaved> {
+		return presavedFan(this.api, slug, ['telegram', 'sms', 'save']);
 	}
 
 	/** Waits for the bot's `count`-th message in the fan's chat and returns it. */
