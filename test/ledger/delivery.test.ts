@@ -60,6 +60,26 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 		expect(await loop().deliverDue()).toBe(0);
 	});
 
+	it('hands what an earlier registration still owed to a trigger that registers its URL again, signed with the new secret', async () => {
+		const first = await ledger.webhooks.create({ url: receiver.url, events: ['*'] });
+		receiver.status = 503;
+		await presave('re-registered@example.com');
+		expect(await loop().deliverDue()).toBe(1);
+
+		// n8n lost the trigger's stored subscription and registers the same webhook URL afresh.
+		const second = await ledger.webhooks.create({ url: receiver.url, events: ['*'] });
+		receiver.status = 200;
+		nowMs += 2_000;
+
+		expect(await loop().deliverDue()).toBe(1);
+		const last = receiver.received[receiver.received.length - 1];
+		expect(verifySignature(second.secret, last.body, String(last.headers['fanloop-signature']), nowMs)).toBe(true);
+		expect((await ledger.webhooks.list(receiver.url)).map((webhook) => webhook.id)).toEqual([second.webhook.id]);
+		await expect(ledger.webhooks.get(first.webhook.id)).rejects.toMatchObject({ code: 'webhook_not_found' });
+		nowMs += 60_000;
+		expect(await loop().deliverDue()).toBe(0);
+	});
+
 	it('keeps an event while n8n is down and delivers it, once, when it is back', async () => {
 		await ledger.webhooks.create({ url: receiver.url, events: ['*'] });
 		const url = receiver.url;

@@ -75,12 +75,37 @@ export class Webhooks {
 			campaign_id: input.campaignId ?? null,
 			created_at: this.clock(),
 		};
-		await this.store.run(
-			`INSERT INTO webhook_subscriptions (id, url, sealed_secret, events, campaign_id, created_at)
-			 VALUES ($1, $2, $3, $4, $5, $6)`,
-			[row.id, row.url, row.sealed_secret, row.events, row.campaign_id, row.created_at],
-		);
+		await this.store.transaction(async (tx) => {
+			await tx.run(
+				`INSERT INTO webhook_subscriptions (id, url, sealed_secret, events, campaign_id, created_at)
+				 VALUES ($1, $2, $3, $4, $5, $6)`,
+				[row.id, row.url, row.sealed_secret, row.events, row.campaign_id, row.created_at],
+			);
+			await this.supersede(tx, row);
+		});
 		return { webhook: toSubscription(row), secret };
+	}
+
+	/**
+	 * A URL belongs to one Fanloop Trigger. When it registers again (n8n lost the trigger's
+	 * stored state and called create instead of finding its subscription), the new
+	 * registration takes over what the old one still owed it, signed with the new secret,
+	 * and the old one goes: otherwise those events would stay signed with a secret the
+	 * trigger no longer has, refused forever.
+	 */
+	private async supersede(tx: SqlExecutor, current: SubscriptionRow): Promise<void> {
+		const earlier = await tx.all<{ id: string }>('SELECT id FROM webhook_subscriptions WHERE url = $1 AND id <> $2', [
+			current.url,
+			current.id,
+		]);
+		for (const { id } of earlier) {
+			await tx.run(
+				`UPDATE deliveries SET subscription_id = $1, locked_until = NULL WHERE subscription_id = $2 AND status = 'pending'`,
+				[current.id, id],
+			);
+			await tx.run('DELETE FROM deliveries WHERE subscription_id = $1', [id]);
+			await tx.run('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
+		}
 	}
 
 	async get(id: string): Promise<WebhookSubscription> {
