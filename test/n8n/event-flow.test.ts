@@ -120,11 +120,17 @@ describe('hub events into a real n8n running the Fanloop package', () => {
 			expect(await followUpOf(fanId, presave)).toHaveLength(0);
 
 			await n8n!.start();
+			let deliveries: unknown[] = [];
 			await eventually(
 				'the optin_sms action after n8n came back',
-				async () => ((await followUpOf(fanId, presave)).length ? true : undefined),
+				async () => {
+					deliveries = await hub.ledger.store.all(
+						'SELECT d.subscription_id, d.status, d.attempts, d.last_error, s.url FROM deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id ORDER BY d.event_id DESC LIMIT 4',
+					);
+					return (await followUpOf(fanId, presave)).length ? true : undefined;
+				},
 				60_000,
-				() => n8n!.logTail(),
+				() => `hub deliveries: ${JSON.stringify(deliveries)}\n${n8n!.logTail()}`,
 			);
 			// Any redelivery has had time to arrive; the idempotency key keeps the follow-up single.
 			await sleep(3_000);
