@@ -641,6 +641,27 @@ describe('Mailchimp stand-in', () => {
 		expect(asked.body.status).toBe('pending');
 		expect(mailchimp.confirmations().map((entry) => entry.email)).toEqual([email]);
 	});
+	it('archives a member on DELETE, never takes "archived" as a written status, and takes them back as new', async () => {
+		const email = 'archived@example.com';
+		await call('PUT', memberPath(email), { email_address: email, status_if_new: 'subscribed' });
+		const archive = await fetch(`${mailchimp.url}${memberPath(email)}`, {
+			method: 'DELETE',
+			headers: { authorization: `Basic ${Buffer.from(`anystring:${API_KEY}`).toString('base64')}` },
+		});
+		expect(archive.status).toBe(204);
+		expect((await call('GET', memberPath(email))).body.status).toBe('archived');
+		const written = await call('PUT', memberPath(email), {
+			email_address: email,
+			status: 'archived',
+		});
+		expect(written.status).toBe(400);
+		const back = await call('PUT', memberPath(email), {
+			email_address: email,
+			status_if_new: 'pending',
+		});
+		expect(back.body.status).toBe('pending');
+		expect(mailchimp.confirmations().map((entry) => entry.email)).toEqual([email]);
+	});
 });
 
 describe('Brevo stand-in', () => {

@@ -41,7 +41,10 @@ export class MailchimpDoubleOptIn implements ListDoubleOptIn {
 		});
 		const status = String(body.status);
 		if (status === 'pending' || status === 'subscribed') return status;
-		return status === 'unsubscribed' || status === 'cleaned' ? 'unsubscribed' : 'unknown';
+		if (status === 'unsubscribed' || status === 'cleaned') return 'unsubscribed';
+		// 'archived' (the marketer took the contact off the audience) and 'transactional' say
+		// nothing about the fan's own consent: neither granted nor revoked.
+		return 'unknown';
 	}
 
 	private memberUrl(email: string): string {

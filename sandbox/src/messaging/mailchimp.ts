@@ -4,9 +4,11 @@ import type { Faults } from '../core/faults';
 import { HttpStandIn, type StandInRequest, type StandInResponse } from '../core/http-stand-in';
 import { basicAuth, isoSeconds, jsonObjectBody, looksLikeEmail, randomHex, uuid } from './support';
 
+/** `archived` is read-only: only `DELETE …/members/{hash}` (archive) sets it, and a write cannot. */
 export type MailchimpMemberStatus =
-	'subscribed' | 'unsubscribed' | 'cleaned' | 'pending' | 'transactional';
+	'subscribed' | 'unsubscribed' | 'cleaned' | 'pending' | 'transactional' | 'archived';
 
+/** The statuses `status` and `status_if_new` accept. */
 const STATUSES: readonly MailchimpMemberStatus[] = [
 	'subscribed',
 	'unsubscribed',
@@ -192,6 +194,14 @@ export class MailchimpStandIn {
 			return member ? { status: 200, body: this.resource(member) } : notFound();
 		}
 		if (request.method === 'PUT') return this.upsert(listId, hash, request);
+		if (request.method === 'DELETE') {
+			// "Archive list member": the contact stays, marked archived, and gets no more mail.
+			const member = this.members.get(`${listId} ${hash}`);
+			if (!member) return notFound();
+			member.status = 'archived';
+			member.lastChangedMs = this.clock.now();
+			return { status: 204 };
+		}
 		return problem(
 			405,
 			'Method Not Allowed',
@@ -255,7 +265,8 @@ export class MailchimpStandIn {
 		const nowMs = this.clock.now();
 		const key = `${listId} ${hash}`;
 		const existing = this.members.get(key);
-		if (!existing) {
+		// Adding an archived contact again brings them back as a new one would come.
+		if (!existing || (existing.status === 'archived' && status === undefined)) {
 			const initial = (statusIfNew ?? status) as MailchimpMemberStatus | undefined;
 			if (!initial) {
 				return invalidResource([
