@@ -82,6 +82,8 @@ const environment = z.object({
 	FANLOOP_SPOTIFY_ACCOUNTS_URL: z.url().optional(),
 	FANLOOP_SPOTIFY_API_URL: z.url().optional(),
 	FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
+	/** The app's quota mode in Spotify's dashboard: only an extended-quota app can follow artists for fans. */
+	FANLOOP_SPOTIFY_APP_MODE: z.enum(['development', 'extended_quota']).optional(),
 	FANLOOP_APPLE_MUSIC_TEAM_ID: z.string().min(1).optional(),
 	FANLOOP_APPLE_MUSIC_KEY_ID: z.string().min(1).optional(),
 	FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
@@ -242,6 +244,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 					accountsUrl: trimSlash(values.FANLOOP_SPOTIFY_ACCOUNTS_URL),
 					apiUrl: trimSlash(values.FANLOOP_SPOTIFY_API_URL),
 					requestsPerSecond: values.FANLOOP_SPOTIFY_REQUESTS_PER_SECOND,
+					appMode: values.FANLOOP_SPOTIFY_APP_MODE,
 				}),
 			),
 			apple_music: provider(

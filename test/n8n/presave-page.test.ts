@@ -455,7 +455,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 				]),
 			);
 			const grant = await hub.ledger.tokens.open(fan.id, 'spotify');
-			expect(grant.scopes).toEqual(['user-library-modify']);
+			expect(grant.scopes).toEqual(['user-library-modify', 'user-library-read']);
 			const sealed = JSON.stringify(
 				await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]),
 			);

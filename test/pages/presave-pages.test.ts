@@ -32,7 +32,11 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		database = await createTestDatabase('sqlite');
 		const port = await freePort();
 		const hubUrl = `http://127.0.0.1:${port}`;
-		sandbox = await startStreamingSandbox({ redirectUris: sandboxRedirectUris(hubUrl) });
+		// An extended-quota Spotify app: the only kind that can follow an artist for a fan.
+		sandbox = await startStreamingSandbox({
+			redirectUris: sandboxRedirectUris(hubUrl),
+			spotifyDevModeUserCap: 0,
+		});
 		hub = await startHub({
 			port,
 			dataDir: database.dataDir,
@@ -138,7 +142,9 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await page.locator('#connect-spotify').click();
 		await page.waitForURL(`${sandbox.urls.spotifyAccounts}/authorize?**`);
 		const authorize = new URL(page.url());
-		expect(authorize.searchParams.get('scope')).toBe('user-library-modify user-follow-modify');
+		expect(authorize.searchParams.get('scope')).toBe(
+			'user-library-modify user-library-read user-follow-modify',
+		);
 		expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
 		await screenshot(page, ARTIFACTS, 'spotify-consent');
 		await agree(page, 'fan-spotify-1');
@@ -180,7 +186,11 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			]),
 		);
 		const grant = await hub.ledger.tokens.open(fan.id, 'spotify');
-		expect(grant.scopes).toEqual(['user-library-modify', 'user-follow-modify']);
+		expect(grant.scopes).toEqual([
+			'user-library-modify',
+			'user-library-read',
+			'user-follow-modify',
+		]);
 		const sealedRow = JSON.stringify(
 			await hub.ledger.store.all('SELECT * FROM tokens WHERE fan_id = $1', [fan.id]),
 		);
@@ -544,7 +554,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		await page.keyboard.press('Enter');
 		await page.waitForURL(`${sandbox.urls.spotifyAccounts}/authorize?**`);
 		expect(new URL(page.url()).searchParams.get('scope')).toBe(
-			'user-library-modify user-follow-modify',
+			'user-library-modify user-library-read user-follow-modify',
 		);
 	});
 

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import { SpotifyStandIn, SPOTIFY_TOKEN_MESSAGE } from '../../sandbox/src/streaming/spotify';
+import {
+	SpotifyStandIn,
+	SPOTIFY_TOKEN_MESSAGE,
+	SPOTIFY_UNREGISTERED_USER_MESSAGE,
+} from '../../sandbox/src/streaming/spotify';
 
 const CLIENT_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const CLIENT_SECRET = 'sandbox-secret-for-tests';
@@ -9,6 +13,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const ALBUM_URI = 'spotify:album:4aawyAB9vmqN3uQ7FjRGTy';
 const TRACK_URI = 'spotify:track:11dFghVXANMlKmJXsNCbNl';
 const ARTIST_ID = '0TnOYISbd1XYRBk9myaseg';
+const PLAYLIST_ID = '37i9dQZF1DXcBWIGoYBM5M';
 
 function pkcePair(): { verifier: string; challenge: string } {
 	const verifier = randomBytes(48).toString('base64url');
@@ -33,16 +38,23 @@ describe('Spotify stand-in', () => {
 	let clock: SandboxClock;
 	let spotify: SpotifyStandIn;
 
-	beforeEach(async () => {
-		clock = new SandboxClock();
+	/** A development-mode app by default; `devModeUserCap: 0` is an extended-quota one. */
+	async function startStandIn(devModeUserCap?: number): Promise<void> {
+		await spotify?.stop();
 		spotify = new SpotifyStandIn({
 			clientId: CLIENT_ID,
 			clientSecret: CLIENT_SECRET,
 			redirectUris: [REDIRECT_URI],
 			rateLimit: { requests: 20, windowMs: 30_000 },
+			devModeUserCap,
 			clock,
 		});
 		await spotify.start();
+	}
+
+	beforeEach(async () => {
+		clock = new SandboxClock();
+		await startStandIn();
 	});
 
 	afterEach(async () => {
@@ -254,32 +266,93 @@ describe('Spotify stand-in', () => {
 		expect(spotify.library('fan-di')).toEqual([ALBUM_URI]);
 	});
 
-	it('refuses library writes and follows without their scopes', async () => {
+	it('refuses library writes and follows without the scope each URI kind needs', async () => {
 		const grant = await connect('fan-ed', ['user-read-private']);
 		const save = await api(`/v1/me/library?uris=${ALBUM_URI}`, grant.access_token, 'PUT');
 		expect(save.status).toBe(403);
 		expect(await save.json()).toEqual({
 			error: { status: 403, message: 'Insufficient client scope' },
 		});
-		const follow = await api(
+		const contains = await api(`/v1/me/library/contains?uris=${ALBUM_URI}`, grant.access_token);
+		expect(contains.status).toBe(403);
+
+		// A playlist saved to the library is a follow: the playlist scope, not the library one.
+		const libraryOnly = await connect('fan-ed', ['user-library-modify', 'user-library-read']);
+		const playlist = await api(
+			`/v1/me/library?uris=spotify:playlist:${PLAYLIST_ID}`,
+			libraryOnly.access_token,
+			'PUT',
+		);
+		expect(playlist.status).toBe(403);
+		expect(spotify.follows('fan-ed')).toEqual([]);
+		const playlistScoped = await connect('fan-ed', ['playlist-modify-public']);
+		expect(
+			(
+				await api(
+					`/v1/me/library?uris=spotify:playlist:${PLAYLIST_ID}`,
+					playlistScoped.access_token,
+					'PUT',
+				)
+			).status,
+		).toBe(200);
+		expect(spotify.follows('fan-ed')).toEqual([`spotify:playlist:${PLAYLIST_ID}`]);
+	});
+
+	it('takes no artist URI in PUT /me/library, as the published spec lists none', async () => {
+		const grant = await connect('fan-ar', ['user-library-modify', 'user-follow-modify']);
+		const artist = await api(
+			`/v1/me/library?uris=spotify:artist:${ARTIST_ID}`,
+			grant.access_token,
+			'PUT',
+		);
+		expect(artist.status).toBe(400);
+		expect(spotify.follows('fan-ar')).toEqual([]);
+	});
+
+	it('refuses the deprecated follow endpoints to a development-mode app', async () => {
+		const grant = await connect('fan-dv', ['user-follow-modify', 'playlist-modify-public']);
+		const artist = await api(
 			`/v1/me/following?type=artist&ids=${ARTIST_ID}`,
 			grant.access_token,
 			'PUT',
 		);
-		expect(follow.status).toBe(403);
-		expect(spotify.follows('fan-ed')).toEqual([]);
+		expect(artist.status).toBe(403);
+		const playlist = await api(`/v1/playlists/${PLAYLIST_ID}/followers`, grant.access_token, 'PUT');
+		expect(playlist.status).toBe(403);
+		expect(spotify.follows('fan-dv')).toEqual([]);
+	});
 
-		const allowed = await connect('fan-ed', ['user-follow-modify', 'user-follow-read']);
+	it('still serves them to an extended-quota app, each with its scope', async () => {
+		await startStandIn(0);
+		const unscoped = await connect('fan-ex', ['user-library-modify']);
+		expect(
+			(await api(`/v1/me/following?type=artist&ids=${ARTIST_ID}`, unscoped.access_token, 'PUT'))
+				.status,
+		).toBe(403);
+		const allowed = await connect('fan-ex', ['user-follow-modify', 'user-follow-read']);
 		expect(
 			(await api(`/v1/me/following?type=artist&ids=${ARTIST_ID}`, allowed.access_token, 'PUT'))
 				.status,
 		).toBe(204);
-		expect(spotify.follows('fan-ed')).toEqual([`spotify:artist:${ARTIST_ID}`]);
+		expect(spotify.follows('fan-ex')).toEqual([`spotify:artist:${ARTIST_ID}`]);
 		const contains = await api(
 			`/v1/me/following/contains?type=artist&ids=${ARTIST_ID}`,
 			allowed.access_token,
 		);
 		expect(await contains.json()).toEqual([true]);
+	});
+
+	it('caps search at 10 results per type (default 5), as the spec does since February 2026', async () => {
+		const grant = await connect('fan-se', ['user-library-modify']);
+		const search = (limit?: number) =>
+			api(
+				`/v1/search?q=upc:00602445868162&type=album${limit === undefined ? '' : `&limit=${limit}`}`,
+				grant.access_token,
+			);
+		expect((await search(11)).status).toBe(400);
+		expect((await search(50)).status).toBe(400);
+		expect((await search(10)).status).toBe(200);
+		expect(await (await search()).json()).toMatchObject({ albums: { limit: 5 } });
 	});
 
 	it('finds a release by UPC and ISRC only once it is visible', async () => {
@@ -342,7 +415,7 @@ describe('Spotify stand-in', () => {
 		const sixth = await connect('u6', ['user-library-modify']);
 		const refused = await api(`/v1/me/library?uris=${ALBUM_URI}`, sixth.access_token, 'PUT');
 		expect(refused.status).toBe(403);
-		expect(await refused.text()).toBe('User not registered in the Developer Dashboard');
+		expect(await refused.text()).toBe(SPOTIFY_UNREGISTERED_USER_MESSAGE);
 		expect(spotify.library('u6')).toEqual([]);
 		// A returning registered user is not a new one.
 		const back = await connect('u1', ['user-library-modify']);

@@ -131,14 +131,51 @@ describe('Apple Music stand-in', () => {
 		expect(add.status).toBe(202);
 		expect(await add.text()).toBe('');
 		expect(apple.library('fan-ada')).toEqual({ albums: ['1620500261'], songs: ['1620500262'] });
+		type LibraryPage = {
+			data: Array<{
+				type: string;
+				attributes: { playParams: Record<string, unknown> };
+				relationships?: { catalog: { data: Array<{ id: string }> } };
+			}>;
+			next?: string;
+		};
 		const listed = (await (
 			await get('/v1/me/library/albums', developerToken(), { 'music-user-token': userToken })
-		).json()) as {
-			data: Array<{ type: string; attributes: { playParams: { catalogId: string } } }>;
-		};
-		expect(listed.data.map((item) => [item.type, item.attributes.playParams.catalogId])).toEqual([
-			['library-albums', '1620500261'],
+		).json()) as LibraryPage;
+		// Apple's documented library album carries its library id only; the catalog id is a relationship.
+		expect(listed.data.map((item) => item.type)).toEqual(['library-albums']);
+		expect(listed.data[0].attributes.playParams).not.toHaveProperty('catalogId');
+		expect(listed.data[0].relationships).toBeUndefined();
+		const withCatalog = (await (
+			await get('/v1/me/library/albums?include=catalog', developerToken(), {
+				'music-user-token': userToken,
+			})
+		).json()) as LibraryPage;
+		expect(withCatalog.data[0].relationships?.catalog.data.map((item) => item.id)).toEqual([
+			'1620500261',
 		]);
+	});
+
+	it('pages the library: 25 by default, 100 at most, with `next` while more remain', async () => {
+		const userToken = apple.issueMusicUserToken('fan-pag');
+		apple.seedLibrary('fan-pag', {
+			albums: Array.from({ length: 30 }, (_, index) => String(1_600_000_000 + index)),
+		});
+		const headers = { 'music-user-token': userToken };
+		const first = (await (
+			await get('/v1/me/library/albums', developerToken(), headers)
+		).json()) as { data: unknown[]; next?: string };
+		expect(first.data).toHaveLength(25);
+		expect(first.next).toBeDefined();
+		const second = (await (await get(first.next!, developerToken(), headers)).json()) as {
+			data: unknown[];
+			next?: string;
+		};
+		expect(second.data).toHaveLength(5);
+		expect(second.next).toBeUndefined();
+		expect((await get('/v1/me/library/albums?limit=101', developerToken(), headers)).status).toBe(
+			400,
+		);
 	});
 
 	it('needs a live Music User Token for /me: missing, revoked and six-month-old tokens are refused', async () => {

@@ -14,9 +14,12 @@ import {
 } from '../../hub/src/core/streaming/platform';
 import { AppleMusicPlatform } from '../../hub/src/providers/apple-music';
 import { DeezerPlatform } from '../../hub/src/providers/deezer';
-import { SpotifyPlatform } from '../../hub/src/providers/spotify';
+import { fanAuthorizations } from '../../hub/src/providers/fan-authorization';
+import { SpotifyPlatform, spotifyConsentScopes } from '../../hub/src/providers/spotify';
 import { streamingPlatforms } from '../../hub/src/providers/streaming';
 import { YouTubePlatform } from '../../hub/src/providers/youtube';
+import { newSealingKey, openLedger } from '../support/ledger';
+import { createTestDatabase } from '../support/stores';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -58,12 +61,15 @@ describe('Spotify adapter', () => {
 	const UPC = '0196922111116';
 	const ISRC = 'QZFLP2611111';
 
-	function adapter(overrides: { clientSecret?: string } = {}): SpotifyPlatform {
+	function adapter(
+		overrides: { clientSecret?: string; appMode?: 'development' | 'extended_quota' } = {},
+	): SpotifyPlatform {
 		return new SpotifyPlatform({
 			clientId: sandbox.credentials.spotify.clientId,
 			clientSecret: overrides.clientSecret ?? sandbox.credentials.spotify.clientSecret,
 			accountsUrl: sandbox.urls.spotifyAccounts,
 			apiUrl: sandbox.urls.spotifyApi,
+			appMode: overrides.appMode,
 			clock: () => clock.now(),
 		});
 	}
@@ -178,16 +184,60 @@ describe('Spotify adapter', () => {
 		);
 	});
 
-	it('follows an artist (by id or URI) and a playlist', async () => {
+	it('consent asks for exactly what the campaign uses: save and check saved, plus the artist follow when ticked', () => {
+		const authorization = fanAuthorizations({
+			spotify: {
+				clientId: sandbox.credentials.spotify.clientId,
+				clientSecret: sandbox.credentials.spotify.clientSecret,
+				accountsUrl: sandbox.urls.spotifyAccounts,
+			},
+		}).get('spotify');
+		if (authorization?.flow !== 'redirect') throw new Error('Spotify consents by redirect');
+		const scopeOf = (follow: boolean) =>
+			new URL(
+				authorization.authorizeUrl({
+					state: 's',
+					redirectUri: sandbox.credentials.spotify.redirectUris[0],
+					codeChallenge: 'c',
+					follow,
+				}),
+			).searchParams.get('scope');
+		expect(scopeOf(false)).toBe('user-library-modify user-library-read');
+		expect(scopeOf(true)).toBe('user-library-modify user-library-read user-follow-modify');
+	});
+
+	it('a fan connected with the consent link’s scopes can save and then check the save', async () => {
 		const spotify = adapter();
-		const grant = await connect('fan-1', ALL_SCOPES);
-		await spotify.followArtist(grant, ARTIST_ID);
-		await spotify.followArtist(grant, `spotify:artist:${ARTIST_ID}`);
+		const grant = await connect('fan-1', spotifyConsentScopes({ follow: false }));
+		const release = { albumId: ALBUM_URI, trackIds: [] };
+		await spotify.saveRelease(grant, release);
+		await expect(spotify.isSaved(grant, release)).resolves.toBe(true);
+	});
+
+	it('development mode: follows a playlist through the library, and offers no artist follow', async () => {
+		const spotify = adapter();
+		expect(spotify.followArtist).toBeUndefined();
+		const grant = await connect('fan-1', ['playlist-modify-public']);
 		const playlistId = base62('FanloopPlaylist');
 		await spotify.followPlaylist(grant, playlistId);
-		expect(sandbox.spotify.follows('fan-1').sort()).toEqual(
-			[`spotify:artist:${ARTIST_ID}`, `spotify:playlist:${playlistId}`].sort(),
-		);
+		await spotify.followPlaylist(grant, `spotify:playlist:${playlistId}`);
+		expect(sandbox.spotify.follows('fan-1')).toEqual([`spotify:playlist:${playlistId}`]);
+		const requests = sandbox.spotify.api.requests.filter((request) => request.method === 'PUT');
+		expect(requests.map((request) => request.path)).toEqual(['/v1/me/library', '/v1/me/library']);
+	});
+
+	it('extended quota: follows an artist (by id or URI) with the follow endpoint such apps keep', async () => {
+		await sandbox.stop();
+		sandbox = await startStreamingSandbox({
+			clock,
+			seedDemoRelease: false,
+			spotifyDevModeUserCap: 0,
+		});
+		const spotify = adapter({ appMode: 'extended_quota' });
+		const grant = await connect('fan-1', spotifyConsentScopes({ follow: true }));
+		await spotify.followArtist!(grant, ARTIST_ID);
+		await spotify.followArtist!(grant, `spotify:artist:${ARTIST_ID}`);
+		expect(sandbox.spotify.follows('fan-1')).toEqual([`spotify:artist:${ARTIST_ID}`]);
 	});
 
 	it('refreshes the access token, keeping the refresh token and its 6-month end', async () => {
@@ -230,7 +280,7 @@ describe('Spotify adapter', () => {
 		const grant = await spotify.refresh(stale);
 		sandbox.spotify.revoke('fan-1');
 		expect((await platformError(spotify.saveRelease(grant, release))).kind).toBe('reconsent');
-		expect((await platformError(spotify.followArtist(grant, ARTIST_ID))).kind).toBe('reconsent');
+		expect((await platformError(spotify.followPlaylist(grant, ARTIST_ID))).kind).toBe('reconsent');
 		expect((await platformError(spotify.refresh(grant))).kind).toBe('reconsent');
 		expect(sandbox.spotify.library('fan-1')).toEqual([]);
 	});
@@ -250,9 +300,9 @@ describe('Spotify adapter', () => {
 		const spotify = adapter();
 		const grant = await connect('fan-1', ALL_SCOPES);
 		sandbox.spotify.api.faults.set({ serverErrorRate: 1 });
-		expect((await platformError(spotify.followArtist(grant, ARTIST_ID))).kind).toBe('transient');
+		expect((await platformError(spotify.followPlaylist(grant, ARTIST_ID))).kind).toBe('transient');
 		sandbox.spotify.api.faults.set({ dropRate: 1 });
-		expect((await platformError(spotify.followArtist(grant, ARTIST_ID))).kind).toBe('transient');
+		expect((await platformError(spotify.followPlaylist(grant, ARTIST_ID))).kind).toBe('transient');
 	});
 
 	it('names the missing scope when the grant cannot read the library', async () => {
@@ -420,6 +470,24 @@ describe('Apple Music adapter', () => {
 		await apple.saveRelease(grant, release);
 		expect(sandbox.appleMusic.library('fan-1')).toEqual({ albums: [ALBUM_ID], songs: [] });
 		await expect(apple.isSaved(grant, release)).resolves.toBe(true);
+	});
+
+	it('finds the save among a long library, page after page, by each item’s catalog relationship', async () => {
+		addRelease();
+		const apple = adapter();
+		const grant = connect('fan-1');
+		// 250 albums the fan already had: the release lands on the third page of 100.
+		sandbox.appleMusic.seedLibrary('fan-1', {
+			albums: Array.from({ length: 250 }, (_, index) => String(1_500_000_000 + index)),
+		});
+		const release = { albumId: ALBUM_ID, trackIds: [] };
+		await expect(apple.isSaved(grant, release)).resolves.toBe(false);
+		await apple.saveRelease(grant, release);
+		await expect(apple.isSaved(grant, release)).resolves.toBe(true);
+		const pages = sandbox.appleMusic.server.requests.filter(
+			(request) => request.path === '/v1/me/library/albums',
+		);
+		expect(pages.every((request) => request.query.get('include') === 'catalog')).toBe(true);
 	});
 
 	it('saves songs when there is no album', async () => {
@@ -631,6 +699,61 @@ describe('YouTube adapter', () => {
 		};
 	}
 
+	/** One round trip through the hub's consent link and the stand-in's consent screen. */
+	async function consentThroughHub(userId: string, reconsent: boolean) {
+		const authorization = fanAuthorizations({
+			youtube: {
+				...sandbox.credentials.youtube,
+				tokenUrl: `${sandbox.urls.youtube}/token`,
+				apiUrl: sandbox.urls.youtube,
+				authorizeUrl: `${sandbox.urls.youtube}/o/oauth2/v2/auth`,
+				clock: () => clock.now(),
+			},
+		}).get('youtube');
+		if (authorization?.flow !== 'redirect') throw new Error('YouTube consents by redirect');
+		const redirectUri = sandbox.credentials.youtube.redirectUris[0];
+		const link = new URL(
+			authorization.authorizeUrl({ state: 's', redirectUri, follow: true, reconsent }),
+		);
+		const code = sandbox.youtube.authorizeDirect({
+			userId,
+			scopes: [YOUTUBE_SCOPE],
+			redirectUri,
+			prompt: link.searchParams.get('prompt') === 'consent' ? 'consent' : undefined,
+		});
+		return { link, connection: await authorization.exchange({ code, redirectUri }) };
+	}
+
+	it('asks Google for the consent screen again only on a re-consent, and keeps the refresh token it holds', async () => {
+		const database = await createTestDatabase('sqlite');
+		const ledger = await openLedger(database, newSealingKey(), () => clock.now());
+		try {
+			const first = await consentThroughHub('fan-1', false);
+			expect(first.link.searchParams.has('prompt')).toBe(false);
+			expect(first.connection.grant.refreshToken).toMatch(/^1\/\//);
+			const { fan } = await ledger.fans.upsert({
+				identities: [{ channel: 'youtube', value: first.connection.accountId }],
+			});
+			await ledger.tokens.save(fan.id, 'youtube', first.connection.grant);
+
+			// Google sends no refresh token on a second consent: the one held must survive it.
+			const second = await consentThroughHub('fan-1', false);
+			expect(second.connection.grant.refreshToken).toBeNull();
+			await ledger.tokens.save(fan.id, 'youtube', second.connection.grant);
+			const held = await ledger.tokens.open(fan.id, 'youtube');
+			expect(held.refreshToken).toBe(first.connection.grant.refreshToken);
+			expect(held.accessToken).toBe(second.connection.grant.accessToken);
+
+			const again = await consentThroughHub('fan-1', true);
+			expect(again.link.searchParams.get('prompt')).toBe('consent');
+			expect(again.connection.grant.refreshToken).toMatch(/^1\/\//);
+			expect(again.connection.grant.refreshToken).not.toBe(first.connection.grant.refreshToken);
+		} finally {
+			await ledger.close();
+			await database.drop();
+		}
+	});
+
 	it('subscribes the fan to the channel once, a repeat counting as done', async () => {
 		const youtube = adapter();
 		const grant = await connect(sandbox.youtube, 'fan-1');
@@ -679,7 +802,9 @@ describe('YouTube adapter', () => {
 
 	it('offers no library, only the follow layer', () => {
 		expect((adapter() as StreamingPlatform).library).toBeUndefined();
-		expect(streamingPlatforms({ youtube: sandbox.credentials.youtube }).get('youtube')?.followArtist).toBeDefined();
+		expect(
+			streamingPlatforms({ youtube: sandbox.credentials.youtube }).get('youtube')?.followArtist,
+		).toBeDefined();
 	});
 
 	it('turns a 429 into rate_limited with Retry-After in milliseconds', async () => {

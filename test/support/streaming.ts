@@ -14,6 +14,7 @@ export function sandboxPlatforms(sandbox: StreamingSandbox, requestsPerSecond = 
 			clientSecret: spotify.clientSecret,
 			accountsUrl: sandbox.urls.spotifyAccounts,
 			apiUrl: sandbox.urls.spotifyApi,
+			appMode: spotify.appMode,
 			requestsPerSecond,
 			clock,
 		},

@@ -52,7 +52,9 @@ export class Tokens {
 		const id = existing?.id ?? newId('tok', this.clock());
 		const secrets: SealedSecrets = {
 			accessToken: tokens.accessToken,
-			refreshToken: tokens.refreshToken,
+			// A second consent may come without a refresh token (Google issues one on the first
+			// consent only): the one already held still works and must not be lost.
+			refreshToken: tokens.refreshToken ?? (existing ? await this.heldRefreshToken(tx, existing.id) : null),
 			accessExpiresAtMs: tokens.accessExpiresAtMs,
 		};
 		const values = [
@@ -78,6 +80,12 @@ export class Tokens {
 				values,
 			);
 		}
+	}
+
+	private async heldRefreshToken(tx: SqlExecutor, id: string): Promise<string | null> {
+		const row = await tx.get<{ sealed: string }>('SELECT sealed FROM tokens WHERE id = $1', [id]);
+		if (!row) return null;
+		return (JSON.parse(this.sealer.unseal(row.sealed, context(id))) as SealedSecrets).refreshToken;
 	}
 
 	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {

@@ -128,10 +128,16 @@ export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
 		await this.call(grant, 'POST', '/v1/me/library', { [`ids[${kind}]`]: ids.join(',') });
 	}
 
+	/**
+	 * Reads the fan's library pages and matches each item's `catalog` relationship, asked for
+	 * with `include=catalog`: Apple's documented library resources carry only their own library
+	 * id, never the catalog id a save was made with.
+	 */
 	async isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean> {
 		const { kind, ids } = libraryIds(release);
 		const saved = new Set<string>();
-		let next: string | undefined = `/v1/me/library/${kind}?limit=${LIBRARY_PAGE_SIZE}`;
+		let next: string | undefined =
+			`/v1/me/library/${kind}?${new URLSearchParams({ include: 'catalog', limit: String(LIBRARY_PAGE_SIZE) })}`;
 		while (next !== undefined) {
 			const [path, search] = next.split('?');
 			const page = (await this.call(
@@ -139,11 +145,10 @@ export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
 				'GET',
 				path,
 				Object.fromEntries(new URLSearchParams(search ?? '')),
-			)) as Resources;
-			for (const item of page.data ?? []) {
-				const catalogId = item.attributes?.playParams?.catalogId;
-				if (catalogId) saved.add(catalogId);
-			}
+			)) as LibraryPage;
+			for (const item of page.data ?? [])
+				for (const catalogItem of item.relationships?.catalog?.data ?? [])
+					saved.add(catalogItem.id);
 			if (ids.every((id) => saved.has(id))) return true;
 			next = page.next;
 		}
@@ -226,7 +231,12 @@ export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
 }
 
 interface Resources {
-	data?: Array<{ id: string; attributes?: { isrc?: string; playParams?: { catalogId?: string } } }>;
+	data?: Array<{ id: string; attributes?: { isrc?: string } }>;
+}
+
+/** A page of library albums or songs with their `catalog` relationship included. */
+interface LibraryPage {
+	data?: Array<{ id: string; relationships?: { catalog?: { data?: Array<{ id: string }> } } }>;
 	next?: string;
 }
 

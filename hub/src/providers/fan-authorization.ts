@@ -20,7 +20,12 @@ import {
 	sendToPlatform,
 	type IssuedToken,
 } from './platform-http';
-import { SPOTIFY_SCOPES, type SpotifyConfig } from './spotify';
+import {
+	SPOTIFY_UNREGISTERED_ADVICE,
+	isUnregisteredSpotifyUser,
+	spotifyConsentScopes,
+	type SpotifyConfig,
+} from './spotify';
 import { YOUTUBE_FOLLOW_SCOPE, type YouTubeConfig } from './youtube';
 
 /** Enough to learn the fan's channel; the follow layer needs the full youtube scope instead. */
@@ -57,9 +62,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 	}
 
 	authorizeUrl(request: AuthorizeRequest): string {
-		const scopes = request.follow
-			? [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.followArtist]
-			: [SPOTIFY_SCOPES.save];
+		const scopes = spotifyConsentScopes({ follow: request.follow });
 		const query = new URLSearchParams({
 			client_id: this.config.clientId,
 			response_type: 'code',
@@ -211,6 +214,9 @@ class YouTubeAuthorization implements RedirectAuthorization {
 			code_challenge_method: 'S256',
 			code_challenge: request.codeChallenge ?? '',
 		});
+		// Google issues a refresh token on a fan's first consent only; asking again for one the hub
+		// lost (or that stopped working) needs the consent screen shown anew.
+		if (request.reconsent) query.set('prompt', 'consent');
 		return `${this.authorizeEndpoint}?${query}`;
 	}
 
@@ -317,6 +323,11 @@ async function readAfterConsent(
 		headers,
 	});
 	if (response.ok) return readJsonObject(response);
+	if (platform === 'spotify' && response.status === 403) {
+		const text = await response.text();
+		if (isUnregisteredSpotifyUser(text))
+			throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
+	}
 	throw new PlatformError(
 		platform,
 		response.status >= 500 ? 'transient' : 'permanent',

@@ -20,13 +20,24 @@ export interface SpotifyConfig {
 	accountsUrl?: string;
 	/** Default https://api.spotify.com */
 	apiUrl?: string;
+	/**
+	 * The app's quota mode in the Spotify Developer Dashboard; default 'development', what every
+	 * new app starts in. It decides which follow calls exist (see `followArtist`).
+	 */
+	appMode?: SpotifyAppMode;
 	/** Spotify publishes no budget, only a rolling 30-second window; default 5. */
 	requestsPerSecond?: number;
 	/** Epoch ms; the sandbox injects its movable clock. */
 	clock?: () => number;
 }
 
-/** The fewest scopes for each thing the hub does; ask only for those a campaign's layers use. */
+export type SpotifyAppMode = 'development' | 'extended_quota';
+
+/**
+ * The scope each call needs, as the Web API's published OpenAPI names it (see
+ * test/contract/specs/spotify): library writes and reads, the extended-quota follow call,
+ * and a playlist saved to the library.
+ */
 export const SPOTIFY_SCOPES = {
 	save: 'user-library-modify',
 	/** `isSaved` reads `/v1/me/library/contains`, which needs its own read scope. */
@@ -35,18 +46,52 @@ export const SPOTIFY_SCOPES = {
 	followPlaylist: 'playlist-modify-public',
 } as const;
 
+/**
+ * What the consent link asks for: a pre-save campaign saves on release day and checks the
+ * save, so always those two; the artist follow only when the fan ticked it (and the app's
+ * mode can follow at all). Nothing else: every extra scope is one more line on the fan's
+ * consent screen.
+ */
+export function spotifyConsentScopes(request: { follow: boolean }): string[] {
+	const scopes: string[] = [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.checkSaved];
+	if (request.follow) scopes.push(SPOTIFY_SCOPES.followArtist);
+	return scopes;
+}
+
+/**
+ * Spotify's refusal for a fan a development-mode app has not allowlisted. The wording has
+ * changed over the years ("User not registered in the Developer Dashboard"; "Check settings on
+ * developer.spotify.com/dashboard, the user may not be registered."; "The user is not
+ * registered for this application. …"): all say "not … registered" and name the dashboard.
+ */
+export function isUnregisteredSpotifyUser(text: string): boolean {
+	return /\bnot (?:be )?registered\b/i.test(text) && /dashboard/i.test(text);
+}
+
 /** `PUT /v1/me/library` and `/contains` take at most 40 URIs. */
 export const SPOTIFY_MAX_LIBRARY_URIS = 40;
 /** Take a new app token this long before the old one expires. */
 const APP_TOKEN_MARGIN_MS = 60_000;
-const UNREGISTERED_USER = 'User not registered in the Developer Dashboard';
 
 type Query = Record<string, string>;
+
+/** What the marketer is told when Spotify refuses a fan the app has not allowlisted. */
+export const SPOTIFY_UNREGISTERED_ADVICE =
+	'Spotify refused: this fan is not on the app’s user list. The Spotify app is in development mode, which serves at most 5 registered users; real campaigns need an extended-quota app (apply in the Spotify Developer Dashboard).';
 
 /**
  * Spotify's Web API as the hub needs it. Library writes go through `PUT /v1/me/library`
  * (the old `/me/tracks` and `/me/albums` answer 403 to development-mode apps since
  * 2026-03-09); release ids are Spotify URIs.
+ *
+ * Following, per Spotify's "February 2026 Web API Dev Mode Changes – Migration Guide"
+ * (https://developer.spotify.com/documentation/web-api/tutorials/february-2026-migration-guide):
+ * development-mode apps lost `PUT /me/following` and `PUT /playlists/{id}/followers` to
+ * `PUT /me/library`, while extended-quota apps keep every endpoint unchanged. The published
+ * spec's `PUT /me/library` takes playlist URIs but not artist URIs, so a playlist is followed
+ * through the library in both modes, and an artist only by an extended-quota app through
+ * `PUT /me/following`; a development-mode adapter has no `followArtist`, so the hub never
+ * offers that follow.
  *
  * A 401 from the Web API reads the same for an expired and a revoked token, so the adapter
  * tells them apart by the grant's own expiry: the core refreshes ahead of `accessExpiresAtMs`,
@@ -59,6 +104,9 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 
 	readonly name = 'spotify' as const;
 	readonly requestsPerSecond: number;
+	readonly appMode: SpotifyAppMode;
+	/** Present only for extended-quota apps (see the class comment). */
+	readonly followArtist?: (grant: PlatformGrant, artistId: string) => Promise<void>;
 	private readonly accountsUrl: string;
 	private readonly apiUrl: string;
 	private readonly clock: () => number;
@@ -69,6 +117,10 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		this.apiUrl = (config.apiUrl ?? 'https://api.spotify.com').replace(/\/$/, '');
 		this.requestsPerSecond = config.requestsPerSecond ?? 5;
 		this.clock = config.clock ?? Date.now;
+		this.appMode = config.appMode ?? 'development';
+		if (this.appMode === 'extended_quota') {
+			this.followArtist = (grant, artistId) => this.followArtistByFollowing(grant, artistId);
+		}
 	}
 
 	async refresh(grant: PlatformGrant): Promise<PlatformGrant> {
@@ -154,7 +206,19 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		return true;
 	}
 
-	async followArtist(grant: PlatformGrant, artistId: string): Promise<void> {
+	/** Saves the playlist to the fan's library: what following a playlist is since February 2026. */
+	async followPlaylist(grant: PlatformGrant, playlistId: string): Promise<void> {
+		const uri = `spotify:playlist:${spotifyId(playlistId, 'playlist')}`;
+		await this.userCall(
+			grant,
+			'PUT',
+			'/v1/me/library',
+			{ uris: uri },
+			SPOTIFY_SCOPES.followPlaylist,
+		);
+	}
+
+	private async followArtistByFollowing(grant: PlatformGrant, artistId: string): Promise<void> {
 		const ids = spotifyId(artistId, 'artist');
 		await this.userCall(
 			grant,
@@ -162,17 +226,6 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 			'/v1/me/following',
 			{ type: 'artist', ids },
 			SPOTIFY_SCOPES.followArtist,
-		);
-	}
-
-	async followPlaylist(grant: PlatformGrant, playlistId: string): Promise<void> {
-		const id = encodeURIComponent(spotifyId(playlistId, 'playlist'));
-		await this.userCall(
-			grant,
-			'PUT',
-			`/v1/playlists/${id}/followers`,
-			{},
-			`${SPOTIFY_SCOPES.followPlaylist} (or playlist-modify-private)`,
 		);
 	}
 
@@ -257,12 +310,8 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		}
 		if (response.status === 403) {
 			const text = await response.text();
-			if (text.includes(UNREGISTERED_USER)) {
-				throw new PlatformError(
-					'spotify',
-					'permanent',
-					'Spotify refused: this fan is not on the app’s user list. The Spotify app is in development mode, which serves at most 5 registered users; real campaigns need an extended-quota app (apply in the Spotify Developer Dashboard).',
-				);
+			if (isUnregisteredSpotifyUser(errorMessage(text))) {
+				throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
 			}
 			throw new PlatformError(
 				'spotify',

@@ -1,4 +1,5 @@
 import {
+	createHash,
 	createPrivateKey,
 	createPublicKey,
 	generateKeyPairSync,
@@ -12,6 +13,10 @@ import type { SandboxClock } from '../core/clock';
 import { HttpStandIn, type StandInRequest, type StandInResponse } from '../core/http-stand-in';
 import { SIX_MONTHS_MS, bearerToken, commaList, randomToken } from './support';
 import { handleMusicKit } from './musickit';
+
+/** Apple's library listings page 25 items by default and 100 at most. */
+const LIBRARY_DEFAULT_LIMIT = 25;
+const LIBRARY_MAX_LIMIT = 100;
 
 export interface AppleMusicStandInOptions {
 	teamId: string;
@@ -183,6 +188,13 @@ export class AppleMusicStandIn {
 		return { albums: [...(library?.albums ?? [])], songs: [...(library?.songs ?? [])] };
 	}
 
+	/** What a fan already had in their library before the campaign (any catalog ids). */
+	seedLibrary(userId: string, items: { albums?: string[]; songs?: string[] }): void {
+		const library = this.libraryOf(userId);
+		for (const id of items.albums ?? []) library.albums.add(id);
+		for (const id of items.songs ?? []) library.songs.add(id);
+	}
+
 	// ---- wire ----
 
 	/** Checks the developer token: ES256 over header.payload with the registered key, right kid and iss, live and at most six months long. */
@@ -220,7 +232,11 @@ export class AppleMusicStandIn {
 
 	private handle(request: StandInRequest): StandInResponse {
 		// MusicKit JS and its sign-in window are Apple's too, and carry their developer token their own way.
-		const musicKit = handleMusicKit(request, this, () => `sandbox-apple-fan-${++this.musicKitUsers}`);
+		const musicKit = handleMusicKit(
+			request,
+			this,
+			() => `sandbox-apple-fan-${++this.musicKitUsers}`,
+		);
 		if (musicKit) return musicKit;
 		if (!this.developerTokenValid(bearerToken(request))) return unauthorized();
 		const { method, path, query } = request;
@@ -233,7 +249,7 @@ export class AppleMusicStandIn {
 			if (path === '/v1/me/library' && method === 'POST') return this.addToLibrary(userId, query);
 			const listing = /^\/v1\/me\/library\/(albums|songs)$/.exec(path);
 			if (listing && method === 'GET')
-				return this.listLibrary(userId, listing[1] as 'albums' | 'songs');
+				return this.listLibrary(userId, listing[1] as 'albums' | 'songs', query);
 		}
 		return appleError(404, 'Resource Not Found', 'Resource Not Found', '40400');
 	}
@@ -372,11 +388,7 @@ export class AppleMusicStandIn {
 		}
 		if (requested.size === 0)
 			return appleError(400, 'Parameter Missing', 'No ids were specified', '40003');
-		let library = this.libraries.get(userId);
-		if (!library) {
-			library = { albums: new Set(), songs: new Set() };
-			this.libraries.set(userId, library);
-		}
+		const library = this.libraryOf(userId);
 		const releases = this.visibleReleases();
 		for (const albumId of requested.get('albums') ?? []) {
 			if (releases.some((release) => release.albumId === albumId)) library.albums.add(albumId);
@@ -387,26 +399,83 @@ export class AppleMusicStandIn {
 		return { status: 202 };
 	}
 
-	private listLibrary(userId: string, kind: 'albums' | 'songs'): StandInResponse {
+	private libraryOf(userId: string): { albums: Set<string>; songs: Set<string> } {
+		let library = this.libraries.get(userId);
+		if (!library) {
+			library = { albums: new Set(), songs: new Set() };
+			this.libraries.set(userId, library);
+		}
+		return library;
+	}
+
+	/**
+	 * `GET /v1/me/library/{albums|songs}`: pages of Apple's documented library resources. Their
+	 * `playParams` carry the library id only; the catalog item a library item stands for is its
+	 * `catalog` relationship, which Apple fills in only when asked (`include=catalog`).
+	 */
+	private listLibrary(
+		userId: string,
+		kind: 'albums' | 'songs',
+		query: URLSearchParams,
+	): StandInResponse {
+		const limit = Number(query.get('limit') ?? LIBRARY_DEFAULT_LIMIT);
+		const offset = Number(query.get('offset') ?? 0);
+		if (!Number.isInteger(limit) || limit < 1 || limit > LIBRARY_MAX_LIMIT)
+			return appleError(
+				400,
+				'Invalid Parameter Value',
+				`limit must be 1 to ${LIBRARY_MAX_LIMIT}`,
+				'40005',
+			);
+		if (!Number.isInteger(offset) || offset < 0)
+			return appleError(400, 'Invalid Parameter Value', 'offset must not be negative', '40005');
+		const withCatalog = commaList(query.get('include')).includes('catalog');
 		const library = this.libraries.get(userId);
-		const ids = [...(kind === 'albums' ? (library?.albums ?? []) : (library?.songs ?? []))];
-		const libraryType = kind === 'albums' ? 'library-albums' : 'library-songs';
-		const data = ids.map((catalogId) => {
-			const libraryId = `${kind === 'albums' ? 'l' : 'i'}.${Buffer.from(catalogId).toString('base64url')}`;
+		const catalogIds = [...(kind === 'albums' ? (library?.albums ?? []) : (library?.songs ?? []))];
+		const data = catalogIds.slice(offset, offset + limit).map((catalogId) => {
+			const libraryId = libraryIdOf(kind, userId, catalogId);
 			return {
 				id: libraryId,
-				type: libraryType,
+				type: kind === 'albums' ? 'library-albums' : 'library-songs',
 				href: `/v1/me/library/${kind}/${libraryId}`,
 				attributes: {
 					playParams: {
 						id: libraryId,
 						kind: kind === 'albums' ? 'album' : 'song',
 						isLibrary: true,
-						catalogId,
 					},
 				},
+				...(withCatalog
+					? {
+							relationships: {
+								catalog: {
+									href: `/v1/me/library/${kind}/${libraryId}/catalog`,
+									data: [
+										{ id: catalogId, type: kind, href: `/v1/catalog/us/${kind}/${catalogId}` },
+									],
+								},
+							},
+						}
+					: {}),
 			};
 		});
-		return { status: 200, body: { data, meta: { total: data.length } } };
+		const nextOffset = offset + limit;
+		const next =
+			nextOffset < catalogIds.length
+				? `/v1/me/library/${kind}?${new URLSearchParams({
+						...Object.fromEntries(query),
+						offset: String(nextOffset),
+					})}`
+				: undefined;
+		return {
+			status: 200,
+			body: { data, ...(next ? { next } : {}), meta: { total: catalogIds.length } },
+		};
 	}
+}
+
+/** Apple's library ids are opaque and say nothing of the catalog id (`l.` albums, `i.` songs). */
+function libraryIdOf(kind: 'albums' | 'songs', userId: string, catalogId: string): string {
+	const digest = createHash('sha256').update(`${userId}:${catalogId}`).digest('base64url');
+	return `${kind === 'albums' ? 'l' : 'i'}.${digest.slice(0, 14)}`;
 }

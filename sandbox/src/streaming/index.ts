@@ -106,7 +106,11 @@ export interface StreamingSandbox {
 		youtube: string;
 	};
 	credentials: {
-		spotify: typeof SANDBOX_SPOTIFY & { redirectUris: string[] };
+		/** `appMode`: the quota mode the stand-in plays, for the hub's Spotify config. */
+		spotify: typeof SANDBOX_SPOTIFY & {
+			redirectUris: string[];
+			appMode: 'development' | 'extended_quota';
+		};
 		/** The MusicKit key is made fresh per start; the hub signs developer tokens with `privateKeyPem`. */
 		appleMusic: typeof SANDBOX_APPLE_MUSIC & MusicKitKey;
 		deezer: typeof SANDBOX_DEEZER & { redirectUri: string };
@@ -188,7 +192,11 @@ export async function startStreamingSandbox(
 				youtube: youtubeUrl,
 			},
 			credentials: {
-				spotify: { ...SANDBOX_SPOTIFY, redirectUris: spotifyRedirectUris },
+				spotify: {
+					...SANDBOX_SPOTIFY,
+					redirectUris: spotifyRedirectUris,
+					appMode: options.spotifyDevModeUserCap === 0 ? 'extended_quota' : 'development',
+				},
 				appleMusic: { ...SANDBOX_APPLE_MUSIC, ...musicKitKey },
 				deezer: { ...SANDBOX_DEEZER, redirectUri: deezerRedirectUri },
 				youtube: { ...SANDBOX_YOUTUBE, redirectUris: youtubeRedirectUris },

@@ -55,8 +55,16 @@ export interface SpotifyAuthorizeDirect {
 
 /** The 2026 Web API answer to a missing, unknown, expired or revoked access token. */
 export const SPOTIFY_TOKEN_MESSAGE = 'Missing/invalid/expired access token';
-/** What a development-mode app's unregistered user gets from every Web API call (plain text). */
-export const SPOTIFY_UNREGISTERED_USER_MESSAGE = 'User not registered in the Developer Dashboard';
+/**
+ * What a development-mode app's unregistered user gets from every Web API call (plain text), in
+ * the wording Spotify sends in 2026; older apps saw "User not registered in the Developer
+ * Dashboard" and "Check settings on developer.spotify.com/dashboard, the user may not be registered."
+ */
+export const SPOTIFY_UNREGISTERED_USER_MESSAGE =
+	'The user is not registered for this application. Please check your settings on https://developer.spotify.com/dashboard.';
+/** `GET /v1/search`'s `limit`, per the Web API's published OpenAPI since February 2026. */
+export const SPOTIFY_SEARCH_MAX_LIMIT = 10;
+const SPOTIFY_SEARCH_DEFAULT_LIMIT = 5;
 export const SPOTIFY_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 export const SPOTIFY_MAX_LIBRARY_URIS = 40;
 
@@ -101,7 +109,44 @@ const LIBRARY_URI_KINDS = new Set([
 	'user',
 	'playlist',
 ]);
+/** `GET /v1/me/library/contains` also answers for artists (whether the user follows them). */
+const LIBRARY_CONTAINS_URI_KINDS = new Set([...LIBRARY_URI_KINDS, 'artist']);
+/**
+ * The scope each URI kind needs in the library endpoints: the spec lists one scope per family
+ * (`user-library-*` for saved items, `user-follow-*` for users and artists, `playlist-*` for
+ * playlists), the same scopes the old per-type endpoints asked for.
+ */
+const LIBRARY_WRITE_SCOPES: Record<string, string[]> = {
+	user: ['user-follow-modify'],
+	playlist: ['playlist-modify-public', 'playlist-modify-private'],
+};
+const LIBRARY_READ_SCOPES: Record<string, string[]> = {
+	user: ['user-follow-read'],
+	artist: ['user-follow-read'],
+	playlist: ['playlist-read-private'],
+};
 const BASE62_ID = /^[0-9A-Za-z]{22}$/;
+
+function isFollowUri(uri: string): boolean {
+	const kind = uri.split(':')[1];
+	return kind === 'user' || kind === 'artist' || kind === 'playlist';
+}
+
+/** A 403 when any URI needs a scope the grant lacks; saved items need the `user-library-*` one. */
+function missingScope(
+	uris: string[],
+	scopes: string[],
+	byKind: Record<string, string[]>,
+): ApiAnswer | undefined {
+	const libraryScope =
+		byKind === LIBRARY_WRITE_SCOPES ? 'user-library-modify' : 'user-library-read';
+	for (const uri of uris) {
+		const needed = byKind[uri.split(':')[1]] ?? [libraryScope];
+		if (!needed.some((scope) => scopes.includes(scope)))
+			return apiError(403, 'Insufficient client scope');
+	}
+	return undefined;
+}
 
 interface SpotifyUser {
 	id: string;
@@ -552,6 +597,8 @@ export class SpotifyStandIn {
 
 		if (playlistFollow) {
 			if (method !== 'PUT' && method !== 'DELETE') return apiError(405, 'Method not allowed');
+			// The February 2026 migration moved development-mode apps to PUT /me/library.
+			if (this.devModeUserCap !== 0) return apiError(403, 'Forbidden');
 			const denied = grant.scopes.some(
 				(scope) => scope === 'playlist-modify-public' || scope === 'playlist-modify-private',
 			)
@@ -565,12 +612,14 @@ export class SpotifyStandIn {
 		}
 		if (path === '/v1/me' && method === 'GET') return this.profile(userId, grant.scopes);
 		if (path === '/v1/me/library' && (method === 'PUT' || method === 'DELETE')) {
-			return needs('user-library-modify') ?? this.changeLibrary(userId, method, query);
+			return this.changeLibrary(userId, grant.scopes, method, query);
 		}
 		if (path === '/v1/me/library/contains' && method === 'GET') {
-			return needs('user-library-read') ?? this.libraryContains(userId, query);
+			return this.libraryContains(userId, grant.scopes, query);
 		}
 		if (path === '/v1/me/following' && (method === 'PUT' || method === 'DELETE')) {
+			// Deprecated, and gone for development-mode apps since the February 2026 migration.
+			if (this.devModeUserCap !== 0) return apiError(403, 'Forbidden');
 			return needs('user-follow-modify') ?? this.changeFollowing(userId, method, query);
 		}
 		if (path === '/v1/me/following/contains' && method === 'GET') {
@@ -621,7 +670,7 @@ export class SpotifyStandIn {
 	}
 
 	/** Parses `uris`; an answer means the request is refused. */
-	private libraryUris(query: URLSearchParams): string[] | ApiAnswer {
+	private libraryUris(query: URLSearchParams, kinds: ReadonlySet<string>): string[] | ApiAnswer {
 		const uris = commaList(query.get('uris'));
 		if (uris.length === 0) return apiError(400, 'Missing required parameter: uris');
 		if (uris.length > SPOTIFY_MAX_LIBRARY_URIS) return apiError(400, 'Too many ids requested');
@@ -635,28 +684,44 @@ export class SpotifyStandIn {
 			) {
 				return apiError(400, `Invalid URI: ${uri}`);
 			}
-			if (!LIBRARY_URI_KINDS.has(kind)) return apiError(400, `Unsupported URI type: ${kind}`);
+			if (!kinds.has(kind)) return apiError(400, `Unsupported URI type: ${kind}`);
 			if (kind !== 'user' && !BASE62_ID.test(id)) return apiError(400, `Invalid base62 id: ${id}`);
 		}
 		return uris;
 	}
 
-	private changeLibrary(userId: string, method: string, query: URLSearchParams): ApiAnswer {
-		const uris = this.libraryUris(query);
+	private changeLibrary(
+		userId: string,
+		scopes: string[],
+		method: string,
+		query: URLSearchParams,
+	): ApiAnswer {
+		const uris = this.libraryUris(query, LIBRARY_URI_KINDS);
 		if (!Array.isArray(uris)) return uris;
-		const library = this.setOf(this.libraries, userId);
+		const missing = missingScope(uris, scopes, LIBRARY_WRITE_SCOPES);
+		if (missing) return missing;
 		for (const uri of uris) {
-			if (method === 'PUT') library.add(uri);
-			else library.delete(uri);
+			// Users and playlists saved to the library are follows, as the old endpoints kept them.
+			const set = isFollowUri(uri)
+				? this.setOf(this.following, userId)
+				: this.setOf(this.libraries, userId);
+			if (method === 'PUT') set.add(uri);
+			else set.delete(uri);
 		}
 		return { status: 200 };
 	}
 
-	private libraryContains(userId: string, query: URLSearchParams): ApiAnswer {
-		const uris = this.libraryUris(query);
+	private libraryContains(userId: string, scopes: string[], query: URLSearchParams): ApiAnswer {
+		const uris = this.libraryUris(query, LIBRARY_CONTAINS_URI_KINDS);
 		if (!Array.isArray(uris)) return uris;
+		const missing = missingScope(uris, scopes, LIBRARY_READ_SCOPES);
+		if (missing) return missing;
 		const library = this.libraries.get(userId) ?? new Set<string>();
-		return { status: 200, body: uris.map((uri) => library.has(uri)) };
+		const follows = this.following.get(userId) ?? new Set<string>();
+		return {
+			status: 200,
+			body: uris.map((uri) => (isFollowUri(uri) ? follows.has(uri) : library.has(uri))),
+		};
 	}
 
 	private followIds(query: URLSearchParams): { kind: string; ids: string[] } | ApiAnswer {
@@ -730,8 +795,9 @@ export class SpotifyStandIn {
 		const supported = ['album', 'track', 'artist', 'playlist', 'show', 'episode', 'audiobook'];
 		if (types.some((type) => !supported.includes(type)))
 			return apiError(400, 'Bad search type field');
-		const limit = Number(query.get('limit') ?? '20');
-		if (!Number.isInteger(limit) || limit < 0 || limit > 50) return apiError(400, 'Invalid limit');
+		const limit = Number(query.get('limit') ?? String(SPOTIFY_SEARCH_DEFAULT_LIMIT));
+		if (!Number.isInteger(limit) || limit < 1 || limit > SPOTIFY_SEARCH_MAX_LIMIT)
+			return apiError(400, 'Invalid limit');
 		const offset = Number(query.get('offset') ?? '0');
 		if (!Number.isInteger(offset) || offset < 0 || offset > 1000)
 			return apiError(400, 'Invalid offset');

@@ -30,6 +30,8 @@ export interface YouTubeAuthorizeDirect {
 	redirectUri: string;
 	codeChallenge?: string;
 	state?: string;
+	/** 'consent' shows the consent screen anew, as Google's `prompt=consent` does. */
+	prompt?: 'consent';
 }
 
 export const YOUTUBE_SCOPE = 'https://www.googleapis.com/auth/youtube';
@@ -95,6 +97,8 @@ export class YouTubeStandIn {
 			scopes: string[];
 			redirectUri: string;
 			codeChallenge?: string;
+			/** `prompt=consent`: the consent screen was shown anew, so a new refresh token comes with the code. */
+			consentPrompted: boolean;
 			expiresAtMs: number;
 		}
 	>();
@@ -133,6 +137,7 @@ export class YouTubeStandIn {
 			request.scopes,
 			request.redirectUri,
 			request.codeChallenge,
+			request.prompt === 'consent',
 		);
 	}
 
@@ -194,6 +199,7 @@ export class YouTubeStandIn {
 			'scope',
 			'state',
 			'access_type',
+			'prompt',
 			'code_challenge',
 			'code_challenge_method',
 		]);
@@ -221,6 +227,7 @@ export class YouTubeStandIn {
 			checked.scopes,
 			checked.redirectUri,
 			form.get('code_challenge') ?? undefined,
+			(form.get('prompt') ?? '').split(' ').includes('consent'),
 		);
 		return redirectTo(checked.redirectUri, { code, scope: checked.scopes.join(' '), state });
 	}
@@ -229,7 +236,8 @@ export class YouTubeStandIn {
 		userId: string,
 		scopes: string[],
 		redirectUri: string,
-		codeChallenge?: string,
+		codeChallenge: string | undefined,
+		consentPrompted: boolean,
 	): string {
 		const code = `4/${randomToken('0A', 40)}`;
 		this.codes.set(code, {
@@ -237,6 +245,7 @@ export class YouTubeStandIn {
 			scopes,
 			redirectUri,
 			codeChallenge,
+			consentPrompted,
 			expiresAtMs: this.clock.now() + CODE_LIFETIME_MS,
 		});
 		return code;
@@ -271,6 +280,11 @@ export class YouTubeStandIn {
 			}
 			this.codes.delete(code);
 			const grant: Grant = { userId: pending.userId, scopes: pending.scopes, revoked: false };
+			// Google issues a refresh token on the user's first consent to the app only, unless the
+			// request asked for the consent screen again (prompt=consent).
+			if (!pending.consentPrompted && this.holdsLiveGrant(pending.userId)) {
+				return { status: 200, body: this.issueAccessToken(grant) };
+			}
 			const refreshToken = `1//${randomToken('0g', 60)}`;
 			this.refreshTokens.set(refreshToken, grant);
 			return {
@@ -285,6 +299,12 @@ export class YouTubeStandIn {
 			return { status: 200, body: this.issueAccessToken(grant) };
 		}
 		return tokenError(400, 'unsupported_grant_type', 'Invalid grant_type: ' + (grantType ?? ''));
+	}
+
+	private holdsLiveGrant(userId: string): boolean {
+		for (const grant of this.refreshTokens.values())
+			if (grant.userId === userId && !grant.revoked) return true;
+		return false;
 	}
 
 	private issueAccessToken(grant: Grant): Record<string, unknown> {
@@ -456,13 +476,32 @@ export class YouTubeStandIn {
 		const token = bearerToken(request);
 		const access = token === undefined ? undefined : this.accessTokens.get(token);
 		if (!access || access.grant.revoked || access.expiresAtMs <= this.clock.now()) {
-			return googleError(401, 'Request had invalid authentication credentials.', 'authError', 'global');
+			return googleError(
+				401,
+				'Request had invalid authentication credentials.',
+				'authError',
+				'global',
+			);
 		}
-		if (!access.grant.scopes.some((scope) => [YOUTUBE_SCOPE, YOUTUBE_FORCE_SSL_SCOPE, YOUTUBE_READONLY_SCOPE].includes(scope))) {
-			return googleError(403, 'Request had insufficient authentication scopes.', 'insufficientPermissions', 'global');
+		if (
+			!access.grant.scopes.some((scope) =>
+				[YOUTUBE_SCOPE, YOUTUBE_FORCE_SSL_SCOPE, YOUTUBE_READONLY_SCOPE].includes(scope),
+			)
+		) {
+			return googleError(
+				403,
+				'Request had insufficient authentication scopes.',
+				'insufficientPermissions',
+				'global',
+			);
 		}
 		if (request.query.get('mine') !== 'true' || !request.query.get('part')) {
-			return googleError(400, 'No filter selected. Expected one of: mine, id, forHandle.', 'missingRequiredParameter', 'youtube.parameter');
+			return googleError(
+				400,
+				'No filter selected. Expected one of: mine, id, forHandle.',
+				'missingRequiredParameter',
+				'youtube.parameter',
+			);
 		}
 		const overQuota = this.charge(LIST_UNITS);
 		if (overQuota) return overQuota;

@@ -13,6 +13,12 @@ export interface AuthorizeRequest {
 	redirectUri: string;
 	codeChallenge?: string;
 	follow: boolean;
+	/**
+	 * The fan is asked again for a connection the hub no longer holds a working refresh token
+	 * for; platforms that issue one only on a first consent (Google) must show their consent
+	 * screen anew.
+	 */
+	reconsent?: boolean;
 }
 
 /** The callback's code, to trade for the grant. */
