@@ -6,7 +6,7 @@ import {
 	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
-import { parseJson } from './platform-http';
+import { rateLimited, sendToPlatform } from './platform-http';
 
 export interface AppleMusicConfig {
 	/** The Apple Developer team id: the developer token's `iss`. */
@@ -32,8 +32,6 @@ export const APPLE_MAX_DEVELOPER_TOKEN_SECONDS = 15_777_000;
 const DEFAULT_DEVELOPER_TOKEN_SECONDS = 12 * 3600;
 /** Sign a new developer token this long before the current one expires. */
 const RESIGN_MARGIN_MS = 10 * 60_000;
-const TIMEOUT_MS = 15_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
 const LIBRARY_PAGE_SIZE = 100;
 
 /**
@@ -163,29 +161,16 @@ export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
 		path: string,
 		query: Record<string, string>,
 	): Promise<unknown> {
-		const search = new URLSearchParams(query).toString();
-		const headers: Record<string, string> = {
-			accept: 'application/json',
-			authorization: `Bearer ${this.developerToken()}`,
-		};
+		const headers: Record<string, string> = { authorization: `Bearer ${this.developerToken()}` };
 		if (grant) headers['music-user-token'] = grant.accessToken;
-		let response: Response;
-		try {
-			response = await fetch(`${this.apiUrl}${path}${search ? `?${search}` : ''}`, {
-				method,
-				headers,
-				signal: AbortSignal.timeout(TIMEOUT_MS),
-			});
-		} catch (error) {
-			throw new PlatformError(
-				'apple_music',
-				'transient',
-				`Apple Music did not answer: ${(error as Error).message}`,
-			);
-		}
-		const text = await response.text();
-		if (response.ok) return text ? parseJson(text) : undefined;
-		const detail = `HTTP ${response.status}: ${errorDetail(text)}`;
+		const response = await sendToPlatform('apple_music', {
+			method,
+			url: `${this.apiUrl}${path}`,
+			query,
+			headers,
+		});
+		if (response.ok) return response.body;
+		const detail = `HTTP ${response.status}: ${errorDetail(response.body)}`;
 		const action = `${method} ${path}`;
 		if (response.status === 401) {
 			// Sign afresh next time, in case the token merely went stale against Apple's clock.
@@ -203,19 +188,12 @@ export class AppleMusicPlatform implements StreamingPlatform, PlatformLibrary {
 				`Apple Music refused the fan’s Music User Token for ${action} (${detail}): it expired (about 6 months) or was revoked; the fan needs to authorize again.`,
 			);
 		}
-		if (response.status === 429) {
-			const retryAfterSeconds = Number(response.headers.get('retry-after'));
-			const retryAfterMs =
-				Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-					? retryAfterSeconds * 1000
-					: DEFAULT_RETRY_AFTER_MS;
-			throw new PlatformError(
+		if (response.status === 429)
+			throw rateLimited(
 				'apple_music',
-				'rate_limited',
+				response,
 				`Apple Music is rate limiting the app (${action}, ${detail}).`,
-				retryAfterMs,
 			);
-		}
 		if (response.status >= 500)
 			throw new PlatformError(
 				'apple_music',
@@ -272,8 +250,8 @@ function base64UrlJson(value: unknown): string {
 }
 
 /** Apple answers `{ errors: [{ title, detail, code }] }`. */
-function errorDetail(text: string): string {
-	const parsed = parseJson(text) as
+function errorDetail(body: unknown): string {
+	const parsed = body as
 		{ errors?: Array<{ title?: string; detail?: string; code?: string }> } | string;
 	const first = typeof parsed === 'object' ? parsed?.errors?.[0] : undefined;
 	if (first)

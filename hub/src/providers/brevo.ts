@@ -17,15 +17,19 @@ export class BrevoDoubleOptIn implements ListDoubleOptIn {
 	constructor(private readonly config: BrevoConfig) {}
 
 	async request(email: string, confirmedUrl: string): Promise<void> {
-		await callJsonApi('Brevo', `${this.config.apiUrl ?? 'https://api.brevo.com/v3'}/contacts/doubleOptinConfirmation`, {
-			method: 'POST',
-			headers: { 'api-key': this.config.apiKey },
-			body: {
-				email,
-				includeListIds: [this.config.listId],
-				templateId: this.config.templateId,
-				redirectionUrl: confirmedUrl,
+		await callJsonApi(
+			'Brevo',
+			`${this.config.apiUrl ?? 'https://api.brevo.com/v3'}/contacts/doubleOptinConfirmation`,
+			{
+				method: 'POST',
+				headers: { 'api-key': this.config.apiKey },
+				body: {
+					email,
+					includeListIds: [this.config.listId],
+					templateId: this.config.templateId,
+					redirectionUrl: confirmedUrl,
+				},
 			},
-		});
+		);
 	}
 }

@@ -5,6 +5,7 @@ import {
 	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
+import { rateLimited, sendToPlatform } from './platform-http';
 
 export interface DeezerConfig {
 	/** The existing Deezer app's id and secret (new registrations are closed); the OAuth exchange uses them. */
@@ -19,10 +20,8 @@ export interface DeezerConfig {
 /** The perms to ask for: library writes, and a token that does not expire. */
 export const DEEZER_PERMS = ['basic_access', 'manage_library', 'offline_access'] as const;
 
-const TIMEOUT_MS = 15_000;
 /** Deezer's quota window is 5 seconds and it says no more than that. */
 const QUOTA_RETRY_AFTER_MS = 5_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
 const QUOTA_EXCEEDED = 4;
 const INVALID_TOKEN = 300;
 const NO_DATA = 800;
@@ -124,49 +123,27 @@ export class DeezerPlatform implements StreamingPlatform, PlatformLibrary {
 		query: Record<string, string>,
 		options: { noDataIsAbsent?: boolean } = {},
 	): Promise<unknown> {
-		const params = new URLSearchParams(query);
-		if (grant) params.set('access_token', grant.accessToken);
-		const search = params.toString();
-		let response: Response;
-		try {
-			response = await fetch(`${this.apiUrl}${path}${search ? `?${search}` : ''}`, {
-				method,
-				headers: { accept: 'application/json' },
-				signal: AbortSignal.timeout(TIMEOUT_MS),
-			});
-		} catch (error) {
-			throw new PlatformError(
-				'deezer',
-				'transient',
-				`Deezer did not answer: ${(error as Error).message}`,
-			);
-		}
-		// Name the call by its path only: the access token rides in the query.
+		// The access token rides in the query; the provider client keeps it out of errors and logs.
+		const response = await sendToPlatform('deezer', {
+			method,
+			url: `${this.apiUrl}${path}`,
+			query: grant ? { ...query, access_token: grant.accessToken } : query,
+		});
 		const action = `${method} ${path}`;
-		if (response.status === 429) {
-			const retryAfterSeconds = Number(response.headers.get('retry-after'));
-			const retryAfterMs =
-				Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-					? retryAfterSeconds * 1000
-					: DEFAULT_RETRY_AFTER_MS;
-			throw new PlatformError(
+		if (response.status === 429)
+			throw rateLimited(
 				'deezer',
-				'rate_limited',
+				response,
 				`Deezer is rate limiting the app (${action}, HTTP 429).`,
-				retryAfterMs,
 			);
-		}
 		if (response.status >= 500)
 			throw new PlatformError(
 				'deezer',
 				'transient',
 				`Deezer failed ${action} (HTTP ${response.status}).`,
 			);
-		const text = await response.text();
-		let body: unknown;
-		try {
-			body = JSON.parse(text);
-		} catch {
+		const body = response.body;
+		if (typeof body === 'string' || body === undefined) {
 			throw new PlatformError(
 				'deezer',
 				response.ok ? 'transient' : 'permanent',

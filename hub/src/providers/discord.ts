@@ -7,7 +7,12 @@ import {
 	type CommunityMessenger,
 	type DiscordReleaseRole,
 } from '../core/community/ports';
-import { parseJson } from './platform-http';
+import {
+	ProviderUnreachable,
+	retryAfterMsFromSeconds,
+	sendProviderRequest,
+	type ProviderResponse,
+} from './http-client';
 import { RollingBudget } from './rolling-budget';
 
 export interface DiscordConfig {
@@ -27,11 +32,9 @@ export interface DiscordConfig {
 
 export const DISCORD_API_ROOT = 'https://discord.com/api';
 const API_VERSION = 'v10';
-const TIMEOUT_MS = 15_000;
 const MAX_MESSAGE_CHARS = 2000;
 /** Waiting out a spent bucket is better than a 429 (they count toward Discord's IP ban); past this, let the caller reschedule. */
 const MAX_INLINE_WAIT_MS = 5_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
 const MAX_CACHED_DM_CHANNELS = 100_000;
 /** Discord counts requests when they arrive; a little under its budget absorbs the network's jitter. */
 const BUDGET_SHARE = 0.9;
@@ -269,32 +272,23 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 			// Answers that came in while this request waited for the budget spent its bucket: wait again.
 			answered();
 		}
-		let response: Response;
+		let response: ProviderResponse;
 		try {
-			response = await fetch(`${this.baseUrl}${path}`, {
-				method,
-				headers: {
-					authorization: `Bot ${this.config.botToken}`,
-					accept: 'application/json',
-					...(body === undefined ? {} : { 'content-type': 'application/json' }),
-					...headers,
-				},
-				body: body === undefined ? undefined : JSON.stringify(body),
-				signal: AbortSignal.timeout(TIMEOUT_MS),
+			response = await sendProviderRequest({
+				provider: 'discord',
+				method: method as 'GET' | 'POST' | 'PUT' | 'DELETE',
+				url: `${this.baseUrl}${path}`,
+				headers: { authorization: `Bot ${this.config.botToken}`, ...headers },
+				body: body === undefined ? undefined : { json: body },
 			});
 		} catch (error) {
-			// fetch's message names the host, never the Authorization header.
-			throw new CommunityPlatformError(
-				'discord',
-				'transient',
-				`Discord did not answer: ${(error as Error).message}`,
-			);
+			if (!(error instanceof ProviderUnreachable)) throw error;
+			throw new CommunityPlatformError('discord', 'transient', error.message);
 		} finally {
 			answered();
 		}
 		this.noteBucket(route, response);
-		const text = await response.text();
-		const parsed = text ? parseJson(text) : {};
+		const parsed = response.body ?? {};
 		const fields =
 			typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
 		if (response.ok) return { body: parsed };
@@ -331,11 +325,11 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		await sleep(waitMs);
 	}
 
-	private noteBucket(route: string, response: Response): void {
-		const remaining = Number(response.headers.get('x-ratelimit-remaining'));
-		const resetAfterSeconds = Number(response.headers.get('x-ratelimit-reset-after'));
-		if (!response.headers.has('x-ratelimit-remaining') || !Number.isFinite(resetAfterSeconds))
-			return;
+	private noteBucket(route: string, response: ProviderResponse): void {
+		const remainingHeader = response.header('x-ratelimit-remaining');
+		const remaining = Number(remainingHeader);
+		const resetAfterSeconds = Number(response.header('x-ratelimit-reset-after'));
+		if (remainingHeader === undefined || !Number.isFinite(resetAfterSeconds)) return;
 		// Only spent buckets hold anyone back; keeping just those bounds the map however many routes are used.
 		if (remaining > 0) this.spentUntilMs.delete(route);
 		else this.spentUntilMs.set(route, Date.now() + resetAfterSeconds * 1000);
@@ -343,15 +337,15 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 
 	private rateLimited(
 		route: string,
-		response: Response,
+		response: ProviderResponse,
 		answer: Record<string, unknown>,
 	): CommunityPlatformError {
-		const retryAfterSeconds = Number(answer.retry_after ?? response.headers.get('retry-after'));
+		// Discord's body says it to the millisecond; the header rounds up to whole seconds.
 		const retryAfterMs =
-			Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-				? Math.ceil(retryAfterSeconds * 1000)
-				: DEFAULT_RETRY_AFTER_MS;
-		if (answer.global === true || response.headers.get('x-ratelimit-global') === 'true') {
+			answer.retry_after !== undefined
+				? retryAfterMsFromSeconds(answer.retry_after)
+				: response.retryAfterMs;
+		if (answer.global === true || response.header('x-ratelimit-global') === 'true') {
 			this.globalResumeAtMs = Date.now() + retryAfterMs;
 		} else {
 			this.spentUntilMs.set(route, Date.now() + retryAfterMs);

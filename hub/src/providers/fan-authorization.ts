@@ -14,12 +14,7 @@ import {
 } from '../core/streaming/platform';
 import { AppleMusicPlatform, type AppleMusicConfig } from './apple-music';
 import { DEEZER_PERMS, type DeezerConfig } from './deezer';
-import {
-	readJsonObject,
-	requestOAuthToken,
-	sendToPlatform,
-	type IssuedToken,
-} from './platform-http';
+import { jsonObject, requestOAuthToken, sendToPlatform, type IssuedToken } from './platform-http';
 import {
 	SPOTIFY_UNREGISTERED_ADVICE,
 	isUnregisteredSpotifyUser,
@@ -98,7 +93,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 			credentialsHint: 'FANLOOP_SPOTIFY_CLIENT_ID and FANLOOP_SPOTIFY_CLIENT_SECRET',
 		});
 		const profile = await readAfterConsent('spotify', 'Spotify', this.apiUrl, '/v1/me', {
-			authorization: `Bearer ${token.accessToken}`,
+			headers: { authorization: `Bearer ${token.accessToken}` },
 		});
 		return {
 			accountId: String(profile.id ?? ''),
@@ -134,22 +129,17 @@ class DeezerAuthorization implements RedirectAuthorization {
 
 	async exchange(request: { code: string }): Promise<PlatformConnection> {
 		const authorizedAtMs = Date.now();
-		const query = new URLSearchParams({
-			app_id: this.config.appId,
-			secret: this.config.secret,
-			code: request.code,
-			output: 'json',
-		});
-		const response = await sendToPlatform(
-			'deezer',
-			"Deezer's token endpoint",
-			`${this.connectUrl}/oauth/access_token.php?${query}`,
-			{
-				method: 'GET',
-				headers: {},
+		const response = await sendToPlatform('deezer', {
+			method: 'GET',
+			url: `${this.connectUrl}/oauth/access_token.php`,
+			query: {
+				app_id: this.config.appId,
+				secret: this.config.secret,
+				code: request.code,
+				output: 'json',
 			},
-		);
-		const token = await readJsonObject(response);
+		});
+		const token = jsonObject(response);
 		if (!response.ok || typeof token.access_token !== 'string') {
 			// Deezer answers a refused exchange with 200 and a plain sentence ("wrong code").
 			throw new PlatformError(
@@ -160,13 +150,9 @@ class DeezerAuthorization implements RedirectAuthorization {
 		}
 		const accessToken = token.access_token;
 		const expiresInSeconds = Number(token.expires ?? 0);
-		const me = await readAfterConsent(
-			'deezer',
-			'Deezer',
-			this.apiUrl,
-			`/user/me?${new URLSearchParams({ access_token: accessToken })}`,
-			{},
-		);
+		const me = await readAfterConsent('deezer', 'Deezer', this.apiUrl, '/user/me', {
+			query: { access_token: accessToken },
+		});
 		if (me.id === undefined) {
 			throw new PlatformError(
 				'deezer',
@@ -244,8 +230,11 @@ class YouTubeAuthorization implements RedirectAuthorization {
 			'youtube',
 			'YouTube',
 			this.apiUrl,
-			'/youtube/v3/channels?part=id&mine=true',
-			{ authorization: `Bearer ${token.accessToken}` },
+			'/youtube/v3/channels',
+			{
+				query: { part: 'id', mine: 'true' },
+				headers: { authorization: `Bearer ${token.accessToken}` },
+			},
 		);
 		const channelId = (channels.items as Array<{ id?: string }> | undefined)?.[0]?.id;
 		if (!channelId)
@@ -283,16 +272,13 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 	/** Apple gives no account id: the ledger knows the fan by a hash of their user token. */
 	async connect(musicUserToken: string): Promise<PlatformConnection> {
 		const authorizedAtMs = (this.config.clock ?? Date.now)();
-		await readAfterConsent(
-			'apple_music',
-			'Apple Music',
-			this.apiUrl,
-			'/v1/me/library/albums?limit=1',
-			{
+		await readAfterConsent('apple_music', 'Apple Music', this.apiUrl, '/v1/me/library/albums', {
+			query: { limit: '1' },
+			headers: {
 				authorization: `Bearer ${this.developerToken()}`,
 				'music-user-token': musicUserToken,
 			},
-		);
+		});
 		return {
 			accountId: `mut-${createHash('sha256').update(musicUserToken).digest('hex').slice(0, 40)}`,
 			grant: {
@@ -307,31 +293,26 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 	}
 }
 
-/**
- * A GET the fan's fresh consent must allow, read as JSON; its refusal names the path without
- * the query (tokens ride in headers or the query).
- */
+/** A GET the fan's fresh consent must allow, read as JSON; its refusal names the path only. */
 async function readAfterConsent(
 	platform: StreamingPlatformName,
 	provider: string,
 	apiUrl: string,
-	pathAndQuery: string,
-	headers: Record<string, string>,
+	path: string,
+	request: { query?: Record<string, string>; headers?: Record<string, string> },
 ): Promise<Record<string, unknown>> {
-	const response = await sendToPlatform(platform, provider, `${apiUrl}${pathAndQuery}`, {
+	const response = await sendToPlatform(platform, {
 		method: 'GET',
-		headers,
+		url: `${apiUrl}${path}`,
+		...request,
 	});
-	if (response.ok) return readJsonObject(response);
-	if (platform === 'spotify' && response.status === 403) {
-		const text = await response.text();
-		if (isUnregisteredSpotifyUser(text))
-			throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
-	}
+	if (response.ok) return jsonObject(response);
+	if (platform === 'spotify' && response.status === 403 && isUnregisteredSpotifyUser(response.text))
+		throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
 	throw new PlatformError(
 		platform,
 		response.status >= 500 ? 'transient' : 'permanent',
-		`${provider} refused GET ${pathAndQuery.split('?')[0]} right after the fan's consent (HTTP ${response.status}).`,
+		`${provider} refused GET ${path} right after the fan's consent (HTTP ${response.status}).`,
 	);
 }
 

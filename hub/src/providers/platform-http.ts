@@ -1,56 +1,40 @@
 import { PlatformError, type StreamingPlatformName } from '../core/streaming/platform';
+import {
+	ProviderUnreachable,
+	sendProviderRequest,
+	type ProviderRequest,
+	type ProviderResponse,
+} from './http-client';
 
-const TIMEOUT_MS = 15_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
-
-/** One request to a streaming platform; no answer at all is a passing failure. */
+/** One request to a streaming platform through the provider client; no answer at all is a passing failure. */
 export async function sendToPlatform(
 	platform: StreamingPlatformName,
-	provider: string,
-	url: string,
-	init: { method: string; headers: Record<string, string>; body?: string },
-): Promise<Response> {
+	request: Omit<ProviderRequest, 'provider'>,
+): Promise<ProviderResponse> {
 	try {
-		return await fetch(url, {
-			...init,
-			headers: { accept: 'application/json', ...init.headers },
-			signal: AbortSignal.timeout(TIMEOUT_MS),
-		});
+		return await sendProviderRequest({ ...request, provider: platform });
 	} catch (error) {
-		throw new PlatformError(
-			platform,
-			'transient',
-			`${provider} did not answer: ${(error as Error).message}`,
-		);
+		if (error instanceof ProviderUnreachable)
+			throw new PlatformError(platform, 'transient', error.message);
+		throw error;
 	}
 }
 
-/** The parsed JSON, or the text itself when it is not JSON (some refusals are plain text). */
-export function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return text;
-	}
+/** The answer's JSON object, or an empty one when it is something else (some refusals are plain text). */
+export function jsonObject(response: ProviderResponse): Record<string, unknown> {
+	const body = response.body;
+	return typeof body === 'object' && body !== null && !Array.isArray(body)
+		? (body as Record<string, unknown>)
+		: {};
 }
 
-export async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
-	const parsed = parseJson(await response.text());
-	return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-}
-
-/** A 429, with its Retry-After turned into milliseconds. */
+/** A 429, with the wait the platform asked for. */
 export function rateLimited(
 	platform: StreamingPlatformName,
-	response: Response,
+	response: ProviderResponse,
 	message: string,
 ): PlatformError {
-	const retryAfterSeconds = Number(response.headers.get('retry-after'));
-	const retryAfterMs =
-		Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0
-			? retryAfterSeconds * 1000
-			: DEFAULT_RETRY_AFTER_MS;
-	return new PlatformError(platform, 'rate_limited', message, retryAfterMs);
+	return new PlatformError(platform, 'rate_limited', message, response.retryAfterMs);
 }
 
 export interface IssuedToken {
@@ -82,12 +66,13 @@ export async function requestOAuthToken(request: {
 	const { platform, issuer } = request;
 	// Count the token's life from before the request, so we never think it lives longer than it does.
 	const requestedAtMs = request.clock();
-	const response = await sendToPlatform(platform, `${issuer}'s token endpoint`, request.url, {
+	const response = await sendToPlatform(platform, {
 		method: 'POST',
-		headers: { 'content-type': 'application/x-www-form-urlencoded', ...request.headers },
-		body: new URLSearchParams(request.form).toString(),
+		url: request.url,
+		headers: request.headers,
+		body: { form: request.form },
 	});
-	const body = (await readJsonObject(response)) as {
+	const body = jsonObject(response) as {
 		access_token?: string;
 		refresh_token?: string;
 		expires_in?: number;

@@ -5,13 +5,8 @@ import {
 	type PlatformLibrary,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
-import {
-	parseJson,
-	rateLimited,
-	requestOAuthToken,
-	sendToPlatform,
-	type IssuedToken,
-} from './platform-http';
+import type { ProviderResponse } from './http-client';
+import { rateLimited, requestOAuthToken, sendToPlatform, type IssuedToken } from './platform-http';
 
 export interface SpotifyConfig {
 	clientId: string;
@@ -255,15 +250,12 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 			const issued = await this.token({ grant_type: 'client_credentials' });
 			this.appToken = { accessToken: issued.accessToken, expiresAtMs: issued.accessExpiresAtMs };
 		}
-		const response = await sendToPlatform(
-			'spotify',
-			'Spotify',
-			`${this.apiUrl}${path}?${new URLSearchParams(query)}`,
-			{
-				method: 'GET',
-				headers: { authorization: `Bearer ${this.appToken.accessToken}` },
-			},
-		);
+		const response = await sendToPlatform('spotify', {
+			method: 'GET',
+			url: `${this.apiUrl}${path}`,
+			query,
+			headers: { authorization: `Bearer ${this.appToken.accessToken}` },
+		});
 		if (response.status === 401) {
 			// The app token died early (rotated credentials, clock skew): take a new one on the retry.
 			this.appToken = undefined;
@@ -283,16 +275,12 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 		query: Query,
 		scope: string,
 	): Promise<unknown> {
-		const search = new URLSearchParams(query).toString();
-		const response = await sendToPlatform(
-			'spotify',
-			'Spotify',
-			`${this.apiUrl}${path}${search ? `?${search}` : ''}`,
-			{
-				method,
-				headers: { authorization: `Bearer ${grant.accessToken}` },
-			},
-		);
+		const response = await sendToPlatform('spotify', {
+			method,
+			url: `${this.apiUrl}${path}`,
+			query,
+			headers: { authorization: `Bearer ${grant.accessToken}` },
+		});
 		const action = `${method} ${path}`;
 		if (response.status === 401) {
 			if (grant.accessExpiresAtMs !== null && grant.accessExpiresAtMs <= this.clock()) {
@@ -309,24 +297,23 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 			);
 		}
 		if (response.status === 403) {
-			const text = await response.text();
-			if (isUnregisteredSpotifyUser(errorMessage(text))) {
+			const text = errorMessage(response.body);
+			if (isUnregisteredSpotifyUser(text)) {
 				throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
 			}
 			throw new PlatformError(
 				'spotify',
 				'permanent',
-				`Spotify refused ${action} (HTTP 403: ${errorMessage(text)}); the fan’s grant needs the scope ${scope}.`,
+				`Spotify refused ${action} (HTTP 403: ${text}); the fan’s grant needs the scope ${scope}.`,
 			);
 		}
 		return this.answer(response, action);
 	}
 
 	/** The body of a successful answer; 429, 5xx and other refusals as PlatformErrors. */
-	private async answer(response: Response, action: string): Promise<unknown> {
-		const text = await response.text();
-		if (response.ok) return text ? parseJson(text) : undefined;
-		const detail = `HTTP ${response.status}: ${errorMessage(text)}`;
+	private answer(response: ProviderResponse, action: string): unknown {
+		if (response.ok) return response.body;
+		const detail = `HTTP ${response.status}: ${errorMessage(response.body)}`;
 		if (response.status === 429)
 			throw rateLimited(
 				'spotify',
@@ -369,8 +356,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /** Spotify answers `{ error: { status, message } }`, or plain text for some refusals. */
-function errorMessage(text: string): string {
-	const parsed = parseJson(text) as { error?: { message?: string } } | string;
+function errorMessage(body: unknown): string {
+	const parsed = body as { error?: { message?: string } } | string | undefined;
 	if (typeof parsed === 'object' && parsed?.error?.message) return parsed.error.message;
 	return typeof parsed === 'string' && parsed ? parsed.slice(0, 200) : 'no detail';
 }

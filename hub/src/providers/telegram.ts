@@ -4,11 +4,9 @@ import {
 	type CommunityInvites,
 	type CommunityMessenger,
 } from '../core/community/ports';
-import { parseJson } from './platform-http';
+import { ProviderUnreachable, retryAfterMsFromSeconds, sendProviderRequest } from './http-client';
 
 export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
-const TIMEOUT_MS = 15_000;
-const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 export interface TelegramClientConfig {
 	botToken: string;
@@ -108,37 +106,35 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 	}
 
 	private async call<T>(method: string, body: Record<string, unknown>): Promise<T> {
-		let response: Response;
+		let response;
 		try {
-			response = await fetch(`${this.apiRoot}/bot${this.config.botToken}/${method}`, {
+			response = await sendProviderRequest({
+				provider: 'telegram',
 				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify(body),
-				signal: AbortSignal.timeout(TIMEOUT_MS),
+				url: `${this.apiRoot}/bot${this.config.botToken}/${method}`,
+				body: { json: body },
 			});
 		} catch (error) {
-			// fetch's own message names no URL, but the cause might: keep only the error's class.
+			if (!(error instanceof ProviderUnreachable)) throw error;
 			throw new CommunityPlatformError(
 				'telegram',
 				'transient',
-				`Telegram did not answer ${method} (${(error as Error).name}).`,
+				`Telegram did not answer ${method} (${error.message}).`,
 			);
 		}
-		const parsed = parseJson(await response.text());
 		const answer: BotApiAnswer =
-			typeof parsed === 'object' && parsed !== null ? (parsed as BotApiAnswer) : {};
+			typeof response.body === 'object' && response.body !== null
+				? (response.body as BotApiAnswer)
+				: {};
 		if (response.ok && answer.ok) return answer.result as T;
 		const description = answer.description ?? `HTTP ${response.status}`;
-		const retryAfterSeconds = answer.parameters?.retry_after;
+		const status = answer.error_code ?? response.status;
 		throw new CommunityPlatformError(
 			'telegram',
-			kindOf(answer.error_code ?? response.status, description),
+			kindOf(status, description),
 			`Telegram refused ${method}: ${description}`,
-			retryAfterSeconds
-				? retryAfterSeconds * 1000
-				: response.status === 429
-					? DEFAULT_RETRY_AFTER_MS
-					: undefined,
+			// Telegram says how long to wait in the body's parameters.retry_after, not a header.
+			status === 429 ? retryAfterMsFromSeconds(answer.parameters?.retry_after) : undefined,
 		);
 	}
 }

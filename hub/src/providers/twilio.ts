@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ProviderError, type SmsMessage, type SmsSender } from '../core/messaging';
+import { ProviderUnreachable, sendProviderRequest } from './http-client';
 
 export interface TwilioConfig {
 	accountSid: string;
@@ -16,7 +17,11 @@ const PERMANENT_CODES = new Set([21211, 21214, 21408, 21610, 21612, 21614]);
  * Twilio's request signature: base64 HMAC-SHA1, keyed with the auth token, over the
  * full URL Twilio called followed by each POST parameter name and value, names sorted.
  */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+export function twilioSignature(
+	authToken: string,
+	url: string,
+	params: Record<string, string>,
+): string {
 	const data = Object.keys(params)
 		.sort()
 		.reduce((text, name) => text + name + params[name], url);
@@ -41,26 +46,35 @@ export class TwilioSms implements SmsSender {
 	async send(message: SmsMessage): Promise<{ providerMessageId: string }> {
 		const form = new URLSearchParams({ To: message.to, Body: message.body });
 		form.set(this.config.from.startsWith('MG') ? 'MessagingServiceSid' : 'From', this.config.from);
-		const credentials = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64');
-		let response: Response;
+		const credentials = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString(
+			'base64',
+		);
+		let response;
 		try {
-			response = await fetch(`${this.config.apiUrl}/2010-04-01/Accounts/${this.config.accountSid}/Messages.json`, {
+			response = await sendProviderRequest({
+				provider: 'twilio',
 				method: 'POST',
-				headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
-				body: form.toString(),
-				signal: AbortSignal.timeout(15_000),
+				url: `${this.config.apiUrl}/2010-04-01/Accounts/${this.config.accountSid}/Messages.json`,
+				headers: { authorization: `Basic ${credentials}` },
+				body: { form: Object.fromEntries(form) },
 			});
 		} catch (error) {
-			throw new ProviderError('twilio', `Twilio did not answer: ${(error as Error).message}`, false);
+			if (!(error instanceof ProviderUnreachable)) throw error;
+			throw new ProviderError('twilio', error.message, false);
 		}
-		const body = (await response.json().catch(() => ({}))) as { sid?: string; code?: number; message?: string };
+		const body = (
+			typeof response.body === 'object' && response.body !== null ? response.body : {}
+		) as {
+			sid?: string;
+			code?: number;
+			message?: string;
+		};
 		if (response.ok && body.sid) return { providerMessageId: body.sid };
-		const retryAfterSeconds = Number(response.headers.get('retry-after'));
 		throw new ProviderError(
 			'twilio',
 			`Twilio refused the message (HTTP ${response.status}${body.code ? `, code ${body.code}` : ''}): ${body.message ?? 'no detail'}`,
 			body.code !== undefined && PERMANENT_CODES.has(body.code),
-			Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : undefined,
+			response.header('retry-after') !== undefined ? response.retryAfterMs : undefined,
 		);
 	}
 }

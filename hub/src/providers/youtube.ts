@@ -3,7 +3,7 @@ import {
 	type PlatformGrant,
 	type StreamingPlatform,
 } from '../core/streaming/platform';
-import { parseJson, rateLimited, requestOAuthToken, sendToPlatform } from './platform-http';
+import { rateLimited, requestOAuthToken, sendToPlatform } from './platform-http';
 
 export interface YouTubeConfig {
 	clientId: string;
@@ -74,23 +74,18 @@ export class YouTubePlatform implements StreamingPlatform {
 
 	/** Subscribes the fan to the artist's channel (`UC…` id); already subscribed counts as done. */
 	async followArtist(grant: PlatformGrant, channelId: string): Promise<void> {
-		const response = await sendToPlatform(
-			'youtube',
-			'YouTube',
-			`${this.apiUrl}/youtube/v3/subscriptions?part=snippet`,
-			{
-				method: 'POST',
-				headers: {
-					authorization: `Bearer ${grant.accessToken}`,
-					'content-type': 'application/json',
-				},
-				body: JSON.stringify({ snippet: { resourceId: { kind: 'youtube#channel', channelId } } }),
-			},
-		);
+		const response = await sendToPlatform('youtube', {
+			method: 'POST',
+			url: `${this.apiUrl}/youtube/v3/subscriptions`,
+			query: { part: 'snippet' },
+			headers: { authorization: `Bearer ${grant.accessToken}` },
+			body: { json: { snippet: { resourceId: { kind: 'youtube#channel', channelId } } } },
+		});
 		if (response.ok) return;
-		const body = parseJson(await response.text()) as GoogleError | undefined;
-		const reason = body?.error?.errors?.[0]?.reason;
-		const detail = `HTTP ${response.status}${reason ? `, ${reason}` : ''}: ${body?.error?.message ?? 'no detail'}`;
+		const body = response.body as GoogleError | string | undefined;
+		const google = typeof body === 'object' ? body : undefined;
+		const reason = google?.error?.errors?.[0]?.reason;
+		const detail = `HTTP ${response.status}${reason ? `, ${reason}` : ''}: ${google?.error?.message ?? 'no detail'}`;
 		if (reason === 'subscriptionDuplicate') return;
 		if (reason === 'quotaExceeded' || reason === 'dailyLimitExceeded') {
 			throw new PlatformError(
