@@ -104,7 +104,8 @@ export async function sendProviderRequest(request: ProviderRequest): Promise<Pro
 		headers['content-type'] = 'application/x-www-form-urlencoded';
 		data = new URLSearchParams(request.body.form).toString();
 	}
-	const logged = loggedCall(request, url, headers);
+	// Built only while someone listens: the log costs nothing in production.
+	const logged = listeners.size > 0 ? loggedCall(request, url, headers) : undefined;
 	let answer: AxiosResponse<string>;
 	try {
 		answer = await axios.request<string>({
@@ -123,7 +124,7 @@ export async function sendProviderRequest(request: ProviderRequest): Promise<Pro
 			proxy: false,
 		});
 	} catch (error) {
-		publish(logged);
+		if (logged) publish(logged);
 		throw new ProviderUnreachable(
 			request.provider,
 			redact(`${request.provider} did not answer: ${errorText(error)}`, secretsOf(request, url)),
@@ -131,7 +132,7 @@ export async function sendProviderRequest(request: ProviderRequest): Promise<Pro
 	}
 	const text = typeof answer.data === 'string' ? answer.data : '';
 	const body = parseBody(text);
-	publish({ ...logged, response: { status: answer.status, body: redactFields(body) } });
+	if (logged) publish({ ...logged, response: { status: answer.status, body: redactFields(body) } });
 	const header = (name: string): string | undefined => {
 		const value = answer.headers[name.toLowerCase()] as unknown;
 		return value === undefined || value === null ? undefined : String(value);
