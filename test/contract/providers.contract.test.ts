@@ -360,6 +360,13 @@ describe('every provider call the hub makes, against the published specs', () =>
 		expect(problemsOf(call({ path: '/v1/search', query: { type: 'album' } }), context())).toEqual([
 			expect.stringContaining('"q" is missing'),
 		]);
+		// An answer without the field the hub reads (the fan's id) fails as well.
+		expect(
+			problemsOf(
+				call({ path: '/v1/me', query: {}, response: { status: 200, body: { display_name: 'x' } } }),
+				context(),
+			),
+		).toEqual([expect.stringContaining('answer lacks "id"')]);
 		expect(problemsOf(call({ path: '/v1/me/tracks', query: {} }), context())).toEqual([
 			expect.stringContaining('no published spec has this call'),
 		]);

@@ -23,6 +23,8 @@ const FIELDS_READ: Record<string, string[]> = {
 	// Each search asks for one type: the other list is absent, as the spec allows.
 	'spotify GET /search': ['?albums.items[].uri', '?tracks.items[].uri'],
 	'spotify GET /me': ['id'],
+	// One boolean per URI asked about.
+	'spotify GET /me/library/contains': ['[]'],
 	'discord POST /users/@me/channels': ['id'],
 	'discord POST /channels/{channel_id}/messages': ['id'],
 	'discord GET /guilds/{guild_id}/roles': [
