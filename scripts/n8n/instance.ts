@@ -126,7 +126,7 @@ export class N8n {
 		} catch (error) {
 			if (!(error instanceof RunError)) throw error;
 			fs.appendFileSync(this.logFile, `${error.stdout}${error.stderr}`);
-			throw new Error(`n8n ${args[0]} failed: ${error.message}\n${error.stderr}${error.stdout}`);
+			throw new Error(`n8n ${args[0]} failed: ${error.message}\n${error.stdout}`);
 		}
 	}
 
@@ -150,7 +150,7 @@ export class N8n {
 		);
 	}
 
-	/** `n8n start`; resolves once /healthz is 200 and every published webhook answers. */
+	/** `n8n start`; resolves once n8n reports itself ready and every published webhook answers. */
 	async start(timeoutMs = 120_000): Promise<void> {
 		if (this.running) return;
 		const log = fs.createWriteStream(this.logFile, { flags: 'a' });
@@ -174,8 +174,9 @@ export class N8n {
 		// Output can still arrive between `exit` and the pipes closing.
 		child.on('close', () => log.end());
 		const deadline = Date.now() + timeoutMs;
-		await this.waitFor('n8n /healthz', deadline, async () => {
-			const res = await fetch(`${this.url}/healthz`).catch(() => undefined);
+		// /healthz answers as soon as the port is open; the editor's routes come later, with readiness.
+		await this.waitFor('n8n /healthz/readiness', deadline, async () => {
+			const res = await fetch(`${this.url}/healthz/readiness`).catch(() => undefined);
 			return res?.status === 200;
 		});
 		for (const wf of this.options.publish === false ? [] : (this.options.workflows ?? [])) {

@@ -47,7 +47,6 @@ export async function buildAndPackNodePackage(): Promise<string> {
 		const withNode24 = (cmd: string, args: string[]): Promise<string> =>
 			run('bash', [path.join(repoRoot, 'scripts/with-node24.sh'), cmd, ...args], {
 				cwd: repoRoot,
-				stderr: 'inherit',
 				timeoutMs: 10 * 60_000,
 			});
 		await withNode24('gulp', ['build']);
@@ -102,7 +101,7 @@ export async function installNodePackage(userFolder: string, tarball: string): P
 			'--package-lock=false',
 			'--loglevel=error',
 		],
-		{ cwd: packageDir, stderr: 'inherit', timeoutMs: 10 * 60_000 },
+		{ cwd: packageDir, timeoutMs: 10 * 60_000 },
 	);
 	const nodesPkgPath = path.join(nodesDir, 'package.json');
 	const nodesPkg: { dependencies?: Record<string, string>; [k: string]: unknown } = fs.existsSync(

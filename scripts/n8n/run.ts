@@ -37,7 +37,8 @@ export function run(command: string, args: string[], options: RunOptions): Promi
 			clearTimeout(timer);
 			if (code === 0) return resolve(stdout);
 			const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-			reject(new RunError(`${command} ${args.join(' ')} ${how}`, stdout, stderr));
+			const said = stderr.trim() ? `:\n${stderr.trim()}` : '';
+			reject(new RunError(`${command} ${args.join(' ')} ${how}${said}`, stdout, stderr));
 		});
 	});
 }
