@@ -1,9 +1,12 @@
 /**
  * `npm start` imports each template of workflows/ once. A template is recorded as imported only
  * after n8n took it, so a failed import (or a run stopped halfway) is retried on the next start
- * instead of being skipped for good.
+ * instead of being skipped for good. The sandbox stand-ins share npm start's process, so they
+ * must keep answering while an import runs.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -51,5 +54,26 @@ describe('importing the templates into n8n', () => {
 		fs.writeFileSync(path.join(templatesDir, 'b-next.json'), JSON.stringify(fixed));
 		expect(await importNewTemplates(n8n, templatesDir)).toEqual(['b-next.json']);
 		expect(recorded()).toEqual(['a-bare.json', 'b-next.json']);
+	});
+
+	it('keeps the process answering requests while n8n imports', async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-templates-'));
+		fs.writeFileSync(
+			path.join(dir, 'c-other.json'),
+			JSON.stringify({ ...JSON.parse(bare), id: 'c-other-template', name: 'Other' }),
+		);
+		const standIn = http.createServer((_req, res) => res.end('ok'));
+		await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+		try {
+			let imported = false;
+			const importing = importNewTemplates(n8n, dir).then(() => (imported = true));
+			const { port } = standIn.address() as AddressInfo;
+			const answeredWhileImporting = await fetch(`http://127.0.0.1:${port}/`).then(() => !imported);
+			await importing;
+			expect(answeredWhileImporting).toBe(true);
+		} finally {
+			standIn.close();
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
