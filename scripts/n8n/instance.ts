@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -14,6 +13,7 @@ import { N8N_VERSION } from './paths';
 import { signalGroup, trackGroup, untrackGroup } from './process-group';
 import { N8nPublicApi, type Execution } from './public-api';
 import { RunError, run } from './run';
+import { temporaryUserFolder } from './temp-folder';
 import { isWebhookRegistered, webhookPaths } from './webhooks';
 
 export interface N8nOptions {
@@ -78,8 +78,7 @@ export class N8n {
 	/** Everything but `n8n start`. */
 	static async prepare(options: N8nOptions): Promise<N8n> {
 		const n8nDir = await ensureN8nInstalled();
-		const userFolder =
-			options.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), `fanloop-n8n-${options.name}-`));
+		const userFolder = options.userFolder ?? temporaryUserFolder(options.name);
 		fs.mkdirSync(userFolder, { recursive: true });
 		const port = options.port ?? (await freePort());
 		const owner = options.owner ?? { email: 'owner@fanloop.test', password: 'Fanloop-test-1' };
