@@ -1,4 +1,4 @@
-import { forgetLeftover, recordLeftover } from './leftovers';
+import { forgetLeftover, recordLeftover } from '../leftovers';
 
 /**
  * n8n runs in its own process group (it spawns a task runner); these are the groups still

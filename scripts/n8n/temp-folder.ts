@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { recordLeftover, removeN8nData } from './leftovers';
+import { recordLeftover, removeN8nData } from '../leftovers';
 
 const made = new Set<string>();
 let exitHookInstalled = false;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { LEFTOVERS_ENV, sweepLeftovers } from '../../scripts/n8n/leftovers';
+import { LEFTOVERS_ENV, sweepLeftovers } from '../../scripts/leftovers';
 import { repoRoot } from '../../scripts/n8n/paths';
 import { eventually } from '../support/eventually';
 

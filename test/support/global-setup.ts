@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { LEFTOVERS_ENV } from '../../scripts/n8n/leftovers';
+import { LEFTOVERS_ENV } from '../../scripts/leftovers';
 import { ensurePostgresServer, POSTGRES_URL_ENV, type PostgresServer } from './postgres-server';
 
 declare global {
 	var fanloopPostgres: PostgresServer | undefined;
-	var fanloopN8nLeftovers: string | undefined;
+	var fanloopLeftovers: string | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -18,5 +18,5 @@ export default async function globalSetup(): Promise<void> {
 	// teardown ends what a failed or torn-down test could not stop.
 	const leftovers = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-test-run-'));
 	process.env[LEFTOVERS_ENV] = leftovers;
-	globalThis.fanloopN8nLeftovers = leftovers;
+	globalThis.fanloopLeftovers = leftovers;
 }

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 
-import { sweepLeftovers } from '../../scripts/n8n/leftovers';
+import { sweepLeftovers } from '../../scripts/leftovers';
 
 export default async function globalTeardown(): Promise<void> {
 	await globalThis.fanloopPostgres?.stop();
-	const leftovers = globalThis.fanloopN8nLeftovers;
+	const leftovers = globalThis.fanloopLeftovers;
 	if (leftovers) {
 		sweepLeftovers(leftovers);
 		fs.rmSync(leftovers, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { forgetLeftover, recordLeftover } from '../../scripts/leftovers';
 import { eventually } from './eventually';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -15,12 +16,6 @@ function suiteLogFile(): string {
 	fs.mkdirSync(dir, { recursive: true });
 	return path.join(dir, `${name}.log`);
 }
-
-/** Hubs still running when the test process exits (a failed test before its kill) go with it. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-	for (const child of running) child.kill('SIGKILL');
-});
 
 /** Compiles the hub into hub/dist, so a test runs it from its build as `serve` does in production. */
 export function buildHub(): void {
@@ -65,7 +60,9 @@ export class HubProcess {
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		this.child = child;
-		running.add(child);
+		// A hub a failed test never killed is ended by the test run's sweep.
+		const pid = String(child.pid);
+		recordLeftover('process', pid, pid);
 		const logFile = suiteLogFile();
 		fs.appendFileSync(logFile, `\n--- hub ${this.url} started ${new Date().toISOString()}\n`);
 		const record = (chunk: Buffer): void => {
@@ -76,7 +73,7 @@ export class HubProcess {
 		child.stderr?.on('data', record);
 		this.exited = new Promise((resolve) =>
 			child.once('exit', () => {
-				running.delete(child);
+				forgetLeftover('process', pid);
 				resolve();
 			}),
 		);
