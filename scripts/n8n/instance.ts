@@ -181,12 +181,19 @@ export class N8n {
 			const res = await fetch(`${this.url}/healthz/readiness`).catch(() => undefined);
 			return res?.status === 200;
 		});
-		for (const wf of this.options.publish === false ? [] : (this.options.workflows ?? [])) {
-			for (const hook of webhookPaths(wf)) {
-				await this.waitFor(`production webhook ${hook.method} ${hook.path}`, deadline, () =>
-					this.isWebhookRegistered(hook.path, hook.method),
-				);
-			}
+		const hooks = (this.options.publish === false ? [] : (this.options.workflows ?? [])).flatMap(
+			webhookPaths,
+		);
+		if (hooks.length) {
+			// Read by whoever studies this log after a failure: these probes' 404s are not the failure.
+			log.write(
+				`\n[fanloop: probing ${hooks.length} production webhook(s) with OPTIONS until n8n serves them; "is not registered" errors before that are the probe]\n`,
+			);
+		}
+		for (const hook of hooks) {
+			await this.waitFor(`production webhook ${hook.method} ${hook.path}`, deadline, () =>
+				this.isWebhookRegistered(hook.path, hook.method),
+			);
 		}
 	}
 
