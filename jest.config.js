@@ -7,4 +7,8 @@ module.exports = {
 	globalSetup: '<rootDir>/test/support/global-setup.ts',
 	globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 	testTimeout: 30_000,
+	// Two files side by side even on a two-core machine (jest's default would be one): the real-n8n
+	// suites spend most of their time waiting on n8n's start-up and executions, not on the CPU.
+	// Workers are separate processes, so whatever a file leaves behind dies with its worker.
+	maxWorkers: 2,
 };

@@ -1,80 +1,56 @@
 /**
  * `npm start`: the hub and a real n8n with the Fanloop package, wired together, on one laptop.
- * Run by scripts/start.sh after it has built everything; state lives in .fanloop/ so a re-run
- * reuses the same keys, owner, credential and data. Ctrl-C stops both.
+ * Run by scripts/start.sh after it has built everything; state lives in .fanloop/ (or
+ * $FANLOOP_HOME) so a re-run reuses the same keys, owner, credential and data. The hub's and
+ * n8n's own output go to log files, so the banner stays the last thing on screen. Ctrl-C stops
+ * everything.
+ *
+ * Nothing here blocks the event loop (every command runs as an async child process): the
+ * sandbox stand-ins live in this process and must keep answering the hub meanwhile.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
-	SANDBOX_DISCORD,
-	SANDBOX_TELEGRAM,
 	startCommunitySandbox,
 	startMessagingSandbox,
 	startSandboxInbox,
 	startStreamingSandbox,
-	type CommunitySandbox,
-	type MessagingSandbox,
-	type StreamingSandbox,
 } from '../sandbox/src';
-import { N8n, repoRoot, sleep } from '../test/n8n/harness';
+import { N8n } from './n8n/instance';
+import { repoRoot } from './n8n/paths';
+import { run } from './n8n/run';
+import { importNewTemplates } from './n8n/templates';
+import { communityEnv, messagingEnv, streamingEnv } from './sandbox-env';
 
 const HUB_PORT = Number(process.env.FANLOOP_PORT ?? 8790);
 const N8N_PORT = Number(process.env.FANLOOP_N8N_PORT ?? 5678);
 const INBOX_PORT = Number(process.env.FANLOOP_SANDBOX_INBOX_PORT ?? 8791);
-const state = path.join(repoRoot, '.fanloop');
+const state = path.resolve(process.env.FANLOOP_HOME ?? path.join(repoRoot, '.fanloop'));
 const secrets = path.join(state, 'secrets');
 const logs = path.join(state, 'logs');
 const hubCli = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
-const execFileAsync = promisify(execFile);
 const registerDiscordCommands = path.join(repoRoot, 'hub/dist/bot/src/register-commands.js');
 
-function secretFile(name: string, make: () => string): string {
+function say(line: string): void {
+	process.stdout.write(`fanloop: ${line}\n`);
+}
+
+async function secretFile(name: string, make: () => Promise<string>): Promise<string> {
 	const file = path.join(secrets, name);
 	if (!fs.existsSync(file)) {
+		const value = (await make()).trim();
 		fs.mkdirSync(secrets, { recursive: true, mode: 0o700 });
-		fs.writeFileSync(file, make().trim() + '\n', { mode: 0o600 });
+		fs.writeFileSync(file, value + '\n', { mode: 0o600 });
 	}
 	return fs.readFileSync(file, 'utf8').trim();
 }
 
-function hubCommand(args: string[], env: NodeJS.ProcessEnv): string {
-	return execFileSync(process.execPath, [hubCli, ...args], {
-		env,
-		cwd: repoRoot,
-		stdio: ['ignore', 'pipe', 'inherit'],
-	})
-		.toString()
-		.trim();
-}
-
-/** Imports each file only once, so a marketer's edits to an imported template survive a re-run. */
-function newTemplates(n8nFolder: string): Array<{ id: string; [k: string]: unknown }> {
-	const dir = path.join(repoRoot, 'workflows');
-	if (!fs.existsSync(dir)) return [];
-	const doneFile = path.join(n8nFolder, 'imported-templates.txt');
-	const done = new Set(
-		fs.existsSync(doneFile) ? fs.readFileSync(doneFile, 'utf8').split('\n') : [],
-	);
-	const fresh: Array<{ id: string; [k: string]: unknown }> = [];
-	for (const name of fs
-		.readdirSync(dir)
-		.filter((f) => f.endsWith('.json'))
-		.sort()) {
-		if (done.has(name)) continue;
-		const wf = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as {
-			id?: string;
-			[k: string]: unknown;
-		};
-		// Templates may ship without an id; a stable one keeps re-imports from duplicating them.
-		const id = wf.id ?? createHash('sha256').update(name).digest('hex').slice(0, 16);
-		fresh.push({ ...wf, id });
-		fs.appendFileSync(doneFile, `${name}\n`);
-	}
-	return fresh;
+async function hubCommand(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+	return (await run(process.execPath, [hubCli, ...args], { cwd: repoRoot, env })).trim();
 }
 
 async function waitForHub(url: string, exited: () => boolean): Promise<void> {
@@ -88,77 +64,55 @@ async function waitForHub(url: string, exited: () => boolean): Promise<void> {
 	}
 }
 
-/** The hub's provider settings: the real ones from the environment, else the sandbox's stand-ins. */
-function messagingEnv(sandbox: MessagingSandbox | undefined): NodeJS.ProcessEnv {
-	if (!sandbox) return {};
-	const { twilio, smtp } = sandbox.credentials;
-	return {
-		FANLOOP_TWILIO_ACCOUNT_SID: twilio.accountSid,
-		FANLOOP_TWILIO_AUTH_TOKEN: twilio.authToken,
-		FANLOOP_TWILIO_FROM: twilio.from,
-		FANLOOP_TWILIO_API_URL: sandbox.urls.twilio,
-		FANLOOP_SMTP_URL: sandbox.urls.smtp,
-		FANLOOP_EMAIL_FROM: smtp.from,
-	};
+function tail(file: string, lines: number): string {
+	if (!fs.existsSync(file)) return '';
+	return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-/** The streaming apps: the real ones from the environment, else the sandbox's stand-ins (the Apple key written to a file). */
-function streamingEnv(sandbox: StreamingSandbox | undefined): NodeJS.ProcessEnv {
-	if (!sandbox) return {};
-	const { spotify, appleMusic, deezer, youtube } = sandbox.credentials;
-	const appleKeyFile = path.join(secrets, 'sandbox-apple-music.p8');
-	fs.mkdirSync(secrets, { recursive: true, mode: 0o700 });
-	fs.writeFileSync(appleKeyFile, appleMusic.privateKeyPem, { mode: 0o600 });
-	return {
-		FANLOOP_SPOTIFY_CLIENT_ID: spotify.clientId,
-		FANLOOP_SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
-		FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
-		FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
-		FANLOOP_APPLE_MUSIC_TEAM_ID: appleMusic.teamId,
-		FANLOOP_APPLE_MUSIC_KEY_ID: appleMusic.keyId,
-		FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: appleKeyFile,
-		FANLOOP_APPLE_MUSIC_API_URL: sandbox.urls.appleMusic,
-		FANLOOP_DEEZER_APP_ID: deezer.appId,
-		FANLOOP_DEEZER_SECRET: deezer.secret,
-		FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
-		FANLOOP_DEEZER_CONNECT_URL: sandbox.urls.deezerConnect,
-		FANLOOP_APPLE_MUSICKIT_SCRIPT_URL: `${sandbox.urls.appleMusic}/musickit.js`,
-		FANLOOP_YOUTUBE_CLIENT_ID: youtube.clientId,
-		FANLOOP_YOUTUBE_CLIENT_SECRET: youtube.clientSecret,
-		FANLOOP_YOUTUBE_TOKEN_URL: `${sandbox.urls.youtube}/token`,
-		FANLOOP_YOUTUBE_AUTHORIZE_URL: `${sandbox.urls.youtube}/o/oauth2/v2/auth`,
-		FANLOOP_YOUTUBE_API_URL: sandbox.urls.youtube,
-	};
-}
-
-/** The bots: the real ones from the environment, else the Telegram and Discord stand-ins. */
-function communityEnv(sandbox: CommunitySandbox | undefined): NodeJS.ProcessEnv {
-	if (!sandbox) return {};
-	return {
-		FANLOOP_TELEGRAM_BOT_TOKEN: SANDBOX_TELEGRAM.token,
-		FANLOOP_TELEGRAM_API_URL: sandbox.telegram.apiRoot,
-		FANLOOP_TELEGRAM_CHANNEL_ID: String(sandbox.telegramChannelId),
-		FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
-		FANLOOP_DISCORD_APPLICATION_ID: SANDBOX_DISCORD.applicationId,
-		FANLOOP_DISCORD_GUILD_ID: SANDBOX_DISCORD.guildId,
-		FANLOOP_DISCORD_RELEASE_ROLE_ID: SANDBOX_DISCORD.releaseRoleId,
-		FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: SANDBOX_DISCORD.announceChannelId,
-		FANLOOP_DISCORD_INVITE_CHANNEL_ID: SANDBOX_DISCORD.inviteChannelId,
-		FANLOOP_DISCORD_API_URL: sandbox.discord.apiRoot,
-	};
-}
+/** Stops whatever is running so far and exits; main() widens it as it starts things. */
+let stop = async (code: number): Promise<void> => process.exit(code);
 
 async function main(): Promise<void> {
 	fs.mkdirSync(logs, { recursive: true });
 	const hubUrl = `http://127.0.0.1:${HUB_PORT}`;
-	const realProviders = Boolean(process.env.FANLOOP_TWILIO_ACCOUNT_SID || process.env.FANLOOP_SMTP_URL);
-	const sandbox = realProviders ? undefined : await startMessagingSandbox();
-	const realStreaming = ['SPOTIFY_CLIENT_ID', 'APPLE_MUSIC_TEAM_ID', 'DEEZER_APP_ID', 'YOUTUBE_CLIENT_ID'].some(
-		(name) => process.env[`FANLOOP_${name}`],
+	const realProviders = Boolean(
+		process.env.FANLOOP_TWILIO_ACCOUNT_SID || process.env.FANLOOP_SMTP_URL,
 	);
+	const realStreaming = [
+		'SPOTIFY_CLIENT_ID',
+		'APPLE_MUSIC_TEAM_ID',
+		'DEEZER_APP_ID',
+		'YOUTUBE_CLIENT_ID',
+	].some((name) => process.env[`FANLOOP_${name}`]);
+	const realBots = Boolean(
+		process.env.FANLOOP_TELEGRAM_BOT_TOKEN || process.env.FANLOOP_DISCORD_BOT_TOKEN,
+	);
+	if (!realProviders || !realStreaming || !realBots) say('starting the sandbox stand-ins');
+	const sandbox = realProviders ? undefined : await startMessagingSandbox();
 	const streamingSandbox = realStreaming ? undefined : await startStreamingSandbox();
-	const realBots = Boolean(process.env.FANLOOP_TELEGRAM_BOT_TOKEN || process.env.FANLOOP_DISCORD_BOT_TOKEN);
 	const communitySandbox = realBots ? undefined : await startCommunitySandbox();
+	let inbox: Awaited<ReturnType<typeof startSandboxInbox>> | undefined;
+	let n8n: N8n | undefined;
+	let hub: ReturnType<typeof spawn> | undefined;
+	let hubExited = false;
+	let stopping = false;
+	stop = async (code: number): Promise<void> => {
+		if (stopping) return;
+		stopping = true;
+		process.stdout.write('\nStopping n8n and the hub…\n');
+		await n8n?.stop().catch(() => undefined);
+		if (hub && !hubExited) {
+			const exited = new Promise((resolve) => hub!.once('exit', resolve));
+			hub.kill('SIGTERM');
+			await exited;
+		}
+		await inbox?.stop().catch(() => undefined);
+		await sandbox?.stop().catch(() => undefined);
+		await streamingSandbox?.stop().catch(() => undefined);
+		await communitySandbox?.stop().catch(() => undefined);
+		process.exit(code);
+	};
+
 	const hubEnv: NodeJS.ProcessEnv = {
 		...process.env,
 		FANLOOP_HOST: '127.0.0.1',
@@ -168,74 +122,52 @@ async function main(): Promise<void> {
 		FANLOOP_SEALING_KEY_FILE: path.join(secrets, 'sealing.key'),
 		NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=256',
 		...messagingEnv(sandbox),
-		...streamingEnv(streamingSandbox),
+		...streamingEnv(streamingSandbox, secrets),
 		...communityEnv(communitySandbox),
 	};
 	delete hubEnv.FANLOOP_SEALING_KEY;
-	secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
-	const apiKey = secretFile('n8n-hub-api-key', () =>
+	await secretFile('sealing.key', () => hubCommand(['sealing-key', 'generate'], process.env));
+	const apiKeyFile = path.join(secrets, 'n8n-hub-api-key');
+	const apiKey = await secretFile(path.basename(apiKeyFile), () =>
 		hubCommand(['api-key', 'create', '--name', 'n8n'], hubEnv),
 	);
-	const ownerPassword = secretFile(
+	const ownerPassword = await secretFile(
 		'n8n-owner-password',
-		() => `Fl-${randomBytes(9).toString('base64url')}`,
+		async () => `Fl-${randomBytes(9).toString('base64url')}`,
 	);
 
-	// Slash commands are registered once per app, never by the running bot; the stand-in forgets them
-	// between runs. Asynchronously: the stand-in answering it lives in this very process.
-	if (communitySandbox) await execFileAsync(process.execPath, [registerDiscordCommands, '--guild'], { env: hubEnv, cwd: repoRoot });
+	// Slash commands are registered once per app, never by the running bot; the stand-in forgets
+	// them between runs.
+	if (communitySandbox) {
+		await run(process.execPath, [registerDiscordCommands, '--guild'], {
+			cwd: repoRoot,
+			env: hubEnv,
+		});
+	}
 
-	const hubLog = fs.createWriteStream(path.join(logs, 'hub.log'), { flags: 'a' });
-	const hub = spawn(process.execPath, [hubCli, 'serve'], {
+	say('starting the hub');
+	const hubLogFile = path.join(logs, 'hub.log');
+	const hubLog = fs.createWriteStream(hubLogFile, { flags: 'a' });
+	hub = spawn(process.execPath, [hubCli, 'serve'], {
 		env: hubEnv,
 		cwd: repoRoot,
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
-	let hubExited = false;
-	for (const stream of [hub.stdout, hub.stderr]) {
-		stream.on('data', (chunk: Buffer) => {
-			hubLog.write(chunk);
-			process.stdout.write(
-				chunk
-					.toString()
-					.split('\n')
-					.filter(Boolean)
-					.map((l) => `[hub] ${l}\n`)
-					.join(''),
-			);
-		});
-	}
-	let n8n: N8n | undefined;
-	let inbox: Awaited<ReturnType<typeof startSandboxInbox>> | undefined;
-	let stopping = false;
-	const stop = async (code: number): Promise<void> => {
-		if (stopping) return;
-		stopping = true;
-		process.stdout.write('\nStopping n8n and the hub…\n');
-		await n8n?.stop().catch(() => undefined);
-		await inbox?.stop().catch(() => undefined);
-		await sandbox?.stop().catch(() => undefined);
-		await streamingSandbox?.stop().catch(() => undefined);
-		await communitySandbox?.stop().catch(() => undefined);
-		if (!hubExited) {
-			hub.kill('SIGTERM');
-			await new Promise((resolve) => hub.once('exit', resolve));
-		}
-		process.exit(code);
-	};
-	hub.on('exit', (code) => {
+	hub.stdout?.pipe(hubLog, { end: false });
+	hub.stderr?.pipe(hubLog, { end: false });
+	hub.on('exit', (code, signal) => {
 		hubExited = true;
-		if (!stopping) {
-			process.stderr.write(`The hub exited (code ${code}); stopping n8n.\n`);
-			void stop(1);
-		}
+		// Ctrl-C reaches the hub too (same process group): that is a stop, not a crash.
+		if (stopping || signal === 'SIGINT') return;
+		process.stderr.write(
+			`\nThe hub exited (code ${code}); stopping. Last lines of ${hubLogFile}:\n${tail(hubLogFile, 20)}\n`,
+		);
+		void stop(1);
 	});
-	process.on('SIGINT', () => void stop(0));
-	process.on('SIGTERM', () => void stop(0));
-
 	await waitForHub(hubUrl, () => hubExited);
 
 	const n8nFolder = path.join(state, 'n8n');
+	const n8nLogFile = path.join(logs, 'n8n.log');
 	fs.mkdirSync(n8nFolder, { recursive: true });
 	const credentialStamp = path.join(n8nFolder, 'imported-credential.txt');
 	const credentialKey = createHash('sha256').update(`${hubUrl}\n${apiKey}`).digest('hex');
@@ -243,12 +175,13 @@ async function main(): Promise<void> {
 		? fs.readFileSync(credentialStamp, 'utf8').trim() !== credentialKey
 		: true;
 	const owner = { email: 'owner@fanloop.local', password: ownerPassword };
+	say(`preparing n8n: the Fanloop package, the credential, the templates (log: ${n8nLogFile})`);
 	n8n = await N8n.prepare({
 		name: 'main',
 		userFolder: n8nFolder,
 		port: N8N_PORT,
 		owner,
-		logFile: path.join(logs, 'n8n.log'),
+		logFile: n8nLogFile,
 		credentials: importCredential
 			? [
 					{
@@ -259,12 +192,11 @@ async function main(): Promise<void> {
 					},
 				]
 			: [],
-		workflows: newTemplates(n8nFolder),
-		// Templates need a look (campaign, wording) before they go live: imported, not published.
-		publish: false,
-		echo: process.stdout,
 	});
 	if (importCredential) fs.writeFileSync(credentialStamp, credentialKey + '\n');
+	// Templates need a look (campaign, wording) before they go live: imported, not published.
+	await importNewTemplates(n8n, path.join(repoRoot, 'workflows'));
+	say('starting n8n');
 	await n8n.start();
 	if (sandbox || communitySandbox) {
 		inbox = await startSandboxInbox({
@@ -280,17 +212,21 @@ async function main(): Promise<void> {
 			'Fanloop is running.',
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
+			`  hub API key (already in that credential): ${apiKeyFile}`,
 			inbox
 				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (texts, emails and the Telegram bot's chats with sandbox fans land here; act as a fan from there)`
 				: '  SMS and email go through the providers configured in the environment.',
-			`  state: ${state}   logs: ${logs}`,
-			'Press Ctrl-C to stop both.',
+			`  state: ${state}`,
+			`  logs:  ${hubLogFile}  ${n8nLogFile}`,
+			'Press Ctrl-C to stop everything.',
 			'',
 		].join('\n'),
 	);
 }
 
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
 main().catch((error: unknown) => {
-	process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-	process.kill(process.pid, 'SIGTERM');
+	process.stderr.write(`fanloop: ${error instanceof Error ? error.message : String(error)}\n`);
+	void stop(1);
 });

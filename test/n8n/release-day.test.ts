@@ -102,6 +102,10 @@ describe('release day in a real n8n', () => {
 	}
 
 	async function fire(hookPath: string): Promise<void> {
+		// Before n8n serves the production webhook it answers 404 "webhook is not registered": wait for it.
+		await eventually('n8n to serve the production webhook ' + hookPath, async () =>
+			(await n8n!.isWebhookRegistered(hookPath)) ? true : undefined,
+		);
 		const response = await fetch(`${n8n!.url}/webhook/${hookPath}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
 		expect(response.status).toBe(200);
 	}

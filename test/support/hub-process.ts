@@ -1,10 +1,21 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { forgetLeftover, recordLeftover } from '../../scripts/leftovers';
 import { eventually } from './eventually';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const CLI = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
+
+/** One log file per test file, holding what every hub process it started printed. */
+function suiteLogFile(): string {
+	const testPath = expect.getState().testPath ?? 'unknown';
+	const name = path.relative(repoRoot, testPath).replace(/[^\w.-]+/g, '_');
+	const dir = path.join(repoRoot, '.test-artifacts', 'hub-logs');
+	fs.mkdirSync(dir, { recursive: true });
+	return path.join(dir, `${name}.log`);
+}
 
 /** Compiles the hub into hub/dist, so a test runs it from its build as `serve` does in production. */
 export function buildHub(): void {
@@ -49,14 +60,28 @@ export class HubProcess {
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		this.child = child;
-		child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-		child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-		this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+		// A hub a failed test never killed is ended by the test run's sweep.
+		const pid = String(child.pid);
+		recordLeftover('process', pid, pid);
+		const logFile = suiteLogFile();
+		fs.appendFileSync(logFile, `\n--- hub ${this.url} started ${new Date().toISOString()}\n`);
+		const record = (chunk: Buffer): void => {
+			this.output += chunk.toString();
+			fs.appendFileSync(logFile, chunk);
+		};
+		child.stdout?.on('data', record);
+		child.stderr?.on('data', record);
+		this.exited = new Promise((resolve) =>
+			child.once('exit', () => {
+				forgetLeftover('process', pid);
+				resolve();
+			}),
+		);
 		await eventually(
 			'the hub to listen',
 			async () => {
 				if (child.exitCode !== null)
-					throw new Error(`the hub exited (${child.exitCode}):\n${this.output}`);
+					throw new Error(`the hub exited (${child.exitCode}), log in ${logFile}:\n${this.output}`);
 				const response = await fetch(`${this.url}/health`).catch(() => undefined);
 				return response?.ok ? true : undefined;
 			},
