@@ -127,6 +127,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		consents: ledger.consents,
 		webhooks: ledger.webhooks,
 		links: new LinkTokens(options.sealingKey),
+		artists: ledger.artists,
 		program: options.program,
 		clock: options.clock,
 		onQueued: queued,

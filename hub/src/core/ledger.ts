@@ -1,5 +1,6 @@
 import { Actions } from './actions';
 import { ApiKeys } from './api-keys';
+import { Artists } from './artists';
 import { Campaigns } from './campaigns';
 import { Consents } from './consents';
 import { HubError } from './errors';
@@ -35,6 +36,7 @@ export interface FanExport {
 export class Ledger {
 	readonly fans: Fans;
 	readonly actions: Actions;
+	readonly artists: Artists;
 	readonly campaigns: Campaigns;
 	readonly consents: Consents;
 	readonly tokens: Tokens;
@@ -53,7 +55,8 @@ export class Ledger {
 		this.fans = new Fans(store, clock);
 		this.webhooks = new Webhooks(store, sealer, clock);
 		this.actions = new Actions(store, this.fans, this.webhooks, clock, onEventQueued);
-		this.campaigns = new Campaigns(store, clock);
+		this.artists = new Artists(store, clock);
+		this.campaigns = new Campaigns(store, this.artists, clock);
 		this.consents = new Consents(store, this.fans, clock);
 		this.tokens = new Tokens(store, this.fans, sealer, clock);
 		this.apiKeys = new ApiKeys(store, clock);

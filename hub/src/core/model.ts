@@ -59,6 +59,8 @@ export interface Action {
 export interface Campaign {
 	id: string;
 	slug: string;
+	/** The artist the campaign belongs to (core/artists.ts); `artist` is their name, the sender fans see. */
+	artistId: string;
 	artist: string;
 	title: string;
 	/** https only: the pre-save page shows it, and a page served over https must not load http images. */
