@@ -5,6 +5,7 @@ import { Campaigns } from './campaigns';
 import { Consents } from './consents';
 import { HubError } from './errors';
 import { Fans } from './fans';
+import { FutureSaves } from './future-saves';
 import { LayerPlanner } from './layers';
 import type { Action, Consent, Fan, TokenSummary } from './model';
 import { Sealer } from './sealing';
@@ -39,6 +40,7 @@ export class Ledger {
 	readonly artists: Artists;
 	readonly campaigns: Campaigns;
 	readonly consents: Consents;
+	readonly futureSaves: FutureSaves;
 	readonly tokens: Tokens;
 	readonly webhooks: Webhooks;
 	readonly apiKeys: ApiKeys;
@@ -58,6 +60,7 @@ export class Ledger {
 		this.artists = new Artists(store, clock);
 		this.campaigns = new Campaigns(store, this.artists, clock);
 		this.consents = new Consents(store, this.fans, clock);
+		this.futureSaves = new FutureSaves(store, this.fans, this.actions, this.consents, clock, onEventQueued);
 		this.tokens = new Tokens(store, this.fans, sealer, clock);
 		this.apiKeys = new ApiKeys(store, clock);
 		this.layers = new LayerPlanner(store, this.fans, this.campaigns);

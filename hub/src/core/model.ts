@@ -10,6 +10,8 @@ export const ACTION_KINDS = [
 	'join_telegram',
 	'join_discord',
 	'click',
+	/** The fan agreed to have the artist's future releases saved (core/future-saves.ts); the consent is its proof. */
+	'future_saves',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 

@@ -37,6 +37,19 @@ export function artistRoutes({ ledger }: HubServices): Route[] {
 			handle: ({ params }) => ledger.artists.get(params.artistId),
 		}),
 		route({
+			method: 'GET',
+			path: '/v1/artists/:artistId/future-saves',
+			summary:
+				'The fans who agreed to have every release of the artist saved, and why any of them gets nothing',
+			tag: 'artists',
+			params: s.artistParams,
+			query: s.artistListQuery,
+			status: 200,
+			response: z.object({ futureSaves: z.array(s.futureSave), nextCursor: z.string().nullable() }),
+			handle: async ({ params, query }) =>
+				ledger.futureSaves.ofArtist((await ledger.artists.get(params.artistId)).id, query),
+		}),
+		route({
 			method: 'POST',
 			path: '/v1/artists/:artistId',
 			summary: 'Rename an artist: their campaigns and every message from now on carry the new name',

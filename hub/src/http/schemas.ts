@@ -94,6 +94,19 @@ export const artistBody = z.object({ name: artistName });
 
 export const artistParams = z.object({ artistId: z.string().min(1) });
 
+export const futureSave = z
+	.object({
+		fanId: z.string(),
+		platform: streamingPlatform,
+		status: z.enum(['active', 'ended']),
+		consentId: z.string(),
+		actionId: z.string(),
+		agreedAt: isoDateTime,
+		endedAt: isoDateTime.nullable(),
+		reason: nullableString.describe('Why it saves nothing, in words (a STOP, an expired connection); null while it works'),
+	})
+	.meta({ id: 'FutureSave' });
+
 export const artistListQuery = z.object({
 	limit: z.coerce.number().int().min(1).max(500).default(100),
 	cursor: z.string().optional(),

@@ -209,7 +209,11 @@ export class Community implements CommunityDesk {
 			if (refusal) return refusal;
 		}
 		const stopped = await this.revokeReleaseUpdates(fanId, user.platform, `${user.platform}:stop`);
-		return { outcome: stopped ? 'stopped' : 'not_joined' };
+		// /stop ends "save every release" too: the fan asked for nothing more in their name.
+		const ended = await this.ledger.store.transaction((tx) =>
+			this.ledger.futureSaves.endWithin(tx, fanId, `${user.platform}:stop`),
+		);
+		return { outcome: stopped || ended > 0 ? 'stopped' : 'not_joined' };
 	}
 
 	async status(user: ChatUser): Promise<StatusResult> {

@@ -4,6 +4,7 @@ import type { Consents } from '../consents';
 import { HubError } from '../errors';
 import { newEvent, type ConsentReference, type EventType } from '../events';
 import type { Fans } from '../fans';
+import type { FutureSaves } from '../future-saves';
 import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
 import type { Consent, Fan } from '../model';
@@ -97,6 +98,8 @@ export interface OptInDependencies {
 	links: LinkTokens;
 	/** Whose name a message carries: the artist of the campaign it belongs to. */
 	artists: Artists;
+	/** A STOP or an unsubscribe also ends the fan's "save every release". */
+	futureSaves: FutureSaves;
 	program: OptInProgram;
 	clock: () => number;
 	onQueued: () => void;
@@ -112,6 +115,7 @@ export class OptIns {
 	private readonly webhooks: Webhooks;
 	private readonly links: LinkTokens;
 	private readonly artists: Artists;
+	private readonly futureSaves: FutureSaves;
 	private readonly program: OptInProgram;
 	private readonly clock: () => number;
 	private readonly onQueued: () => void;
@@ -126,6 +130,7 @@ export class OptIns {
 			webhooks: this.webhooks,
 			links: this.links,
 			artists: this.artists,
+			futureSaves: this.futureSaves,
 			program: this.program,
 			clock: this.clock,
 			onQueued: this.onQueued,
@@ -227,6 +232,7 @@ export class OptIns {
 					done.push(closed);
 				}
 			}
+			await this.futureSaves.endWithin(tx, fan.id, method);
 			return done;
 		});
 		if (revoked.length > 0) this.onQueued();
