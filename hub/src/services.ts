@@ -144,7 +144,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
 	const futureSaveConversion = new FutureSaveConversion(options.store, streaming, options.clock);
 	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued, futureSaveConversion);
-	const community = openCommunity(ledger, options, queued);
+	const community = openCommunity(ledger, options, queued, streaming);
 	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);
 	jobs = new JobRunner(
 		options.store,
@@ -191,7 +191,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	};
 }
 
-function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void): CommunityServices {
+function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void, streaming: Streaming): CommunityServices {
 	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
 	const references = new FanReferences(options.sealingKey);
 	const desk = new Community({
@@ -199,6 +199,7 @@ function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => v
 		references,
 		platforms,
 		program: options.program,
+		libraryPlatforms: () => streaming.withLibrary(),
 		clock: options.clock,
 		onQueued: queued,
 	});

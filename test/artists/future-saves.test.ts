@@ -1,5 +1,12 @@
+import type { Message } from 'grammy/types';
 import type { Page } from 'playwright-core';
+import { ALREADY_SAVING, BUTTON, SAVING, STOPPED } from '../../bot/src/telegram/replies';
 import { startHub, type RunningHub } from '../../hub/src';
+import {
+	SANDBOX_TELEGRAM,
+	startTelegramStandIn,
+	type TelegramStandIn,
+} from '../../sandbox/src/community';
 import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
 import { startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
 import { freePort } from '../n8n/harness';
@@ -29,6 +36,7 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 	let database: TestDatabase;
 	let streaming: StreamingSandbox;
 	let messaging: MessagingSandbox;
+	let telegram: TelegramStandIn;
 	let hub: RunningHub;
 	let api: HubApi;
 	let albums = 0;
@@ -42,6 +50,7 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 			spotifyDevModeUserCap: 0,
 		});
 		messaging = await startMessagingSandbox();
+		telegram = await startTelegramStandIn();
 		hub = await startHub({
 			port,
 			dataDir: database.dataDir,
@@ -52,6 +61,13 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 			streamingPlatforms: sandboxPlatforms(streaming),
 			fanAuthorizations: sandboxFanAuthorizations(streaming),
 			messaging: sandboxMessaging(messaging),
+			community: {
+				telegram: {
+					botToken: SANDBOX_TELEGRAM.token,
+					apiRoot: telegram.apiRoot,
+					updates: { mode: 'polling' },
+				},
+			},
 			jobs: { pollMs: 20 },
 		});
 		api = new HubApi(hub.url, await hub.createApiKey('future saves test'));
@@ -61,11 +77,16 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 		await hub?.close();
 		await streaming?.stop();
 		await messaging?.stop();
+		await telegram?.close();
 		await database?.drop();
 	});
 
 	/** A campaign of the artist with its own album, out tomorrow (`soon`) or far in the future. */
-	async function campaign(artist: { artist?: string; artistId?: string }, soon: boolean) {
+	async function campaign(
+		artist: { artist?: string; artistId?: string },
+		soon: boolean,
+		layers = ['sms'],
+	) {
 		const album = albumUri(++albums);
 		const created = await api.call('POST', '/v1/campaigns', {
 			slug: `future-saves-${kind}-${albums}`,
@@ -74,7 +95,7 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 				soon ? streaming.clock.now() + DAY_MS : Date.parse('2099-01-02T00:00:00Z'),
 			).toISOString(),
 			platforms: { spotify: { albumId: album } },
-			layers: ['sms'],
+			layers,
 			consentWordings: { sms: SMS_WORDING },
 			...artist,
 		});
@@ -298,5 +319,58 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 				reason: expect.stringContaining('connection has expired or was revoked'),
 			}),
 		]);
+	});
+
+	it('in Telegram: /saveall shows the exact wording, the button agrees, the next release is saved, /stop ends it', async () => {
+		const first = await campaign({ artist: `Noa Lind ${kind}` }, false, ['telegram']);
+		const page = await device.context.newPage();
+		await presaveOnPage(page, first.slug, `telegram-fan-${kind}`);
+		const reference = ((await page.locator('#telegram-link').getAttribute('href')) as string)
+			.split('/')
+			.pop();
+		await page.close();
+
+		const chat = telegram.createUser({ languageCode: 'en' });
+		const reply = (count: number) =>
+			eventually(`bot message #${count}`, () => telegram.messages(chat.id)[count - 1], 10_000);
+		telegram.send(chat.id, `/start ${reference}`);
+		await reply(2);
+		telegram.send(chat.id, '/saveall');
+		const offer: Message = await reply(3);
+		expect(offer.text).toBe(
+			`Yes, save every new release by Noa Lind ${kind} to my Spotify library on its release day, without asking me again. I can send /stop at any time to end this.`,
+		);
+		telegram.press(chat.id, offer, BUTTON.saveall_yes);
+		expect((await reply(4)).text).toBe(SAVING);
+		telegram.press(chat.id, offer, BUTTON.saveall_yes);
+		expect((await reply(5)).text).toBe(ALREADY_SAVING);
+
+		const fan = await hub.ledger.fans.getByIdentity('spotify', `telegram-fan-${kind}`);
+		const exported = await hub.ledger.exportFan(fan.id);
+		expect(exported.consents.filter((consent) => consent.purpose === 'future_saves')).toEqual([
+			expect.objectContaining({
+				channel: 'spotify',
+				status: 'granted',
+				wording: offer.text,
+				source: 'telegram:saveall',
+			}),
+		]);
+
+		const next = await campaign({ artistId: first.artistId }, true);
+		expect((await releaseDay(next.id)).futureSaves.converted).toBe(1);
+		expect(streaming.spotify.library(`telegram-fan-${kind}`)).toContain(next.album);
+
+		telegram.send(chat.id, '/stop');
+		expect((await reply(6)).text).toBe(STOPPED);
+		expect(await futureSavesOf(first.artistId)).toEqual([
+			expect.objectContaining({
+				fanId: fan.id,
+				status: 'ended',
+				reason: 'The fan sent /stop to the Telegram bot.',
+			}),
+		]);
+		const later = await campaign({ artistId: first.artistId }, true);
+		expect((await releaseDay(later.id)).futureSaves.converted).toBe(0);
+		expect(streaming.spotify.library(`telegram-fan-${kind}`)).not.toContain(later.album);
 	});
 });

@@ -38,6 +38,20 @@ export interface FutureSave {
 	reason: string | null;
 }
 
+/** The platforms' names as fans read them. */
+export const PLATFORM_NAMES: Record<StreamingPlatformName, string> = {
+	spotify: 'Spotify',
+	apple_music: 'Apple Music',
+	deezer: 'Deezer',
+	youtube: 'YouTube',
+};
+
+/** What a bot asks a fan to agree to: every platform the fan connected, one sentence, kept as each consent's proof. */
+export function chatFutureSavesWording(artist: string, platforms: StreamingPlatformName[]): string {
+	const libraries = platforms.map((platform) => PLATFORM_NAMES[platform]).join(' and ');
+	return `Yes, save every new release by ${artist} to my ${libraries} library on its release day, without asking me again. I can send /stop at any time to end this.`;
+}
+
 /** How a revocation came, as a sentence for the marketer. */
 const ENDED_BY: Record<string, string> = {
 	sms_stop: 'The fan texted STOP.',
@@ -66,7 +80,7 @@ interface FutureSaveRow {
 
 /** Why an active agreement saves nothing now: the fan's connection to the platform is gone or expired. */
 function connectionProblem(row: FutureSaveRow, nowMs: number): string | null {
-	const platform = row.channel;
+	const platform = PLATFORM_NAMES[row.channel] ?? row.channel;
 	if (!row.token_status)
 		return `The fan has no ${platform} connection any more: nothing is saved until they connect again.`;
 	const expired =

@@ -1,5 +1,3 @@
-import type { StreamingPlatformName } from '../core/streaming/platform';
-
 /**
  * Every sentence a fan reads on the pre-save and layers pages, by language. Values are
  * plain text (the pages escape them); functions take the campaign's words, also escaped later.
@@ -193,12 +191,7 @@ const LANGUAGES: Record<string, PresaveStrings> = { en, de };
 export const DEFAULT_LANGUAGE = 'en';
 
 /** Platform names are brands: the same in every language. */
-export const PLATFORM_NAMES: Record<StreamingPlatformName, string> = {
-	spotify: 'Spotify',
-	apple_music: 'Apple Music',
-	deezer: 'Deezer',
-	youtube: 'YouTube',
-};
+export { PLATFORM_NAMES } from '../core/future-saves';
 
 function primary(tag: string): string {
 	return tag.trim().toLowerCase().split(/[-_]/)[0] ?? '';
