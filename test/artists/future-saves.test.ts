@@ -1,10 +1,17 @@
 import type { Message } from 'grammy/types';
 import type { Page } from 'playwright-core';
+import { REPLIES as DISCORD_REPLIES } from '../../bot/src/discord/fan-actions';
+import { registerCommands } from '../../bot/src/register-commands';
 import { ALREADY_SAVING, BUTTON, SAVING, STOPPED } from '../../bot/src/telegram/replies';
 import { startHub, type RunningHub } from '../../hub/src';
 import {
+	MESSAGE_FLAGS,
+	SANDBOX_DISCORD,
 	SANDBOX_TELEGRAM,
+	startDiscordStandIn,
 	startTelegramStandIn,
+	type DiscordMessage,
+	type DiscordStandIn,
 	type TelegramStandIn,
 } from '../../sandbox/src/community';
 import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
@@ -37,6 +44,7 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 	let streaming: StreamingSandbox;
 	let messaging: MessagingSandbox;
 	let telegram: TelegramStandIn;
+	let discord: DiscordStandIn;
 	let hub: RunningHub;
 	let api: HubApi;
 	let albums = 0;
@@ -51,6 +59,13 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 		});
 		messaging = await startMessagingSandbox();
 		telegram = await startTelegramStandIn();
+		discord = await startDiscordStandIn();
+		await registerCommands({
+			botToken: SANDBOX_DISCORD.token,
+			applicationId: SANDBOX_DISCORD.applicationId,
+			apiRoot: discord.apiRoot,
+			scope: { guildId: SANDBOX_DISCORD.guildId },
+		});
 		hub = await startHub({
 			port,
 			dataDir: database.dataDir,
@@ -67,6 +82,15 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 					apiRoot: telegram.apiRoot,
 					updates: { mode: 'polling' },
 				},
+				discord: {
+					botToken: SANDBOX_DISCORD.token,
+					applicationId: SANDBOX_DISCORD.applicationId,
+					guildId: SANDBOX_DISCORD.guildId,
+					releaseRoleId: SANDBOX_DISCORD.releaseRoleId,
+					announcementChannelId: SANDBOX_DISCORD.announceChannelId,
+					inviteChannelId: SANDBOX_DISCORD.inviteChannelId,
+					apiRoot: discord.apiRoot,
+				},
 			},
 			jobs: { pollMs: 20 },
 		});
@@ -78,6 +102,7 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 		await streaming?.stop();
 		await messaging?.stop();
 		await telegram?.close();
+		await discord?.stop();
 		await database?.drop();
 	});
 
@@ -372,5 +397,64 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 		const later = await campaign({ artistId: first.artistId }, true);
 		expect((await releaseDay(later.id)).futureSaves.converted).toBe(0);
 		expect(streaming.spotify.library(`telegram-fan-${kind}`)).not.toContain(later.album);
+	});
+
+	/** The bot's finished answer to a Discord interaction. */
+	function discordAnswer(interactionId: string): Promise<DiscordMessage> {
+		return eventually(`the answer to ${interactionId}`, () => {
+			const response = discord.interaction(interactionId).response;
+			return response && (response.flags & MESSAGE_FLAGS.loading) === 0 ? response : undefined;
+		});
+	}
+
+	it('in Discord: /saveall shows the exact wording, its button agrees, /stop ends it', async () => {
+		const first = await campaign({ artist: `Ivo Sand ${kind}` }, false, ['discord']);
+		const page = await device.context.newPage();
+		await presaveOnPage(page, first.slug, `discord-fan-${kind}`);
+		const href = (await page.locator('#discord-link').getAttribute('href')) as string;
+		await page.close();
+		const hop = await fetch(`${hub.url}${href}`, { redirect: 'manual' });
+		const code = /^https:\/\/discord\.gg\/(.+)$/.exec(
+			hop.headers.get('location') ?? '',
+		)?.[1] as string;
+		const member = discord.addUser(`ivo-fan-${kind}`);
+		discord.memberJoins(member.id, code);
+		const fan = await hub.ledger.fans.getByIdentity('spotify', `discord-fan-${kind}`);
+		await eventually('the join linked to the fan', async () => {
+			const owner = await api.call(
+				'GET',
+				`/v1/fans/by-identity?channel=discord&value=${member.id}`,
+			);
+			return owner.body.id === fan.id ? true : undefined;
+		});
+
+		const offer = await discordAnswer(discord.runCommand(member.id, 'saveall').id);
+		expect(offer.content).toBe(
+			`Yes, save every new release by Ivo Sand ${kind} to my Spotify library on its release day, without asking me again. I can send /stop at any time to end this.`,
+		);
+		const agreed = await discordAnswer(
+			discord.press(member.id, 'fanloop:saveall-confirm', offer.id).id,
+		);
+		expect(agreed.content).toBe(DISCORD_REPLIES.saving);
+		const consents = (await hub.ledger.exportFan(fan.id)).consents.filter(
+			(consent) => consent.purpose === 'future_saves',
+		);
+		expect(consents).toEqual([
+			expect.objectContaining({
+				channel: 'spotify',
+				status: 'granted',
+				wording: offer.content,
+				source: 'discord:saveall',
+			}),
+		]);
+
+		await discordAnswer(discord.runCommand(member.id, 'stop').id);
+		expect(await futureSavesOf(first.artistId)).toEqual([
+			expect.objectContaining({
+				fanId: fan.id,
+				status: 'ended',
+				reason: 'The fan used /stop with the Discord bot.',
+			}),
+		]);
 	});
 });
