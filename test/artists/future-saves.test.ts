@@ -198,6 +198,15 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 		await expect(page.locator('#future-saves-layer .done').textContent()).resolves.toContain(
 			`every new release by Mia Vale ${kind} will be saved to your Spotify library`,
 		);
+		// The same form sent again (a back button, a double tap) agrees once.
+		const session = new URL(page.url()).searchParams.get('s') as string;
+		const replay = await fetch(`${hub.url}/c/${first.slug}/layers/future_saves`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ s: session, consent: 'yes', lang: 'en' }).toString(),
+			redirect: 'manual',
+		});
+		expect(replay.status).toBe(303);
 		await page.close();
 
 		const fan = await hub.ledger.fans.getByIdentity('spotify', `future-fan-${kind}`);
@@ -211,6 +220,11 @@ describe.each(STORE_KINDS)('"save every release" on %s', (kind) => {
 			wording,
 			source: 'presave_page',
 		});
+		expect(
+			exported.body.consents.filter(
+				(given: { purpose: string }) => given.purpose === 'future_saves',
+			),
+		).toHaveLength(1);
 		const presave = exported.body.actions.find(
 			(action: { kind: string }) => action.kind === 'presave',
 		);

@@ -1,4 +1,4 @@
-import type { Actions } from './actions';
+import { toAction, type ActionRow, type Actions } from './actions';
 import type { Consents } from './consents';
 import { HubError } from './errors';
 import type { Fans } from './fans';
@@ -146,13 +146,14 @@ export class FutureSaves {
 			);
 			if (!campaign)
 				throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
-			const open = await tx.get<FutureSaveRow>(
-				`${FUTURE_SAVES_OF_ARTIST} AND con.fan_id = $2 AND con.channel = $3 AND con.status = 'granted'`,
-				[campaign.artist_id, fan.id, input.platform],
-			);
+			const open = await this.openAgreement(tx, campaign.artist_id, fan.id, input.platform);
 			if (open) {
 				return {
-					action: await this.actions.get(open.action_id),
+					action: toAction(
+						(await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [
+							open.action_id,
+						])) as ActionRow,
+					),
 					consent: await this.consents.get(open.id, tx),
 					created: false,
 				};
@@ -203,12 +204,26 @@ export class FutureSaves {
 		campaignId: string,
 		platform: StreamingPlatformName,
 	): Promise<boolean> {
-		const row = await this.store.get(
-			`${FUTURE_SAVES_OF_ARTIST.replace('$1', '(SELECT artist_id FROM campaigns WHERE id = $1)')}
-			 AND con.fan_id = $2 AND con.channel = $3 AND con.status = 'granted'`,
-			[campaignId, fanId, platform],
+		const campaign = await this.store.get<{ artist_id: string }>(
+			'SELECT artist_id FROM campaigns WHERE id = $1',
+			[campaignId],
 		);
-		return Boolean(row);
+		return Boolean(
+			campaign && (await this.openAgreement(this.store, campaign.artist_id, fanId, platform)),
+		);
+	}
+
+	/** The fan's granted "save every release" of the artist on the platform, if any. */
+	private openAgreement(
+		tx: SqlExecutor,
+		artistId: string,
+		fanId: string,
+		platform: StreamingPlatformName,
+	): Promise<FutureSaveRow | undefined> {
+		return tx.get<FutureSaveRow>(
+			`${FUTURE_SAVES_OF_ARTIST} AND con.fan_id = $2 AND con.channel = $3 AND con.status = 'granted'`,
+			[artistId, fanId, platform],
+		);
 	}
 
 	/**
