@@ -261,6 +261,8 @@ const MIGRATIONS: Migration[] = [
 			`ALTER TABLE campaigns ADD COLUMN artist_id TEXT REFERENCES artists(id)`,
 			`UPDATE campaigns SET artist_id = (SELECT a.id FROM artists a WHERE a.name = campaigns.artist)`,
 			`CREATE INDEX campaigns_by_artist ON campaigns (artist_id)`,
+			// Release day reads an artist's "save every release" consents by purpose and platform, batch by batch.
+			`CREATE INDEX consents_by_purpose ON consents (purpose, channel, status, id)`,
 		],
 	},
 ];
