@@ -10,6 +10,8 @@ export type {
 	CommunityDesk,
 	CommunityPlatform,
 	DeskRefusal,
+	FutureSavesOffer,
+	FutureSavesResult,
 	JoinResult,
 	Refused,
 	StartResult,

@@ -28,6 +28,7 @@ import { MailchimpDoubleOptIn, type MailchimpConfig } from './providers/mailchim
 import { SmtpEmail, type SmtpConfig } from './providers/smtp';
 import { TwilioSms, type TwilioConfig } from './providers/twilio';
 import { CONVERSION_JOB, ReleaseConversion } from './core/streaming/conversion';
+import { FutureSaveConversion } from './core/streaming/future-saves';
 import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
 import { Streaming } from './core/streaming/streaming';
 import type { SqlStore } from './store/sql-store';
@@ -127,6 +128,8 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		consents: ledger.consents,
 		webhooks: ledger.webhooks,
 		links: new LinkTokens(options.sealingKey),
+		artists: ledger.artists,
+		futureSaves: ledger.futureSaves,
 		program: options.program,
 		clock: options.clock,
 		onQueued: queued,
@@ -139,8 +142,9 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	const messages = new Messages(options.store, ledger.fans, optIns, senders, options.clock, queued);
 	const platforms = options.streamingPlatforms ?? new Map();
 	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
-	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued);
-	const community = openCommunity(ledger, options, queued);
+	const futureSaveConversion = new FutureSaveConversion(options.store, streaming, options.clock);
+	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued, futureSaveConversion);
+	const community = openCommunity(ledger, options, queued, streaming);
 	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);
 	jobs = new JobRunner(
 		options.store,
@@ -187,7 +191,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	};
 }
 
-function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void): CommunityServices {
+function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void, streaming: Streaming): CommunityServices {
 	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
 	const references = new FanReferences(options.sealingKey);
 	const desk = new Community({
@@ -195,6 +199,7 @@ function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => v
 		references,
 		platforms,
 		program: options.program,
+		libraryPlatforms: () => streaming.withLibrary(),
 		clock: options.clock,
 		onQueued: queued,
 	});

@@ -122,7 +122,7 @@ describe('the fanloop-register-commands command', () => {
 
 		expect(result).toMatchObject({
 			code: 0,
-			stdout: `Registered /join, /stop, /status, /presave, /help in server ${SANDBOX_DISCORD.guildId}.\n`,
+			stdout: `Registered /join, /stop, /status, /presave, /saveall, /help in server ${SANDBOX_DISCORD.guildId}.\n`,
 		});
 		expect(discord.commands(SANDBOX_DISCORD.guildId)).toHaveLength(FAN_ACTIONS.length);
 	});

@@ -272,6 +272,50 @@ describe('Fanloop Campaign: Create or Update', () => {
 	});
 });
 
+describe('Fanloop Campaign: the artist', () => {
+	const ARTIST_ID = 'art_01JF8ZR3Q4S5T6V7W8X9Y0Z1AB';
+
+	/** Answers the way the hub does: an id names the artist, a name finds or makes one. */
+	function answerWithArtist() {
+		hub.on('POST', /^\/v1\/campaigns$/, (request) => {
+			const body = request.body as IDataObject;
+			const artist = body.artistId
+				? { artistId: body.artistId, artist: 'Mia Vale' }
+				: { artistId: 'art_01JF8ZR3Q4S5T6V7W8X9Y0Z9ZZ', artist: body.artist };
+			return {
+				status: 200,
+				body: {
+					campaign: { id: 'cmp_1', ...body, ...artist, pageUrl: `${PAGE_BASE}${body.slug}` },
+					created: true,
+				},
+			};
+		});
+	}
+
+	it('sends an artist id (art_…) as artistId, and returns the campaign with its artist', async () => {
+		answerWithArtist();
+		const run = await runWorkflow(upsertFixture({ artist: ARTIST_ID }), credentials());
+		const [sent] = sentBodies(hub.requests);
+		expect(sent.artistId).toBe(ARTIST_ID);
+		expect(sent).not.toHaveProperty('artist');
+		const [items] = outputsOf(run, 'Create or Update Campaign');
+		expect(items?.[0].json).toMatchObject({ artistId: ARTIST_ID, artist: 'Mia Vale' });
+	});
+
+	it('sends anything else as the artist name, for the hub to find or make', async () => {
+		answerWithArtist();
+		const run = await runWorkflow(upsertFixture({ artist: 'Mia Vale' }), credentials());
+		const [sent] = sentBodies(hub.requests);
+		expect(sent.artist).toBe('Mia Vale');
+		expect(sent).not.toHaveProperty('artistId');
+		const [items] = outputsOf(run, 'Create or Update Campaign');
+		expect(items?.[0].json).toMatchObject({
+			artistId: expect.stringMatching(/^art_/),
+			artist: 'Mia Vale',
+		});
+	});
+});
+
 describe('Fanloop Campaign: Get', () => {
 	const campaign = {
 		id: 'cmp_1',

@@ -7,6 +7,7 @@ export const BUTTONS = {
 	stop: { label: 'Stop updates', style: ButtonStyle.Secondary },
 	status: { label: 'My status', style: ButtonStyle.Secondary },
 	presave: { label: 'Pre-save', style: ButtonStyle.Secondary },
+	'saveall-confirm': { label: 'Yes, save every release', style: ButtonStyle.Success },
 } as const;
 export type ButtonName = keyof typeof BUTTONS;
 

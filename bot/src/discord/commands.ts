@@ -5,7 +5,7 @@ import {
 } from 'discord.js';
 
 /** The actions a fan can take, each as a slash command and as a button. */
-export const FAN_ACTIONS = ['join', 'stop', 'status', 'presave', 'help'] as const;
+export const FAN_ACTIONS = ['join', 'stop', 'status', 'presave', 'saveall', 'help'] as const;
 export type FanAction = (typeof FAN_ACTIONS)[number];
 
 const DESCRIPTIONS: Record<FanAction, string> = {
@@ -13,6 +13,7 @@ const DESCRIPTIONS: Record<FanAction, string> = {
 	stop: 'Stop release updates and drop the role',
 	status: 'What you have signed up for so far',
 	presave: 'The link to pre-save the next release',
+	saveall: 'Save every new release of the artist to your music library',
 	help: 'What this bot does and how to stop it',
 };
 

@@ -11,8 +11,8 @@ export interface Reply {
 	problem?: string;
 }
 
-/** Everything a fan can ask of the bot; `join-confirm` is the button under the consent wording. */
-export type FanRequest = FanAction | 'join-confirm';
+/** Everything a fan can ask of the bot; the `-confirm` buttons sit under a consent wording. */
+export type FanRequest = FanAction | 'join-confirm' | 'saveall-confirm';
 
 const LAYER_NAMES: Record<Layer, string> = {
 	sms: 'text messages',
@@ -31,6 +31,7 @@ export const REPLIES = {
 		'• /stop: drop the role and the pings, any time',
 		'• /status: what you have signed up for',
 		'• /presave: the link to pre-save the next release',
+		'• /saveall: save every new release to your music library',
 	].join('\n'),
 	joined:
 		'You are in: you now have the release-updates role and will be pinged when new music is out. /stop ends it any time.',
@@ -48,6 +49,11 @@ export const REPLIES = {
 	slowDown: 'That was a lot at once. Give me a few seconds, then try again.',
 	sorry: 'Something went wrong on our side. Please try again in a minute.',
 	welcome: 'Welcome! Want a ping in the server when new music is out?',
+	saving:
+		'Done: every new release will be saved to your music library on its release day. /stop ends it any time.',
+	alreadySaving: 'Every new release is already saved to your music library. /stop ends it.',
+	notConnected:
+		'To save new releases for you I need your music library: pre-save a release first (/presave), then use /saveall.',
 } as const;
 
 /** Answers one fan request through the desk; slash commands and buttons both end here. */
@@ -73,6 +79,10 @@ export async function answerFan(
 		}
 		case 'status':
 			return status(user, desk);
+		case 'saveall':
+			return offerFutureSaves(user, desk);
+		case 'saveall-confirm':
+			return saveEveryRelease(user, desk);
 		case 'presave': {
 			const campaign = await desk.presaveLink(user);
 			if (!campaign) return { content: REPLIES.noCampaign };
@@ -87,6 +97,24 @@ async function offerJoin(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
 	if (current.outcome === 'refused') return refusal(current);
 	if (current.releaseUpdates) return { content: REPLIES.alreadyJoined };
 	return { content: await desk.releaseUpdatesWording(user), buttons: ['join-confirm'] };
+}
+
+/** Shows "save every release" in the exact wording `saveall-confirm` records. */
+async function offerFutureSaves(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	const offer = await desk.futureSavesOffer(user);
+	if (offer.outcome === 'refused') return refusal(offer);
+	if (offer.outcome === 'not_connected')
+		return { content: REPLIES.notConnected, buttons: ['presave'] };
+	if (offer.outcome === 'already_saving') return { content: REPLIES.alreadySaving };
+	return { content: offer.wording, buttons: ['saveall-confirm'] };
+}
+
+async function saveEveryRelease(user: ChatUser, desk: CommunityDesk): Promise<Reply> {
+	const result = await desk.saveEveryRelease(user);
+	if (result.outcome === 'refused') return refusal(result);
+	if (result.outcome === 'not_connected')
+		return { content: REPLIES.notConnected, buttons: ['presave'] };
+	return { content: result.outcome === 'saving' ? REPLIES.saving : REPLIES.alreadySaving };
 }
 
 async function join(user: ChatUser, desk: CommunityDesk): Promise<Reply> {

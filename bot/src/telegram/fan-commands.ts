@@ -52,6 +52,20 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 			const view = replies.presave(campaign);
 			return ctx.reply(view.text, { reply_markup: view.keyboard });
 		},
+		saveall: async (ctx, user) => {
+			const offer = await desk.futureSavesOffer(user);
+			if (offer.outcome === 'refused') return ctx.reply(replies.REFUSALS[offer.refusal]);
+			if (offer.outcome === 'not_connected') return ctx.reply(replies.NOT_CONNECTED);
+			if (offer.outcome === 'already_saving') return ctx.reply(replies.ALREADY_SAVING);
+			const view = replies.saveAllOffer(offer.wording);
+			return ctx.reply(view.text, { reply_markup: view.keyboard });
+		},
+		saveall_yes: async (ctx, user) => {
+			const result = await desk.saveEveryRelease(user);
+			if (result.outcome === 'refused') return ctx.reply(replies.REFUSALS[result.refusal]);
+			if (result.outcome === 'not_connected') return ctx.reply(replies.NOT_CONNECTED);
+			return ctx.reply(result.outcome === 'saving' ? replies.SAVING : replies.ALREADY_SAVING);
+		},
 		channel: async (ctx, user) => {
 			const result = await desk.channelInvite(user);
 			if (result.outcome === 'refused') return ctx.reply(replies.REFUSALS[result.refusal]);
@@ -83,7 +97,7 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 		else await offerJoin(ctx, user);
 	});
 
-	for (const name of ['stop', 'status', 'presave', 'channel'] as const) {
+	for (const name of ['stop', 'status', 'presave', 'channel', 'saveall'] as const) {
 		privateChats.command(name, async (ctx) => {
 			const user = chatUserOf(ctx);
 			if (user) await actions[name](ctx, user);

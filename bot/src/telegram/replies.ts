@@ -9,6 +9,9 @@ export const BUTTON = {
 	status: 'status',
 	presave: 'presave',
 	channel: 'channel',
+	/** Shows the "save every release" wording; `saveall_yes` under it is the fan's yes. */
+	saveall: 'saveall',
+	saveall_yes: 'saveall_yes',
 } as const;
 
 /** The commands Telegram lists in the bot's menu, with their descriptions. */
@@ -18,6 +21,7 @@ export const COMMANDS = [
 	{ command: 'status', description: 'What you are signed up for' },
 	{ command: 'presave', description: 'Pre-save the next release' },
 	{ command: 'channel', description: 'Join the private channel' },
+	{ command: 'saveall', description: 'Save every new release to your library' },
 	{ command: 'help', description: 'What this bot can do' },
 ] as const;
 
@@ -46,6 +50,7 @@ export const HELP = [
 	'/status – see what you are signed up for',
 	'/presave – pre-save the next release',
 	'/channel – an invite to the private channel',
+	'/saveall – save every new release to your library',
 ].join('\n');
 
 export const SLOW_DOWN =
@@ -73,6 +78,20 @@ export const NOT_JOINED = 'You are not getting release updates here, so there is
 export const NO_CAMPAIGN =
 	'There is no release to pre-save right now. I will let you know when there is one, if you /join.';
 export const NO_CHANNEL = 'There is no private channel to join right now.';
+export const SAVING =
+	'Done! Every new release will be saved to your library on its release day. Send /stop at any time to end this.';
+export const ALREADY_SAVING =
+	'Every new release is already saved to your library. Send /stop at any time to end this.';
+export const NOT_CONNECTED =
+	'To save new releases for you I need your music library: pre-save a release first (/presave), then come back to /saveall.';
+
+/** The "save every release" wording exactly as the desk will record it, and the button that gives it. */
+export function saveAllOffer(wording: string): { text: string; keyboard: InlineKeyboard } {
+	return {
+		text: wording,
+		keyboard: new InlineKeyboard().text('Yes, save every release', BUTTON.saveall_yes),
+	};
+}
 
 export function presave(campaign: CampaignSummary): { text: string; keyboard: InlineKeyboard } {
 	return {

@@ -1,3 +1,4 @@
+import type { Artist, Artists } from './artists';
 import { HubError } from './errors';
 import { newId } from './ids';
 import { iso, LAYERS, type Campaign, type Layer } from './model';
@@ -5,7 +6,9 @@ import type { SqlStore } from '../store/sql-store';
 
 export interface CampaignInput {
 	slug: string;
-	artist: string;
+	/** The artist by id (art_…); without it, `artist` names one, found or made. */
+	artistId?: string | null;
+	artist?: string | null;
 	title: string;
 	artworkUrl?: string | null;
 	locale?: string;
@@ -22,10 +25,12 @@ export interface CampaignInput {
 /** Pages are English unless the marketer says otherwise. */
 export const DEFAULT_CAMPAIGN_LOCALE = 'en';
 
+/** A campaign row with its artist's current name (artist_name), read through CAMPAIGN_SELECT. */
 interface CampaignRow {
 	id: string;
 	slug: string;
-	artist: string;
+	artist_id: string;
+	artist_name: string;
 	title: string;
 	artwork_url: string | null;
 	locale: string;
@@ -45,7 +50,8 @@ function toCampaign(row: CampaignRow): Campaign {
 	return {
 		id: row.id,
 		slug: row.slug,
-		artist: row.artist,
+		artistId: row.artist_id,
+		artist: row.artist_name,
 		title: row.title,
 		artworkUrl: row.artwork_url,
 		locale: row.locale,
@@ -62,6 +68,9 @@ function toCampaign(row: CampaignRow): Campaign {
 	};
 }
 
+const CAMPAIGN_SELECT =
+	'SELECT c.*, a.name AS artist_name FROM campaigns c JOIN artists a ON a.id = c.artist_id';
+
 function isTimeZone(zone: string): boolean {
 	try {
 		new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -74,25 +83,39 @@ function isTimeZone(zone: string): boolean {
 export class Campaigns {
 	constructor(
 		private readonly store: SqlStore,
+		private readonly artists: Artists,
 		private readonly clock: () => number,
 	) {}
 
-	/** Creates the campaign or, for a known slug, updates it in place (its id never changes). */
+	/**
+	 * Creates the campaign or, for a known slug, updates it in place (its id never changes).
+	 * Its artist is named by id or by name; a name alone finds or makes that artist.
+	 */
 	async upsert(input: CampaignInput): Promise<{ campaign: Campaign; created: boolean }> {
 		const releaseAt = Date.parse(input.releaseAtUtc);
 		if (Number.isNaN(releaseAt)) {
-			throw new HubError('validation_failed', `"${input.releaseAtUtc}" is not a date and time; use ISO 8601, e.g. 2026-12-04T00:00:00Z.`);
+			throw new HubError(
+				'validation_failed',
+				`"${input.releaseAtUtc}" is not a date and time; use ISO 8601, e.g. 2026-12-04T00:00:00Z.`,
+			);
 		}
 		if (input.timezone && !isTimeZone(input.timezone)) {
-			throw new HubError('validation_failed', `"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`);
+			throw new HubError(
+				'validation_failed',
+				`"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`,
+			);
 		}
 		if (input.artworkUrl && !/^https:\/\//.test(input.artworkUrl)) {
-			throw new HubError('validation_failed', `artworkUrl must be an https:// address; "${input.artworkUrl}" is not.`);
+			throw new HubError(
+				'validation_failed',
+				`artworkUrl must be an https:// address; "${input.artworkUrl}" is not.`,
+			);
 		}
 		const layers = input.layers ?? [...LAYERS];
 		const now = this.clock();
-		const values = [
-			input.artist,
+		const values = (artist: Artist) => [
+			// The name column stays filled for older readers; the artist's name is read from artists.
+			artist.name,
 			input.title,
 			releaseAt,
 			input.timezone ?? null,
@@ -105,34 +128,44 @@ export class Campaigns {
 			input.artworkUrl ?? null,
 			input.locale ?? DEFAULT_CAMPAIGN_LOCALE,
 			now,
+			artist.id,
 		];
 		return this.store.transaction(async (tx) => {
-			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [input.slug]);
+			const artist = await this.artists.resolve(input, tx);
+			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [
+				input.slug,
+			]);
 			if (existing) {
 				await tx.run(
 					`UPDATE campaigns SET artist = $2, title = $3, release_at_utc = $4, timezone = $5, local_midnight = $6,
 						upc = $7, isrcs = $8, platforms = $9, layers = $10, consent_wordings = $11, artwork_url = $12,
-						locale = $13, updated_at = $14
+						locale = $13, updated_at = $14, artist_id = $15
 					 WHERE id = $1`,
-					[existing.id, ...values],
+					[existing.id, ...values(artist)],
 				);
 			} else {
 				await tx.run(
 					`INSERT INTO campaigns (id, slug, artist, title, release_at_utc, timezone, local_midnight, upc, isrcs,
-						platforms, layers, consent_wordings, artwork_url, locale, updated_at, created_at)
-					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
-					[newId('cmp', now), input.slug, ...values],
+						platforms, layers, consent_wordings, artwork_url, locale, updated_at, artist_id, created_at)
+					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15)`,
+					[newId('cmp', now), input.slug, ...values(artist)],
 				);
 			}
-			const row = (await tx.get<CampaignRow>('SELECT * FROM campaigns WHERE slug = $1', [input.slug])) as CampaignRow;
+			const row = (await tx.get<CampaignRow>(`${CAMPAIGN_SELECT} WHERE c.slug = $1`, [
+				input.slug,
+			])) as CampaignRow;
 			return { campaign: toCampaign(row), created: !existing };
 		});
 	}
 
 	/** By id (`cmp_…`) or by slug. */
 	async get(idOrSlug: string): Promise<Campaign> {
-		const row = await this.store.get<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 OR slug = $1', [idOrSlug]);
-		if (!row) throw new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+		const row = await this.store.get<CampaignRow>(
+			`${CAMPAIGN_SELECT} WHERE c.id = $1 OR c.slug = $1`,
+			[idOrSlug],
+		);
+		if (!row)
+			throw new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
 		return toCampaign(row);
 	}
 }

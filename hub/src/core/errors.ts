@@ -12,6 +12,8 @@ export type HubErrorCode =
 	| 'fan_erased'
 	| 'identity_missing'
 	| 'campaign_not_found'
+	| 'artist_not_found'
+	| 'artist_name_taken'
 	| 'action_not_found'
 	| 'webhook_not_found'
 	| 'unauthorized'
@@ -35,6 +37,8 @@ const HTTP_STATUS: Record<HubErrorCode, number> = {
 	unauthorized: 401,
 	fan_not_found: 404,
 	campaign_not_found: 404,
+	artist_not_found: 404,
+	artist_name_taken: 409,
 	action_not_found: 404,
 	webhook_not_found: 404,
 	not_found: 404,

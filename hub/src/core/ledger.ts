@@ -1,9 +1,11 @@
 import { Actions } from './actions';
 import { ApiKeys } from './api-keys';
+import { Artists } from './artists';
 import { Campaigns } from './campaigns';
 import { Consents } from './consents';
 import { HubError } from './errors';
 import { Fans } from './fans';
+import { FutureSaves } from './future-saves';
 import { LayerPlanner } from './layers';
 import type { Action, Consent, Fan, TokenSummary } from './model';
 import { Sealer } from './sealing';
@@ -35,8 +37,10 @@ export interface FanExport {
 export class Ledger {
 	readonly fans: Fans;
 	readonly actions: Actions;
+	readonly artists: Artists;
 	readonly campaigns: Campaigns;
 	readonly consents: Consents;
+	readonly futureSaves: FutureSaves;
 	readonly tokens: Tokens;
 	readonly webhooks: Webhooks;
 	readonly apiKeys: ApiKeys;
@@ -53,8 +57,10 @@ export class Ledger {
 		this.fans = new Fans(store, clock);
 		this.webhooks = new Webhooks(store, sealer, clock);
 		this.actions = new Actions(store, this.fans, this.webhooks, clock, onEventQueued);
-		this.campaigns = new Campaigns(store, clock);
+		this.artists = new Artists(store, clock);
+		this.campaigns = new Campaigns(store, this.artists, clock);
 		this.consents = new Consents(store, this.fans, clock);
+		this.futureSaves = new FutureSaves(store, this.fans, this.actions, this.consents, clock, onEventQueued);
 		this.tokens = new Tokens(store, this.fans, sealer, clock);
 		this.apiKeys = new ApiKeys(store, clock);
 		this.layers = new LayerPlanner(store, this.fans, this.campaigns);

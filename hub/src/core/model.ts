@@ -10,6 +10,8 @@ export const ACTION_KINDS = [
 	'join_telegram',
 	'join_discord',
 	'click',
+	/** The fan agreed to have the artist's future releases saved (core/future-saves.ts); the consent is its proof. */
+	'future_saves',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -59,6 +61,8 @@ export interface Action {
 export interface Campaign {
 	id: string;
 	slug: string;
+	/** The artist the campaign belongs to (core/artists.ts); `artist` is their name, the sender fans see. */
+	artistId: string;
 	artist: string;
 	title: string;
 	/** https only: the pre-save page shows it, and a page served over https must not load http images. */

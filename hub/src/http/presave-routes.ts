@@ -10,6 +10,7 @@ import {
 	type StreamingPlatformName,
 } from '../core/streaming/platform';
 import type { HubServices } from '../services';
+import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
 import { pageUrlOf, presavePaths } from './presave-paths';
@@ -339,6 +340,7 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 					? `${presavePaths.connect(campaign.slug, platform)}?follow=1&lang=${encodeURIComponent(language)}`
 					: undefined,
 			requested: { sms: taken.has('optin_sms'), email: taken.has('optin_email') },
+			futureSaves: await futureSavesOffer(services, found),
 			telegramUrl: campaign.layers.includes('telegram') ? `/l/telegram/${reference()}` : undefined,
 			discordUrl: campaign.layers.includes('discord') ? `/l/discord/${reference()}` : undefined,
 		};
@@ -378,7 +380,8 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		const { slug, channel } = request.params as { slug: string; channel: string };
 		const form = formOf(request);
 		const session = form.s ?? '';
-		if (channel !== 'sms' && channel !== 'email') return notFound(request, reply);
+		if (channel !== 'sms' && channel !== 'email' && channel !== 'future_saves')
+			return notFound(request, reply);
 		const found = await sessionPresave(slug, session);
 		if (!found) return sessionExpired(reply, slug, languageOf(request, 'en', form.lang));
 		const language = languageOf(request, found.campaign.locale, form.lang);
@@ -397,10 +400,9 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		// The box starts unticked; without the fan's tick there is no consent and nothing is recorded.
 		if (form.consent !== 'yes') return refuse(strings.consentRequired);
 		try {
-			await presaves.optIn(found.presave, found.campaign, channel, form.address ?? '', {
-				ip: request.ip,
-				userAgent: request.headers['user-agent'] ?? null,
-			});
+			const proof = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+			if (channel === 'future_saves') await agreeToFutureSaves(services, found, strings, proof);
+			else await presaves.optIn(found.presave, found.campaign, channel, form.address ?? '', proof);
 		} catch (error) {
 			if (error instanceof HubError && error.httpStatus < 500) return refuse(error.message);
 			throw error;

@@ -1,5 +1,3 @@
-import type { StreamingPlatformName } from '../core/streaming/platform';
-
 /**
  * Every sentence a fan reads on the pre-save and layers pages, by language. Values are
  * plain text (the pages escape them); functions take the campaign's words, also escaped later.
@@ -35,6 +33,11 @@ export interface PresaveStrings {
 	emailRequested: string;
 	telegramLink: string;
 	discordLink: string;
+	futureSavesHeading: string;
+	/** The exact wording of "save every release", kept as the consent's proof in the language shown. */
+	futureSavesWording(artist: string, platform: string): string;
+	futureSavesAgree: string;
+	futureSavesDone(artist: string, platform: string): string;
 	stateInvalidTitle: string;
 	stateInvalidText: string;
 	stateUsedTitle: string;
@@ -88,6 +91,12 @@ const en: PresaveStrings = {
 	emailRequested: 'Almost done: open the email we just sent and confirm.',
 	telegramLink: 'Join us on Telegram',
 	discordLink: 'Join the Discord',
+	futureSavesHeading: 'Every release, saved',
+	futureSavesWording: (artist, platform) =>
+		`Save every new release by ${artist} to my ${platform} library on its release day, without asking me again. I can stop this at any time by replying STOP to a text, unsubscribing from an email or sending /stop to the bot.`,
+	futureSavesAgree: 'Save every release',
+	futureSavesDone: (artist, platform) =>
+		`Done: every new release by ${artist} will be saved to your ${platform} library on its release day.`,
 	stateInvalidTitle: 'This sign-in link does not work',
 	stateInvalidText:
 		'It may have been changed or copied incompletely. Nothing was saved. Please start again from the pre-save page.',
@@ -148,6 +157,12 @@ const de: PresaveStrings = {
 		'Fast geschafft: Öffne die E-Mail, die wir dir gerade geschickt haben, und bestätige.',
 	telegramLink: 'Komm zu uns auf Telegram',
 	discordLink: 'Tritt dem Discord bei',
+	futureSavesHeading: 'Jede Veröffentlichung, gespeichert',
+	futureSavesWording: (artist, platform) =>
+		`Speichere jede neue Veröffentlichung von ${artist} am Erscheinungstag in meiner ${platform}-Bibliothek, ohne mich erneut zu fragen. Ich kann das jederzeit beenden: mit STOP als Antwort auf eine SMS, über den Abmeldelink einer E-Mail oder mit /stop beim Bot.`,
+	futureSavesAgree: 'Jede Veröffentlichung speichern',
+	futureSavesDone: (artist, platform) =>
+		`Erledigt: Jede neue Veröffentlichung von ${artist} wird am Erscheinungstag in deiner ${platform}-Bibliothek gespeichert.`,
 	stateInvalidTitle: 'Dieser Anmeldelink funktioniert nicht',
 	stateInvalidText:
 		'Er wurde vielleicht verändert oder unvollständig kopiert. Es wurde nichts gespeichert. Bitte starte noch einmal auf der Vorab-Seite.',
@@ -176,12 +191,7 @@ const LANGUAGES: Record<string, PresaveStrings> = { en, de };
 export const DEFAULT_LANGUAGE = 'en';
 
 /** Platform names are brands: the same in every language. */
-export const PLATFORM_NAMES: Record<StreamingPlatformName, string> = {
-	spotify: 'Spotify',
-	apple_music: 'Apple Music',
-	deezer: 'Deezer',
-	youtube: 'YouTube',
-};
+export { PLATFORM_NAMES } from '../core/future-saves';
 
 function primary(tag: string): string {
 	return tag.trim().toLowerCase().split(/[-_]/)[0] ?? '';

@@ -96,6 +96,9 @@ export function appleMusicConnectBody(view: {
 	return `<p>${escapeHtml(strings.appleText)}</p><noscript><p class="error">${escapeHtml(strings.appleNeedsScript)}</p></noscript><form id="apple-connect" method="post" action="${presavePaths.callback('apple_music')}" data-developer-token="${escapeHtml(view.developerToken)}" data-app-name="${escapeHtml(view.appName)}"><input type="hidden" name="state" value="${escapeHtml(view.state)}"><input type="hidden" name="music_user_token" value=""><input type="hidden" name="error" value=""><button type="button" id="apple-authorize">${escapeHtml(strings.appleButton)}</button></form>`;
 }
 
+/** The layers page's forms, each posted to /c/<slug>/layers/<form>. */
+export type LayerForm = 'sms' | 'email' | 'future_saves';
+
 export interface LayersView {
 	campaign: Campaign;
 	strings: PresaveStrings;
@@ -106,8 +109,10 @@ export interface LayersView {
 	/** Where to re-authorize with the follow scope, when the fan did not tick follow but could. */
 	followOfferUrl?: string;
 	requested: { sms: boolean; email: boolean };
+	/** "Save every release" of the campaign's artist on this platform: offered where the platform has a library. */
+	futureSaves?: { agreed: boolean };
 	/** An opt-in form's problem to show beside it, after a refused post. */
-	problem?: { channel: 'sms' | 'email'; message: string };
+	problem?: { channel: LayerForm; message: string };
 	telegramUrl?: string;
 	discordUrl?: string;
 }
@@ -132,6 +137,21 @@ function optInSection(view: LayersView, channel: 'sms' | 'email'): string {
 	return `<section id="${channel}-layer"><h2>${escapeHtml(heading)}</h2>${problem}<form method="post" action="${presavePaths.layers(campaign.slug)}/${channel}"><input type="hidden" name="s" value="${escapeHtml(view.session)}"><input type="hidden" name="lang" value="${escapeHtml(view.language)}">${input}<label class="check"><input type="checkbox" id="${channel}-consent" name="consent" value="yes"><span>${escapeHtml(wording)}</span></label><button type="submit" id="${channel}-submit">${escapeHtml(strings.signUp)}</button></form></section>`;
 }
 
+function futureSavesSection(view: LayersView): string {
+	if (!view.futureSaves) return '';
+	const { strings, campaign } = view;
+	const platformName = PLATFORM_NAMES[view.platform];
+	const heading = `<h2>${escapeHtml(strings.futureSavesHeading)}</h2>`;
+	if (view.futureSaves.agreed) {
+		return `<section id="future-saves-layer">${heading}<p class="done" role="status">${escapeHtml(strings.futureSavesDone(campaign.artist, platformName))}</p></section>`;
+	}
+	const problem =
+		view.problem?.channel === 'future_saves'
+			? `<p class="error" role="alert" id="future-saves-problem">${escapeHtml(view.problem.message)}</p>`
+			: '';
+	return `<section id="future-saves-layer">${heading}${problem}<form method="post" action="${presavePaths.layers(campaign.slug)}/future_saves"><input type="hidden" name="s" value="${escapeHtml(view.session)}"><input type="hidden" name="lang" value="${escapeHtml(view.language)}"><label class="check"><input type="checkbox" id="future-saves-consent" name="consent" value="yes"><span>${escapeHtml(strings.futureSavesWording(campaign.artist, platformName))}</span></label><button type="submit" id="future-saves-submit">${escapeHtml(strings.futureSavesAgree)}</button></form></section>`;
+}
+
 export function layersPageBody(view: LayersView): string {
 	const { strings, campaign } = view;
 	const platformName = PLATFORM_NAMES[view.platform];
@@ -148,7 +168,7 @@ export function layersPageBody(view: LayersView): string {
 			? `<a class="button secondary" id="discord-link" href="${escapeHtml(view.discordUrl)}">${escapeHtml(strings.discordLink)}</a>`
 			: '',
 	].join('');
-	return `<p>${escapeHtml(strings.layersPresaved(campaign.title, platformName))}</p>${follow}<p>${escapeHtml(strings.layersOptional)}</p>${optInSection(view, 'sms')}${optInSection(view, 'email')}${community ? `<section id="community-layer">${community}</section>` : ''}`;
+	return `<p>${escapeHtml(strings.layersPresaved(campaign.title, platformName))}</p>${follow}<p>${escapeHtml(strings.layersOptional)}</p>${futureSavesSection(view)}${optInSection(view, 'sms')}${optInSection(view, 'email')}${community ? `<section id="community-layer">${community}</section>` : ''}`;
 }
 
 /** A page that explains and, where the fan can, offers the way back. */

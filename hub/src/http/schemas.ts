@@ -79,11 +79,45 @@ const consentWordings = z
 	.partialRecord(oneOf(CONSENT_WORDING_CHANNELS, 'consent wording channel'), z.string().min(1).max(2000))
 	.describe('The exact opt-in wording the fan sees: beside the layers page boxes (sms, email), in the bots (telegram, discord)');
 
+export const artist = z
+	.object({
+		id: z.string(),
+		name: z.string().describe('The sender fans see in texts and emails, e.g. "Mia Vale: reply YES…"'),
+		createdAt: isoDateTime,
+		updatedAt: isoDateTime,
+	})
+	.meta({ id: 'Artist' });
+
+const artistName = z.string().trim().min(1).max(200);
+
+export const artistBody = z.object({ name: artistName });
+
+export const artistParams = z.object({ artistId: z.string().min(1) });
+
+export const futureSave = z
+	.object({
+		fanId: z.string(),
+		platform: streamingPlatform,
+		status: z.enum(['active', 'ended']),
+		consentId: z.string(),
+		actionId: z.string(),
+		agreedAt: isoDateTime,
+		endedAt: isoDateTime.nullable(),
+		reason: nullableString.describe('Why it saves nothing, in words (a STOP, an expired connection); null while it works'),
+	})
+	.meta({ id: 'FutureSave' });
+
+export const artistListQuery = z.object({
+	limit: z.coerce.number().int().min(1).max(500).default(100),
+	cursor: z.string().optional(),
+});
+
 export const campaign = z
 	.object({
 		id: z.string(),
 		slug: z.string(),
-		artist: z.string(),
+		artistId: z.string().describe('The artist the campaign belongs to'),
+		artist: z.string().describe("The artist's name"),
 		title: z.string(),
 		artworkUrl: nullableString,
 		locale: z.string(),
@@ -179,7 +213,8 @@ export const campaignBody = z.object({
 	slug: z
 		.string()
 		.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slug uses lower-case letters, digits and dashes, e.g. "midnight-city"'),
-	artist: z.string().min(1).max(200),
+	artistId: z.string().min(1).max(64).nullish().describe('The artist (art_…) the campaign belongs to'),
+	artist: artistName.nullish().describe("The artist's name: without artistId, the artist of that name (made on first use)"),
 	title: z.string().min(1).max(200),
 	artworkUrl: z.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' }).max(2000).nullish(),
 	locale: z
@@ -195,6 +230,9 @@ export const campaignBody = z.object({
 	platforms: campaignPlatforms.optional(),
 	layers: z.array(layer).optional(),
 	consentWordings: consentWordings.optional(),
+}).refine((body) => Boolean(body.artistId || body.artist), {
+	message: "Give the campaign's artist: artistId (art_…) or the artist's name in artist.",
+	path: ['artist'],
 });
 
 export const campaignParams = z.object({ idOrSlug: z.string().min(1) });

@@ -5,6 +5,7 @@ import { HubError } from '../core/errors';
 import { PlatformError, type PlatformErrorKind } from '../core/streaming/platform';
 import type { Logger } from '../core/logger';
 import { openApiDocument } from './openapi';
+import { artistRoutes } from './artist-routes';
 import { optInRoutes } from './optin-routes';
 import { registerPages } from './pages';
 import { registerPresavePages } from './presave-routes';
@@ -57,7 +58,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
 		done(null, Object.fromEntries(new URLSearchParams(body as string)));
 	});
-	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services)];
+	const routes = [...ledgerRoutes(services), ...artistRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services)];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {

@@ -243,6 +243,28 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 5,
+		name: 'artists',
+		statements: [
+			// The artist outlives a release: the sender fans see, the unit future saves are agreed for.
+			`CREATE TABLE artists (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL UNIQUE,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			// Each artist name campaigns already carry becomes an artist; its id reuses the time and
+			// randomness of that artist's first campaign id, so it is unique and sorts by age.
+			`INSERT INTO artists (id, name, created_at, updated_at)
+			 SELECT 'art_' || substr(MIN(id), 5), artist, MIN(created_at), MIN(created_at) FROM campaigns GROUP BY artist`,
+			`ALTER TABLE campaigns ADD COLUMN artist_id TEXT REFERENCES artists(id)`,
+			`UPDATE campaigns SET artist_id = (SELECT a.id FROM artists a WHERE a.name = campaigns.artist)`,
+			`CREATE INDEX campaigns_by_artist ON campaigns (artist_id)`,
+			// Release day reads an artist's "save every release" consents by purpose and platform, batch by batch.
+			`CREATE INDEX consents_by_purpose ON consents (purpose, channel, status, id)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -257,13 +279,16 @@ async function appliedVersions(tx: SqlExecutor): Promise<Set<number>> {
 	return new Set(rows.map((row) => Number(row.version)));
 }
 
-/** Applies what is missing under the store's exclusive lock: hub processes starting together migrate once. */
-export async function migrate(store: SqlStore, nowMs = Date.now()): Promise<number[]> {
+/**
+ * Applies what is missing under the store's exclusive lock: hub processes starting together
+ * migrate once. `upToVersion` stops early, so a test can make the ledger an older hub left.
+ */
+export async function migrate(store: SqlStore, nowMs = Date.now(), upToVersion = LATEST_SCHEMA_VERSION): Promise<number[]> {
 	return store.exclusive(async (tx) => {
 		const applied = await appliedVersions(tx);
 		const ran: number[] = [];
 		for (const migration of MIGRATIONS) {
-			if (applied.has(migration.version)) continue;
+			if (applied.has(migration.version) || migration.version > upToVersion) continue;
 			for (const statement of migration.statements) await tx.run(statement);
 			await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
 				migration.version,

@@ -2,6 +2,8 @@ import type {
 	CampaignSummary,
 	ChannelInviteResult,
 	CommunityDesk,
+	FutureSavesOffer,
+	FutureSavesResult,
 	JoinResult,
 	Refused,
 	StartResult,
@@ -11,10 +13,12 @@ import type {
 import { HubError } from '../errors';
 import { newEvent } from '../events';
 import type { FanReferenceTarget, FanReferences } from '../fan-references';
+import { chatFutureSavesWording } from '../future-saves';
 import { normalizeIdentity, suppressionHash, type Identity } from '../identities';
 import type { Ledger } from '../ledger';
 import type { Campaign } from '../model';
 import type { RatePacer } from '../streaming/pacer';
+import type { StreamingPlatformName } from '../streaming/platform';
 import type { SqlExecutor } from '../../store/sql-store';
 import {
 	CommunityPlatformError,
@@ -72,6 +76,8 @@ export interface CommunityOptions {
 	platforms: CommunityPlatforms;
 	/** Read on each use: the hub learns its public URL only once it listens. */
 	program: { readonly name: string; readonly publicUrl: string };
+	/** The platforms whose library can hold a release: what "save every release" can save to. */
+	libraryPlatforms: () => StreamingPlatformName[];
 	clock: () => number;
 	onQueued: () => void;
 }
@@ -108,6 +114,7 @@ export class Community implements CommunityDesk {
 	private readonly references: FanReferences;
 	private readonly platforms: CommunityPlatforms;
 	private readonly program: CommunityOptions['program'];
+	private readonly libraryPlatforms: () => StreamingPlatformName[];
 	private readonly clock: () => number;
 	private readonly onQueued: () => void;
 
@@ -117,9 +124,64 @@ export class Community implements CommunityDesk {
 			references: this.references,
 			platforms: this.platforms,
 			program: this.program,
+			libraryPlatforms: this.libraryPlatforms,
 			clock: this.clock,
 			onQueued: this.onQueued,
 		} = options);
+	}
+
+	async futureSavesOffer(user: ChatUser): Promise<FutureSavesOffer> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		const plan = await this.futureSavesPlan(await this.ownerOf(this.ledger.store, identity));
+		if (!plan) return { outcome: 'not_connected' };
+		if (plan.open.length === 0) return { outcome: 'already_saving' };
+		return { outcome: 'offer', wording: plan.wording };
+	}
+
+	async saveEveryRelease(user: ChatUser): Promise<FutureSavesResult> {
+		const identity = this.identityOf(user);
+		if (await this.isSuppressed(identity)) return refused('erased');
+		const fanId = await this.ownerOf(this.ledger.store, identity);
+		const plan = await this.futureSavesPlan(fanId);
+		if (!fanId || !plan) return { outcome: 'not_connected' };
+		if (plan.open.length === 0) return { outcome: 'already_saving' };
+		const start = await this.lastStart(this.ledger.store, fanId, user.platform);
+		for (const platform of plan.open) {
+			await this.ledger.futureSaves.agree({
+				fanId,
+				campaignId: plan.campaign.id,
+				platform,
+				wording: plan.wording,
+				parentActionId: start?.id ?? null,
+				source: `${user.platform}:saveall`,
+			});
+		}
+		return { outcome: 'saving' };
+	}
+
+	/**
+	 * For the artist of the campaign the fan came from: the libraries the fan connected that
+	 * do not save that artist's releases yet, and the wording naming them; undefined when the
+	 * fan has no library connected (or there is no campaign).
+	 */
+	private async futureSavesPlan(fanId: string | undefined) {
+		const campaign = fanId ? await this.campaignFor(fanId) : undefined;
+		if (!fanId || !campaign) return undefined;
+		const tokens = await this.ledger.store.all<{ platform: StreamingPlatformName }>(
+			`SELECT platform FROM tokens WHERE fan_id = $1 AND status = 'valid' ORDER BY platform`,
+			[fanId],
+		);
+		const connected = tokens
+			.map((token) => token.platform)
+			.filter((platform) => this.libraryPlatforms().includes(platform));
+		if (connected.length === 0) return undefined;
+		const open: StreamingPlatformName[] = [];
+		for (const platform of connected) {
+			if (!(await this.ledger.futureSaves.isActive(fanId, campaign.id, platform)))
+				open.push(platform);
+		}
+		return { campaign, open, wording: chatFutureSavesWording(campaign.artist, open) };
 	}
 
 	async start(user: ChatUser, payload?: string): Promise<StartResult> {
@@ -209,7 +271,11 @@ export class Community implements CommunityDesk {
 			if (refusal) return refusal;
 		}
 		const stopped = await this.revokeReleaseUpdates(fanId, user.platform, `${user.platform}:stop`);
-		return { outcome: stopped ? 'stopped' : 'not_joined' };
+		// /stop ends "save every release" too: the fan asked for nothing more in their name.
+		const ended = await this.ledger.store.transaction((tx) =>
+			this.ledger.futureSaves.endWithin(tx, fanId, `${user.platform}:stop`),
+		);
+		return { outcome: stopped || ended > 0 ? 'stopped' : 'not_joined' };
 	}
 
 	async status(user: ChatUser): Promise<StatusResult> {

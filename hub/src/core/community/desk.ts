@@ -58,6 +58,19 @@ export type StatusResult =
 	  }
 	| Refused;
 
+/**
+ * "Save every release" from a chat: the exact wording to agree to, or why there is none
+ * (`not_connected`: the fan has no streaming library connected, they pre-save first).
+ */
+export type FutureSavesOffer =
+	| { outcome: 'offer'; wording: string }
+	| { outcome: 'already_saving' }
+	| { outcome: 'not_connected' }
+	| Refused;
+
+export type FutureSavesResult =
+	{ outcome: 'saving' | 'already_saving' | 'not_connected' } | Refused;
+
 export type ChannelInviteResult =
 	| { outcome: 'invite'; url: string }
 	/** No private channel is configured, or the bot is not its admin. */
@@ -88,6 +101,15 @@ export interface CommunityDesk {
 	stop(user: ChatUser): Promise<StopResult>;
 
 	status(user: ChatUser): Promise<StatusResult>;
+
+	/**
+	 * The exact wording of "save every release" for the artist of the campaign the fan came
+	 * from, naming every library the fan connected; `saveEveryRelease` records this same text.
+	 */
+	futureSavesOffer(user: ChatUser): Promise<FutureSavesOffer>;
+
+	/** The fan agreed: each connected library gets the artist's new releases saved on release day, until /stop. */
+	saveEveryRelease(user: ChatUser): Promise<FutureSavesResult>;
 
 	/** The pre-save page of the campaign the fan came from, else of the newest campaign; undefined when there is none. */
 	presaveLink(user: ChatUser): Promise<CampaignSummary | undefined>;

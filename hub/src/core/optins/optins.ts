@@ -1,8 +1,10 @@
 import type { Actions } from '../actions';
+import type { Artists } from '../artists';
 import type { Consents } from '../consents';
 import { HubError } from '../errors';
 import { newEvent, type ConsentReference, type EventType } from '../events';
 import type { Fans } from '../fans';
+import type { FutureSaves } from '../future-saves';
 import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
 import type { Consent, Fan } from '../model';
@@ -31,7 +33,7 @@ const LIST_POLL_INTERVAL_MS = 5 * 60_000;
 const LIST_POLL_GIVE_UP_MS = 7 * 24 * 3_600_000;
 
 export interface OptInProgram {
-	/** Names the sender in every message ("Nia Vale updates"). */
+	/** Names the sender of messages that belong to no artist's campaign; an artist's own carry the artist's name. */
 	name: string;
 	helpText: string;
 	/** Channels a STOP (or an unsubscribe) revokes, besides the one it came in on. */
@@ -94,6 +96,10 @@ export interface OptInDependencies {
 	consents: Consents;
 	webhooks: Webhooks;
 	links: LinkTokens;
+	/** Whose name a message carries: the artist of the campaign it belongs to. */
+	artists: Artists;
+	/** A STOP or an unsubscribe also ends the fan's "save every release". */
+	futureSaves: FutureSaves;
 	program: OptInProgram;
 	clock: () => number;
 	onQueued: () => void;
@@ -108,6 +114,8 @@ export class OptIns {
 	private readonly consents: Consents;
 	private readonly webhooks: Webhooks;
 	private readonly links: LinkTokens;
+	private readonly artists: Artists;
+	private readonly futureSaves: FutureSaves;
 	private readonly program: OptInProgram;
 	private readonly clock: () => number;
 	private readonly onQueued: () => void;
@@ -121,6 +129,8 @@ export class OptIns {
 			consents: this.consents,
 			webhooks: this.webhooks,
 			links: this.links,
+			artists: this.artists,
+			futureSaves: this.futureSaves,
 			program: this.program,
 			clock: this.clock,
 			onQueued: this.onQueued,
@@ -168,7 +178,8 @@ export class OptIns {
 				},
 				tx,
 			);
-			await this.queueConfirmationRequest(tx, input.channel, identity.value, consent);
+			const sender = await this.senderOf(tx, input.campaignId);
+			await this.queueConfirmationRequest(tx, input.channel, identity.value, consent, sender);
 			return { fan: await this.fans.get(fanId, tx), consent, created: true };
 		});
 		if (result.created) this.onQueued();
@@ -221,6 +232,7 @@ export class OptIns {
 					done.push(closed);
 				}
 			}
+			await this.futureSaves.endWithin(tx, fan.id, method);
 			return done;
 		});
 		if (revoked.length > 0) this.onQueued();
@@ -256,7 +268,7 @@ export class OptIns {
 				if (owner) await this.optOut(owner.fan_id, ['sms'], 'sms_stop');
 				return undefined;
 			case 'help':
-				return this.program.helpText;
+				return owner ? this.helpText(await this.senderOfFan(this.store, owner.fan_id, 'phone')) : this.program.helpText;
 			case 'start':
 				return this.resubscribe(owner?.fan_id, body);
 			case 'confirm':
@@ -282,7 +294,7 @@ export class OptIns {
 			const pending = (await this.consents.open(fanId, 'phone', tx)).find((consent) => consent.status === 'pending');
 			if (!pending) return undefined;
 			await this.grant(tx, { ...pending, fanId });
-			return this.confirmedText('sms');
+			return this.confirmedText('sms', await this.senderOfFan(tx, fanId, 'phone'));
 		});
 		if (reply) this.onQueued();
 		return reply;
@@ -290,6 +302,7 @@ export class OptIns {
 
 	private async resubscribe(fanId: string | undefined, body: string): Promise<string | undefined> {
 		if (!fanId) return undefined;
+		const sender = await this.senderOfFan(this.store, fanId, 'phone');
 		await this.store.transaction(async (tx) => {
 			if (await this.grantedConsent(fanId, 'sms', tx)) return;
 			const consent = await this.consents.request(
@@ -300,7 +313,7 @@ export class OptIns {
 			await this.emit(tx, 'optin.confirmed', fanId, { consent: reference(consent, 'sms') });
 		});
 		this.onQueued();
-		return `${this.program.name}: you are subscribed again. Reply STOP to opt out, HELP for help.`;
+		return `${sender}: you are subscribed again. Reply STOP to opt out, HELP for help.`;
 	}
 
 	private async keywordEvent(phone: string, fanId: string | undefined, word: string): Promise<void> {
@@ -323,20 +336,43 @@ export class OptIns {
 		// An SMS confirmation is answered in the reply to YES; a list provider welcomes the fan itself.
 		if (channel === 'email' && address && !this.listOptIn) {
 			const unsubscribe = this.unsubscribeLink(granted.id);
+			const sender = await this.senderOf(tx, action?.campaignId);
 			await this.queueTransactional(tx, {
 				channel,
 				to: address.external_id,
-				subject: `You're subscribed to ${this.program.name}`,
-				text: `${this.confirmedText('email')}\n\nUnsubscribe at any time: ${unsubscribe}`,
+				subject: `You're subscribed to ${sender}`,
+				text: `${this.confirmedText('email', sender)}\n\nUnsubscribe at any time: ${unsubscribe}`,
 				headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
 			});
 		}
 	}
 
-	private confirmedText(channel: OptInChannel): string {
+	private confirmedText(channel: OptInChannel, sender: string): string {
 		return channel === 'sms'
-			? `${this.program.name}: you're in. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`
-			: `You're in: ${this.program.name} will email you about new releases. Every email has a one-click unsubscribe link.`;
+			? `${sender}: you're in. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`
+			: `You're in: ${sender} will email you about new releases. Every email has a one-click unsubscribe link.`;
+	}
+
+	/** HELP for a fan an artist texts: the artist's name and how to stop; the program's own text otherwise. */
+	private helpText(sender: string): string {
+		return sender === this.program.name
+			? this.program.helpText
+			: `${sender}: release news by text. Msg & data rates may apply. Reply STOP to opt out.`;
+	}
+
+	/** The sender of what belongs to a campaign: its artist's name, else the program's. */
+	private async senderOf(tx: SqlExecutor, campaignId: string | null | undefined): Promise<string> {
+		return (await this.artists.senderOfCampaign(campaignId, tx)) ?? this.program.name;
+	}
+
+	/** The sender a fan knows on a channel: the artist of the campaign of their newest consent there. */
+	private async senderOfFan(tx: SqlExecutor, fanId: string, channel: Channel): Promise<string> {
+		const row = await tx.get<{ campaign_id: string }>(
+			`SELECT a.campaign_id FROM consents c JOIN actions a ON a.id = c.action_id
+			 WHERE c.fan_id = $1 AND c.channel = $2 AND a.campaign_id IS NOT NULL ORDER BY c.id DESC LIMIT 1`,
+			[fanId, channel],
+		);
+		return this.senderOf(tx, row?.campaign_id);
 	}
 
 	/** The job that asks the fan to confirm: YES by text, our own signed link by email, or the list provider's mail. */
@@ -345,12 +381,13 @@ export class OptIns {
 		channel: OptInChannel,
 		address: string,
 		consent: Consent,
+		sender: string,
 	): Promise<void> {
 		if (channel === 'sms') {
 			await this.queueTransactional(tx, {
 				channel,
 				to: address,
-				text: `${this.program.name}: reply YES to get updates by text. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`,
+				text: `${sender}: reply YES to get updates by text. Msg & data rates may apply. Reply STOP to opt out, HELP for help.`,
 			});
 			return;
 		}
@@ -362,8 +399,8 @@ export class OptIns {
 		await this.queueTransactional(tx, {
 			channel,
 			to: address,
-			subject: `Confirm your subscription to ${this.program.name}`,
-			text: `Please confirm that you want emails from ${this.program.name}:\n\n${link}\n\nThe link works for 48 hours. If you did not ask for this, ignore this email and nothing happens.`,
+			subject: `Confirm your subscription to ${sender}`,
+			text: `Please confirm that you want emails from ${sender}:\n\n${link}\n\nThe link works for 48 hours. If you did not ask for this, ignore this email and nothing happens.`,
 		});
 	}
 

@@ -5,6 +5,7 @@ import type { Campaign } from '../model';
 import type { SqlStore } from '../../store/sql-store';
 import { STREAMING_PLATFORMS, type PlatformRelease, type StreamingPlatformName } from './platform';
 import type { Streaming } from './streaming';
+import type { FutureSaveConversion, FutureSaveProgress } from './future-saves';
 
 export const CONVERSION_JOB = 'release_conversion';
 
@@ -23,6 +24,8 @@ export interface ConversionProgress {
 	waiting: number;
 	notVisibleOn: StreamingPlatformName[];
 	passes: number;
+	/** The fans saved because they agreed to "save every release" of the artist, counted apart from the pre-save fans above. */
+	futureSaves: FutureSaveProgress;
 }
 
 interface PendingPresave {
@@ -58,6 +61,7 @@ export class ReleaseConversion {
 		private readonly streaming: Streaming,
 		private readonly clock: () => number,
 		private readonly onQueued: () => void,
+		private readonly futureSaves: FutureSaveConversion,
 	) {}
 
 	async start(campaignIdOrSlug: string, platforms?: StreamingPlatformName[]): Promise<string> {
@@ -79,7 +83,9 @@ export class ReleaseConversion {
 		const previous = await this.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
 		const totals: ConversionProgress = previous?.progress
 			? { ...(JSON.parse(previous.progress) as ConversionProgress), waiting: 0, notVisibleOn: [] }
-			: { converted: 0, reconsent: 0, failed: 0, waiting: 0, notVisibleOn: [], passes: 0 };
+			: { converted: 0, reconsent: 0, failed: 0, waiting: 0, notVisibleOn: [], passes: 0, futureSaves: { converted: 0, reconsent: 0, failed: 0, waiting: 0 } };
+		// A job whose earlier passes ran before future saves were counted has none yet.
+		totals.futureSaves = { ...(totals.futureSaves ?? { converted: 0, reconsent: 0, failed: 0 }), waiting: 0 };
 		totals.passes++;
 		for (const platform of platforms) {
 			const release = await this.streaming.releaseOf(campaign, platform);
@@ -88,9 +94,10 @@ export class ReleaseConversion {
 				continue;
 			}
 			await this.convertPlatform(campaign, platform, release, totals, job);
+			await this.futureSaves.convert(campaign, platform, release, totals.futureSaves);
 		}
 		await job.reportProgress({ ...totals });
-		if (totals.waiting > 0 || totals.notVisibleOn.length > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+		if (totals.waiting > 0 || totals.futureSaves.waiting > 0 || totals.notVisibleOn.length > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
 	}
 
 	private async convertPlatform(

@@ -84,7 +84,9 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'Nia Vale',
+		placeholder: 'Nia Vale or art_01J…',
+		description:
+			"The artist's name, or their ID from the hub (art_…). A name the hub does not know yet becomes a new artist. An artist's campaigns share their fans and future saves, and texts and emails to fans carry the artist's name.",
 		displayOptions: { show },
 	},
 	{
@@ -245,6 +247,14 @@ function readAdditionalFields(context: IExecuteFunctions, itemIndex: number): ID
 	};
 }
 
+/** The hub's artist ids: a value shaped like one names that artist, anything else is a name. */
+const ARTIST_ID = /^art_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+function readArtist(context: IExecuteFunctions, itemIndex: number): IDataObject {
+	const artist = readRequiredString(context, 'artist', itemIndex, 'Artist');
+	return ARTIST_ID.test(artist) ? { artistId: artist } : { artist };
+}
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -252,7 +262,7 @@ export async function execute(
 	const layers = readStrings(this, 'layers', itemIndex);
 	const body: IDataObject = {
 		slug: readRequiredString(this, 'slug', itemIndex, 'Slug').toLowerCase(),
-		artist: readRequiredString(this, 'artist', itemIndex, 'Artist'),
+		...readArtist(this, itemIndex),
 		title: readRequiredString(this, 'title', itemIndex, 'Title'),
 		...readRelease(this, itemIndex),
 		platforms: readPlatforms(this, itemIndex),
