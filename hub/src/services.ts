@@ -138,7 +138,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	};
 	const messages = new Messages(options.store, ledger.fans, optIns, senders, options.clock, queued);
 	const platforms = options.streamingPlatforms ?? new Map();
-	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
+	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.store, options.clock);
 	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued);
 	const community = openCommunity(ledger, options, queued);
 	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);

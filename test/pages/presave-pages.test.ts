@@ -349,7 +349,12 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		);
 		expect(identity!.external_id).toMatch(/^UC[A-Za-z0-9_-]{22}$/);
 		const { exported, presave } = await presaveOf(identity!.fan_id);
-		expect(presave).toMatchObject({ platform: 'youtube', status: 'pending' });
+		// YouTube has no library: the subscription is what its pre-save can do, and the ledger says so at once.
+		expect(presave).toMatchObject({
+			platform: 'youtube',
+			status: 'skipped',
+			error: expect.stringContaining('YouTube has no library'),
+		});
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
 			status: 'done',
 			parentActionId: presave.id,

@@ -139,12 +139,39 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 			verification: 'hard',
 			parentActionId: fans[1].presaveId,
 		});
+		// Each pre-save says where it stands: converted, or waiting for the fan to reconnect.
+		expect((await api.call('GET', `/v1/actions/${fans[1].presaveId}`)).body).toMatchObject({
+			status: 'done',
+			verification: 'hard',
+			error: null,
+		});
+		expect((await api.call('GET', `/v1/actions/${revoked.presaveId}`)).body).toMatchObject({
+			status: 'pending',
+			error: expect.stringContaining('Waiting for the fan to reconnect spotify'),
+		});
 	});
 
 	it('converts nothing twice when run again', async () => {
 		const progress = await convert();
 		expect(progress).toMatchObject({ converted: 0, reconsent: 0, failed: 0 });
 		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
+	});
+
+	it('converts the revoked fan once they connect again: the failed attempt kept the save free', async () => {
+		const revoked = fans[0];
+		const grant = await connectFan(sandbox, 'spotify', revoked.userId);
+		await api.call('POST', `/v1/fans/${revoked.fanId}/connections/spotify`, {
+			accessToken: grant.accessToken,
+			refreshToken: grant.refreshToken,
+			scopes: grant.scopes,
+		});
+		const progress = await convert();
+		expect(progress).toMatchObject({ converted: 1, reconsent: 0, failed: 0 });
+		expect(libraryHolds('spotify', revoked.userId)).toBe(1);
+		expect((await api.call('GET', `/v1/actions/${revoked.presaveId}`)).body).toMatchObject({
+			status: 'done',
+			error: null,
+		});
 	});
 
 	it('waits out a 429 storm and still converts everyone', async () => {
