@@ -243,6 +243,15 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		// 5 and 6 are taken by work landing beside this one; versions need only be unique and increasing.
+		version: 7,
+		name: 'reconnect links',
+		statements: [
+			// A consent started from a fan's reconnect link renews that fan's grant, and no one else's.
+			`ALTER TABLE oauth_states ADD COLUMN reconnect_fan_id TEXT`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -265,11 +274,10 @@ export async function migrate(store: SqlStore, nowMs = Date.now()): Promise<numb
 		for (const migration of MIGRATIONS) {
 			if (applied.has(migration.version)) continue;
 			for (const statement of migration.statements) await tx.run(statement);
-			await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-				migration.version,
-				migration.name,
-				nowMs,
-			]);
+			await tx.run(
+				'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+				[migration.version, migration.name, nowMs],
+			);
 			ran.push(migration.version);
 		}
 		return ran;

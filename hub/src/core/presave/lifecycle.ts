@@ -20,6 +20,14 @@ export const NO_PLATFORM_REASON =
 	'No streaming platform was named, so there is nothing to save on release day.';
 export const ERASED_REASON = 'The fan asked to be erased; nothing is saved for them.';
 
+/**
+ * SQL over `actions`: whether an action says the fan took its layer. A pending action counts
+ * (the fan already said yes), and so does a pre-save with nothing to convert: the fan pre-saved.
+ */
+export function takenLayerSql(alias: string): string {
+	return `(${alias}.status IN ('done', 'pending') OR (${alias}.kind = 'presave' AND ${alias}.status = 'skipped'))`;
+}
+
 export function waitingForReconnectReason(platform: string, cause: string): string {
 	return `Waiting for the fan to reconnect ${platform}: ${cause}`;
 }
