@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { HubError } from '../core/errors';
 import type { StreamingPlatformName } from '../core/streaming/platform';
 import type { HubServices } from '../services';
 import { route, type Route } from './route';
 import * as s from './schemas';
 
 const DAY_MS = 24 * 3_600_000;
+/** A full date and time with its offset: nothing a reader could take for another instant. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export function streamingRoutes({
 	ledger,
@@ -26,7 +29,17 @@ export function streamingRoutes({
 			body: s.connectionBody,
 			status: 204,
 			handle: async ({ params, body }) => {
-				const at = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+				const at = (value: string | null | undefined) => {
+					if (!value) return null;
+					const ms = Date.parse(value);
+					if (!ISO_DATE_TIME.test(value) || !Number.isFinite(ms)) {
+						throw new HubError(
+							'validation_failed',
+							`"${value}" is not an ISO 8601 date and time such as 2026-12-04T00:00:00Z.`,
+						);
+					}
+					return ms;
+				};
 				await ledger.tokens.save(params.fanId, params.platform, {
 					accessToken: body.accessToken,
 					refreshToken: body.refreshToken ?? null,

@@ -2,6 +2,7 @@ import type { Campaigns } from '../campaigns';
 import type { JobContext } from '../jobs';
 import { enqueueJob } from '../jobs';
 import type { Campaign } from '../model';
+import { knownZone } from '../time-zones';
 import { ERASED_REASON, settlePresaveWithin } from '../presave/lifecycle';
 import type { SqlStore, SqlValue } from '../../store/sql-store';
 import { STREAMING_PLATFORMS, type PlatformRelease, type StreamingPlatformName } from './platform';
@@ -41,17 +42,6 @@ type LedgerCounts = Pick<ConversionProgress, 'converted' | 'reconsent' | 'failed
 /** Saves a conversion job records say so in their source: its progress is counted from them. */
 export function conversionSource(jobId: string): string {
 	return `${CONVERSION_JOB}:${jobId}`;
-}
-
-/** A zone Intl knows, else undefined: one fan's bad stored zone must not stop release day for the others. */
-function knownZone(zone: string | null | undefined): string | undefined {
-	if (!zone) return undefined;
-	try {
-		new Intl.DateTimeFormat('en-US', { timeZone: zone });
-		return zone;
-	} catch {
-		return undefined;
-	}
 }
 
 /** When a release reaches the fan: the global instant, or midnight of the release date in the fan's zone. */
@@ -106,9 +96,12 @@ export class ReleaseConversion {
 		job: JobContext,
 	): Promise<void | { rescheduleAtMs: number }> {
 		const campaign = await this.campaigns.get(String(payload.campaignId));
+		// A platform the campaign names no release on, and that no UPC or ISRC could find it on, has nothing to wait for.
+		const findable = (name: StreamingPlatformName) =>
+			Boolean(campaign.platforms[name] || campaign.upc || campaign.isrcs.length > 0);
 		const platforms = (
 			(payload.platforms as StreamingPlatformName[] | null) ?? [...STREAMING_PLATFORMS]
-		).filter((name) => this.streaming.withLibrary().includes(name));
+		).filter((name) => this.streaming.withLibrary().includes(name) && findable(name));
 		const previous = await this.store.get<{ progress: string | null }>(
 			'SELECT progress FROM jobs WHERE id = $1',
 			[job.id],
