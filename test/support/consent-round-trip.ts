@@ -10,31 +10,51 @@ export async function presaveThroughConsent(
 	platform: 'spotify' | 'deezer' | 'youtube',
 	userId: string,
 ): Promise<string> {
-	const toConsent = await fetch(`${hubUrl}/c/${slug}/connect/${platform}`, { redirect: 'manual' });
-	const consentUrl = locationOf(toConsent, 'the connect link');
-	const consent = await (await fetch(consentUrl)).text();
-	const action = new URL(attribute(consent, /<form method="post" action="([^"]*)"/), consentUrl);
+	const landed = await consentRoundTrip(`${hubUrl}/c/${slug}/connect/${platform}`, userId);
+	if (!landed.url.includes('/layers?'))
+		throw new Error(`the callback did not lead to the layers page: ${landed.url}`);
+	return landed.url;
+}
+
+/**
+ * From a hub link that leads to a platform's consent screen (a connect link, a reconnect
+ * link) to wherever the hub ends the round trip: the redirects followed, the consent form
+ * submitted with Agree as `userId`. Answers the last page's address, status and text.
+ */
+export async function consentRoundTrip(
+	startUrl: string,
+	userId: string,
+): Promise<{ url: string; status: number; text: string }> {
+	let url = startUrl;
+	let response = await fetch(url, { redirect: 'manual' });
+	while (isRedirect(response)) {
+		url = locationOf(response, url);
+		response = await fetch(url, { redirect: 'manual' });
+	}
+	const consent = await response.text();
+	const action = new URL(attribute(consent, /<form method="post" action="([^"]*)"/), url);
 	const form = new URLSearchParams();
 	for (const match of consent.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
 		form.set(unescapeHtml(match[1]), unescapeHtml(match[2]));
 	}
 	form.set('user_id', userId);
 	form.set('decision', 'agree');
-	const agreed = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
-	const callback = locationOf(agreed, 'the consent form');
-	const landed = await fetch(callback, { redirect: 'manual' });
-	const layers = locationOf(landed, 'the hub callback');
-	if (!layers.includes('/layers?'))
-		throw new Error(`the callback did not lead to the layers page: ${layers}`);
-	return new URL(layers, hubUrl).toString();
+	response = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
+	url = action.toString();
+	while (isRedirect(response)) {
+		url = locationOf(response, url);
+		if (url.includes('/layers?')) return { url, status: 200, text: '' };
+		response = await fetch(url, { redirect: 'manual' });
+	}
+	return { url, status: response.status, text: await response.text() };
 }
 
-function locationOf(response: Response, what: string): string {
-	const location = response.headers.get('location');
-	if (response.status < 300 || response.status >= 400 || !location) {
-		throw new Error(`${what} answered ${response.status} without a redirect`);
-	}
-	return new URL(location, response.url).toString();
+function isRedirect(response: Response): boolean {
+	return response.status >= 300 && response.status < 400 && response.headers.has('location');
+}
+
+function locationOf(response: Response, from: string): string {
+	return new URL(response.headers.get('location') as string, from).toString();
 }
 
 function attribute(html: string, pattern: RegExp): string {

@@ -103,15 +103,33 @@ export class Reconnects {
 		};
 	}
 
-	/** The campaign whose page hosts the consent round trip: the fan's latest pre-save on that platform. */
+	/**
+	 * The campaign whose page hosts the consent round trip: the fan's latest pre-save on that
+	 * platform, else the latest campaign they acted in that offers it, else the hub's latest
+	 * campaign that offers it (a fan whose grant came from elsewhere, e.g. imported).
+	 */
 	async campaignFor(fanId: string, platform: StreamingPlatformName): Promise<Campaign | undefined> {
 		const fan = await this.fans.get(fanId);
-		const row = await this.store.get<{ campaign_id: string }>(
+		const presave = await this.store.get<{ campaign_id: string }>(
 			`SELECT campaign_id FROM actions WHERE fan_id = $1 AND platform = $2 AND kind = 'presave' AND campaign_id IS NOT NULL
 			 ORDER BY id DESC LIMIT 1`,
 			[fan.id, platform],
 		);
-		return row ? this.campaigns.get(row.campaign_id) : undefined;
+		if (presave) return this.campaigns.get(presave.campaign_id);
+		const offersPlatform = (campaign: Campaign) => Boolean(campaign.platforms[platform]);
+		const theirs = await this.store.all<{ campaign_id: string }>(
+			`SELECT DISTINCT campaign_id FROM actions WHERE fan_id = $1 AND campaign_id IS NOT NULL`,
+			[fan.id],
+		);
+		const candidates = await Promise.all(theirs.map((row) => this.campaigns.get(row.campaign_id)));
+		const latest = (campaigns: Campaign[]) =>
+			campaigns.filter(offersPlatform).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+		const acted = latest(candidates);
+		if (acted) return acted;
+		const recent = await this.store.all<{ id: string }>(
+			'SELECT id FROM campaigns ORDER BY created_at DESC LIMIT 50',
+		);
+		return latest(await Promise.all(recent.map((row) => this.campaigns.get(row.id))));
 	}
 
 	/** Renews `fanId`'s grant with the new consent; refuses another account's consent. Returns the jobs started. */
