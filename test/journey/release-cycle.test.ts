@@ -314,8 +314,26 @@ describe.each(STORE_KINDS)('the release cycle, end to end, on %s', (kind) => {
 				reconnectUrl: expect.stringMatching(/\/r\/[A-Za-z0-9_.-]+$/),
 			});
 
+			const reconnectUrl = mine.reconnectUrl.replace(/^https?:\/\/[^/]+/, hub.url) as string;
+			// A forged or altered link opens nothing.
+			expect((await fetch(`${hub.url}/r/forged`)).status).toBe(404);
+			expect((await fetch(`${reconnectUrl.slice(0, -2)}xx`)).status).toBe(404);
+
+			// Someone else's Spotify account on this fan's link is refused, and renews nothing.
 			const page = await device.context.newPage();
-			await page.goto(mine.reconnectUrl.replace(/^https?:\/\/[^/]+/, hub.url));
+			await page.goto(reconnectUrl);
+			await page.waitForURL(`${streaming.urls.spotifyAccounts}/authorize?**`);
+			await page.locator('#user-id').fill(user('someone-else'));
+			const [refused] = await Promise.all([
+				page.waitForResponse((response) => response.url().includes('/oauth/spotify/callback')),
+				page.locator('#agree').click(),
+			]);
+			expect(refused.status()).toBe(409);
+			expect((await hub.ledger.tokens.summaries(fan.id))[0]).toMatchObject({
+				status: 'needs_reconsent',
+			});
+
+			await page.goto(reconnectUrl);
 			await page.waitForURL(`${streaming.urls.spotifyAccounts}/authorize?**`);
 			await agree(page, user('expiring'));
 			await expect(page.locator('h1').textContent()).resolves.toBe('You’re reconnected');
@@ -346,6 +364,10 @@ describe.each(STORE_KINDS)('the release cycle, end to end, on %s', (kind) => {
 					.then((row) => (row?.status === 'done' ? row : undefined)),
 			);
 			expect(presaveRow).toEqual({ status: 'done', verification: 'hard' });
+
+			// A month on, the link has expired.
+			clock.advance(31 * 24 * 3_600_000);
+			expect((await fetch(reconnectUrl)).status).toBe(410);
 		},
 		STEP_MS,
 	);
