@@ -174,6 +174,35 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 		});
 	});
 
+	it('skips the pre-save of a fan who asked to be erased, and says why', async () => {
+		const userId = `erased-${kind}`;
+		const fanId = (
+			await api.call('POST', '/v1/fans', {
+				identities: [{ channel: 'email', value: `${userId}@example.com` }],
+			})
+		).body.fan.id;
+		const grant = await connectFan(sandbox, 'deezer', userId);
+		await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, {
+			accessToken: grant.accessToken,
+			scopes: grant.scopes,
+		});
+		const presave = await api.call('POST', '/v1/actions', {
+			fanId,
+			campaignId,
+			kind: 'presave',
+			platform: 'deezer',
+		});
+		expect((await api.call('DELETE', `/v1/fans/${fanId}`)).status).toBe(200);
+
+		const progress = await convert();
+		expect(progress).toMatchObject({ converted: 0, skipped: 1, waiting: 0 });
+		expect(libraryHolds('deezer', userId)).toBe(0);
+		expect((await api.call('GET', `/v1/actions/${presave.body.action.id}`)).body).toMatchObject({
+			status: 'skipped',
+			error: expect.stringContaining('erased'),
+		});
+	});
+
 	it('waits out a 429 storm and still converts everyone', async () => {
 		const late: typeof fans = [];
 		for (let i = 0; i < 3; i++) {
