@@ -93,4 +93,24 @@ describe.each(STORE_KINDS)('the same fan, however they arrive, on %s', (kind) =>
 		);
 		expect(owners).toHaveLength(1);
 	});
+
+	it('gives a Telegram user pressing Start in several chats at once one fan, with no error', async () => {
+		const user = {
+			platform: 'telegram' as const,
+			userId: kind === 'sqlite' ? '700100' : '700200',
+			locale: 'en',
+		};
+		const results = await Promise.all(
+			Array.from({ length: 8 }, () => hub.services.community.desk.start(user)),
+		);
+		expect(results.map((result) => result.outcome)).toEqual(Array(8).fill('linked'));
+		const owners = await hub.ledger.store.all<{ fan_id: string }>(
+			"SELECT fan_id FROM identities WHERE channel = 'telegram' AND external_id = $1",
+			[user.userId],
+		);
+		expect(owners).toHaveLength(1);
+		expect(
+			new Set(results.map((result) => (result.outcome === 'linked' ? result.fanId : undefined))),
+		).toEqual(new Set([owners[0].fan_id]));
+	});
 });
