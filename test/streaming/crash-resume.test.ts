@@ -18,6 +18,8 @@ import {
 } from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
+import { presaveThroughConsent } from '../support/consent-round-trip';
+import { sandboxRedirectUris } from '../support/presave';
 import { connectFan } from '../support/streaming';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
@@ -123,6 +125,20 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			})),
 		);
 		return inParallel(wanted, 24, async ({ platform, userId }) => {
+			if (platform !== 'apple_music') {
+				// As a fan does it: the page's connect link, the platform's consent screen, the hub's callback.
+				await presaveThroughConsent(hub.url, campaignSlug, platform, userId);
+				const fanId = (
+					await call('POST', '/v1/fans', { identities: [{ channel: platform, value: userId }] })
+				).fan.id as string;
+				const exported = await call('GET', `/v1/fans/${fanId}/export`);
+				const presave = exported.actions.find(
+					(action: { kind: string }) => action.kind === 'presave',
+				);
+				return { fanId, userId, platform, presaveId: presave.id as string };
+			}
+			// Apple Music's consent is MusicKit JS in a browser (the journey suite drives it in Chromium):
+			// here the stand-in's user token and the API stand in for it.
 			const fanId = (
 				await call('POST', '/v1/fans', {
 					identities: [{ channel: 'email', value: `${userId}@example.com` }],
@@ -145,7 +161,6 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 				campaignId,
 				kind: 'presave',
 				platform,
-				verification: 'hard',
 			});
 			return { fanId, userId, platform, presaveId: presave.action.id as string };
 		});
@@ -189,8 +204,10 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		// The hub runs from its build, as `serve` does in production.
 		buildHub();
 		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-crash-'));
+		const port = await freePort();
 		sandbox = await startStreamingSandbox({
 			spotifyDevModeUserCap: 0,
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${port}`),
 			rateLimits: {
 				spotify: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
 				deezer: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
@@ -198,7 +215,6 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		});
 		const appleKeyFile = path.join(workDir, 'AuthKey.p8');
 		fs.writeFileSync(appleKeyFile, sandbox.credentials.appleMusic.privateKeyPem, { mode: 0o600 });
-		const port = await freePort();
 		env = {
 			PATH: process.env.PATH,
 			HOME: process.env.HOME,
@@ -220,6 +236,8 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			FANLOOP_DEEZER_APP_ID: sandbox.credentials.deezer.appId,
 			FANLOOP_DEEZER_SECRET: sandbox.credentials.deezer.secret,
 			FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
+			FANLOOP_DEEZER_CONNECT_URL: sandbox.urls.deezerConnect,
+			FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
 			FANLOOP_DEEZER_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
 		};
 		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
@@ -239,6 +257,8 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			releaseAtUtc: new Date(Date.now() - 3_600_000).toISOString(),
 			upc: SANDBOX_DEMO_RELEASE.upc,
 			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+			// The page offers the platforms the campaign names; the release itself is found by UPC.
+			platforms: { spotify: {}, apple_music: {}, deezer: {} },
 		});
 		campaignId = created.campaign.id;
 	});
