@@ -10,10 +10,16 @@ export async function presaveThroughConsent(
 	platform: 'spotify' | 'deezer' | 'youtube',
 	userId: string,
 ): Promise<string> {
-	const landed = await consentRoundTrip(`${hubUrl}/c/${slug}/connect/${platform}`, userId);
-	if (!landed.url.includes('/layers?'))
-		throw new Error(`the callback did not lead to the layers page: ${landed.url}`);
-	return landed.url;
+	for (let attempt = 1; ; attempt++) {
+		const landed = await consentRoundTrip(`${hubUrl}/c/${slug}/connect/${platform}`, userId);
+		if (landed.url.includes('/layers?')) return landed.url;
+		// A platform error page (the stand-in's rate limit under load) offers "Try again": the fan taps it.
+		if (landed.status !== 502 || attempt === 3) {
+			throw new Error(
+				`the callback did not lead to the layers page: ${landed.status} ${landed.url}`,
+			);
+		}
+	}
 }
 
 /**
