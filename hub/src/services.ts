@@ -8,6 +8,7 @@ import type { FanAuthorizations } from './core/presave/authorization';
 import { LayerSessions } from './core/presave/layer-sessions';
 import { OAuthStates } from './core/presave/oauth-states';
 import { Presaves } from './core/presave/presaves';
+import { ReconnectLinks, Reconnects } from './core/presave/reconnect';
 import { JobRunner, type JobRunnerOptions } from './core/jobs';
 import { Ledger } from './core/ledger';
 import type { Logger } from './core/logger';
@@ -43,7 +44,10 @@ export interface MessagingConfig {
 
 function listOptInOf(messaging: MessagingConfig): ListDoubleOptIn | undefined {
 	if (messaging.mailchimp && messaging.brevo) {
-		throw new HubError('configuration_invalid', 'Configure Mailchimp or Brevo for email double opt-in, not both.');
+		throw new HubError(
+			'configuration_invalid',
+			'Configure Mailchimp or Brevo for email double opt-in, not both.',
+		);
 	}
 	if (messaging.mailchimp) return new MailchimpDoubleOptIn(messaging.mailchimp);
 	if (messaging.brevo) return new BrevoDoubleOptIn(messaging.brevo);
@@ -74,6 +78,7 @@ export interface PresaveServices {
 	states: OAuthStates;
 	sessions: LayerSessions;
 	references: FanReferences;
+	reconnects: Reconnects;
 }
 
 /** The community layer: the desk the bots call, and what the API offers the marketer. */
@@ -141,24 +146,58 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	};
 	const messages = new Messages(options.store, ledger.fans, optIns, senders, options.clock, queued);
 	const platforms = options.streamingPlatforms ?? new Map();
-	const streaming = new Streaming(platforms, ledger.fans, ledger.campaigns, ledger.actions, ledger.tokens, options.clock);
+	const streaming = new Streaming(
+		platforms,
+		ledger.fans,
+		ledger.campaigns,
+		ledger.actions,
+		ledger.tokens,
+		options.store,
+		options.clock,
+	);
 	const futureSaveConversion = new FutureSaveConversion(options.store, streaming, options.clock);
-	const conversion = new ReleaseConversion(options.store, ledger.campaigns, streaming, options.clock, queued, futureSaveConversion);
+	const conversion = new ReleaseConversion(
+		options.store,
+		ledger.campaigns,
+		streaming,
+		options.clock,
+		queued,
+		futureSaveConversion,
+	);
 	const community = openCommunity(ledger, options, queued, streaming);
-	delivery = new DeliveryLoop(options.store, ledger.webhooks, options.logger, options.clock, options.delivery);
+	delivery = new DeliveryLoop(
+		options.store,
+		ledger.webhooks,
+		options.logger,
+		options.clock,
+		options.delivery,
+	);
 	jobs = new JobRunner(
 		options.store,
 		{
 			[SEND_MESSAGE_JOB]: (payload) => messages.dispatch(String(payload.messageId)),
-			[TRANSACTIONAL_JOB]: (payload) => messages.sendTransactional(payload as unknown as TransactionalMessage),
-			[LIST_OPT_IN_JOB]: (payload) => optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
+			[TRANSACTIONAL_JOB]: (payload) =>
+				messages.sendTransactional(payload as unknown as TransactionalMessage),
+			[LIST_OPT_IN_JOB]: (payload) =>
+				optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
 			[CONVERSION_JOB]: (payload, job) => conversion.run(payload, job),
-			[LIST_OPT_IN_POLL_JOB]: (payload) => optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
+			[LIST_OPT_IN_POLL_JOB]: (payload) =>
+				optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
 			[BROADCAST_JOB]: (payload, job) => community.broadcasts.run(payload, job),
 		},
 		options.logger,
 		options.clock,
 		options.jobs,
+	);
+	const references = new FanReferences(options.sealingKey);
+	const reconnects = new Reconnects(
+		options.store,
+		ledger.fans,
+		ledger.tokens,
+		ledger.campaigns,
+		conversion,
+		new ReconnectLinks(references, options.sealingKey),
+		options.clock,
 	);
 	return {
 		ledger,
@@ -183,7 +222,8 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 			authorizations: options.fanAuthorizations ?? new Map(),
 			states: new OAuthStates(options.store, ledger.sealer, options.sealingKey, options.clock),
 			sessions: new LayerSessions(options.sealingKey, options.clock),
-			references: new FanReferences(options.sealingKey),
+			references,
+			reconnects,
 		},
 		twilio: options.messaging.twilio,
 		program: options.program,
@@ -206,8 +246,21 @@ function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => v
 	const admin = new CommunityAdmin(ledger, desk, platforms);
 	return {
 		desk,
-		links: new CommunityLinks(ledger, references, platforms.invites, options.program, options.clock),
+		links: new CommunityLinks(
+			ledger,
+			references,
+			platforms.invites,
+			options.program,
+			options.clock,
+		),
 		admin,
-		broadcasts: new CommunityBroadcasts(ledger, desk, admin, platforms.pacers, options.clock, queued),
+		broadcasts: new CommunityBroadcasts(
+			ledger,
+			desk,
+			admin,
+			platforms.pacers,
+			options.clock,
+			queued,
+		),
 	};
 }

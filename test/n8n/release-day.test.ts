@@ -13,12 +13,19 @@ import * as path from 'node:path';
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
 import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
-import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
+import { consentRoundTrip } from '../support/consent-round-trip';
 import { sandboxMessaging } from '../support/messaging';
+import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
 import { connectFan, sandboxPlatforms } from '../support/streaming';
 import {
 	eventually,
+	freePort,
 	loadTemplate,
 	N8n,
 	triggeredByWebhook,
@@ -43,7 +50,11 @@ const CAMPAIGN_SLUG = 'loop-back-home-release-day';
 
 jest.setTimeout(2 * N8N_RUNS_MS + 240_000);
 
-async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(
+	items: T[],
+	limit: number,
+	work: (item: T) => Promise<R>,
+): Promise<R[]> {
 	const results: R[] = new Array(items.length);
 	let next = 0;
 	await Promise.all(
@@ -66,39 +77,63 @@ describe('release day in a real n8n', () => {
 	let api: HubApi;
 	let n8n: N8n | undefined;
 	let campaignId: string;
-	const releaseDay = triggeredByWebhook(loadTemplate('release-day.json'), SCHEDULE_TRIGGER, 'release-day-test', {
-		adjust: (node) => {
-			if (node.type === 'n8n-nodes-fanloop.fanloopStreaming') node.parameters.campaignId = CAMPAIGN_SLUG;
+	const releaseDay = triggeredByWebhook(
+		loadTemplate('release-day.json'),
+		SCHEDULE_TRIGGER,
+		'release-day-test',
+		{
+			adjust: (node) => {
+				if (node.type === 'n8n-nodes-fanloop.fanloopStreaming')
+					node.parameters.campaignId = CAMPAIGN_SLUG;
+			},
 		},
-	});
-	const reconsent = triggeredByWebhook(loadTemplate('reconsent-before-expiry.json'), SCHEDULE_TRIGGER, 'reconsent-test');
+	);
+	const reconsent = triggeredByWebhook(
+		loadTemplate('reconsent-before-expiry.json'),
+		SCHEDULE_TRIGGER,
+		'reconsent-test',
+	);
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
 		const response = await api.call<T>(method, url, body);
-		if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+		if (response.status >= 300)
+			throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
 		return response.body;
 	}
 
-	async function connect(fanId: string, platform: Platform, userId: string, refreshExpiresAtMs?: number): Promise<void> {
+	async function connect(
+		fanId: string,
+		platform: Platform,
+		userId: string,
+		refreshExpiresAtMs?: number,
+	): Promise<void> {
 		const grant = await connectFan(sandbox, platform, userId);
 		const refreshExpiresAt = refreshExpiresAtMs ?? grant.refreshExpiresAtMs;
 		await call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
 			accessToken: grant.accessToken,
 			refreshToken: grant.refreshToken,
 			scopes: grant.scopes,
-			accessExpiresAt: grant.accessExpiresAtMs ? new Date(grant.accessExpiresAtMs).toISOString() : null,
+			accessExpiresAt: grant.accessExpiresAtMs
+				? new Date(grant.accessExpiresAtMs).toISOString()
+				: null,
 			refreshExpiresAt: refreshExpiresAt ? new Date(refreshExpiresAt).toISOString() : null,
 		});
 	}
 
 	function libraryHolds(platform: Platform, userId: string): number {
 		if (platform === 'spotify') {
-			return sandbox.spotify.library(userId).filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+			return sandbox.spotify
+				.library(userId)
+				.filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
 		}
 		if (platform === 'apple_music') {
-			return sandbox.appleMusic.library(userId).albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
+			return sandbox.appleMusic
+				.library(userId)
+				.albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
 		}
-		return sandbox.deezer.library(userId).albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
+		return sandbox.deezer
+			.library(userId)
+			.albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
 	}
 
 	async function fire(hookPath: string): Promise<void> {
@@ -112,21 +147,30 @@ describe('release day in a real n8n', () => {
 
 	function itemsOf(execution: Execution, node: string): Array<Record<string, any>> {
 		const runs = execution.data?.resultData.runData[node] ?? [];
-		return runs.flatMap((run) => (run.data?.main[0] ?? []).map((item) => item.json as Record<string, any>));
+		return runs.flatMap((run) =>
+			(run.data?.main[0] ?? []).map((item) => item.json as Record<string, any>),
+		);
 	}
 
 	beforeAll(async () => {
 		clock.set(JUST_AFTER_RELEASE);
+		// A fixed port, so the platforms' consent screens can send a reconnecting fan back to this hub.
+		const port = await freePort();
 		sandbox = await startStreamingSandbox({
 			clock,
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${port}`),
 			spotifyDevModeUserCap: 0,
-			rateLimits: { spotify: { requests: 2000, windowMs: 1000 }, deezer: { requests: 2000, windowMs: 1000 } },
+			rateLimits: {
+				spotify: { requests: 2000, windowMs: 1000 },
+				deezer: { requests: 2000, windowMs: 1000 },
+			},
 		});
 		messaging = await startMessagingSandbox({ clock });
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-release-day-hub-'));
 		hub = await startHub({
-			port: 0,
+			port,
 			host: '127.0.0.1',
+			fanAuthorizations: sandboxFanAuthorizations(sandbox),
 			dataDir,
 			sealingKey: randomBytes(32),
 			clock: () => clock.now(),
@@ -175,13 +219,24 @@ describe('release day in a real n8n', () => {
 		withN8nLog(
 			() => n8n,
 			async () => {
-				const wanted = Array.from({ length: FANS }, (_, i) => ({ platform: PLATFORMS[i % PLATFORMS.length], i }));
+				const wanted = Array.from({ length: FANS }, (_, i) => ({
+					platform: PLATFORMS[i % PLATFORMS.length],
+					i,
+				}));
 				const fans = await inParallel(wanted, 32, async ({ platform, i }) => {
 					const userId = `rd-${platform}-${i}`;
 					const phone = `+1415555${String(i).padStart(4, '0')}`;
-					const fanId = (await call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })).fan.id as string;
+					const fanId = (
+						await call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })
+					).fan.id as string;
 					await connect(fanId, platform, userId);
-					const presave = await call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform, verification: 'hard' });
+					const presave = await call('POST', '/v1/actions', {
+						fanId,
+						campaignId,
+						kind: 'presave',
+						platform,
+						verification: 'hard',
+					});
 					return { fanId, userId, platform, presaveId: presave.action.id as string };
 				});
 
@@ -189,34 +244,53 @@ describe('release day in a real n8n', () => {
 				const jobs = await eventually(
 					'the conversion job to finish',
 					async () => {
-						const rows = await hub.ledger.store.all<{ id: string; status: string }>(`SELECT id, status FROM jobs WHERE kind = 'release_conversion'`);
+						const rows = await hub.ledger.store.all<{ id: string; status: string }>(
+							`SELECT id, status FROM jobs WHERE kind = 'release_conversion'`,
+						);
 						return rows.length === 1 && rows[0].status === 'done' ? rows : undefined;
 					},
 					90_000,
 					() => n8n!.logTail(),
 				);
 				const job = await call('GET', `/v1/jobs/${jobs[0].id}`);
-				expect(job.progress).toMatchObject({ converted: FANS, reconsent: 0, failed: 0, waiting: 0 });
+				expect(job.progress).toMatchObject({
+					converted: FANS,
+					reconsent: 0,
+					failed: 0,
+					waiting: 0,
+				});
 
 				for (const fan of fans) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
 				const saves = await hub.ledger.store.all<{ parent_action_id: string; n: number }>(
 					`SELECT parent_action_id, COUNT(*) AS n FROM actions WHERE kind = 'save' AND status = 'done' GROUP BY parent_action_id`,
 				);
 				expect(saves).toHaveLength(FANS);
-				expect(new Set(saves.map((row) => row.parent_action_id))).toEqual(new Set(fans.map((fan) => fan.presaveId)));
+				expect(new Set(saves.map((row) => row.parent_action_id))).toEqual(
+					new Set(fans.map((fan) => fan.presaveId)),
+				);
 				expect(saves.every((row) => Number(row.n) === 1)).toBe(true);
-				const converted = await hub.ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.converted'`);
+				const converted = await hub.ledger.store.get<{ n: number }>(
+					`SELECT COUNT(*) AS n FROM outbox WHERE type = 'presave.converted'`,
+				);
 				expect(Number(converted?.n)).toBe(FANS);
 
 				// n8n ran the presave.converted branch once per fan: an SMS opt-in layered on each save.
 				// Waits on the hub (a cheap query) rather than polling n8n's execution list, which slows n8n down.
-				const asked = await eventually('an SMS opt-in ask for every converted fan', async () => {
-					const rows = await hub.ledger.store.all<{ fan_id: string }>(`SELECT DISTINCT fan_id FROM consents WHERE channel = 'phone'`);
-					return rows.length >= FANS ? rows : undefined;
-				}, N8N_RUNS_MS);
+				const asked = await eventually(
+					'an SMS opt-in ask for every converted fan',
+					async () => {
+						const rows = await hub.ledger.store.all<{ fan_id: string }>(
+							`SELECT DISTINCT fan_id FROM consents WHERE channel = 'phone'`,
+						);
+						return rows.length >= FANS ? rows : undefined;
+					},
+					N8N_RUNS_MS,
+				);
 				const executions = await n8n!.waitForExecutions(releaseDay.id, FANS + 1, 30_000);
 				expect(executions.filter((e) => e.status !== 'success')).toEqual([]);
-				expect(new Set(asked.map((row) => row.fan_id))).toEqual(new Set(fans.map((fan) => fan.fanId)));
+				expect(new Set(asked.map((row) => row.fan_id))).toEqual(
+					new Set(fans.map((fan) => fan.fanId)),
+				);
 			},
 		),
 	);
@@ -229,13 +303,47 @@ describe('release day in a real n8n', () => {
 				const soon: string[] = [];
 				for (let i = 0; i < 6; i++) {
 					const platform = i % 2 === 0 ? 'spotify' : 'apple_music';
-					const fanId = (await call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `expiring-${i}@example.com` }] })).fan.id;
+					// Fan 0 is in Auckland (afternoon now, outside quiet hours) and agreed to email: the reminder reaches them.
+					const fanId = (
+						await call('POST', '/v1/fans', {
+							identities: [{ channel: 'email', value: `expiring-${i}@example.com` }],
+							...(i === 0 ? { timezone: 'Pacific/Auckland' } : {}),
+						})
+					).fan.id;
 					await connect(fanId, platform, `expiring-${i}`, clock.now() + (3 + i) * DAY_MS);
 					soon.push(fanId);
 				}
 				// Out of reach of a 14-day look: ends in 20 days.
-				const later = (await call('POST', '/v1/fans', { identities: [{ channel: 'email', value: 'later@example.com' }] })).fan.id;
+				const later = (
+					await call('POST', '/v1/fans', {
+						identities: [{ channel: 'email', value: 'later@example.com' }],
+					})
+				).fan.id;
 				await connect(later, 'spotify', 'later', clock.now() + 20 * DAY_MS);
+
+				const reminded = soon[0];
+				await call('POST', '/v1/optins', {
+					channel: 'email',
+					address: 'expiring-0@example.com',
+					fanId: reminded,
+					wording: 'Email me about new releases. Unsubscribe any time.',
+				});
+				const confirmation = await messaging.smtp.waitFor(
+					(mail) => mail.to.includes('expiring-0@example.com'),
+					10_000,
+				);
+				const token = new URL(
+					confirmation.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0],
+				).searchParams.get('token');
+				await call('POST', '/v1/optins/confirm', { token });
+				// The next single's page hosts the consent round trip of a fan whose grant came from elsewhere.
+				await call('POST', '/v1/campaigns', {
+					slug: 'next-single-reconnect',
+					artist: SANDBOX_DEMO_RELEASE.artistName,
+					title: 'Next single',
+					releaseAtUtc: '2027-03-01T00:00:00Z',
+					platforms: { spotify: { albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri } },
+				});
 
 				await fire('reconsent-test');
 				const [run] = await n8n!.waitForExecutions(reconsent.id, 1, 60_000, true);
@@ -243,9 +351,36 @@ describe('release day in a real n8n', () => {
 				const found = itemsOf(run, 'Find expiring connections');
 				expect(found.map((item) => item.fanId).sort()).toEqual([...soon].sort());
 				const sent = itemsOf(run, 'Email: reconnect your account');
-				// No email consent on record for these fans: the hub answers suppressed, one answer per fan.
+				// One answer per fan: sent to the fan with an email consent, suppressed for the others.
 				expect(sent).toHaveLength(soon.length);
-				for (const answer of sent) expect(typeof answer.status).toBe('string');
+				expect(sent.map((answer) => answer.status).sort()).toEqual([
+					'sent',
+					...Array(soon.length - 1).fill('suppressed'),
+				]);
+
+				// The fan taps the link in the email and agrees on Spotify's consent screen again.
+				const reminder = await messaging.smtp.waitFor(
+					(mail) => mail.to.includes('expiring-0@example.com') && mail.text.includes('/r/'),
+					10_000,
+				);
+				const link = reminder.text.match(/https?:\/\/\S+\/r\/[A-Za-z0-9_.-]+/)![0];
+				const before = (await hub.ledger.tokens.summaries(reminded))[0];
+				const landed = await consentRoundTrip(
+					link.replace(/^https?:\/\/[^/]+/, hub.url),
+					'expiring-0',
+				);
+				expect(landed.text).toContain('You’re reconnected');
+				// The same fan's authorization is renewed: valid again, for another six months.
+				const after = (await hub.ledger.tokens.summaries(reminded))[0];
+				expect(after).toMatchObject({ platform: 'spotify', status: 'valid' });
+				expect(Date.parse(after.refreshExpiresAt!)).toBeGreaterThan(
+					Date.parse(before.refreshExpiresAt!) + 100 * DAY_MS,
+				);
+				expect((await hub.ledger.fans.getByIdentity('spotify', 'expiring-0')).id).toBe(reminded);
+				const stillExpiring = await call('GET', '/v1/connections/expiring?withinDays=14');
+				expect(
+					stillExpiring.connections.map((connection: { fanId: string }) => connection.fanId),
+				).not.toContain(reminded);
 			},
 		),
 	);

@@ -359,7 +359,12 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		);
 		expect(identity!.external_id).toMatch(/^UC[A-Za-z0-9_-]{22}$/);
 		const { exported, presave } = await presaveOf(identity!.fan_id);
-		expect(presave).toMatchObject({ platform: 'youtube', status: 'pending' });
+		// YouTube has no library: the subscription is what its pre-save can do, and the ledger says so at once.
+		expect(presave).toMatchObject({
+			platform: 'youtube',
+			status: 'skipped',
+			error: expect.stringContaining('YouTube has no library'),
+		});
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
 			status: 'done',
 			parentActionId: presave.id,
@@ -468,22 +473,15 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		);
 		expect(crossed?.status()).toBe(400);
 
-		// Expired: started now, answered after its ten minutes.
-		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, {
-			redirect: 'manual',
-		});
-		const consent = new URL(started.headers.get('location')!);
-		const code = sandbox.spotify.authorizeDirect({
-			userId: 'fan-spotify-late',
-			scopes: ['user-library-modify'],
-			redirectUri: consent.searchParams.get('redirect_uri')!,
-			codeChallenge: consent.searchParams.get('code_challenge')!,
-		});
+		// Expired: started now, agreed to after its ten minutes.
+		await page.goto(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`);
+		await page.locator('#user-id').fill('fan-spotify-late');
 		await hub.ledger.store.run('UPDATE oauth_states SET expires_at = $1', [Date.now() - 1]);
-		const expired = await page.goto(
-			`${hub.url}/oauth/spotify/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consent.searchParams.get('state')!)}`,
-		);
-		expect(expired?.status()).toBe(400);
+		const [expired] = await Promise.all([
+			page.waitForResponse((response) => response.url().includes('/oauth/spotify/callback')),
+			page.locator('#agree').click(),
+		]);
+		expect(expired.status()).toBe(400);
 		await expect(page.locator('h1').textContent()).resolves.toBe('This sign-in took too long');
 		await screenshot(page, ARTIFACTS, 'state-expired');
 
@@ -495,24 +493,26 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		const before = await ledgerCounts();
 
 		// The token endpoint fails after the fan agreed.
-		const started = await fetch(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`, {
-			redirect: 'manual',
+		await page.goto(`${hub.url}/c/nia-vale-glass-harbour/connect/spotify`);
+		await page.locator('#user-id').fill('fan-spotify-unlucky');
+		// The consent screen's answer goes through as it is; the token endpoint fails from then on.
+		const accounts = new URL(sandbox.urls.spotifyAccounts).origin;
+		const consentAnswer = (url: URL) => url.origin === accounts;
+		await page.route(consentAnswer, async (route) => {
+			if (route.request().method() !== 'POST') return route.continue();
+			const response = await route.fetch({ maxRedirects: 0 });
+			sandbox.spotify.accounts.faults.set({ serverErrorRate: 1 });
+			await route.fulfill({ response });
 		});
-		const consent = new URL(started.headers.get('location')!);
-		const code = sandbox.spotify.authorizeDirect({
-			userId: 'fan-spotify-unlucky',
-			scopes: ['user-library-modify'],
-			redirectUri: consent.searchParams.get('redirect_uri')!,
-			codeChallenge: consent.searchParams.get('code_challenge')!,
-		});
-		sandbox.spotify.accounts.faults.set({ serverErrorRate: 1 });
 		try {
-			const failed = await page.goto(
-				`${hub.url}/oauth/spotify/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consent.searchParams.get('state')!)}`,
-			);
-			expect(failed?.status()).toBe(502);
+			const [failed] = await Promise.all([
+				page.waitForResponse((response) => response.url().includes('/oauth/spotify/callback')),
+				page.locator('#agree').click(),
+			]);
+			expect(failed.status()).toBe(502);
 		} finally {
 			sandbox.spotify.accounts.faults.clear();
+			await page.unroute(consentAnswer);
 		}
 		await expect(page.locator('h1').textContent()).resolves.toBe('That did not work');
 		await expect(page.locator('#retry').getAttribute('href')).resolves.toBe(

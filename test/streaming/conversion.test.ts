@@ -139,12 +139,68 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 			verification: 'hard',
 			parentActionId: fans[1].presaveId,
 		});
+		// Each pre-save says where it stands: converted, or waiting for the fan to reconnect.
+		expect((await api.call('GET', `/v1/actions/${fans[1].presaveId}`)).body).toMatchObject({
+			status: 'done',
+			verification: 'hard',
+			error: null,
+		});
+		expect((await api.call('GET', `/v1/actions/${revoked.presaveId}`)).body).toMatchObject({
+			status: 'pending',
+			error: expect.stringContaining('Waiting for the fan to reconnect spotify'),
+		});
 	});
 
 	it('converts nothing twice when run again', async () => {
 		const progress = await convert();
 		expect(progress).toMatchObject({ converted: 0, reconsent: 0, failed: 0 });
 		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
+	});
+
+	it('converts the revoked fan once they connect again: the failed attempt kept the save free', async () => {
+		const revoked = fans[0];
+		const grant = await connectFan(sandbox, 'spotify', revoked.userId);
+		await api.call('POST', `/v1/fans/${revoked.fanId}/connections/spotify`, {
+			accessToken: grant.accessToken,
+			refreshToken: grant.refreshToken,
+			scopes: grant.scopes,
+		});
+		const progress = await convert();
+		expect(progress).toMatchObject({ converted: 1, reconsent: 0, failed: 0 });
+		expect(libraryHolds('spotify', revoked.userId)).toBe(1);
+		expect((await api.call('GET', `/v1/actions/${revoked.presaveId}`)).body).toMatchObject({
+			status: 'done',
+			error: null,
+		});
+	});
+
+	it('skips the pre-save of a fan who asked to be erased, and says why', async () => {
+		const userId = `erased-${kind}`;
+		const fanId = (
+			await api.call('POST', '/v1/fans', {
+				identities: [{ channel: 'email', value: `${userId}@example.com` }],
+			})
+		).body.fan.id;
+		const grant = await connectFan(sandbox, 'deezer', userId);
+		await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, {
+			accessToken: grant.accessToken,
+			scopes: grant.scopes,
+		});
+		const presave = await api.call('POST', '/v1/actions', {
+			fanId,
+			campaignId,
+			kind: 'presave',
+			platform: 'deezer',
+		});
+		expect((await api.call('DELETE', `/v1/fans/${fanId}`)).status).toBe(200);
+
+		const progress = await convert();
+		expect(progress).toMatchObject({ converted: 0, skipped: 1, waiting: 0 });
+		expect(libraryHolds('deezer', userId)).toBe(0);
+		expect((await api.call('GET', `/v1/actions/${presave.body.action.id}`)).body).toMatchObject({
+			status: 'skipped',
+			error: expect.stringContaining('erased'),
+		});
 	});
 
 	it('waits out a 429 storm and still converts everyone', async () => {

@@ -11,9 +11,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { openStore } from '../../hub/src/store/open-store';
-import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../../sandbox/src/streaming';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
+import { presaveThroughConsent } from '../support/consent-round-trip';
+import { sandboxRedirectUris } from '../support/presave';
 import { connectFan } from '../support/streaming';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
@@ -46,7 +52,11 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+	what: string,
+	check: () => Promise<T | undefined> | T | undefined,
+	timeoutMs = 60_000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();
@@ -57,7 +67,11 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-async function inParallel<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(
+	items: T[],
+	limit: number,
+	work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
 	const results: R[] = new Array(items.length);
 	let next = 0;
 	await Promise.all(
@@ -82,40 +96,80 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 
 	function libraryHolds(platform: Platform, userId: string): number {
 		if (platform === 'spotify') {
-			return sandbox.spotify.library(userId).filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+			return sandbox.spotify
+				.library(userId)
+				.filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
 		}
 		if (platform === 'apple_music') {
-			return sandbox.appleMusic.library(userId).albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
+			return sandbox.appleMusic
+				.library(userId)
+				.albums.filter((id) => id === SANDBOX_DEMO_RELEASE.appleMusic.albumId).length;
 		}
-		return sandbox.deezer.library(userId).albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
+		return sandbox.deezer
+			.library(userId)
+			.albums.filter((id) => String(id) === SANDBOX_DEMO_RELEASE.deezer.albumId).length;
 	}
 
 	async function call<T = any>(method: string, url: string, body?: unknown): Promise<T> {
 		const response = await api.call<T>(method, url, body);
-		if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
+		if (response.status >= 300)
+			throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(response.body)}`);
 		return response.body;
 	}
 
 	async function seed(prefix: string, perPlatform: number): Promise<SeededFan[]> {
 		const wanted = PLATFORMS.flatMap((platform) =>
-			Array.from({ length: perPlatform }, (_, i) => ({ platform, userId: `${prefix}-${platform}-${i}` })),
+			Array.from({ length: perPlatform }, (_, i) => ({
+				platform,
+				userId: `${prefix}-${platform}-${i}`,
+			})),
 		);
 		return inParallel(wanted, 24, async ({ platform, userId }) => {
-			const fanId = (await call('POST', '/v1/fans', { identities: [{ channel: 'email', value: `${userId}@example.com` }] })).fan.id;
+			if (platform !== 'apple_music') {
+				// As a fan does it: the page's connect link, the platform's consent screen, the hub's callback.
+				await presaveThroughConsent(hub.url, campaignSlug, platform, userId);
+				const fanId = (
+					await call('POST', '/v1/fans', { identities: [{ channel: platform, value: userId }] })
+				).fan.id as string;
+				const exported = await call('GET', `/v1/fans/${fanId}/export`);
+				const presave = exported.actions.find(
+					(action: { kind: string }) => action.kind === 'presave',
+				);
+				return { fanId, userId, platform, presaveId: presave.id as string };
+			}
+			// Apple Music's consent is MusicKit JS in a browser (the journey suite drives it in Chromium):
+			// here the stand-in's user token and the API stand in for it.
+			const fanId = (
+				await call('POST', '/v1/fans', {
+					identities: [{ channel: 'email', value: `${userId}@example.com` }],
+				})
+			).fan.id;
 			const grant = await connectFan(sandbox, platform, userId);
 			await call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
 				accessToken: grant.accessToken,
 				refreshToken: grant.refreshToken,
 				scopes: grant.scopes,
-				accessExpiresAt: grant.accessExpiresAtMs ? new Date(grant.accessExpiresAtMs).toISOString() : null,
-				refreshExpiresAt: grant.refreshExpiresAtMs ? new Date(grant.refreshExpiresAtMs).toISOString() : null,
+				accessExpiresAt: grant.accessExpiresAtMs
+					? new Date(grant.accessExpiresAtMs).toISOString()
+					: null,
+				refreshExpiresAt: grant.refreshExpiresAtMs
+					? new Date(grant.refreshExpiresAtMs).toISOString()
+					: null,
 			});
-			const presave = await call('POST', '/v1/actions', { fanId, campaignId, kind: 'presave', platform, verification: 'hard' });
+			const presave = await call('POST', '/v1/actions', {
+				fanId,
+				campaignId,
+				kind: 'presave',
+				platform,
+			});
 			return { fanId, userId, platform, presaveId: presave.action.id as string };
 		});
 	}
 
-	async function jobWhenDone(jobId: string, timeoutMs: number): Promise<{ status: string; progress: Record<string, number> }> {
+	async function jobWhenDone(
+		jobId: string,
+		timeoutMs: number,
+	): Promise<{ status: string; progress: Record<string, number> }> {
 		return until(
 			`job ${jobId} to finish`,
 			async () => {
@@ -133,7 +187,9 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			const saves = await store.all<{ parent_action_id: string; status: string; n: number }>(
 				`SELECT parent_action_id, status, COUNT(*) AS n FROM actions WHERE kind = 'save' GROUP BY parent_action_id, status`,
 			);
-			const events = await store.all<{ payload: string }>(`SELECT payload FROM outbox WHERE type = 'presave.converted'`);
+			const events = await store.all<{ payload: string }>(
+				`SELECT payload FROM outbox WHERE type = 'presave.converted'`,
+			);
 			const wanted = new Set(presaveIds);
 			return {
 				saves: saves.filter((row) => wanted.has(row.parent_action_id)),
@@ -148,8 +204,10 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		// The hub runs from its build, as `serve` does in production.
 		buildHub();
 		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-crash-'));
+		const port = await freePort();
 		sandbox = await startStreamingSandbox({
 			spotifyDevModeUserCap: 0,
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${port}`),
 			rateLimits: {
 				spotify: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
 				deezer: { requests: REQUESTS_PER_SECOND * 2, windowMs: 1000 },
@@ -157,7 +215,6 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		});
 		const appleKeyFile = path.join(workDir, 'AuthKey.p8');
 		fs.writeFileSync(appleKeyFile, sandbox.credentials.appleMusic.privateKeyPem, { mode: 0o600 });
-		const port = await freePort();
 		env = {
 			PATH: process.env.PATH,
 			HOME: process.env.HOME,
@@ -179,10 +236,16 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			FANLOOP_DEEZER_APP_ID: sandbox.credentials.deezer.appId,
 			FANLOOP_DEEZER_SECRET: sandbox.credentials.deezer.secret,
 			FANLOOP_DEEZER_API_URL: sandbox.urls.deezerApi,
+			FANLOOP_DEEZER_CONNECT_URL: sandbox.urls.deezerConnect,
+			FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
 			FANLOOP_DEEZER_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
 		};
 		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
-		const apiKey = hub.cli(['api-key', 'create', '--name', 'crash test']).trim().split('\n').pop() as string;
+		const apiKey = hub
+			.cli(['api-key', 'create', '--name', 'crash test'])
+			.trim()
+			.split('\n')
+			.pop() as string;
 		await hub.start();
 		api = new HubApi(hub.url, apiKey);
 		campaignSlug = 'loop-back-home-crash';
@@ -194,6 +257,8 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			releaseAtUtc: new Date(Date.now() - 3_600_000).toISOString(),
 			upc: SANDBOX_DEMO_RELEASE.upc,
 			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+			// The page offers the platforms the campaign names; the release itself is found by UPC.
+			platforms: { spotify: {}, apple_music: {}, deezer: {} },
 		});
 		campaignId = created.campaign.id;
 	});
@@ -227,9 +292,21 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		expect(saves).toHaveLength(fans.length);
 		expect(saves.every((row) => row.status === 'done' && Number(row.n) === 1)).toBe(true);
 		expect(events).toBe(fans.length);
+		// Progress is read from the ledger: the saves that landed between the last report and the kill are counted too.
+		expect(job.progress).toMatchObject({
+			converted: fans.length,
+			reconsent: 0,
+			failed: 0,
+			waiting: 0,
+		});
 		// A second run finds nothing left to do.
 		const again = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
-		expect((await jobWhenDone(again.jobId, 30_000)).progress).toMatchObject({ converted: 0, reconsent: 0, failed: 0, waiting: 0 });
+		expect((await jobWhenDone(again.jobId, 30_000)).progress).toMatchObject({
+			converted: 0,
+			reconsent: 0,
+			failed: 0,
+			waiting: 0,
+		});
 	});
 
 	it('finishes through a 50% 429 storm and marks revoked fans for re-consent', async () => {
@@ -243,17 +320,31 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			const { jobId } = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
 			const job = await jobWhenDone(jobId, 120_000);
 			expect(job.status).toBe('done');
-			expect(job.progress).toMatchObject({ converted: fans.length - revoked.length, reconsent: revoked.length, failed: 0, waiting: 0 });
+			expect(job.progress).toMatchObject({
+				converted: fans.length - revoked.length,
+				reconsent: revoked.length,
+				failed: 0,
+				waiting: 0,
+			});
 		} finally {
 			sandbox.spotify.api.faults.clear();
 			sandbox.deezer.api.faults.clear();
 			sandbox.appleMusic.server.faults.clear();
 		}
-		for (const fan of fans) expect(libraryHolds(fan.platform, fan.userId)).toBe(revoked.includes(fan) ? 0 : 1);
+		for (const fan of fans)
+			expect(libraryHolds(fan.platform, fan.userId)).toBe(revoked.includes(fan) ? 0 : 1);
 		for (const fan of revoked) {
 			const exported = await call('GET', `/v1/fans/${fan.fanId}/export`);
 			expect(exported.tokens[0].status).toBe('needs_reconsent');
-			expect(exported.actions.find((action: { kind: string }) => action.kind === 'save')).toMatchObject({ status: 'failed' });
+			expect(
+				exported.actions.find((action: { kind: string }) => action.kind === 'save'),
+			).toMatchObject({ status: 'failed', idempotencyKey: null });
+			expect(
+				exported.actions.find((action: { kind: string }) => action.kind === 'presave'),
+			).toMatchObject({
+				status: 'pending',
+				error: expect.stringContaining('Waiting for the fan to reconnect spotify'),
+			});
 		}
 	});
 });

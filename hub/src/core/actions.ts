@@ -2,7 +2,15 @@ import { HubError } from './errors';
 import { eventTypeOf, newEvent, type EventData, type EventType } from './events';
 import type { Fans } from './fans';
 import { newId } from './ids';
-import { iso, type Action, type ActionKind, type ActionStatus, type Platform, type Verification } from './model';
+import {
+	iso,
+	type Action,
+	type ActionKind,
+	type ActionStatus,
+	type Platform,
+	type Verification,
+} from './model';
+import { startOfPresave } from './presave/lifecycle';
 import type { Webhooks } from './webhooks';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
@@ -66,9 +74,20 @@ export class Actions {
 		private readonly onEventQueued: () => void,
 	) {}
 
-	/** Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing. */
-	async record(input: RecordActionInput, eventType?: EventType): Promise<{ action: Action; created: boolean }> {
-		const result = await this.store.transaction((tx) => this.recordWithin(tx, input, eventType));
+	/**
+	 * Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing.
+	 * `alongside` runs in the same transaction, with the result (a save settles its pre-save there).
+	 */
+	async record(
+		input: RecordActionInput,
+		eventType?: EventType,
+		alongside?: (tx: SqlExecutor, result: { action: Action; created: boolean }) => Promise<void>,
+	): Promise<{ action: Action; created: boolean }> {
+		const result = await this.store.transaction(async (tx) => {
+			const recorded = await this.recordWithin(tx, input, eventType);
+			await alongside?.(tx, recorded);
+			return recorded;
+		});
 		if (result.created) this.onEventQueued();
 		return result;
 	}
@@ -90,6 +109,8 @@ export class Actions {
 		eventType?: EventType,
 		eventDetails: Omit<EventData, 'fan' | 'action'> = {},
 	): Promise<{ action: Action; created: boolean }> {
+		// A pre-save's status belongs to its lifecycle, whoever records it.
+		if (input.kind === 'presave') input = startOfPresave(input);
 		const key = input.idempotencyKey ?? null;
 		if (key) {
 			const existing = await this.byKey(tx, key);
@@ -97,14 +118,21 @@ export class Actions {
 		}
 		const fan = await this.fans.resolve(tx, input.fanId);
 		if (input.campaignId) {
-			const campaign = await tx.get('SELECT 1 AS hit FROM campaigns WHERE id = $1', [input.campaignId]);
-			if (!campaign) throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
+			const campaign = await tx.get('SELECT 1 AS hit FROM campaigns WHERE id = $1', [
+				input.campaignId,
+			]);
+			if (!campaign)
+				throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
 		}
 		if (input.parentActionId) {
 			const parent = await tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
 				input.parentActionId,
 			]);
-			if (!parent) throw new HubError('action_not_found', `The parent action ${input.parentActionId} does not exist.`);
+			if (!parent)
+				throw new HubError(
+					'action_not_found',
+					`The parent action ${input.parentActionId} does not exist.`,
+				);
 			if (parent.fan_id !== fan.id) {
 				throw new HubError(
 					'validation_failed',
@@ -158,19 +186,26 @@ export class Actions {
 		const action = toAction(row);
 		await this.webhooks.enqueue(
 			tx,
-			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, { fan: { id: fan.id }, action, ...eventDetails }),
+			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, {
+				fan: { id: fan.id },
+				action,
+				...eventDetails,
+			}),
 		);
 		return { action, created: true };
 	}
 
 	/** Moves an action on (pending → done when the fan confirms) inside the caller's transaction. */
-	async settleWithin(tx: SqlExecutor, actionId: string, status: ActionStatus, verification: Verification): Promise<Action> {
-		await tx.run('UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1', [
-			actionId,
-			status,
-			verification,
-			this.clock(),
-		]);
+	async settleWithin(
+		tx: SqlExecutor,
+		actionId: string,
+		status: ActionStatus,
+		verification: Verification,
+	): Promise<Action> {
+		await tx.run(
+			'UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1',
+			[actionId, status, verification, this.clock()],
+		);
 		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);

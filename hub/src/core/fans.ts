@@ -2,6 +2,8 @@ import { HubError } from './errors';
 import { normalizeIdentity, suppressionHash, type Channel, type Identity } from './identities';
 import { newId } from './ids';
 import { iso, type ActionKind, type Fan } from './model';
+import { takenLayerSql } from './presave/lifecycle';
+import { isTimeZone } from './time-zones';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 export interface FanProfile {
@@ -34,6 +36,30 @@ interface FanRow {
 }
 
 const MAX_MERGE_HOPS = 32;
+const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const COUNTRY = /^[A-Za-z]{2}$/;
+
+/** A fan's profile is checked as strictly as a campaign's: a bad zone stored once would break their sends later. */
+function refuseBadProfile(profile: FanProfile): void {
+	if (profile.timezone && !isTimeZone(profile.timezone)) {
+		throw new HubError(
+			'validation_failed',
+			`"${profile.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`,
+		);
+	}
+	if (profile.country && !COUNTRY.test(profile.country)) {
+		throw new HubError(
+			'validation_failed',
+			`"${profile.country}" is not a two-letter country code such as US or DE.`,
+		);
+	}
+	if (profile.locale && !LOCALE.test(profile.locale)) {
+		throw new HubError(
+			'validation_failed',
+			`"${profile.locale}" is not a language tag such as "en" or "pt-BR".`,
+		);
+	}
+}
 
 /** Raised inside a transaction when a concurrent writer took an identity first; the upsert retries. */
 class IdentityRace extends Error {}
@@ -47,7 +73,10 @@ export class Fans {
 	/** Finds the fan any of the identities belongs to, or creates one, and attaches the rest. */
 	async upsert(input: UpsertFanInput): Promise<{ fan: Fan; created: boolean }> {
 		if (input.identities.length === 0) {
-			throw new HubError('validation_failed', 'Give at least one identity (channel and value) for the fan.');
+			throw new HubError(
+				'validation_failed',
+				'Give at least one identity (channel and value) for the fan.',
+			);
 		}
 		const identities = input.identities.map((identity) =>
 			normalizeIdentity(identity.channel, identity.value, input.country ?? undefined),
@@ -80,7 +109,11 @@ export class Fans {
 			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
 			[identity.channel, identity.value],
 		);
-		if (!row) throw new HubError('fan_not_found', `No fan has the ${identity.channel} identity "${identity.value}".`);
+		if (!row)
+			throw new HubError(
+				'fan_not_found',
+				`No fan has the ${identity.channel} identity "${identity.value}".`,
+			);
 		return this.get(row.fan_id);
 	}
 
@@ -95,7 +128,10 @@ export class Fans {
 				continue;
 			}
 			if (row.erased_at !== null) {
-				throw new HubError('fan_erased', `Fan ${fanId} asked to be erased; nothing more is recorded for them.`);
+				throw new HubError(
+					'fan_erased',
+					`Fan ${fanId} asked to be erased; nothing more is recorded for them.`,
+				);
 			}
 			return row;
 		}
@@ -134,17 +170,19 @@ export class Fans {
 		if (query.cursor) where.push(`f.id > ${param(query.cursor)}`);
 		if (query.hasAction) {
 			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(query.hasAction)}
-				AND a.status IN ('done', 'pending')${campaign})`);
+				AND ${takenLayerSql('a')}${campaign})`);
 		}
 		if (query.lacksAction) {
 			where.push(`NOT EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(query.lacksAction)}
-				AND a.status IN ('done', 'pending')${campaign})`);
+				AND ${takenLayerSql('a')}${campaign})`);
 		}
 		if (query.campaignId && !query.hasAction && !query.lacksAction) {
 			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
 		}
 		if (query.channel) {
-			where.push(`EXISTS (SELECT 1 FROM identities i WHERE i.fan_id = f.id AND i.channel = ${param(query.channel)})`);
+			where.push(
+				`EXISTS (SELECT 1 FROM identities i WHERE i.fan_id = f.id AND i.channel = ${param(query.channel)})`,
+			);
 		}
 		const rows = await this.store.all<FanRow>(
 			`SELECT f.* FROM fans f WHERE ${where.join(' AND ')} ORDER BY f.id LIMIT ${param(query.limit + 1)}`,
@@ -175,7 +213,10 @@ export class Fans {
 			await tx.run('DELETE FROM tokens WHERE fan_id = $1', [fan.id]);
 			await tx.run('DELETE FROM identities WHERE fan_id = $1', [fan.id]);
 			await tx.run('DELETE FROM consents WHERE fan_id = $1', [fan.id]);
-			await tx.run('UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1', [fan.id]);
+			await tx.run(
+				'UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1',
+				[fan.id],
+			);
 			await tx.run(
 				'UPDATE fans SET locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
 				[fan.id, now],
@@ -195,12 +236,58 @@ export class Fans {
 	/** Adds a normalised identity to a fan inside the caller's transaction, unless it is suppressed. */
 	async attachWithin(tx: SqlExecutor, fanId: string, identity: Identity): Promise<void> {
 		await this.refuseSuppressed(tx, [identity]);
-		await tx.run('INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)', [
-			identity.channel,
-			identity.value,
-			fanId,
-			this.clock(),
-		]);
+		const { changes } = await tx.run(
+			`INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (channel, external_id) DO NOTHING`,
+			[identity.channel, identity.value, fanId, this.clock()],
+		);
+		// Someone else attached it between our look and our insert: the whole link runs again and sees them.
+		if (changes === 0 && (await this.ownerWithin(tx, identity)) !== fanId) throw new IdentityRace();
+	}
+
+	/**
+	 * The one way an identity joins the ledger, for the page, the opt-ins and the bots: the
+	 * fan it already belongs to; else attached to the named fan; else a new fan. Run it inside
+	 * `transactionClaimingIdentities`, which retries when a concurrent writer claimed the
+	 * identity first. When the identity belongs to another fan than the one named,
+	 * `whenOwnedByAnother` says whether that is refused (an address given for a fan) or the
+	 * owner kept (a chat that already belongs to someone).
+	 */
+	async linkWithin(
+		tx: SqlExecutor,
+		identity: Identity,
+		options: { fanId?: string; profile?: FanProfile; whenOwnedByAnother?: 'refuse' | 'keep' } = {},
+	): Promise<{ fanId: string; created: boolean; alreadyLinked: boolean }> {
+		await this.refuseSuppressed(tx, [identity]);
+		const ownerId = await this.ownerWithin(tx, identity);
+		const owner = ownerId ? (await this.resolve(tx, ownerId)).id : undefined;
+		if (options.fanId) {
+			const fan = await this.resolve(tx, options.fanId);
+			if (owner && owner !== fan.id) {
+				if (options.whenOwnedByAnother === 'keep')
+					return { fanId: owner, created: false, alreadyLinked: true };
+				throw new HubError(
+					'identity_conflict',
+					`That ${identity.channel} belongs to another fan (${owner}).`,
+					{
+						fanIds: [owner],
+					},
+				);
+			}
+			if (!owner) await this.attachWithin(tx, fan.id, identity);
+			return { fanId: fan.id, created: false, alreadyLinked: owner !== undefined };
+		}
+		if (owner) return { fanId: owner, created: false, alreadyLinked: true };
+		const { fan, created } = await this.upsertWithin(tx, [identity], options.profile ?? {});
+		return { fanId: fan.id, created, alreadyLinked: false };
+	}
+
+	private async ownerWithin(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
+		const row = await tx.get<{ fan_id: string }>(
+			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+			[identity.channel, identity.value],
+		);
+		return row?.fan_id;
 	}
 
 	/** `upsert` for normalised identities, inside the caller's transaction. */
@@ -209,6 +296,7 @@ export class Fans {
 		identities: Identity[],
 		profile: FanProfile,
 	): Promise<{ fan: Fan; created: boolean }> {
+		refuseBadProfile(profile);
 		await this.refuseSuppressed(tx, identities);
 		const owners = new Set<string>();
 		for (const identity of identities) {
@@ -279,12 +367,21 @@ export class Fans {
 			[fromFanId, toFanId],
 		);
 		for (const moving of tokens.filter((token) => token.fan_id === fromFanId)) {
-			const kept = tokens.find((token) => token.fan_id === toFanId && token.platform === moving.platform);
+			const kept = tokens.find(
+				(token) => token.fan_id === toFanId && token.platform === moving.platform,
+			);
 			if (kept && kept.authorized_at >= moving.authorized_at) {
-				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [fromFanId, moving.platform]);
+				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [
+					fromFanId,
+					moving.platform,
+				]);
 				continue;
 			}
-			if (kept) await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [toFanId, moving.platform]);
+			if (kept)
+				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [
+					toFanId,
+					moving.platform,
+				]);
 			await tx.run('UPDATE tokens SET fan_id = $1 WHERE fan_id = $2 AND platform = $3', [
 				toFanId,
 				fromFanId,

@@ -20,8 +20,9 @@ export interface Identity {
 	value: string;
 }
 
-// Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is proven by double opt-in, not by a regex.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Deliberately plain: one @, the characters an address may hold (letters of any script too), a dot in the
+// domain. No markup, quotes or control characters. Deliverability is proven by double opt-in, not by a regex.
+const EMAIL = /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
 const NUMERIC_ID = /^\d{1,20}$/;
 const PLATFORM_ID = /^[A-Za-z0-9._:=-]{1,200}$/;
 
@@ -35,7 +36,10 @@ function normalizeEmail(raw: string): string {
 
 function normalizePhone(raw: string, countryHint?: string): string {
 	const country = countryHint?.trim().toUpperCase() as CountryCode | undefined;
-	const phone = parsePhoneNumberFromString(raw.trim(), country ? { defaultCountry: country } : undefined);
+	const phone = parsePhoneNumberFromString(
+		raw.trim(),
+		country ? { defaultCountry: country } : undefined,
+	);
 	if (!phone?.isValid()) {
 		throw new HubError(
 			'invalid_identity',

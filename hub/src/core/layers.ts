@@ -1,6 +1,7 @@
 import type { Campaigns } from './campaigns';
 import type { Fans } from './fans';
 import { LAYERS, type ActionKind, type Layer } from './model';
+import { takenLayerSql } from './presave/lifecycle';
 import type { SqlStore } from '../store/sql-store';
 
 /** The actions that count as having taken a layer. A pre-save already commits the fan to the save. */
@@ -34,12 +35,15 @@ export class LayerPlanner {
 	 * The layers still open to the fan, in the order asked for (else the campaign's
 	 * order, else the default). A pending action counts as taken: the fan already said yes.
 	 */
-	async nextLayers(fanId: string, options: { campaignId?: string; layers?: Layer[] } = {}): Promise<NextLayers> {
+	async nextLayers(
+		fanId: string,
+		options: { campaignId?: string; layers?: Layer[] } = {},
+	): Promise<NextLayers> {
 		const fan = await this.fans.resolve(this.store, fanId);
 		const campaign = options.campaignId ? await this.campaigns.get(options.campaignId) : undefined;
 		const offered = options.layers ?? campaign?.layers ?? [...LAYERS];
 		const rows = await this.store.all<{ kind: ActionKind; campaign_id: string | null }>(
-			`SELECT DISTINCT kind, campaign_id FROM actions WHERE fan_id = $1 AND status IN ('done', 'pending')`,
+			`SELECT DISTINCT a.kind, a.campaign_id FROM actions a WHERE a.fan_id = $1 AND ${takenLayerSql('a')}`,
 			[fan.id],
 		);
 		const isTaken = (layer: Layer) =>

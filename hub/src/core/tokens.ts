@@ -6,7 +6,6 @@ import type { Sealer } from './sealing';
 import type { PlatformGrant } from './streaming/platform';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
-
 interface TokenRow {
 	id: string;
 	fan_id: string;
@@ -43,12 +42,17 @@ export class Tokens {
 	}
 
 	/** `save` inside the caller's transaction, so the grant lands only with what it belongs to. */
-	async saveWithin(tx: SqlExecutor, fanId: string, platform: string, tokens: PlatformGrant): Promise<void> {
+	async saveWithin(
+		tx: SqlExecutor,
+		fanId: string,
+		platform: string,
+		tokens: PlatformGrant,
+	): Promise<void> {
 		const fan = await this.fans.resolve(tx, fanId);
-		const existing = await tx.get<{ id: string }>('SELECT id FROM tokens WHERE fan_id = $1 AND platform = $2', [
-			fan.id,
-			platform,
-		]);
+		const existing = await tx.get<{ id: string }>(
+			'SELECT id FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
 		const id = existing?.id ?? newId('tok', this.clock());
 		const secrets: SealedSecrets = {
 			accessToken: tokens.accessToken,
@@ -90,10 +94,10 @@ export class Tokens {
 
 	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {
 		const fan = await this.fans.resolve(this.store, fanId);
-		const row = await this.store.get<TokenRow>('SELECT * FROM tokens WHERE fan_id = $1 AND platform = $2', [
-			fan.id,
-			platform,
-		]);
+		const row = await this.store.get<TokenRow>(
+			'SELECT * FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
 		if (!row) throw new HubError('not_found', `Fan ${fanId} has not connected ${platform}.`);
 		const secrets = JSON.parse(this.sealer.unseal(row.sealed, context(row.id))) as SealedSecrets;
 		return {
@@ -109,26 +113,51 @@ export class Tokens {
 
 	/** The platform no longer honours the fan's authorization: they need a re-consent layer. */
 	async markNeedsReconsent(fanId: string, platform: string): Promise<void> {
-		await this.store.run(`UPDATE tokens SET status = 'needs_reconsent', updated_at = $3 WHERE fan_id = $1 AND platform = $2`, [
-			fanId,
-			platform,
-			this.clock(),
-		]);
+		await this.store.run(
+			`UPDATE tokens SET status = 'needs_reconsent', updated_at = $3 WHERE fan_id = $1 AND platform = $2`,
+			[fanId, platform, this.clock()],
+		);
 	}
 
-	/** Valid connections whose refresh lifetime ends before `beforeMs`: the fans to ask for re-consent. */
-	async expiring(beforeMs: number, platform?: string): Promise<{ fanId: string; platform: string; refreshExpiresAt: string }[]> {
-		const rows = await this.store.all<{ fan_id: string; platform: string; refresh_expires_at: number }>(
-			`SELECT fan_id, platform, refresh_expires_at FROM tokens
-			 WHERE status = 'valid' AND refresh_expires_at IS NOT NULL AND refresh_expires_at < $1
+	/**
+	 * The fans to ask for re-consent: valid connections whose refresh lifetime ends before
+	 * `beforeMs`, and those the platform already stopped honouring (`needs_reconsent`).
+	 */
+	async expiring(
+		beforeMs: number,
+		platform?: string,
+	): Promise<
+		{
+			fanId: string;
+			platform: string;
+			refreshExpiresAt: string | null;
+			status: TokenSummary['status'];
+		}[]
+	> {
+		const rows = await this.store.all<{
+			fan_id: string;
+			platform: string;
+			refresh_expires_at: number | null;
+			status: TokenSummary['status'];
+		}>(
+			`SELECT fan_id, platform, refresh_expires_at, status FROM tokens
+			 WHERE ((status = 'valid' AND refresh_expires_at IS NOT NULL AND refresh_expires_at < $1) OR status = 'needs_reconsent')
 			 ${platform ? 'AND platform = $2' : ''} ORDER BY refresh_expires_at, fan_id`,
 			platform ? [beforeMs, platform] : [beforeMs],
 		);
-		return rows.map((row) => ({ fanId: row.fan_id, platform: row.platform, refreshExpiresAt: iso(row.refresh_expires_at) }));
+		return rows.map((row) => ({
+			fanId: row.fan_id,
+			platform: row.platform,
+			refreshExpiresAt: iso(row.refresh_expires_at),
+			status: row.status,
+		}));
 	}
 
 	async summaries(fanId: string): Promise<TokenSummary[]> {
-		const rows = await this.store.all<TokenRow>('SELECT * FROM tokens WHERE fan_id = $1 ORDER BY platform', [fanId]);
+		const rows = await this.store.all<TokenRow>(
+			'SELECT * FROM tokens WHERE fan_id = $1 ORDER BY platform',
+			[fanId],
+		);
 		return rows.map((row) => ({
 			platform: row.platform,
 			scopes: JSON.parse(row.scopes) as string[],

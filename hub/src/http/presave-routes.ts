@@ -14,6 +14,7 @@ import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
 import { pageUrlOf, presavePaths } from './presave-paths';
+import { reconnectedText, registerReconnectPages } from './reconnect-routes';
 import { pickLanguage, PLATFORM_NAMES, stringsFor, type PresaveStrings } from './presave-strings';
 import {
 	appleMusicConnectBody,
@@ -53,7 +54,8 @@ function originOf(url: string): string {
 /** The fan's pages of a campaign: pre-save, platform consent round trips, and the layers after it. */
 export function registerPresavePages(app: FastifyInstance, services: HubServices): void {
 	const { ledger, program } = services;
-	const { presaves, authorizations, states, sessions, references } = services.presave;
+	const { presaves, authorizations, states, sessions, references, reconnects } = services.presave;
+	registerReconnectPages(app, services);
 	const redirectUri = (platform: StreamingPlatformName) =>
 		`${program.publicUrl}${presavePaths.callback(platform)}`;
 
@@ -143,13 +145,24 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 		const authorization = authorizations.get(platform);
 		if (!authorization) return notFound(request, reply);
 		const language = languageOf(request, campaign.locale);
-		const follow = queryOf(request).follow === '1' && presaves.canFollow(campaign, platform);
+		// From a fan's reconnect link (/r/…): the consent renews that fan's grant; the link is checked again here.
+		const reconnectLink = queryOf(request).r;
+		const reconnect = reconnectLink
+			? reconnects.links.read(reconnectLink, services.clock())
+			: undefined;
+		if (reconnect === 'invalid' || reconnect === 'expired')
+			return refusedState(request, reply, reconnect);
+		if (reconnect && reconnect.platform !== platform)
+			return refusedState(request, reply, 'invalid');
+		const follow =
+			!reconnect && queryOf(request).follow === '1' && presaves.canFollow(campaign, platform);
 		const started = await states.start({
 			platform,
 			campaignId: campaign.id,
 			follow,
 			locale: language,
 			pkce: authorization.flow === 'redirect' && authorization.usesPkce,
+			reconnectFanId: reconnect?.fanId,
 		});
 		if (authorization.flow === 'redirect') {
 			return reply
@@ -219,16 +232,19 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 				),
 			);
 		}
-		let completed: CompletedPresave;
+		let completed: CompletedPresave | undefined;
 		try {
 			const connection = await input.connect(consumed);
-			completed = await presaves.complete({
-				campaign,
-				platform,
-				connection,
-				follow: consumed.follow,
-				locale: consumed.locale,
-			});
+			if (consumed.reconnectFanId)
+				await reconnects.renew(consumed.reconnectFanId, platform, connection);
+			else
+				completed = await presaves.complete({
+					campaign,
+					platform,
+					connection,
+					follow: consumed.follow,
+					locale: consumed.locale,
+				});
 		} catch (error) {
 			if (error instanceof PlatformError) {
 				return page(
@@ -250,6 +266,10 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 				);
 			}
 			throw error;
+		}
+		if (!completed) {
+			const { title, text } = reconnectedText(platform);
+			return page(reply, 200, consumed.locale, title, messageBody(text));
 		}
 		const layersUrl = `${presavePaths.layers(campaign.slug)}?${new URLSearchParams({
 			s: sessions.issue(completed.presave.id),

@@ -1,22 +1,45 @@
 import { z } from 'zod';
+import { HubError } from '../core/errors';
+import type { StreamingPlatformName } from '../core/streaming/platform';
 import type { HubServices } from '../services';
 import { route, type Route } from './route';
 import * as s from './schemas';
 
 const DAY_MS = 24 * 3_600_000;
+/** A full date and time with its offset: nothing a reader could take for another instant. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-export function streamingRoutes({ ledger, streaming, conversion, jobs, clock }: HubServices): Route[] {
+export function streamingRoutes({
+	ledger,
+	streaming,
+	conversion,
+	jobs,
+	clock,
+	presave,
+	program,
+}: HubServices): Route[] {
 	return [
 		route({
 			method: 'POST',
 			path: '/v1/fans/:fanId/connections/:platform',
-			summary: 'Store (sealed) a fan’s authorization on a streaming platform, e.g. imported from another pre-save tool',
+			summary:
+				'Store (sealed) a fan’s authorization on a streaming platform, e.g. imported from another pre-save tool',
 			tag: 'streaming',
 			params: s.connectionParams,
 			body: s.connectionBody,
 			status: 204,
 			handle: async ({ params, body }) => {
-				const at = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+				const at = (value: string | null | undefined) => {
+					if (!value) return null;
+					const ms = Date.parse(value);
+					if (!ISO_DATE_TIME.test(value) || !Number.isFinite(ms)) {
+						throw new HubError(
+							'validation_failed',
+							`"${value}" is not an ISO 8601 date and time such as 2026-12-04T00:00:00Z.`,
+						);
+					}
+					return ms;
+				};
 				await ledger.tokens.save(params.fanId, params.platform, {
 					accessToken: body.accessToken,
 					refreshToken: body.refreshToken ?? null,
@@ -30,21 +53,48 @@ export function streamingRoutes({ ledger, streaming, conversion, jobs, clock }: 
 		route({
 			method: 'GET',
 			path: '/v1/connections/expiring',
-			summary: 'Fans whose platform authorization expires within N days: the re-consent layer',
+			summary:
+				'Fans whose platform authorization expires within N days or already needs re-consent, each with a signed reconnect link: the re-consent layer',
 			tag: 'streaming',
 			query: s.expiringQuery,
 			status: 200,
 			response: z.object({
-				connections: z.array(z.object({ fanId: z.string(), platform: z.string(), refreshExpiresAt: z.string() })),
+				connections: z.array(
+					z.object({
+						fanId: z.string(),
+						platform: z.string(),
+						refreshExpiresAt: z.string().nullable(),
+						status: z.enum(['valid', 'needs_reconsent', 'revoked']),
+						reconnectUrl: z.string(),
+						reconnectExpiresAt: z.string(),
+					}),
+				),
 			}),
-			handle: async ({ query }) => ({
-				connections: await ledger.tokens.expiring(clock() + query.withinDays * DAY_MS, query.platform),
-			}),
+			handle: async ({ query }) => {
+				const expiring = await ledger.tokens.expiring(
+					clock() + query.withinDays * DAY_MS,
+					query.platform,
+				);
+				return {
+					connections: expiring.map((connection) => {
+						const link = presave.reconnects.linkFor(
+							connection.fanId,
+							connection.platform as StreamingPlatformName,
+						);
+						return {
+							...connection,
+							reconnectUrl: `${program.publicUrl}${link.path}`,
+							reconnectExpiresAt: new Date(link.expiresAtMs).toISOString(),
+						};
+					}),
+				};
+			},
 		}),
 		route({
 			method: 'POST',
 			path: '/v1/streaming/save',
-			summary: 'Save the campaign’s release to the fan’s library (once per fan, campaign and platform)',
+			summary:
+				'Save the campaign’s release to the fan’s library (once per fan, campaign and platform)',
 			tag: 'streaming',
 			body: s.saveBody,
 			status: 200,
@@ -69,7 +119,9 @@ export function streamingRoutes({ ledger, streaming, conversion, jobs, clock }: 
 			query: s.savedQuery,
 			status: 200,
 			response: z.object({ saved: z.boolean().nullable() }),
-			handle: async ({ query }) => ({ saved: await streaming.isSaved(query.fanId, query.campaignId, query.platform) }),
+			handle: async ({ query }) => ({
+				saved: await streaming.isSaved(query.fanId, query.campaignId, query.platform),
+			}),
 		}),
 		route({
 			method: 'POST',
@@ -80,7 +132,9 @@ export function streamingRoutes({ ledger, streaming, conversion, jobs, clock }: 
 			body: s.conversionBody,
 			status: 202,
 			response: z.object({ jobId: z.string() }),
-			handle: async ({ params, body }) => ({ jobId: await conversion.start(params.idOrSlug, body.platforms) }),
+			handle: async ({ params, body }) => ({
+				jobId: await conversion.start(params.idOrSlug, body.platforms),
+			}),
 		}),
 		route({
 			method: 'GET',

@@ -265,6 +265,14 @@ const MIGRATIONS: Migration[] = [
 			`CREATE INDEX consents_by_purpose ON consents (purpose, channel, status, id)`,
 		],
 	},
+	{
+		version: 7,
+		name: 'reconnect links',
+		statements: [
+			// A consent started from a fan's reconnect link renews that fan's grant, and no one else's.
+			`ALTER TABLE oauth_states ADD COLUMN reconnect_fan_id TEXT`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -290,11 +298,10 @@ export async function migrate(store: SqlStore, nowMs = Date.now(), upToVersion =
 		for (const migration of MIGRATIONS) {
 			if (applied.has(migration.version) || migration.version > upToVersion) continue;
 			for (const statement of migration.statements) await tx.run(statement);
-			await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-				migration.version,
-				migration.name,
-				nowMs,
-			]);
+			await tx.run(
+				'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+				[migration.version, migration.name, nowMs],
+			);
 			ran.push(migration.version);
 		}
 		return ran;

@@ -6,6 +6,7 @@ import { RatePacer } from '../streaming/pacer';
 import type { CommunityAdmin } from './admin';
 import { RELEASE_UPDATES, type Community, type CommunityPlatforms } from './community';
 import { CommunityPlatformError, type CommunityMessenger, type CommunityPlatform } from './ports';
+import { takenLayerSql } from '../presave/lifecycle';
 
 export const BROADCAST_JOB = 'community_broadcast';
 
@@ -162,11 +163,11 @@ export class CommunityBroadcasts {
 		const campaign = segment.campaignId ? ` AND a.campaign_id = ${param(segment.campaignId)}` : '';
 		if (segment.hasAction) {
 			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(segment.hasAction)}
-				AND a.status IN ('done', 'pending')${campaign})`);
+				AND ${takenLayerSql('a')}${campaign})`);
 		}
 		if (segment.lacksAction) {
 			where.push(`AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(segment.lacksAction)}
-				AND a.status IN ('done', 'pending')${campaign})`);
+				AND ${takenLayerSql('a')}${campaign})`);
 		}
 		if (segment.campaignId && !segment.hasAction && !segment.lacksAction) {
 			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);

@@ -217,42 +217,46 @@ export class Community implements CommunityDesk {
 			if (refusal) return refusal;
 		}
 		try {
-			const result = await this.ledger.store.transaction(async (tx): Promise<JoinResult> => {
-				const fanId = await this.ownerOrNew(tx, identity, user);
-				if (await this.getsReleaseUpdates(tx, fanId, user.platform))
-					return { outcome: 'already_joined', fanId };
-				const start = await this.lastStart(tx, fanId, user.platform);
-				const source = `${user.platform}:join`;
-				const { action } = await this.ledger.actions.recordWithin(
-					tx,
-					{
+			const result = await this.ledger.fans.transactionClaimingIdentities(
+				async (tx): Promise<JoinResult> => {
+					const { fanId } = await this.ledger.fans.linkWithin(tx, identity, {
+						profile: { locale: user.locale ?? null },
+					});
+					if (await this.getsReleaseUpdates(tx, fanId, user.platform))
+						return { outcome: 'already_joined', fanId };
+					const start = await this.lastStart(tx, fanId, user.platform);
+					const source = `${user.platform}:join`;
+					const { action } = await this.ledger.actions.recordWithin(
+						tx,
+						{
+							fanId,
+							campaignId: start?.campaign_id ?? null,
+							kind: user.platform === 'telegram' ? 'join_telegram' : 'join_discord',
+							platform: user.platform,
+							// The platform itself told us who pressed the button: nothing is merely claimed.
+							verification: 'hard',
+							source,
+							parentActionId: start?.id ?? null,
+							data: { what: 'release_updates' },
+						},
+						'community.joined',
+						{ community: { platform: user.platform, what: 'release_updates' } },
+					);
+					await this.ledger.consents.request(
 						fanId,
-						campaignId: start?.campaign_id ?? null,
-						kind: user.platform === 'telegram' ? 'join_telegram' : 'join_discord',
-						platform: user.platform,
-						// The platform itself told us who pressed the button: nothing is merely claimed.
-						verification: 'hard',
-						source,
-						parentActionId: start?.id ?? null,
-						data: { what: 'release_updates' },
-					},
-					'community.joined',
-					{ community: { platform: user.platform, what: 'release_updates' } },
-				);
-				await this.ledger.consents.request(
-					fanId,
-					{
-						channel: identity.channel,
-						purpose: RELEASE_UPDATES,
-						wording,
-						status: 'granted',
-						source,
-						actionId: action.id,
-					},
-					tx,
-				);
-				return { outcome: 'joined', fanId };
-			});
+						{
+							channel: identity.channel,
+							purpose: RELEASE_UPDATES,
+							wording,
+							status: 'granted',
+							source,
+							actionId: action.id,
+						},
+						tx,
+					);
+					return { outcome: 'joined', fanId };
+				},
+			);
 			if (result.outcome === 'joined') this.onQueued();
 			return result;
 		} catch (error) {
@@ -535,19 +539,16 @@ export class Community implements CommunityDesk {
 				const ownerIdentities = await this.ledger.fans.identitiesOf(this.ledger.store, owner);
 				if (ownerIdentities.length === 1) await this.ledger.fans.merge(named.id, owner);
 			}
-			const result = await this.ledger.store.transaction(async (tx) => {
-				const current = await this.ownerOf(tx, identity);
-				let fanId: string;
-				let newFan = false;
-				if (current) {
-					fanId = (await this.ledger.fans.resolve(tx, current)).id;
-				} else if (named) {
-					await this.ledger.fans.attachWithin(tx, named.id, identity);
-					fanId = named.id;
-				} else {
-					fanId = await this.ownerOrNew(tx, identity, user);
-					newFan = true;
-				}
+			const result = await this.ledger.fans.transactionClaimingIdentities(async (tx) => {
+				// The chat keeps the fan it already belongs to; else it joins the named fan, else a new one.
+				const linked = await this.ledger.fans.linkWithin(tx, identity, {
+					fanId: named?.id,
+					profile: { locale: user.locale ?? null },
+					whenOwnedByAnother: 'keep',
+				});
+				const { fanId } = linked;
+				const newFan = linked.created;
+				const current = linked.alreadyLinked ? fanId : undefined;
 				// A parent belongs to the fan it names; a chat that stays with another fan is not layered on it.
 				const parentAction =
 					parent && (await this.ledger.fans.resolve(tx, parent.fan_id)).id === fanId
@@ -601,16 +602,6 @@ export class Community implements CommunityDesk {
 				return refused('invalid_reference');
 			throw error;
 		}
-	}
-
-	/** The fan this chat belongs to, or a new fan for it, inside the caller's transaction. */
-	private async ownerOrNew(tx: SqlExecutor, identity: Identity, user: ChatUser): Promise<string> {
-		const owner = await this.ownerOf(tx, identity);
-		if (owner) return (await this.ledger.fans.resolve(tx, owner)).id;
-		const { fan } = await this.ledger.fans.upsertWithin(tx, [identity], {
-			locale: user.locale ?? null,
-		});
-		return fan.id;
 	}
 
 	private async actionRef(actionId: string): Promise<ActionRef | undefined> {

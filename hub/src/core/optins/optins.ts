@@ -73,7 +73,13 @@ export interface TransactionalMessage {
 	headers?: Record<string, string>;
 }
 
-export type LinkOutcome = 'confirmed' | 'already_confirmed' | 'unsubscribed' | 'already_unsubscribed' | 'expired' | 'invalid';
+export type LinkOutcome =
+	| 'confirmed'
+	| 'already_confirmed'
+	| 'unsubscribed'
+	| 'already_unsubscribed'
+	| 'expired'
+	| 'invalid';
 
 function reference(consent: Consent, channel: OptInChannel): ConsentReference {
 	return { id: consent.id, channel, purpose: consent.purpose, status: consent.status };
@@ -143,12 +149,13 @@ export class OptIns {
 		const identity = input.address
 			? normalizeIdentity(IDENTITY_OF[input.channel], input.address, input.country)
 			: await this.addressOnRecord(input.channel, input.fanId);
-		const result = await this.store.transaction(async (tx) => {
+		const result = await this.fans.transactionClaimingIdentities(async (tx) => {
 			const fanId = await this.fanFor(tx, identity.channel, identity.value, input);
 			const existing = (await this.consents.open(fanId, identity.channel, tx)).find(
 				(consent) => consent.purpose === (input.purpose ?? 'marketing'),
 			);
-			if (existing) return { fan: await this.fans.get(fanId, tx), consent: existing, created: false };
+			if (existing)
+				return { fan: await this.fans.get(fanId, tx), consent: existing, created: false };
 
 			const { action } = await this.actions.recordWithin(
 				tx,
@@ -209,7 +216,11 @@ export class OptIns {
 		if (claims.expiresAtMs < this.clock()) return 'expired';
 		const consent = await this.consents.get(claims.consentId).catch(() => undefined);
 		if (!consent) return 'invalid';
-		const revoked = await this.optOut(consent.fanId, [channelOf(consent)], 'email_unsubscribe_link');
+		const revoked = await this.optOut(
+			consent.fanId,
+			[channelOf(consent)],
+			'email_unsubscribe_link',
+		);
 		return revoked.length > 0 ? 'unsubscribed' : 'already_unsubscribed';
 	}
 
@@ -227,7 +238,10 @@ export class OptIns {
 					}
 					await this.webhooks.enqueue(
 						tx,
-						newEvent('optin.revoked', this.clock(), null, { fan: { id: fan.id }, consent: reference(closed, channel) }),
+						newEvent('optin.revoked', this.clock(), null, {
+							fan: { id: fan.id },
+							consent: reference(closed, channel),
+						}),
 					);
 					done.push(closed);
 				}
@@ -240,16 +254,30 @@ export class OptIns {
 	}
 
 	/** The fan's standing on a channel: the newest open consent, else the newest revoked one, else none. */
-	async status(fanId: string, channel: OptInChannel): Promise<{ status: Consent['status'] | 'none'; consent: Consent | null }> {
+	async status(
+		fanId: string,
+		channel: OptInChannel,
+	): Promise<{ status: Consent['status'] | 'none'; consent: Consent | null }> {
 		const fan = await this.fans.resolve(this.store, fanId);
-		const all = (await this.consents.list(fan.id)).filter((consent) => consent.channel === IDENTITY_OF[channel]);
-		const current = [...all].reverse().find((consent) => consent.status !== 'revoked') ?? all[all.length - 1] ?? null;
+		const all = (await this.consents.list(fan.id)).filter(
+			(consent) => consent.channel === IDENTITY_OF[channel],
+		);
+		const current =
+			[...all].reverse().find((consent) => consent.status !== 'revoked') ??
+			all[all.length - 1] ??
+			null;
 		return { status: current?.status ?? 'none', consent: current };
 	}
 
 	/** The granted consent that allows marketing on this channel, if any. */
-	async grantedConsent(fanId: string, channel: OptInChannel, tx: SqlExecutor = this.store): Promise<Consent | undefined> {
-		return (await this.consents.open(fanId, IDENTITY_OF[channel], tx)).find((consent) => consent.status === 'granted');
+	async grantedConsent(
+		fanId: string,
+		channel: OptInChannel,
+		tx: SqlExecutor = this.store,
+	): Promise<Consent | undefined> {
+		return (await this.consents.open(fanId, IDENTITY_OF[channel], tx)).find(
+			(consent) => consent.status === 'granted',
+		);
 	}
 
 	/**
@@ -291,7 +319,9 @@ export class OptIns {
 
 	private async confirmBySms(fanId: string): Promise<string | undefined> {
 		const reply = await this.store.transaction(async (tx) => {
-			const pending = (await this.consents.open(fanId, 'phone', tx)).find((consent) => consent.status === 'pending');
+			const pending = (await this.consents.open(fanId, 'phone', tx)).find(
+				(consent) => consent.status === 'pending',
+			);
 			if (!pending) return undefined;
 			await this.grant(tx, { ...pending, fanId });
 			return this.confirmedText('sms', await this.senderOfFan(tx, fanId, 'phone'));
@@ -307,7 +337,13 @@ export class OptIns {
 			if (await this.grantedConsent(fanId, 'sms', tx)) return;
 			const consent = await this.consents.request(
 				fanId,
-				{ channel: 'phone', purpose: 'marketing', wording: `Texted "${body.trim()}" to resubscribe`, source: 'sms_keyword', status: 'granted' },
+				{
+					channel: 'phone',
+					purpose: 'marketing',
+					wording: `Texted "${body.trim()}" to resubscribe`,
+					source: 'sms_keyword',
+					status: 'granted',
+				},
 				tx,
 			);
 			await this.emit(tx, 'optin.confirmed', fanId, { consent: reference(consent, 'sms') });
@@ -316,7 +352,11 @@ export class OptIns {
 		return `${sender}: you are subscribed again. Reply STOP to opt out, HELP for help.`;
 	}
 
-	private async keywordEvent(phone: string, fanId: string | undefined, word: string): Promise<void> {
+	private async keywordEvent(
+		phone: string,
+		fanId: string | undefined,
+		word: string,
+	): Promise<void> {
 		await this.store.transaction(async (tx) => {
 			const id = fanId ?? (await this.fanFor(tx, 'phone', phone, {}).catch(() => undefined));
 			if (id) await this.emit(tx, 'keyword.received', id, { keyword: { word, channel: 'sms' } });
@@ -324,11 +364,22 @@ export class OptIns {
 		this.onQueued();
 	}
 
-	private async grant(tx: SqlExecutor, consent: Consent & { fanId: string; actionId: string | null }): Promise<void> {
+	private async grant(
+		tx: SqlExecutor,
+		consent: Consent & { fanId: string; actionId: string | null },
+	): Promise<void> {
 		const granted = await this.consents.confirm(consent.id, tx);
 		const channel = channelOf(granted);
-		const action = consent.actionId ? await this.actions.settleWithin(tx, consent.actionId, 'done', 'hard') : undefined;
-		await this.emit(tx, 'optin.confirmed', consent.fanId, { consent: reference(granted, channel), action }, action?.campaignId);
+		const action = consent.actionId
+			? await this.actions.settleWithin(tx, consent.actionId, 'done', 'hard')
+			: undefined;
+		await this.emit(
+			tx,
+			'optin.confirmed',
+			consent.fanId,
+			{ consent: reference(granted, channel), action },
+			action?.campaignId,
+		);
 		const address = await tx.get<{ external_id: string }>(
 			'SELECT external_id FROM identities WHERE fan_id = $1 AND channel = $2',
 			[consent.fanId, granted.channel],
@@ -392,7 +443,13 @@ export class OptIns {
 			return;
 		}
 		if (this.listOptIn) {
-			await enqueueJob(tx, LIST_OPT_IN_JOB, { consentId: consent.id, email: address }, this.clock(), this.clock());
+			await enqueueJob(
+				tx,
+				LIST_OPT_IN_JOB,
+				{ consentId: consent.id, email: address },
+				this.clock(),
+				this.clock(),
+			);
 			return;
 		}
 		const link = `${this.program.publicUrl}/optin/confirm?token=${this.confirmToken(consent.id)}`;
@@ -405,17 +462,30 @@ export class OptIns {
 	}
 
 	private confirmToken(consentId: string): string {
-		return this.links.issue({ consentId, purpose: 'confirm', expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS });
+		return this.links.issue({
+			consentId,
+			purpose: 'confirm',
+			expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS,
+		});
 	}
 
 	/** Job: hands the address to the list provider, which mails its own confirmation. */
 	async requestListOptIn(consentId: string, email: string): Promise<void> {
 		if (!this.listOptIn) return;
 		// The provider sends the fan here after they confirm (Brevo); the token makes the page confirm this consent only.
-		await this.listOptIn.request(email, `${this.program.publicUrl}/optin/confirmed?token=${this.confirmToken(consentId)}`);
+		await this.listOptIn.request(
+			email,
+			`${this.program.publicUrl}/optin/confirmed?token=${this.confirmToken(consentId)}`,
+		);
 		if (this.listOptIn.status) {
 			await this.store.transaction((tx) =>
-				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+				enqueueJob(
+					tx,
+					LIST_OPT_IN_POLL_JOB,
+					{ consentId, email },
+					this.clock() + LIST_POLL_INTERVAL_MS,
+					this.clock(),
+				),
 			);
 		}
 	}
@@ -433,7 +503,13 @@ export class OptIns {
 			await this.optOut(consent.fanId, ['email'], `${this.listOptIn.provider}_unsubscribed`);
 		} else if (this.clock() - Date.parse(consent.requestedAt) < LIST_POLL_GIVE_UP_MS) {
 			await this.store.transaction((tx) =>
-				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+				enqueueJob(
+					tx,
+					LIST_OPT_IN_POLL_JOB,
+					{ consentId, email },
+					this.clock() + LIST_POLL_INTERVAL_MS,
+					this.clock(),
+				),
 			);
 		}
 	}
@@ -449,12 +525,21 @@ export class OptIns {
 		data: Omit<Parameters<typeof newEvent>[3], 'fan'>,
 		campaignId: string | null = null,
 	): Promise<void> {
-		await this.webhooks.enqueue(tx, newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }));
+		await this.webhooks.enqueue(
+			tx,
+			newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }),
+		);
 	}
 
-	private async addressOnRecord(channel: OptInChannel, fanId: string | undefined): Promise<Identity> {
+	private async addressOnRecord(
+		channel: OptInChannel,
+		fanId: string | undefined,
+	): Promise<Identity> {
 		if (!fanId) {
-			throw new HubError('validation_failed', `Give the fan's ${channel === 'sms' ? 'phone number' : 'email address'} or their fan id.`);
+			throw new HubError(
+				'validation_failed',
+				`Give the fan's ${channel === 'sms' ? 'phone number' : 'email address'} or their fan id.`,
+			);
 		}
 		const fan = await this.fans.get(fanId);
 		const identity = fan.identities.find((known) => known.channel === IDENTITY_OF[channel]);
@@ -467,27 +552,19 @@ export class OptIns {
 		return identity;
 	}
 
-	/** The fan who owns the address, the fan named by id (given the address), or a new fan. */
+	/** The fan who owns the address, the fan named by id (given the address), or a new fan: the ledger's one link. */
 	private async fanFor(
 		tx: SqlExecutor,
 		channel: Channel,
 		value: string,
 		profile: { fanId?: string; country?: string; timezone?: string },
 	): Promise<string> {
-		const owner = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
-			channel,
-			value,
-		]);
-		if (profile.fanId) {
-			const fan = await this.fans.resolve(tx, profile.fanId);
-			if (owner && owner.fan_id !== fan.id) {
-				throw new HubError('identity_conflict', `That ${channel} belongs to another fan (${owner.fan_id}).`);
-			}
-			if (!owner) await this.fans.attachWithin(tx, fan.id, { channel, value });
-			return fan.id;
-		}
-		if (owner) return (await this.fans.resolve(tx, owner.fan_id)).id;
-		return (await this.fans.upsertWithin(tx, [{ channel, value }], profile)).fan.id;
+		const { fanId, ...rest } = profile;
+		const linked = await this.fans.linkWithin(
+			tx,
+			{ channel, value },
+			{ fanId, profile: rest, whenOwnedByAnother: 'refuse' },
+		);
+		return linked.fanId;
 	}
 }
-

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isTimeZone } from '../time-zones';
 
 /** Messages go out only between 8:00 and 21:00 in the recipient's time zone. */
 export const SEND_WINDOW = { fromHour: 8, toHour: 21 } as const;
@@ -13,7 +14,13 @@ const SEARCH_LIMIT_MS = 3 * 24 * 3_600_000;
  */
 const COUNTRY_ZONES: Record<string, string[]> = {
 	US: ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles'],
-	CA: ['America/Halifax', 'America/Toronto', 'America/Winnipeg', 'America/Edmonton', 'America/Vancouver'],
+	CA: [
+		'America/Halifax',
+		'America/Toronto',
+		'America/Winnipeg',
+		'America/Edmonton',
+		'America/Vancouver',
+	],
 	MX: ['America/Mexico_City', 'America/Tijuana'],
 	BR: ['America/Sao_Paulo', 'America/Manaus'],
 	AU: ['Australia/Sydney', 'Australia/Adelaide', 'Australia/Perth'],
@@ -43,15 +50,18 @@ const COUNTRY_ZONES: Record<string, string[]> = {
 
 /** The zones a message to this fan must respect: the fan's own zone, else the phone number's country. */
 export function recipientZones(timezone: string | null, phone: string | null): string[] {
-	if (timezone) return [timezone];
+	// A zone Intl does not know (stored before zones were checked) counts as none given.
+	if (timezone && isTimeZone(timezone)) return [timezone];
 	const country = phone ? parsePhoneNumberFromString(phone)?.country : undefined;
 	return (country && COUNTRY_ZONES[country]) || ['UTC'];
 }
 
 function localHour(epochMs: number, zone: string): number {
-	const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).formatToParts(
-		new Date(epochMs),
-	);
+	const parts = new Intl.DateTimeFormat('en-GB', {
+		timeZone: zone,
+		hour: 'numeric',
+		hourCycle: 'h23',
+	}).formatToParts(new Date(epochMs));
 	return Number(parts.find((part) => part.type === 'hour')?.value);
 }
 

@@ -34,6 +34,8 @@ export interface ConsumedState {
 	follow: boolean;
 	locale: string;
 	codeVerifier?: string;
+	/** Set when the consent came from a reconnect link: the fan whose grant it renews. */
+	reconnectFanId?: string;
 }
 
 interface StateRow {
@@ -45,6 +47,7 @@ interface StateRow {
 	locale: string;
 	expires_at: number;
 	used_at: number | null;
+	reconnect_fan_id: string | null;
 }
 
 /**
@@ -72,6 +75,7 @@ export class OAuthStates {
 		follow: boolean;
 		locale: string;
 		pkce: boolean;
+		reconnectFanId?: string;
 	}): Promise<StartedAuthorization> {
 		const id = randomBytes(ID_BYTES).toString('base64url');
 		const codeVerifier = request.pkce ? randomBytes(32).toString('base64url') : undefined;
@@ -80,8 +84,9 @@ export class OAuthStates {
 			now - DEAD_STATE_KEPT_MS,
 		]);
 		await this.store.run(
-			`INSERT INTO oauth_states (id, platform, campaign_id, sealed_verifier, follow, locale, created_at, expires_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			`INSERT INTO oauth_states (id, platform, campaign_id, sealed_verifier, follow, locale, created_at, expires_at,
+				reconnect_fan_id)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			[
 				id,
 				request.platform,
@@ -91,6 +96,7 @@ export class OAuthStates {
 				request.locale,
 				now,
 				now + OAUTH_STATE_LIFETIME_MS,
+				request.reconnectFanId ?? null,
 			],
 		);
 		return {
@@ -124,6 +130,7 @@ export class OAuthStates {
 			codeVerifier: row.sealed_verifier
 				? this.sealer.unseal(row.sealed_verifier, context(id))
 				: undefined,
+			reconnectFanId: row.reconnect_fan_id ?? undefined,
 		};
 	}
 

@@ -54,23 +54,30 @@ export class Presaves {
 	}): Promise<CompletedPresave> {
 		const { campaign, platform, connection } = input;
 		// One transaction: a failure after the fan or their grant is written leaves neither behind.
-		const { fanId, presave, created } = await this.fans.transactionClaimingIdentities(async (tx) => {
-			const { fan } = await this.fans.upsertWithin(tx, [normalizeIdentity(platform, connection.accountId)], {
-				locale: input.locale,
-			});
-			await this.tokens.saveWithin(tx, fan.id, platform, connection.grant);
-			const recorded = await this.actions.recordWithin(tx, {
-				fanId: fan.id,
-				campaignId: campaign.id,
-				kind: 'presave',
-				platform,
-				status: 'pending',
-				verification: 'soft',
-				source: PRESAVE_PAGE_SOURCE,
-				idempotencyKey: `presave:${campaign.id}:${fan.id}:${platform}`,
-			});
-			return { fanId: fan.id, presave: recorded.action, created: recorded.created };
-		});
+		const { fanId, presave, created } = await this.fans.transactionClaimingIdentities(
+			async (tx) => {
+				// The fan is known by their platform account: the same account always lands on the same fan.
+				const { fanId: linkedFanId } = await this.fans.linkWithin(
+					tx,
+					normalizeIdentity(platform, connection.accountId),
+					{
+						profile: { locale: input.locale },
+					},
+				);
+				await this.tokens.saveWithin(tx, linkedFanId, platform, connection.grant);
+				const recorded = await this.actions.recordWithin(tx, {
+					fanId: linkedFanId,
+					campaignId: campaign.id,
+					kind: 'presave',
+					platform,
+					status: 'pending',
+					verification: 'soft',
+					source: PRESAVE_PAGE_SOURCE,
+					idempotencyKey: `presave:${campaign.id}:${linkedFanId}:${platform}`,
+				});
+				return { fanId: linkedFanId, presave: recorded.action, created: recorded.created };
+			},
+		);
 		if (created) this.onQueued();
 		const artistId = campaign.platforms[platform]?.artistId;
 		if (!input.follow || !this.canFollow(campaign, platform) || !artistId) return { presave };

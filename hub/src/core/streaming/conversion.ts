@@ -2,7 +2,9 @@ import type { Campaigns } from '../campaigns';
 import type { JobContext } from '../jobs';
 import { enqueueJob } from '../jobs';
 import type { Campaign } from '../model';
-import type { SqlStore } from '../../store/sql-store';
+import { knownZone } from '../time-zones';
+import { ERASED_REASON, settlePresaveWithin } from '../presave/lifecycle';
+import type { SqlStore, SqlValue } from '../../store/sql-store';
 import { STREAMING_PLATFORMS, type PlatformRelease, type StreamingPlatformName } from './platform';
 import type { Streaming } from './streaming';
 import type { FutureSaveConversion, FutureSaveProgress } from './future-saves';
@@ -20,6 +22,8 @@ export interface ConversionProgress {
 	converted: number;
 	reconsent: number;
 	failed: number;
+	/** Pre-saves with nothing to convert (the fan asked to be erased). */
+	skipped: number;
 	/** Fans to try again on the next pass: the release is not live for them yet, or a call failed for a passing reason. */
 	waiting: number;
 	notVisibleOn: StreamingPlatformName[];
@@ -32,13 +36,22 @@ interface PendingPresave {
 	id: string;
 	fan_id: string;
 	timezone: string | null;
+	erased_at: number | null;
+}
+
+/** What the ledger holds of one job's saves, as outcome counts. */
+type LedgerCounts = Pick<ConversionProgress, 'converted' | 'reconsent' | 'failed'>;
+
+/** Saves a conversion job records say so in their source: its progress is counted from them. */
+export function conversionSource(jobId: string): string {
+	return `${CONVERSION_JOB}:${jobId}`;
 }
 
 /** When a release reaches the fan: the global instant, or midnight of the release date in the fan's zone. */
 export function releaseInstantFor(campaign: Campaign, fanTimezone: string | null): number {
 	const global = Date.parse(campaign.releaseAtUtc);
 	if (!campaign.localMidnight) return global;
-	const zone = fanTimezone ?? campaign.timezone ?? 'UTC';
+	const zone = knownZone(fanTimezone) ?? knownZone(campaign.timezone) ?? 'UTC';
 	const date = new Date(global).toISOString().slice(0, 10);
 	// The offset at that date in that zone turns the local midnight into an instant.
 	const guess = Date.parse(`${date}T00:00:00Z`);
@@ -48,11 +61,12 @@ export function releaseInstantFor(campaign: Campaign, fanTimezone: string | null
 }
 
 /**
- * Release day: every pre-save whose release is live becomes a save, once per (fan,
- * campaign, platform). The job walks pre-saves in keyset batches that skip the ones
- * already converted, so it resumes after a crash without redoing or losing any, and
- * asks to run again while some fans are waiting (release not visible, not midnight
- * for them yet, a passing error).
+ * Release day: every pending pre-save whose release is live becomes a save, once per
+ * (fan, campaign, platform), and the pre-save is settled with it (presave/lifecycle.ts).
+ * The job walks pending pre-saves in keyset batches, so it resumes after a crash without
+ * redoing or losing any, and asks to run again while some fans are waiting (release not
+ * visible, not midnight for them yet, a passing error). Its progress is read from the
+ * ledger — the saves it recorded carry its id — so a crash never makes it undercount.
  */
 export class ReleaseConversion {
 	constructor(
@@ -68,25 +82,46 @@ export class ReleaseConversion {
 		const campaign = await this.campaigns.get(campaignIdOrSlug);
 		const now = this.clock();
 		const id = await this.store.transaction((tx) =>
-			enqueueJob(tx, CONVERSION_JOB, { campaignId: campaign.id, platforms: platforms ?? null }, now, now),
+			enqueueJob(
+				tx,
+				CONVERSION_JOB,
+				{ campaignId: campaign.id, platforms: platforms ?? null },
+				now,
+				now,
+			),
 		);
 		this.onQueued();
 		return id;
 	}
 
 	/** The job handler: one pass over every pending pre-save. */
-	async run(payload: Record<string, unknown>, job: JobContext): Promise<void | { rescheduleAtMs: number }> {
+	async run(
+		payload: Record<string, unknown>,
+		job: JobContext,
+	): Promise<void | { rescheduleAtMs: number }> {
 		const campaign = await this.campaigns.get(String(payload.campaignId));
-		const platforms = ((payload.platforms as StreamingPlatformName[] | null) ?? [...STREAMING_PLATFORMS]).filter((name) =>
-			this.streaming.withLibrary().includes(name),
+		// A platform the campaign names no release on, and that no UPC or ISRC could find it on, has nothing to wait for.
+		const findable = (name: StreamingPlatformName) =>
+			Boolean(campaign.platforms[name] || campaign.upc || campaign.isrcs.length > 0);
+		const platforms = (
+			(payload.platforms as StreamingPlatformName[] | null) ?? [...STREAMING_PLATFORMS]
+		).filter((name) => this.streaming.withLibrary().includes(name) && findable(name));
+		const previous = await this.store.get<{ progress: string | null }>(
+			'SELECT progress FROM jobs WHERE id = $1',
+			[job.id],
 		);
-		const previous = await this.store.get<{ progress: string | null }>('SELECT progress FROM jobs WHERE id = $1', [job.id]);
-		const totals: ConversionProgress = previous?.progress
-			? { ...(JSON.parse(previous.progress) as ConversionProgress), waiting: 0, notVisibleOn: [] }
-			: { converted: 0, reconsent: 0, failed: 0, waiting: 0, notVisibleOn: [], passes: 0, futureSaves: { converted: 0, reconsent: 0, failed: 0, waiting: 0 } };
-		// A job whose earlier passes ran before future saves were counted has none yet.
-		totals.futureSaves = { ...(totals.futureSaves ?? { converted: 0, reconsent: 0, failed: 0 }), waiting: 0 };
-		totals.passes++;
+		const earlier = previous?.progress
+			? (JSON.parse(previous.progress) as Partial<ConversionProgress>)
+			: {};
+		// Once per pass, what the ledger holds of this job's saves: a crash loses none of them.
+		const totals: ConversionProgress = {
+			...(await this.countSaves(campaign.id, job.id)),
+			skipped: earlier.skipped ?? 0,
+			waiting: 0,
+			notVisibleOn: [],
+			passes: (earlier.passes ?? 0) + 1,
+			futureSaves: { converted: 0, reconsent: 0, failed: 0, ...earlier.futureSaves, waiting: 0 },
+		};
 		for (const platform of platforms) {
 			const release = await this.streaming.releaseOf(campaign, platform);
 			if (!release) {
@@ -97,7 +132,8 @@ export class ReleaseConversion {
 			await this.futureSaves.convert(campaign, platform, release, totals.futureSaves);
 		}
 		await job.reportProgress({ ...totals });
-		if (totals.waiting > 0 || totals.futureSaves.waiting > 0 || totals.notVisibleOn.length > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+		if (totals.waiting > 0 || totals.futureSaves.waiting > 0 || totals.notVisibleOn.length > 0)
+			return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
 	}
 
 	private async convertPlatform(
@@ -107,21 +143,39 @@ export class ReleaseConversion {
 		totals: ConversionProgress,
 		job: JobContext,
 	): Promise<void> {
+		const source = conversionSource(job.id);
 		let cursor = '';
 		for (;;) {
+			// Pending pre-saves, less those waiting for a reconnect that has not happened yet.
 			const batch = await this.store.all<PendingPresave>(
-				`SELECT a.id, a.fan_id, f.timezone FROM actions a JOIN fans f ON f.id = a.fan_id
-				 WHERE a.campaign_id = $1 AND a.kind = 'presave' AND a.platform = $2 AND a.status = 'done' AND a.id > $3
-				 AND f.erased_at IS NULL
-				 AND NOT EXISTS (SELECT 1 FROM actions s WHERE s.parent_action_id = a.id AND s.kind = 'save' AND s.status IN ('done', 'failed'))
+				`SELECT a.id, a.fan_id, f.timezone, f.erased_at FROM actions a JOIN fans f ON f.id = a.fan_id
+				 LEFT JOIN tokens t ON t.fan_id = a.fan_id AND t.platform = a.platform
+				 WHERE a.campaign_id = $1 AND a.kind = 'presave' AND a.platform = $2 AND a.status = 'pending' AND a.id > $3
+				 AND (a.error IS NULL OR t.status = 'valid')
 				 ORDER BY a.id LIMIT $4`,
 				[campaign.id, platform, cursor, BATCH_SIZE],
 			);
 			if (batch.length === 0) return;
 			cursor = batch[batch.length - 1].id;
-			const now = this.clock();
-			const due = batch.filter((presave) => releaseInstantFor(campaign, presave.timezone) <= now);
-			totals.waiting += batch.length - due.length;
+			const batchStartedMs = this.clock();
+			const erased = batch.filter((presave) => presave.erased_at !== null);
+			for (const presave of erased) {
+				await this.store.transaction((tx) =>
+					settlePresaveWithin(
+						tx,
+						presave.id,
+						{ status: 'skipped', error: ERASED_REASON },
+						this.clock(),
+					),
+				);
+			}
+			totals.skipped += erased.length;
+			const due = batch.filter(
+				(presave) =>
+					presave.erased_at === null &&
+					releaseInstantFor(campaign, presave.timezone) <= batchStartedMs,
+			);
+			totals.waiting += batch.length - erased.length - due.length;
 			await this.inParallel(due, async (presave) => {
 				try {
 					const outcome = await this.streaming.saveRelease({
@@ -130,18 +184,58 @@ export class ReleaseConversion {
 						platform,
 						parentActionId: presave.id,
 						release,
+						source,
 					});
-					if (outcome.status === 'done') totals.converted++;
-					else if (outcome.status === 'reconsent') totals.reconsent++;
-					else if (outcome.status === 'failed') totals.failed++;
-					else totals.waiting++;
+					if (outcome.status === 'not_released') totals.waiting++;
 				} catch {
 					// A passing failure (the platform kept failing, a dropped connection): the next pass picks this fan up.
 					totals.waiting++;
 				}
 			});
+			const counted = await this.countSaves(
+				campaign.id,
+				job.id,
+				due.map((presave) => presave.id),
+				batchStartedMs,
+			);
+			totals.converted += counted.converted;
+			totals.reconsent += counted.reconsent;
+			totals.failed += counted.failed;
 			await job.reportProgress({ ...totals });
 		}
+	}
+
+	/**
+	 * This job's saves in the ledger by outcome: all of them (once per pass), or those
+	 * layered on one batch's pre-saves since it started (an index lookup per pre-save).
+	 * A failed save without a key is an attempt that found the grant needing re-consent.
+	 */
+	private async countSaves(
+		campaignId: string,
+		jobId: string,
+		presaveIds?: string[],
+		sinceMs?: number,
+	): Promise<LedgerCounts> {
+		const counts: LedgerCounts = { converted: 0, reconsent: 0, failed: 0 };
+		if (presaveIds?.length === 0) return counts;
+		const params: SqlValue[] = [campaignId, conversionSource(jobId)];
+		let scope = '';
+		if (presaveIds) {
+			params.push(sinceMs ?? 0);
+			scope = `AND created_at >= $3 AND parent_action_id IN (${presaveIds.map((id) => {
+				params.push(id);
+				return `$${params.length}`;
+			})})`;
+		}
+		const rows = await this.store.all<{ outcome: string; n: number | string }>(
+			`SELECT CASE WHEN status = 'done' THEN 'converted' WHEN idempotency_key IS NULL THEN 'reconsent' ELSE 'failed' END AS outcome,
+				COUNT(*) AS n
+			 FROM actions WHERE campaign_id = $1 AND kind = 'save' AND source = $2 ${scope}
+			 GROUP BY 1`,
+			params,
+		);
+		for (const row of rows) counts[row.outcome as keyof LedgerCounts] = Number(row.n);
+		return counts;
 	}
 
 	private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {

@@ -3,7 +3,13 @@ import type { Campaigns } from '../campaigns';
 import { HubError } from '../errors';
 import type { Fans } from '../fans';
 import type { Action, Campaign } from '../model';
+import {
+	settlePresaveWithin,
+	waitingForReconnectReason,
+	type PresaveSettlement,
+} from '../presave/lifecycle';
 import type { Tokens } from '../tokens';
+import type { SqlExecutor, SqlStore } from '../../store/sql-store';
 import { RatePacer } from './pacer';
 import {
 	PlatformError,
@@ -42,8 +48,10 @@ export class Streaming {
 		private readonly campaigns: Campaigns,
 		private readonly actions: Actions,
 		private readonly tokens: Tokens,
+		private readonly store: SqlStore,
 		private readonly clock: () => number,
-		private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+		private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+			new Promise((resolve) => setTimeout(resolve, ms)),
 	) {
 		for (const [name, platform] of platforms) {
 			this.pacers.set(name, new RatePacer(platform.requestsPerSecond, Date.now, sleep));
@@ -54,7 +62,10 @@ export class Streaming {
 	library(name: StreamingPlatformName): PlatformLibrary {
 		const library = this.platform(name).library;
 		if (!library) {
-			throw new HubError('validation_failed', `${name} has no library to save a release to; use the follow layer instead.`);
+			throw new HubError(
+				'validation_failed',
+				`${name} has no library to save a release to; use the follow layer instead.`,
+			);
 		}
 		return library;
 	}
@@ -66,22 +77,33 @@ export class Streaming {
 
 	/** Platforms that can follow an artist for a fan: the ones a follow layer can be offered on. */
 	withFollow(): StreamingPlatformName[] {
-		return [...this.platforms].filter(([, platform]) => platform.followArtist).map(([name]) => name);
+		return [...this.platforms]
+			.filter(([, platform]) => platform.followArtist)
+			.map(([name]) => name);
 	}
 
 	platform(name: StreamingPlatformName): StreamingPlatform {
 		const platform = this.platforms.get(name);
 		if (!platform) {
-			throw new HubError('provider_not_configured', `${name} is not configured on this hub; set its app credentials (see the README).`);
+			throw new HubError(
+				'provider_not_configured',
+				`${name} is not configured on this hub; set its app credentials (see the README).`,
+			);
 		}
 		return platform;
 	}
 
 	/** The campaign's release on a platform: its stored ids, else a catalog lookup by UPC/ISRC (undefined until it is live). */
-	async releaseOf(campaign: Campaign, name: StreamingPlatformName): Promise<PlatformRelease | undefined> {
+	async releaseOf(
+		campaign: Campaign,
+		name: StreamingPlatformName,
+	): Promise<PlatformRelease | undefined> {
 		const stored = campaign.platforms[name];
 		if (stored?.albumId || stored?.trackIds) {
-			return { albumId: stored.albumId ?? null, trackIds: stored.trackIds ? stored.trackIds.split(',') : [] };
+			return {
+				albumId: stored.albumId ?? null,
+				trackIds: stored.trackIds ? stored.trackIds.split(',') : [],
+			};
 		}
 		const library = this.library(name);
 		return this.call(name, () => library.findRelease({ upc: campaign.upc, isrcs: campaign.isrcs }));
@@ -97,6 +119,8 @@ export class Streaming {
 		platform: StreamingPlatformName;
 		parentActionId?: string | null;
 		release?: PlatformRelease;
+		/** Who asked: release-day conversion names its job, so its progress is counted from the ledger. */
+		source?: string;
 	}): Promise<StreamingOutcome> {
 		const campaign = await this.campaigns.get(input.campaignId);
 		const release = input.release ?? (await this.releaseOf(campaign, input.platform));
@@ -106,6 +130,7 @@ export class Streaming {
 			campaignId: campaign.id,
 			parentActionId: input.parentActionId,
 			idempotencyKey: `save:${campaign.id}:${input.fanId}:${input.platform}`,
+			source: input.source,
 			work: (grant) => library.saveRelease(grant, release),
 		});
 	}
@@ -122,7 +147,10 @@ export class Streaming {
 		const target = input.artistId ? 'artist' : 'playlist';
 		const follow = input.artistId ? platform.followArtist : platform.followPlaylist;
 		if (!follow || !(input.artistId ?? input.playlistId)) {
-			throw new HubError('validation_failed', `${input.platform} cannot follow a ${target} on a fan's behalf.`);
+			throw new HubError(
+				'validation_failed',
+				`${input.platform} cannot follow a ${target} on a fan's behalf.`,
+			);
 		}
 		const id = (input.artistId ?? input.playlistId) as string;
 		const campaignId = input.campaignId ? (await this.campaigns.get(input.campaignId)).id : null;
@@ -135,7 +163,11 @@ export class Streaming {
 		});
 	}
 
-	async isSaved(fanId: string, campaignId: string, name: StreamingPlatformName): Promise<boolean | null> {
+	async isSaved(
+		fanId: string,
+		campaignId: string,
+		name: StreamingPlatformName,
+	): Promise<boolean | null> {
 		const campaign = await this.campaigns.get(campaignId);
 		const release = await this.releaseOf(campaign, name);
 		if (!release) return null;
@@ -143,7 +175,8 @@ export class Streaming {
 			const grant = await this.grantFor(fanId, name);
 			return await this.call(name, () => this.library(name).isSaved(grant, release));
 		} catch (error) {
-			if (error instanceof PlatformError && error.kind === 'reconsent') await this.tokens.markNeedsReconsent(fanId, name);
+			if (error instanceof PlatformError && error.kind === 'reconsent')
+				await this.tokens.markNeedsReconsent(fanId, name);
 			throw error;
 		}
 	}
@@ -156,39 +189,70 @@ export class Streaming {
 			campaignId?: string | null;
 			parentActionId?: string | null;
 			idempotencyKey: string;
+			source?: string;
 			data?: Record<string, unknown>;
 			work: (grant: PlatformGrant) => Promise<void>;
 		},
 	): Promise<StreamingOutcome> {
 		const fan = await this.fans.get(fanId);
+		const parentId = kind === 'save' ? (options.parentActionId ?? null) : null;
+		// A save settles the pre-save it converts in its own transaction, so the two never disagree.
+		const settleParent = (settlement: PresaveSettlement) => async (tx: SqlExecutor) => {
+			if (parentId) await settlePresaveWithin(tx, parentId, settlement, this.clock());
+		};
 		const earlier = await this.actions.findByKey(options.idempotencyKey);
-		if (earlier?.status === 'done') return { status: 'done', action: earlier };
-		const record = (status: 'done' | 'failed', error: string | null) =>
-			this.actions.record({
-				fanId: fan.id,
-				campaignId: options.campaignId,
-				kind,
-				platform: name,
-				status,
-				verification: status === 'done' ? 'hard' : 'soft',
-				source: 'hub',
-				parentActionId: options.parentActionId,
-				idempotencyKey: options.idempotencyKey,
-				error,
-				data: options.data,
-			}, kind === 'save' && status === 'done' && options.parentActionId ? 'presave.converted' : undefined);
+		if (earlier?.status === 'done') {
+			await this.store.transaction(settleParent({ status: 'done' }));
+			return { status: 'done', action: earlier };
+		}
+		const record = (
+			status: 'done' | 'failed',
+			error: string | null,
+			idempotencyKey: string | null,
+			settlement: PresaveSettlement,
+		) =>
+			this.actions.record(
+				{
+					fanId: fan.id,
+					campaignId: options.campaignId,
+					kind,
+					platform: name,
+					status,
+					verification: status === 'done' ? 'hard' : 'soft',
+					source: options.source ?? 'hub',
+					parentActionId: options.parentActionId,
+					idempotencyKey,
+					error,
+					data: options.data,
+				},
+				parentId && status === 'done' ? 'presave.converted' : undefined,
+				settleParent(settlement),
+			);
 		try {
 			const grant = await this.grantFor(fan.id, name);
 			await this.call(name, () => options.work(grant));
-			return { status: 'done', action: (await record('done', null)).action };
+			const { action } = await record('done', null, options.idempotencyKey, { status: 'done' });
+			return { status: 'done', action };
 		} catch (error) {
 			if (error instanceof PlatformError && error.kind === 'reconsent') {
 				await this.tokens.markNeedsReconsent(fan.id, name);
-				return { status: 'reconsent', action: (await record('failed', error.message)).action };
+				// An attempt, not the outcome: it leaves the key free, so the save is recorded done once the fan reconnects.
+				const { action } = await record('failed', error.message, null, {
+					status: 'pending',
+					error: waitingForReconnectReason(name, error.message),
+				});
+				return { status: 'reconsent', action };
 			}
 			// Permanent refusals are recorded; transient ones propagate so the caller (a job) tries again later.
-			if ((error instanceof PlatformError && error.kind === 'permanent') || (error instanceof HubError && error.code === 'not_found')) {
-				return { status: 'failed', action: (await record('failed', error.message)).action };
+			if (
+				(error instanceof PlatformError && error.kind === 'permanent') ||
+				(error instanceof HubError && error.code === 'not_found')
+			) {
+				const { action } = await record('failed', error.message, options.idempotencyKey, {
+					status: 'failed',
+					error: error.message,
+				});
+				return { status: 'failed', action };
 			}
 			throw error;
 		}
@@ -196,13 +260,26 @@ export class Streaming {
 
 	/** The fan's grant, refreshed and re-sealed when its access token is about to expire. */
 	private async grantFor(fanId: string, name: StreamingPlatformName): Promise<PlatformGrant> {
-		const opened = await this.tokens.open(fanId, name);
+		const opened = await this.tokens.open(fanId, name).catch((error: unknown) => {
+			if (error instanceof HubError && error.code === 'not_found') {
+				throw new PlatformError(name, 'reconsent', `The fan has not connected ${name}.`);
+			}
+			throw error;
+		});
 		if (opened.status !== 'valid') {
-			throw new PlatformError(name, 'reconsent', `The fan's ${name} connection needs a new consent.`);
+			throw new PlatformError(
+				name,
+				'reconsent',
+				`The fan's ${name} connection needs a new consent.`,
+			);
 		}
 		const { status: _status, ...grant } = opened;
 		const platform = this.platform(name);
-		if (!platform.refresh || grant.accessExpiresAtMs === null || grant.accessExpiresAtMs > this.clock() + REFRESH_MARGIN_MS) {
+		if (
+			!platform.refresh ||
+			grant.accessExpiresAtMs === null ||
+			grant.accessExpiresAtMs > this.clock() + REFRESH_MARGIN_MS
+		) {
 			return grant;
 		}
 		const refresh = platform.refresh.bind(platform);
@@ -221,9 +298,17 @@ export class Streaming {
 			try {
 				return await work();
 			} catch (error) {
-				if (error instanceof PlatformError && error.kind === 'rate_limited' && ++rateLimitedWaits < MAX_RATE_LIMITED_WAITS) {
+				if (
+					error instanceof PlatformError &&
+					error.kind === 'rate_limited' &&
+					++rateLimitedWaits < MAX_RATE_LIMITED_WAITS
+				) {
 					pacer.pauseFor(error.retryAfterMs ?? 1000);
-				} else if (error instanceof PlatformError && error.kind === 'transient' && ++transientFailures < MAX_TRANSIENT_ATTEMPTS) {
+				} else if (
+					error instanceof PlatformError &&
+					error.kind === 'transient' &&
+					++transientFailures < MAX_TRANSIENT_ATTEMPTS
+				) {
 					await this.sleep(TRANSIENT_BACKOFF_MS * 2 ** (transientFailures - 1));
 				} else {
 					throw error;
