@@ -9,6 +9,7 @@ import {
 	STREAMING_PLATFORMS,
 	type StreamingPlatformName,
 } from '../core/streaming/platform';
+import type { Logger } from '../core/logger';
 import type { HubServices } from '../services';
 import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
@@ -52,7 +53,11 @@ function originOf(url: string): string {
 }
 
 /** The fan's pages of a campaign: pre-save, platform consent round trips, and the layers after it. */
-export function registerPresavePages(app: FastifyInstance, services: HubServices): void {
+export function registerPresavePages(
+	app: FastifyInstance,
+	services: HubServices,
+	logger: Logger,
+): void {
 	const { ledger, program } = services;
 	const { presaves, authorizations, states, sessions, references, reconnects } = services.presave;
 	registerReconnectPages(app, services);
@@ -247,6 +252,12 @@ export function registerPresavePages(app: FastifyInstance, services: HubServices
 				});
 		} catch (error) {
 			if (error instanceof PlatformError) {
+				// The fan sees "try again"; the operator needs the platform's reason (it names no token).
+				logger.warn('consent callback failed', {
+					platform: platformName,
+					kind: error.kind,
+					reason: error.message,
+				});
 				return page(
 					reply,
 					502,

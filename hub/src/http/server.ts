@@ -80,7 +80,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	}
 	app.get('/v1/openapi.json', async () => openApi);
 	registerPages(app, services);
-	registerPresavePages(app, services);
+	registerPresavePages(app, services, logger);
 	registerTwilioInbound(app, services, logger);
 	registerCommunityRoutes(app, services, logger);
 

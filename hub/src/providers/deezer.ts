@@ -21,11 +21,16 @@ export interface DeezerConfig {
 export const DEEZER_PERMS = ['basic_access', 'manage_library', 'offline_access'] as const;
 
 /** Deezer's quota window is 5 seconds and it says no more than that. */
-const QUOTA_RETRY_AFTER_MS = 5_000;
+export const DEEZER_QUOTA_RETRY_AFTER_MS = 5_000;
 const QUOTA_EXCEEDED = 4;
 const INVALID_TOKEN = 300;
 const NO_DATA = 800;
 const SERVICE_BUSY = 700;
+
+/** Deezer spends its quota in a 200 whose body is `{error: {code: 4}}`, not in a 429. */
+export function isDeezerQuotaExceeded(body: unknown): boolean {
+	return (body as { error?: { code?: unknown } } | null)?.error?.code === QUOTA_EXCEEDED;
+}
 const LIBRARY_PAGE_SIZE = 100;
 
 type Collection = 'albums' | 'tracks' | 'artists';
@@ -157,12 +162,12 @@ export class DeezerPlatform implements StreamingPlatform, PlatformLibrary {
 		const detail = error
 			? `${error.type ?? 'error'}: ${error.message ?? 'no detail'}, code ${error.code ?? '?'}`
 			: `HTTP ${response.status}`;
-		if (error?.code === QUOTA_EXCEEDED) {
+		if (isDeezerQuotaExceeded(body)) {
 			throw new PlatformError(
 				'deezer',
 				'rate_limited',
 				`Deezer’s quota (about 50 requests per 5 s) is spent (${action}, ${detail}).`,
-				QUOTA_RETRY_AFTER_MS,
+				DEEZER_QUOTA_RETRY_AFTER_MS,
 			);
 		}
 		if (error?.type === 'OAuthException' || error?.code === INVALID_TOKEN) {

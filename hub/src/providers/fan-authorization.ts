@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
 	AuthorizeRequest,
 	ExchangeRequest,
@@ -13,7 +14,13 @@ import {
 	type StreamingPlatformName,
 } from '../core/streaming/platform';
 import { AppleMusicPlatform, type AppleMusicConfig } from './apple-music';
-import { DEEZER_PERMS, type DeezerConfig } from './deezer';
+import {
+	DEEZER_PERMS,
+	DEEZER_QUOTA_RETRY_AFTER_MS,
+	isDeezerQuotaExceeded,
+	type DeezerConfig,
+} from './deezer';
+import type { ProviderResponse } from './http-client';
 import { jsonObject, requestOAuthToken, sendToPlatform, type IssuedToken } from './platform-http';
 import {
 	SPOTIFY_UNREGISTERED_ADVICE,
@@ -25,6 +32,10 @@ import { YOUTUBE_FOLLOW_SCOPE, type YouTubeConfig } from './youtube';
 
 /** Enough to learn the fan's channel; the follow layer needs the full youtube scope instead. */
 const YOUTUBE_READONLY_SCOPE = 'https://www.googleapis.com/auth/youtube.readonly';
+
+/** How often, and how long each time, the read right after consent waits out a 429 while the fan's page loads. */
+const CONSENT_RATE_LIMIT_WAITS = 4;
+const CONSENT_RATE_LIMIT_WAIT_CAP_MS = 3_000;
 
 /** Spotify refresh tokens and Apple Music user tokens live about six months from the fan's consent. */
 const SIX_MONTHS_MS = 182 * 24 * 3_600_000;
@@ -301,11 +312,26 @@ async function readAfterConsent(
 	path: string,
 	request: { query?: Record<string, string>; headers?: Record<string, string> },
 ): Promise<Record<string, unknown>> {
-	const response = await sendToPlatform(platform, {
-		method: 'GET',
-		url: `${apiUrl}${path}`,
-		...request,
-	});
+	const read = () =>
+		sendToPlatform(platform, { method: 'GET', url: `${apiUrl}${path}`, ...request });
+	let response = await read();
+	// A fan is waiting on this page load: a short rate-limit wait is better than an error page.
+	for (
+		let waits = 0, waitMs = rateLimitWaitMs(platform, response);
+		waitMs !== null && waits < CONSENT_RATE_LIMIT_WAITS;
+		waits++, waitMs = rateLimitWaitMs(platform, response)
+	) {
+		await sleep(Math.min(waitMs, CONSENT_RATE_LIMIT_WAIT_CAP_MS));
+		response = await read();
+	}
+	const waitMs = rateLimitWaitMs(platform, response);
+	if (waitMs !== null)
+		throw new PlatformError(
+			platform,
+			'rate_limited',
+			`${provider} is busy right now; try again in a moment.`,
+			waitMs,
+		);
 	if (response.ok) return jsonObject(response);
 	if (platform === 'spotify' && response.status === 403 && isUnregisteredSpotifyUser(response.text))
 		throw new PlatformError('spotify', 'permanent', SPOTIFY_UNREGISTERED_ADVICE);
@@ -314,6 +340,17 @@ async function readAfterConsent(
 		response.status >= 500 ? 'transient' : 'permanent',
 		`${provider} refused GET ${path} right after the fan's consent (HTTP ${response.status}).`,
 	);
+}
+
+/** How long the platform asked us to wait, or null when the answer is not a rate limit (Deezer says so in a 200's body). */
+function rateLimitWaitMs(
+	platform: StreamingPlatformName,
+	response: ProviderResponse,
+): number | null {
+	if (response.status === 429) return response.retryAfterMs;
+	if (platform === 'deezer' && isDeezerQuotaExceeded(jsonObject(response)))
+		return DEEZER_QUOTA_RETRY_AFTER_MS;
+	return null;
 }
 
 /** The grant an authorization code exchange issued, as the ledger seals it. */
