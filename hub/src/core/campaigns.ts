@@ -1,7 +1,7 @@
 import { HubError } from './errors';
 import { newId } from './ids';
 import { iso, LAYERS, type Campaign, type Layer } from './model';
-import type { SqlStore } from '../store/sql-store';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 export interface CampaignInput {
 	slug: string;
@@ -71,6 +71,23 @@ function isTimeZone(zone: string): boolean {
 	}
 }
 
+function notFound(idOrSlug: string): HubError {
+	return new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+}
+
+/**
+ * The campaign id behind an id (`cmp_…`) or a slug: every field that names a campaign takes
+ * either, and this is the one place a slug turns into the id the ledger stores.
+ */
+export async function campaignIdOf(executor: SqlExecutor, idOrSlug: string): Promise<string> {
+	const row = await executor.get<{ id: string }>(
+		'SELECT id FROM campaigns WHERE id = $1 OR slug = $1',
+		[idOrSlug],
+	);
+	if (!row) throw notFound(idOrSlug);
+	return row.id;
+}
+
 export class Campaigns {
 	constructor(
 		private readonly store: SqlStore,
@@ -81,13 +98,22 @@ export class Campaigns {
 	async upsert(input: CampaignInput): Promise<{ campaign: Campaign; created: boolean }> {
 		const releaseAt = Date.parse(input.releaseAtUtc);
 		if (Number.isNaN(releaseAt)) {
-			throw new HubError('validation_failed', `"${input.releaseAtUtc}" is not a date and time; use ISO 8601, e.g. 2026-12-04T00:00:00Z.`);
+			throw new HubError(
+				'validation_failed',
+				`"${input.releaseAtUtc}" is not a date and time; use ISO 8601, e.g. 2026-12-04T00:00:00Z.`,
+			);
 		}
 		if (input.timezone && !isTimeZone(input.timezone)) {
-			throw new HubError('validation_failed', `"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`);
+			throw new HubError(
+				'validation_failed',
+				`"${input.timezone}" is not a time zone; use an IANA name such as Europe/Berlin.`,
+			);
 		}
 		if (input.artworkUrl && !/^https:\/\//.test(input.artworkUrl)) {
-			throw new HubError('validation_failed', `artworkUrl must be an https:// address; "${input.artworkUrl}" is not.`);
+			throw new HubError(
+				'validation_failed',
+				`artworkUrl must be an https:// address; "${input.artworkUrl}" is not.`,
+			);
 		}
 		const layers = input.layers ?? [...LAYERS];
 		const now = this.clock();
@@ -107,7 +133,9 @@ export class Campaigns {
 			now,
 		];
 		return this.store.transaction(async (tx) => {
-			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [input.slug]);
+			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [
+				input.slug,
+			]);
 			if (existing) {
 				await tx.run(
 					`UPDATE campaigns SET artist = $2, title = $3, release_at_utc = $4, timezone = $5, local_midnight = $6,
@@ -124,15 +152,25 @@ export class Campaigns {
 					[newId('cmp', now), input.slug, ...values],
 				);
 			}
-			const row = (await tx.get<CampaignRow>('SELECT * FROM campaigns WHERE slug = $1', [input.slug])) as CampaignRow;
+			const row = (await tx.get<CampaignRow>('SELECT * FROM campaigns WHERE slug = $1', [
+				input.slug,
+			])) as CampaignRow;
 			return { campaign: toCampaign(row), created: !existing };
 		});
 	}
 
 	/** By id (`cmp_…`) or by slug. */
+	idOf(idOrSlug: string): Promise<string> {
+		return campaignIdOf(this.store, idOrSlug);
+	}
+
+	/** By id (`cmp_…`) or by slug. */
 	async get(idOrSlug: string): Promise<Campaign> {
-		const row = await this.store.get<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 OR slug = $1', [idOrSlug]);
-		if (!row) throw new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+		const row = await this.store.get<CampaignRow>(
+			'SELECT * FROM campaigns WHERE id = $1 OR slug = $1',
+			[idOrSlug],
+		);
+		if (!row) throw notFound(idOrSlug);
 		return toCampaign(row);
 	}
 }
