@@ -1,8 +1,16 @@
+import { campaignIdOf } from './campaigns';
 import { HubError } from './errors';
 import { eventTypeOf, newEvent, type EventData, type EventType } from './events';
 import type { Fans } from './fans';
 import { newId } from './ids';
-import { iso, type Action, type ActionKind, type ActionStatus, type Platform, type Verification } from './model';
+import {
+	iso,
+	type Action,
+	type ActionKind,
+	type ActionStatus,
+	type Platform,
+	type Verification,
+} from './model';
 import type { Webhooks } from './webhooks';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
@@ -67,7 +75,10 @@ export class Actions {
 	) {}
 
 	/** Idempotent on `idempotencyKey`: a repeat returns the first action and announces nothing. */
-	async record(input: RecordActionInput, eventType?: EventType): Promise<{ action: Action; created: boolean }> {
+	async record(
+		input: RecordActionInput,
+		eventType?: EventType,
+	): Promise<{ action: Action; created: boolean }> {
 		const result = await this.store.transaction((tx) => this.recordWithin(tx, input, eventType));
 		if (result.created) this.onEventQueued();
 		return result;
@@ -96,15 +107,16 @@ export class Actions {
 			if (existing) return { action: existing, created: false };
 		}
 		const fan = await this.fans.resolve(tx, input.fanId);
-		if (input.campaignId) {
-			const campaign = await tx.get('SELECT 1 AS hit FROM campaigns WHERE id = $1', [input.campaignId]);
-			if (!campaign) throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
-		}
+		const campaignId = input.campaignId ? await campaignIdOf(tx, input.campaignId) : null;
 		if (input.parentActionId) {
 			const parent = await tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
 				input.parentActionId,
 			]);
-			if (!parent) throw new HubError('action_not_found', `The parent action ${input.parentActionId} does not exist.`);
+			if (!parent)
+				throw new HubError(
+					'action_not_found',
+					`The parent action ${input.parentActionId} does not exist.`,
+				);
 			if (parent.fan_id !== fan.id) {
 				throw new HubError(
 					'validation_failed',
@@ -116,7 +128,7 @@ export class Actions {
 		const row: ActionRow = {
 			id: newId('act', now),
 			fan_id: fan.id,
-			campaign_id: input.campaignId ?? null,
+			campaign_id: campaignId,
 			kind: input.kind,
 			platform: input.platform ?? null,
 			status: input.status ?? 'done',
@@ -158,19 +170,26 @@ export class Actions {
 		const action = toAction(row);
 		await this.webhooks.enqueue(
 			tx,
-			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, { fan: { id: fan.id }, action, ...eventDetails }),
+			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, {
+				fan: { id: fan.id },
+				action,
+				...eventDetails,
+			}),
 		);
 		return { action, created: true };
 	}
 
 	/** Moves an action on (pending → done when the fan confirms) inside the caller's transaction. */
-	async settleWithin(tx: SqlExecutor, actionId: string, status: ActionStatus, verification: Verification): Promise<Action> {
-		await tx.run('UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1', [
-			actionId,
-			status,
-			verification,
-			this.clock(),
-		]);
+	async settleWithin(
+		tx: SqlExecutor,
+		actionId: string,
+		status: ActionStatus,
+		verification: Verification,
+	): Promise<Action> {
+		await tx.run(
+			'UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1',
+			[actionId, status, verification, this.clock()],
+		);
 		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);
