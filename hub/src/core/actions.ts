@@ -84,8 +84,12 @@ export class Actions {
 		return result;
 	}
 
-	async get(actionId: string): Promise<Action> {
-		const row = await this.store.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
+	get(actionId: string): Promise<Action> {
+		return this.getWithin(this.store, actionId);
+	}
+
+	async getWithin(tx: SqlExecutor, actionId: string): Promise<Action> {
+		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);
 	}

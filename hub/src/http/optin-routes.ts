@@ -14,7 +14,12 @@ export function optInRoutes({ optIns, messages }: HubServices): Route[] {
 			tag: 'opt-ins',
 			body: s.optInRequestBody,
 			status: 201,
-			response: z.object({ fan: s.fan, consent: s.consent, created: z.boolean() }),
+			response: z.object({
+				fan: s.fan,
+				consent: s.consent,
+				action: s.action.nullable(),
+				created: z.boolean(),
+			}),
 			handle: ({ body }) => optIns.request(body),
 		}),
 		route({

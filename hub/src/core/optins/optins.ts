@@ -5,7 +5,7 @@ import { newEvent, type ConsentReference, type EventType } from '../events';
 import type { Fans } from '../fans';
 import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
-import type { Consent, Fan } from '../model';
+import type { Action, Consent, Fan } from '../model';
 import type { Webhooks } from '../webhooks';
 import type { ListDoubleOptIn } from '../messaging';
 import { classifyKeyword } from './keywords';
@@ -59,6 +59,8 @@ export interface OptInRequest {
 export interface OptInResult {
 	fan: Fan;
 	consent: Consent;
+	/** The pending opt-in action, so that the next layer can name it as its parent. */
+	action: Action | null;
 	created: boolean;
 }
 
@@ -71,7 +73,13 @@ export interface TransactionalMessage {
 	headers?: Record<string, string>;
 }
 
-export type LinkOutcome = 'confirmed' | 'already_confirmed' | 'unsubscribed' | 'already_unsubscribed' | 'expired' | 'invalid';
+export type LinkOutcome =
+	| 'confirmed'
+	| 'already_confirmed'
+	| 'unsubscribed'
+	| 'already_unsubscribed'
+	| 'expired'
+	| 'invalid';
 
 function reference(consent: Consent, channel: OptInChannel): ConsentReference {
 	return { id: consent.id, channel, purpose: consent.purpose, status: consent.status };
@@ -138,7 +146,12 @@ export class OptIns {
 			const existing = (await this.consents.open(fanId, identity.channel, tx)).find(
 				(consent) => consent.purpose === (input.purpose ?? 'marketing'),
 			);
-			if (existing) return { fan: await this.fans.get(fanId, tx), consent: existing, created: false };
+			if (existing) {
+				const action = existing.actionId
+					? await this.actions.getWithin(tx, existing.actionId)
+					: null;
+				return { fan: await this.fans.get(fanId, tx), consent: existing, action, created: false };
+			}
 
 			const { action } = await this.actions.recordWithin(
 				tx,
@@ -169,7 +182,7 @@ export class OptIns {
 				tx,
 			);
 			await this.queueConfirmationRequest(tx, input.channel, identity.value, consent);
-			return { fan: await this.fans.get(fanId, tx), consent, created: true };
+			return { fan: await this.fans.get(fanId, tx), consent, action, created: true };
 		});
 		if (result.created) this.onQueued();
 		return result;
@@ -198,7 +211,11 @@ export class OptIns {
 		if (claims.expiresAtMs < this.clock()) return 'expired';
 		const consent = await this.consents.get(claims.consentId).catch(() => undefined);
 		if (!consent) return 'invalid';
-		const revoked = await this.optOut(consent.fanId, [channelOf(consent)], 'email_unsubscribe_link');
+		const revoked = await this.optOut(
+			consent.fanId,
+			[channelOf(consent)],
+			'email_unsubscribe_link',
+		);
 		return revoked.length > 0 ? 'unsubscribed' : 'already_unsubscribed';
 	}
 
@@ -216,7 +233,10 @@ export class OptIns {
 					}
 					await this.webhooks.enqueue(
 						tx,
-						newEvent('optin.revoked', this.clock(), null, { fan: { id: fan.id }, consent: reference(closed, channel) }),
+						newEvent('optin.revoked', this.clock(), null, {
+							fan: { id: fan.id },
+							consent: reference(closed, channel),
+						}),
 					);
 					done.push(closed);
 				}
@@ -228,16 +248,30 @@ export class OptIns {
 	}
 
 	/** The fan's standing on a channel: the newest open consent, else the newest revoked one, else none. */
-	async status(fanId: string, channel: OptInChannel): Promise<{ status: Consent['status'] | 'none'; consent: Consent | null }> {
+	async status(
+		fanId: string,
+		channel: OptInChannel,
+	): Promise<{ status: Consent['status'] | 'none'; consent: Consent | null }> {
 		const fan = await this.fans.resolve(this.store, fanId);
-		const all = (await this.consents.list(fan.id)).filter((consent) => consent.channel === IDENTITY_OF[channel]);
-		const current = [...all].reverse().find((consent) => consent.status !== 'revoked') ?? all[all.length - 1] ?? null;
+		const all = (await this.consents.list(fan.id)).filter(
+			(consent) => consent.channel === IDENTITY_OF[channel],
+		);
+		const current =
+			[...all].reverse().find((consent) => consent.status !== 'revoked') ??
+			all[all.length - 1] ??
+			null;
 		return { status: current?.status ?? 'none', consent: current };
 	}
 
 	/** The granted consent that allows marketing on this channel, if any. */
-	async grantedConsent(fanId: string, channel: OptInChannel, tx: SqlExecutor = this.store): Promise<Consent | undefined> {
-		return (await this.consents.open(fanId, IDENTITY_OF[channel], tx)).find((consent) => consent.status === 'granted');
+	async grantedConsent(
+		fanId: string,
+		channel: OptInChannel,
+		tx: SqlExecutor = this.store,
+	): Promise<Consent | undefined> {
+		return (await this.consents.open(fanId, IDENTITY_OF[channel], tx)).find(
+			(consent) => consent.status === 'granted',
+		);
 	}
 
 	/**
@@ -279,7 +313,9 @@ export class OptIns {
 
 	private async confirmBySms(fanId: string): Promise<string | undefined> {
 		const reply = await this.store.transaction(async (tx) => {
-			const pending = (await this.consents.open(fanId, 'phone', tx)).find((consent) => consent.status === 'pending');
+			const pending = (await this.consents.open(fanId, 'phone', tx)).find(
+				(consent) => consent.status === 'pending',
+			);
 			if (!pending) return undefined;
 			await this.grant(tx, { ...pending, fanId });
 			return this.confirmedText('sms');
@@ -294,7 +330,13 @@ export class OptIns {
 			if (await this.grantedConsent(fanId, 'sms', tx)) return;
 			const consent = await this.consents.request(
 				fanId,
-				{ channel: 'phone', purpose: 'marketing', wording: `Texted "${body.trim()}" to resubscribe`, source: 'sms_keyword', status: 'granted' },
+				{
+					channel: 'phone',
+					purpose: 'marketing',
+					wording: `Texted "${body.trim()}" to resubscribe`,
+					source: 'sms_keyword',
+					status: 'granted',
+				},
 				tx,
 			);
 			await this.emit(tx, 'optin.confirmed', fanId, { consent: reference(consent, 'sms') });
@@ -303,7 +345,11 @@ export class OptIns {
 		return `${this.program.name}: you are subscribed again. Reply STOP to opt out, HELP for help.`;
 	}
 
-	private async keywordEvent(phone: string, fanId: string | undefined, word: string): Promise<void> {
+	private async keywordEvent(
+		phone: string,
+		fanId: string | undefined,
+		word: string,
+	): Promise<void> {
 		await this.store.transaction(async (tx) => {
 			const id = fanId ?? (await this.fanFor(tx, 'phone', phone, {}).catch(() => undefined));
 			if (id) await this.emit(tx, 'keyword.received', id, { keyword: { word, channel: 'sms' } });
@@ -311,11 +357,22 @@ export class OptIns {
 		this.onQueued();
 	}
 
-	private async grant(tx: SqlExecutor, consent: Consent & { fanId: string; actionId: string | null }): Promise<void> {
+	private async grant(
+		tx: SqlExecutor,
+		consent: Consent & { fanId: string; actionId: string | null },
+	): Promise<void> {
 		const granted = await this.consents.confirm(consent.id, tx);
 		const channel = channelOf(granted);
-		const action = consent.actionId ? await this.actions.settleWithin(tx, consent.actionId, 'done', 'hard') : undefined;
-		await this.emit(tx, 'optin.confirmed', consent.fanId, { consent: reference(granted, channel), action }, action?.campaignId);
+		const action = consent.actionId
+			? await this.actions.settleWithin(tx, consent.actionId, 'done', 'hard')
+			: undefined;
+		await this.emit(
+			tx,
+			'optin.confirmed',
+			consent.fanId,
+			{ consent: reference(granted, channel), action },
+			action?.campaignId,
+		);
 		const address = await tx.get<{ external_id: string }>(
 			'SELECT external_id FROM identities WHERE fan_id = $1 AND channel = $2',
 			[consent.fanId, granted.channel],
@@ -328,7 +385,10 @@ export class OptIns {
 				to: address.external_id,
 				subject: `You're subscribed to ${this.program.name}`,
 				text: `${this.confirmedText('email')}\n\nUnsubscribe at any time: ${unsubscribe}`,
-				headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+				headers: {
+					'List-Unsubscribe': `<${unsubscribe}>`,
+					'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+				},
 			});
 		}
 	}
@@ -355,7 +415,13 @@ export class OptIns {
 			return;
 		}
 		if (this.listOptIn) {
-			await enqueueJob(tx, LIST_OPT_IN_JOB, { consentId: consent.id, email: address }, this.clock(), this.clock());
+			await enqueueJob(
+				tx,
+				LIST_OPT_IN_JOB,
+				{ consentId: consent.id, email: address },
+				this.clock(),
+				this.clock(),
+			);
 			return;
 		}
 		const link = `${this.program.publicUrl}/optin/confirm?token=${this.confirmToken(consent.id)}`;
@@ -368,17 +434,30 @@ export class OptIns {
 	}
 
 	private confirmToken(consentId: string): string {
-		return this.links.issue({ consentId, purpose: 'confirm', expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS });
+		return this.links.issue({
+			consentId,
+			purpose: 'confirm',
+			expiresAtMs: this.clock() + CONFIRM_LINK_LIFETIME_MS,
+		});
 	}
 
 	/** Job: hands the address to the list provider, which mails its own confirmation. */
 	async requestListOptIn(consentId: string, email: string): Promise<void> {
 		if (!this.listOptIn) return;
 		// The provider sends the fan here after they confirm (Brevo); the token makes the page confirm this consent only.
-		await this.listOptIn.request(email, `${this.program.publicUrl}/optin/confirmed?token=${this.confirmToken(consentId)}`);
+		await this.listOptIn.request(
+			email,
+			`${this.program.publicUrl}/optin/confirmed?token=${this.confirmToken(consentId)}`,
+		);
 		if (this.listOptIn.status) {
 			await this.store.transaction((tx) =>
-				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+				enqueueJob(
+					tx,
+					LIST_OPT_IN_POLL_JOB,
+					{ consentId, email },
+					this.clock() + LIST_POLL_INTERVAL_MS,
+					this.clock(),
+				),
 			);
 		}
 	}
@@ -396,7 +475,13 @@ export class OptIns {
 			await this.optOut(consent.fanId, ['email'], `${this.listOptIn.provider}_unsubscribed`);
 		} else if (this.clock() - Date.parse(consent.requestedAt) < LIST_POLL_GIVE_UP_MS) {
 			await this.store.transaction((tx) =>
-				enqueueJob(tx, LIST_OPT_IN_POLL_JOB, { consentId, email }, this.clock() + LIST_POLL_INTERVAL_MS, this.clock()),
+				enqueueJob(
+					tx,
+					LIST_OPT_IN_POLL_JOB,
+					{ consentId, email },
+					this.clock() + LIST_POLL_INTERVAL_MS,
+					this.clock(),
+				),
 			);
 		}
 	}
@@ -412,12 +497,21 @@ export class OptIns {
 		data: Omit<Parameters<typeof newEvent>[3], 'fan'>,
 		campaignId: string | null = null,
 	): Promise<void> {
-		await this.webhooks.enqueue(tx, newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }));
+		await this.webhooks.enqueue(
+			tx,
+			newEvent(type, this.clock(), campaignId, { fan: { id: fanId }, ...data }),
+		);
 	}
 
-	private async addressOnRecord(channel: OptInChannel, fanId: string | undefined): Promise<Identity> {
+	private async addressOnRecord(
+		channel: OptInChannel,
+		fanId: string | undefined,
+	): Promise<Identity> {
 		if (!fanId) {
-			throw new HubError('validation_failed', `Give the fan's ${channel === 'sms' ? 'phone number' : 'email address'} or their fan id.`);
+			throw new HubError(
+				'validation_failed',
+				`Give the fan's ${channel === 'sms' ? 'phone number' : 'email address'} or their fan id.`,
+			);
 		}
 		const fan = await this.fans.get(fanId);
 		const identity = fan.identities.find((known) => known.channel === IDENTITY_OF[channel]);
@@ -437,14 +531,17 @@ export class OptIns {
 		value: string,
 		profile: { fanId?: string; country?: string; timezone?: string },
 	): Promise<string> {
-		const owner = await tx.get<{ fan_id: string }>('SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2', [
-			channel,
-			value,
-		]);
+		const owner = await tx.get<{ fan_id: string }>(
+			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
+			[channel, value],
+		);
 		if (profile.fanId) {
 			const fan = await this.fans.resolve(tx, profile.fanId);
 			if (owner && owner.fan_id !== fan.id) {
-				throw new HubError('identity_conflict', `That ${channel} belongs to another fan (${owner.fan_id}).`);
+				throw new HubError(
+					'identity_conflict',
+					`That ${channel} belongs to another fan (${owner.fan_id}).`,
+				);
 			}
 			if (!owner) await this.fans.attachWithin(tx, fan.id, { channel, value });
 			return fan.id;
@@ -453,4 +550,3 @@ export class OptIns {
 		return (await this.fans.upsertWithin(tx, [{ channel, value }], profile)).fan.id;
 	}
 }
-
