@@ -79,7 +79,10 @@ describe('Fanloop Fan: Get', () => {
 		]);
 		const [items] = outputsOf(run, 'Get Fan');
 		expect(items).toEqual([
-			{ json: { error: 'No fan with id fan_x' }, pairedItem: { item: 0 } },
+			{
+				json: { error: 'No fan with id fan_x', code: 'fan_not_found', httpStatus: 404 },
+				pairedItem: { item: 0 },
+			},
 			{ json: { fan: { id: 'fan_a' } }, pairedItem: { item: 1 } },
 		]);
 	});

@@ -378,7 +378,12 @@ describe('Fanloop Opt-In: Send', () => {
 			fixture.nodes[1].onError = 'continueRegularOutput';
 			const run = await runWorkflow(fixture, credentials(), [{ json: { fanId: 'fan_1' } }]);
 			const [items] = outputsOf(run, 'Send Email');
-			expect(items).toEqual([{ json: { error: SMS_NOT_CONFIGURED }, pairedItem: { item: 0 } }]);
+			expect(items).toEqual([
+				{
+					json: { error: SMS_NOT_CONFIGURED, code: 'provider_not_configured', httpStatus: 503 },
+					pairedItem: { item: 0 },
+				},
+			]);
 		});
 	});
 });
