@@ -8,6 +8,25 @@ beforeAll(async () => await hub.start());
 afterAll(async () => await hub.stop());
 beforeEach(() => hub.reset());
 
+describe('Fanloop Fan: one fan shape', () => {
+	it('outputs the same fan from Create or Update and from Get, which reads the Fan ID from the item', async () => {
+		const fan = { id: 'fan_new', identities: [{ channel: 'email', value: 'mia@example.com' }] };
+		hub.on('POST', /^\/v1\/fans$/, { status: 200, body: { fan, created: true } });
+		hub.on('GET', /^\/v1\/fans\/fan_new$/, { status: 200, body: fan });
+		const run = await runWorkflow(readFixture('fan-upsert-then-get.workflow.json'), credentials(), [
+			{ json: { email: 'mia@example.com' } },
+		]);
+		expect(outputsOf(run, 'Create or Update Fan')[0]?.map((item) => item.json)).toEqual([
+			{ ...fan, created: true },
+		]);
+		expect(outputsOf(run, 'Get Fan')[0]?.map((item) => item.json)).toEqual([fan]);
+		expect(hub.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+			'POST /v1/fans',
+			'GET /v1/fans/fan_new',
+		]);
+	});
+});
+
 describe('Fanloop Fan: Get', () => {
 	it('gets each fan by ID with the bearer key and pairs every output with its input', async () => {
 		hub.on('GET', /^\/v1\/fans\/fan_[ab]$/, (request) => ({

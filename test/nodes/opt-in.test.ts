@@ -157,31 +157,39 @@ describe('Fanloop Opt-In: Request', () => {
 });
 
 describe('Fanloop Opt-In: Confirm', () => {
-	it('posts each token and outputs every outcome, expired and invalid included, as an item', async () => {
+	it('posts each token, outputs every outcome as an item and fails a forged token with the hub code', async () => {
 		const outcomes: Record<string, string> = {
 			tok_good_000: 'confirmed',
 			tok_again_00: 'already_confirmed',
 			tok_old_0000: 'expired',
-			tok_forged_0: 'invalid',
 		};
-		hub.on('POST', /^\/v1\/optins\/confirm$/, (request) => ({
-			status: 200,
-			body: { outcome: outcomes[(request.body as { token: string }).token] },
-		}));
-		const tokens = Object.keys(outcomes);
+		const FORGED = 'This confirmation token is not one the hub issued.';
+		hub.on('POST', /^\/v1\/optins\/confirm$/, (request) => {
+			const outcome = outcomes[(request.body as { token: string }).token];
+			return outcome
+				? { status: 200, body: { outcome } }
+				: { status: 400, body: { error: { code: 'invalid_token', message: FORGED } } };
+		});
+		const tokens = [...Object.keys(outcomes), 'tok_forged_0'];
+		const fixture = readFixture('opt-in-confirm.workflow.json');
+		fixture.nodes[1].onError = 'continueRegularOutput';
 		const run = await runWorkflow(
-			readFixture('opt-in-confirm.workflow.json'),
+			fixture,
 			credentials(),
 			tokens.map((token) => ({ json: { query: { token } } })),
 		);
 		expect(bodies(hub.requests)).toEqual(tokens.map((token) => ({ token })));
 		const [items] = outputsOf(run, 'Confirm Email');
-		expect(items).toEqual(
-			Object.values(outcomes).map((outcome, item) => ({
+		expect(items).toEqual([
+			...Object.values(outcomes).map((outcome, item) => ({
 				json: { outcome },
 				pairedItem: { item },
 			})),
-		);
+			{
+				json: { error: FORGED, code: 'invalid_token', httpStatus: 400 },
+				pairedItem: { item: 3 },
+			},
+		]);
 	});
 });
 

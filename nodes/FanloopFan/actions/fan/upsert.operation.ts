@@ -42,7 +42,8 @@ export const description: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'fan@example.com',
-						description: 'Email address, E.164 phone number, or the platform user ID',
+						description:
+							'Email address, phone number in international format (+ and country code, e.g. +14155550123), or the platform user ID',
 					},
 				],
 			},
@@ -70,7 +71,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'de-DE',
-				description: 'BCP 47 language tag used for messages to the fan',
+				description: 'Language code for messages to the fan, e.g. en, de or pt-BR',
 			},
 			{
 				displayName: 'Timezone',
@@ -78,7 +79,8 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'Europe/Berlin',
-				description: 'IANA time zone, used for quiet hours and local-midnight releases',
+				description:
+					'Time zone name such as Europe/Berlin or America/New_York, used for quiet hours and local-midnight releases',
 			},
 		],
 	},
@@ -105,5 +107,7 @@ export async function execute(
 		...compact(readObject(this, 'additionalFields', itemIndex)),
 	};
 	const result = await hubRequest.call(this, { method: 'POST', path: '/v1/fans', body, itemIndex });
-	return [{ json: result }];
+	// The same fan shape as Get, plus whether this call created the fan.
+	const { fan, created } = result as { fan: IDataObject; created: boolean };
+	return [{ json: { ...fan, created } }];
 }
