@@ -48,10 +48,7 @@ export class Fans {
 	/** Finds the fan any of the identities belongs to, or creates one, and attaches the rest. */
 	async upsert(input: UpsertFanInput): Promise<{ fan: Fan; created: boolean }> {
 		if (input.identities.length === 0) {
-			throw new HubError(
-				'validation_failed',
-				'Give at least one identity (channel and value) for the fan.',
-			);
+			throw new HubError('validation_failed', 'Give at least one identity (channel and value) for the fan.');
 		}
 		const identities = input.identities.map((identity) =>
 			normalizeIdentity(identity.channel, identity.value, input.country ?? undefined),
@@ -84,11 +81,7 @@ export class Fans {
 			'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
 			[identity.channel, identity.value],
 		);
-		if (!row)
-			throw new HubError(
-				'fan_not_found',
-				`No fan has the ${identity.channel} identity "${identity.value}".`,
-			);
+		if (!row) throw new HubError('fan_not_found', `No fan has the ${identity.channel} identity "${identity.value}".`);
 		return this.get(row.fan_id);
 	}
 
@@ -103,10 +96,7 @@ export class Fans {
 				continue;
 			}
 			if (row.erased_at !== null) {
-				throw new HubError(
-					'fan_erased',
-					`Fan ${fanId} asked to be erased; nothing more is recorded for them.`,
-				);
+				throw new HubError('fan_erased', `Fan ${fanId} asked to be erased; nothing more is recorded for them.`);
 			}
 			return row;
 		}
@@ -141,9 +131,7 @@ export class Fans {
 			params.push(value);
 			return `$${params.length}`;
 		};
-		const campaignId = query.campaignId
-			? await campaignIdOf(this.store, query.campaignId)
-			: undefined;
+		const campaignId = query.campaignId ? await campaignIdOf(this.store, query.campaignId) : undefined;
 		const campaign = campaignId ? ` AND a.campaign_id = ${param(campaignId)}` : '';
 		if (query.cursor) where.push(`f.id > ${param(query.cursor)}`);
 		if (query.hasAction) {
@@ -158,9 +146,7 @@ export class Fans {
 			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
 		}
 		if (query.channel) {
-			where.push(
-				`EXISTS (SELECT 1 FROM identities i WHERE i.fan_id = f.id AND i.channel = ${param(query.channel)})`,
-			);
+			where.push(`EXISTS (SELECT 1 FROM identities i WHERE i.fan_id = f.id AND i.channel = ${param(query.channel)})`);
 		}
 		const rows = await this.store.all<FanRow>(
 			`SELECT f.* FROM fans f WHERE ${where.join(' AND ')} ORDER BY f.id LIMIT ${param(query.limit + 1)}`,
@@ -191,10 +177,7 @@ export class Fans {
 			await tx.run('DELETE FROM tokens WHERE fan_id = $1', [fan.id]);
 			await tx.run('DELETE FROM identities WHERE fan_id = $1', [fan.id]);
 			await tx.run('DELETE FROM consents WHERE fan_id = $1', [fan.id]);
-			await tx.run(
-				'UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1',
-				[fan.id],
-			);
+			await tx.run('UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1', [fan.id]);
 			await tx.run(
 				'UPDATE fans SET locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
 				[fan.id, now],
@@ -214,10 +197,12 @@ export class Fans {
 	/** Adds a normalised identity to a fan inside the caller's transaction, unless it is suppressed. */
 	async attachWithin(tx: SqlExecutor, fanId: string, identity: Identity): Promise<void> {
 		await this.refuseSuppressed(tx, [identity]);
-		await tx.run(
-			'INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)',
-			[identity.channel, identity.value, fanId, this.clock()],
-		);
+		await tx.run('INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)', [
+			identity.channel,
+			identity.value,
+			fanId,
+			this.clock(),
+		]);
 	}
 
 	/** `upsert` for normalised identities, inside the caller's transaction. */
@@ -296,21 +281,12 @@ export class Fans {
 			[fromFanId, toFanId],
 		);
 		for (const moving of tokens.filter((token) => token.fan_id === fromFanId)) {
-			const kept = tokens.find(
-				(token) => token.fan_id === toFanId && token.platform === moving.platform,
-			);
+			const kept = tokens.find((token) => token.fan_id === toFanId && token.platform === moving.platform);
 			if (kept && kept.authorized_at >= moving.authorized_at) {
-				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [
-					fromFanId,
-					moving.platform,
-				]);
+				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [fromFanId, moving.platform]);
 				continue;
 			}
-			if (kept)
-				await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [
-					toFanId,
-					moving.platform,
-				]);
+			if (kept) await tx.run('DELETE FROM tokens WHERE fan_id = $1 AND platform = $2', [toFanId, moving.platform]);
 			await tx.run('UPDATE tokens SET fan_id = $1 WHERE fan_id = $2 AND platform = $3', [
 				toFanId,
 				fromFanId,
