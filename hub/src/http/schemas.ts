@@ -438,7 +438,7 @@ export const savedQuery = z.object({
 });
 
 export const streamingOutcome = z.object({
-	status: z.enum(['done', 'reconsent', 'failed', 'not_released']),
+	status: z.enum(['done', 'reconsent', 'failed', 'not_released', 'not_connected']),
 	action: action.optional(),
 });
 
