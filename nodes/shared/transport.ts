@@ -88,7 +88,8 @@ function isUnreachable(error: unknown): boolean {
 async function readBaseUrl(context: HubContext): Promise<string> {
 	const credentials = await context.getCredentials(FANLOOP_CREDENTIAL);
 	const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
-	return baseUrl.replace(/\/+$/, '');
+	// The same reading as the credential test: the API paths already start with /v1.
+	return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
 /**
