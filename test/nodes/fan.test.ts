@@ -14,7 +14,7 @@ describe('Fanloop Fan: one fan shape', () => {
 		hub.on('POST', /^\/v1\/fans$/, { status: 200, body: { fan, created: true } });
 		hub.on('GET', /^\/v1\/fans\/fan_new$/, { status: 200, body: fan });
 		const run = await runWorkflow(readFixture('fan-upsert-then-get.workflow.json'), credentials(), [
-			{ json: { email: 'mia@example.com' } },
+			{ json: { email: 'mia@example.com', name: 'Mia' } },
 		]);
 		expect(outputsOf(run, 'Create or Update Fan')[0]?.map((item) => item.json)).toEqual([
 			{ ...fan, created: true },
@@ -24,6 +24,10 @@ describe('Fanloop Fan: one fan shape', () => {
 			'POST /v1/fans',
 			'GET /v1/fans/fan_new',
 		]);
+		expect(hub.requests[0]?.body).toEqual({
+			identities: [{ channel: 'email', value: 'mia@example.com' }],
+			name: 'Mia',
+		});
 	});
 });
 

@@ -102,6 +102,7 @@ export const fan = z
 	.object({
 		id: z.string(),
 		createdAt: isoDateTime,
+		name: nullableString,
 		locale: nullableString,
 		country: nullableString,
 		timezone: nullableString,
@@ -236,6 +237,7 @@ export const upsertFanBody = z.object({
 		.array(identity)
 		.min(1, 'Give at least one identity (channel and value) for the fan.')
 		.max(16),
+	name: z.string().trim().min(1, 'name is empty; leave it out instead.').max(200).optional(),
 	locale: z.string().max(35).optional(),
 	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
 	timezone: z.string().max(64).optional(),

@@ -63,7 +63,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'DE',
-				description: 'ISO 3166-1 alpha-2 country code',
+				description: 'Two-letter country code, e.g. DE or US',
 			},
 			{
 				displayName: 'Locale',
@@ -72,6 +72,15 @@ export const description: INodeProperties[] = [
 				default: '',
 				placeholder: 'de-DE',
 				description: 'Language code for messages to the fan, e.g. en, de or pt-BR',
+			},
+			{
+				displayName: 'Name',
+				name: 'name',
+				type: 'string',
+				default: '',
+				placeholder: 'Mia',
+				description:
+					'What to call the fan in messages. Left empty, an earlier name is kept; it is erased with the fan.',
 			},
 			{
 				displayName: 'Timezone',

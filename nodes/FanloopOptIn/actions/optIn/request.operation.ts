@@ -90,7 +90,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				placeholder: 'US',
 				description:
-					'ISO 3166-1 alpha-2 country code, needed to read a phone number given without its country code',
+					'Two-letter country code such as US or DE, needed to read a phone number given without its country code',
 			},
 			{
 				displayName: 'IP Address',
