@@ -109,21 +109,26 @@ describe('Fanloop Opt-In: Request', () => {
 		]);
 	});
 
-	it('asks a known fan at the number on record when only the fan id is given', async () => {
-		hub.on('POST', /^\/v1\/optins$/, {
-			status: 201,
-			body: { fan: { id: 'fan_7' }, consent: consent('cns_7', 'sms', 'pending'), created: true },
-		});
+	it('asks the fan of a Trigger event at the number on record, with no mapping, and outputs the action to chain on', async () => {
+		const answer = {
+			fan: { id: 'fan_7' },
+			consent: consent('cns_7', 'sms', 'pending'),
+			action: { id: 'act_optin_7', kind: 'optin_sms', status: 'pending' },
+			created: true,
+		};
+		hub.on('POST', /^\/v1\/optins$/, { status: 201, body: answer });
 		const fixture = readFixture('opt-in-request.workflow.json');
 		fixture.nodes[1].parameters = {
 			resource: 'optIn',
 			operation: 'request',
 			channel: 'sms',
 			wording: WORDING,
-			additionalFields: { fanId: '={{ $json.data.fan.id }}' },
 		};
-		await runWorkflow(fixture, credentials(), [{ json: { data: { fan: { id: 'fan_7' } } } }]);
+		const run = await runWorkflow(fixture, credentials(), [
+			{ json: { data: { fan: { id: 'fan_7' } } } },
+		]);
 		expect(bodies(hub.requests)).toEqual([{ channel: 'sms', wording: WORDING, fanId: 'fan_7' }]);
+		expect(outputsOf(run, fixture.nodes[1].name)[0]?.map((item) => item.json)).toEqual([answer]);
 	});
 
 	it('refuses to ask without an address or a fan id, before calling the hub', async () => {
