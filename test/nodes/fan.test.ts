@@ -109,6 +109,38 @@ describe('Fanloop Fan: Get', () => {
 			{ json: { fan: { id: 'fan_a' } }, pairedItem: { item: 1 } },
 		]);
 	});
+
+	it('with Continue On Fail, keeps what the hub added as the hint, and the key advice on a 401', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_bad$/, {
+			status: 400,
+			body: {
+				error: {
+					code: 'validation_failed',
+					message: 'Invalid path.',
+					details: [{ path: ['fanId'], message: 'too long' }],
+				},
+			},
+		});
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].onError = 'continueRegularOutput';
+		const run = await runWorkflow(fixture, credentials(), [{ json: { fanId: 'fan_bad' } }]);
+		expect(outputsOf(run, 'Get Fan')[0]?.[0]?.json).toEqual({
+			error: 'Invalid path.',
+			code: 'validation_failed',
+			hint: 'Details: [{"path":["fanId"],"message":"too long"}]',
+			httpStatus: 400,
+		});
+
+		const refused = await runWorkflow(fixture, { baseUrl: hub.baseUrl, apiKey: 'wrong-key' }, [
+			{ json: { fanId: 'fan_a' } },
+		]);
+		expect(outputsOf(refused, 'Get Fan')[0]?.[0]?.json).toEqual({
+			error: 'The Fanloop hub rejected the API key',
+			code: 'unauthorized',
+			hint: 'Check the API key in the Fanloop Hub credential.',
+			httpStatus: 401,
+		});
+	});
 });
 
 describe('Fanloop Fan: Get Many', () => {
