@@ -90,6 +90,10 @@ const actionData = z.record(z.string(), z.unknown()).superRefine((data, context)
 });
 const nullableString = z.string().nullable();
 
+/** Wherever a request names a campaign, its id or its slug will do: the core resolves either. */
+const CAMPAIGN_REF = 'The campaign: its id (cmp_…) or its slug';
+export const campaignRef = z.string().min(1).describe(CAMPAIGN_REF);
+
 export const channel = oneOf(CHANNELS, 'channel');
 export const actionKind = oneOf(ACTION_KINDS, 'action kind');
 export const layer = oneOf(LAYERS, 'layer');
@@ -248,7 +252,8 @@ export const identityQuery = z.object({ channel, value: z.string().min(1) });
 export const mergeBody = z.object({ otherFanId: z.string().min(1) });
 
 export const fanSegmentQuery = z.object({
-	campaignId: z.string().optional(),
+	// A query may carry it empty (a node's blank filter): that means every campaign.
+	campaignId: z.string().optional().describe(CAMPAIGN_REF),
 	hasAction: actionKind.optional(),
 	lacksAction: actionKind.optional(),
 	channel: channel.optional(),
@@ -258,7 +263,7 @@ export const fanSegmentQuery = z.object({
 
 export const recordActionBody = z.object({
 	fanId: z.string().min(1),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	kind: actionKind,
 	platform: oneOf(PLATFORMS, 'platform').nullish(),
 	status: oneOf(ACTION_STATUSES, 'action status').optional(),
@@ -306,7 +311,8 @@ export const campaignBody = z.object({
 export const campaignParams = z.object({ idOrSlug: z.string().min(1) });
 
 export const nextLayersQuery = z.object({
-	campaignId: z.string().optional(),
+	// A query may carry it empty (a node's blank filter): that means every campaign.
+	campaignId: z.string().optional().describe(CAMPAIGN_REF),
 	layers: z
 		.string()
 		.optional()
@@ -324,7 +330,7 @@ export const nextLayersQuery = z.object({
 export const createWebhookBody = z.object({
 	url: z.url({ protocol: /^https?$/, error: 'url must be an http or https address' }),
 	events: z.array(eventFilter).min(1),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 });
 
 export const webhookListQuery = z.object({ url: z.string().optional() });
@@ -346,7 +352,7 @@ export const optInRequestBody = z.object({
 	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
 	timezone: z.string().max(64).optional(),
 	fanId: z.string().min(1).optional(),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	parentActionId: z.string().min(1).nullish(),
 	wording: z.string().min(1, 'Give the exact consent wording the fan saw.').max(2000),
 	wordingVersion: z.string().max(100).nullish(),
@@ -371,7 +377,7 @@ export const sendMessageBody = z.object({
 	channel: optInChannel,
 	text: z.string().min(1).max(1600),
 	subject: z.string().max(200).optional(),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	idempotencyKey: z.string().min(1).max(200).nullish(),
 	frequencyCap: z
 		.object({
@@ -414,7 +420,7 @@ export const connectionBody = z.object({
 
 export const saveBody = z.object({
 	fanId: z.string().min(1),
-	campaignId: z.string().min(1),
+	campaignId: campaignRef,
 	platform: streamingPlatform,
 	parentActionId: z.string().min(1).nullish(),
 });
@@ -425,7 +431,7 @@ export const followBody = z
 		platform: streamingPlatform,
 		artistId: z.string().min(1).optional(),
 		playlistId: z.string().min(1).optional(),
-		campaignId: z.string().min(1).nullish(),
+		campaignId: campaignRef.nullish(),
 		parentActionId: z.string().min(1).nullish(),
 	})
 	.refine(
@@ -435,7 +441,7 @@ export const followBody = z
 
 export const savedQuery = z.object({
 	fanId: z.string().min(1),
-	campaignId: z.string().min(1),
+	campaignId: campaignRef,
 	platform: streamingPlatform,
 });
 
