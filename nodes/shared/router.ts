@@ -20,19 +20,22 @@ export type OperationMap<T extends { resource: string; operation: string }> = {
 };
 
 /**
- * The item Continue On Fail outputs for a failed item: the message, and when the hub refused it,
- * the hub's error code, the hint and the HTTP status, so a workflow can branch on them.
+ * The item Continue On Fail outputs for a failed item: the message in `error`, and under `details`
+ * the hub's error code, the hint and the HTTP status, so a workflow can branch on them. Only
+ * these keys: n8n sends an item to a node's error output by them (error, message, details).
  */
 function errorItem(error: unknown): IDataObject {
 	const item: IDataObject = { error: error instanceof Error ? error.message : String(error) };
+	const details: IDataObject = {};
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		const code = error.context[HUB_ERROR_CODE];
 		const hint =
 			HUB_ERROR_HINT in error.context ? error.context[HUB_ERROR_HINT] : error.description;
-		if (typeof code === 'string') item.code = code;
-		if (typeof hint === 'string' && hint) item.hint = hint;
+		if (typeof code === 'string') details.code = code;
+		if (typeof hint === 'string' && hint) details.hint = hint;
 	}
-	if (error instanceof NodeApiError && error.httpCode) item.httpStatus = Number(error.httpCode);
+	if (error instanceof NodeApiError && error.httpCode) details.httpStatus = Number(error.httpCode);
+	if (Object.keys(details).length > 0) item.details = details;
 	return item;
 }
 

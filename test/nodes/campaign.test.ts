@@ -334,15 +334,14 @@ describe('Fanloop Campaign: Get', () => {
 			{
 				json: {
 					error: 'Campaign ID or Slug is empty',
-					hint: 'Fill in "Campaign ID or Slug", or map it from an earlier node.',
+					details: { hint: 'Fill in "Campaign ID or Slug", or map it from an earlier node.' },
 				},
 				pairedItem: { item: 0 },
 			},
 			{
 				json: {
 					error: 'No campaign with id or slug "no-such-single".',
-					code: 'campaign_not_found',
-					httpStatus: 404,
+					details: { code: 'campaign_not_found', httpStatus: 404 },
 				},
 				pairedItem: { item: 1 },
 			},

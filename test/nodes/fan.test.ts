@@ -103,10 +103,36 @@ describe('Fanloop Fan: Get', () => {
 		const [items] = outputsOf(run, 'Get Fan');
 		expect(items).toEqual([
 			{
-				json: { error: 'No fan with id fan_x', code: 'fan_not_found', httpStatus: 404 },
+				json: {
+					error: 'No fan with id fan_x',
+					details: { code: 'fan_not_found', httpStatus: 404 },
+				},
 				pairedItem: { item: 0 },
 			},
 			{ json: { fan: { id: 'fan_a' } }, pairedItem: { item: 1 } },
+		]);
+	});
+
+	it('with the error output on, sends the failed item there, code and status included', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_a$/, { status: 200, body: { id: 'fan_a' } });
+		hub.on('GET', /^\/v1\/fans\//, {
+			status: 404,
+			body: { error: { code: 'fan_not_found', message: 'No fan with id fan_x' } },
+		});
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].onError = 'continueErrorOutput';
+		const run = await runWorkflow(fixture, credentials(), [
+			{ json: { fanId: 'fan_x' } },
+			{ json: { fanId: 'fan_a' } },
+		]);
+		const [succeeded, failed] = outputsOf(run, 'Get Fan');
+		expect(succeeded?.map((item) => item.json)).toEqual([{ id: 'fan_a' }]);
+		expect(failed?.map((item) => item.json)).toEqual([
+			{
+				fanId: 'fan_x',
+				error: 'No fan with id fan_x',
+				details: { code: 'fan_not_found', httpStatus: 404 },
+			},
 		]);
 	});
 
@@ -126,9 +152,11 @@ describe('Fanloop Fan: Get', () => {
 		const run = await runWorkflow(fixture, credentials(), [{ json: { fanId: 'fan_bad' } }]);
 		expect(outputsOf(run, 'Get Fan')[0]?.[0]?.json).toEqual({
 			error: 'Invalid path.',
-			code: 'validation_failed',
-			hint: 'Details: [{"path":["fanId"],"message":"too long"}]',
-			httpStatus: 400,
+			details: {
+				code: 'validation_failed',
+				hint: 'Details: [{"path":["fanId"],"message":"too long"}]',
+				httpStatus: 400,
+			},
 		});
 
 		const refused = await runWorkflow(fixture, { baseUrl: hub.baseUrl, apiKey: 'wrong-key' }, [
@@ -136,9 +164,11 @@ describe('Fanloop Fan: Get', () => {
 		]);
 		expect(outputsOf(refused, 'Get Fan')[0]?.[0]?.json).toEqual({
 			error: 'The Fanloop hub rejected the API key',
-			code: 'unauthorized',
-			hint: 'Check the API key in the Fanloop Hub credential.',
-			httpStatus: 401,
+			details: {
+				code: 'unauthorized',
+				hint: 'Check the API key in the Fanloop Hub credential.',
+				httpStatus: 401,
+			},
 		});
 	});
 });

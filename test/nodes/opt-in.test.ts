@@ -191,7 +191,7 @@ describe('Fanloop Opt-In: Confirm', () => {
 				pairedItem: { item },
 			})),
 			{
-				json: { error: FORGED, code: 'invalid_token', httpStatus: 400 },
+				json: { error: FORGED, details: { code: 'invalid_token', httpStatus: 400 } },
 				pairedItem: { item: 3 },
 			},
 		]);
@@ -393,7 +393,10 @@ describe('Fanloop Opt-In: Send', () => {
 			const [items] = outputsOf(run, 'Send Email');
 			expect(items).toEqual([
 				{
-					json: { error: SMS_NOT_CONFIGURED, code: 'provider_not_configured', httpStatus: 503 },
+					json: {
+						error: SMS_NOT_CONFIGURED,
+						details: { code: 'provider_not_configured', httpStatus: 503 },
+					},
 					pairedItem: { item: 0 },
 				},
 			]);

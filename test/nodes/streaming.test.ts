@@ -172,7 +172,10 @@ describe('Fanloop Streaming: Save Release', () => {
 			const [items] = outputsOf(run, 'Save Release');
 			expect(items).toEqual([
 				{
-					json: { error: SPOTIFY_NOT_CONFIGURED, code: 'provider_not_configured', httpStatus: 503 },
+					json: {
+						error: SPOTIFY_NOT_CONFIGURED,
+						details: { code: 'provider_not_configured', httpStatus: 503 },
+					},
 					pairedItem: { item: 0 },
 				},
 			]);
@@ -257,8 +260,7 @@ describe('Fanloop Streaming: Follow', () => {
 			{
 				json: {
 					error: "apple_music cannot follow a artist on a fan's behalf.",
-					code: 'validation_failed',
-					httpStatus: 400,
+					details: { code: 'validation_failed', httpStatus: 400 },
 				},
 				pairedItem: { item: 0 },
 			},
