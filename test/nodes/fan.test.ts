@@ -31,6 +31,29 @@ describe('Fanloop Fan: one fan shape', () => {
 	});
 });
 
+describe('Fanloop Fan: the default Fan ID', () => {
+	it('reads the fan from whatever Fanloop item comes in: an event, a fan, an action, or a fan result', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_\w+$/, (request) => ({
+			status: 200,
+			body: { id: request.path.split('/').pop() },
+		}));
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].parameters = { resource: 'fan', operation: 'get', findBy: 'id' };
+		await runWorkflow(fixture, credentials(), [
+			{ json: { type: 'presave.completed', data: { fan: { id: 'fan_event' } } } },
+			{ json: { fan: { id: 'fan_result' }, consent: {} } },
+			{ json: { action: { id: 'act_1', fanId: 'fan_action' }, created: true } },
+			{ json: { id: 'fan_flat', identities: [] } },
+		]);
+		expect(hub.requests.map((request) => request.path)).toEqual([
+			'/v1/fans/fan_event',
+			'/v1/fans/fan_result',
+			'/v1/fans/fan_action',
+			'/v1/fans/fan_flat',
+		]);
+	});
+});
+
 describe('Fanloop Fan: Get', () => {
 	it('gets each fan by ID with the bearer key and pairs every output with its input', async () => {
 		hub.on('GET', /^\/v1\/fans\/fan_[ab]$/, (request) => ({
