@@ -6,9 +6,11 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { FAN_ID_FROM_ITEM } from '../shared/fan-id';
+import { FAN_ID_DEFAULT_HELP, FAN_ID_FROM_ITEM } from '../shared/fan-id';
 import { configuredOutputs, LAYER_OPTIONS } from './actions/layers';
 import { route } from './actions/route.operation';
+
+const FAN_ID_HELP = `ID of the fan. ${FAN_ID_DEFAULT_HELP}`;
 
 export class FanloopNextLayer implements INodeType {
 	description: INodeTypeDescription = {
@@ -41,11 +43,10 @@ export class FanloopNextLayer implements INodeType {
 				type: 'string',
 				required: true,
 				default: FAN_ID_FROM_ITEM,
-				description:
-					'ID of the fan. The default reads it from a Fanloop Trigger event (data.fan.ID), a Fanloop Fan result (fan.ID) or an item that is a fan (ID).',
+				description: FAN_ID_HELP,
 			},
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',

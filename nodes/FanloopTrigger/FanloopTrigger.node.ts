@@ -16,6 +16,8 @@ export const ANY_EVENT = '*';
 interface StoredSubscription {
 	webhookId?: string;
 	webhookSecret?: string;
+	/** The id of the campaign filter as the hub resolved it: the filter may name a slug, events carry the id. */
+	campaignId?: string;
 }
 
 function eventMatches(selectedEvents: string[], eventType: unknown): boolean {
@@ -74,12 +76,14 @@ export class FanloopTrigger implements INodeType {
 					{
 						name: 'Community Joined',
 						value: 'community.joined',
-						description: "A fan joined the artist's Telegram or Discord, or opted in to its release updates",
+						description:
+							"A fan joined the artist's Telegram or Discord, or opted in to its release updates",
 					},
 					{
 						name: 'Community Left',
 						value: 'community.left',
-						description: "A fan stopped the bot's release updates, blocked the bot or left the community",
+						description:
+							"A fan stopped the bot's release updates, blocked the bot or left the community",
 					},
 					{
 						name: 'Keyword Received',
@@ -120,12 +124,13 @@ export class FanloopTrigger implements INodeType {
 				],
 			},
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
+				placeholder: 'cmp_01J… or mia-neon-nights',
 				description:
-					'Only events of this campaign start the workflow. Leave empty for every campaign.',
+					'Only events of this campaign start the workflow: its ID or its slug. Leave empty for every campaign.',
 			},
 		],
 	};
@@ -142,6 +147,7 @@ export class FanloopTrigger implements INodeType {
 				if (response.statusCode === 404) {
 					delete staticData.webhookId;
 					delete staticData.webhookSecret;
+					delete staticData.campaignId;
 					return false;
 				}
 				if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -165,6 +171,7 @@ export class FanloopTrigger implements INodeType {
 				const staticData = this.getWorkflowStaticData('node') as StoredSubscription;
 				staticData.webhookId = String(webhook?.id ?? '');
 				staticData.webhookSecret = String(created.secret ?? '');
+				if (typeof webhook?.campaignId === 'string') staticData.campaignId = webhook.campaignId;
 				return staticData.webhookId !== '' && staticData.webhookSecret !== '';
 			},
 
@@ -183,6 +190,7 @@ export class FanloopTrigger implements INodeType {
 				}
 				delete staticData.webhookId;
 				delete staticData.webhookSecret;
+				delete staticData.campaignId;
 				return true;
 			},
 		},
@@ -214,8 +222,11 @@ export class FanloopTrigger implements INodeType {
 		const event = this.getBodyData();
 		const events = this.getNodeParameter('events', []) as string[];
 		const campaignId = (this.getNodeParameter('campaignId', '') as string).trim();
-		const wanted =
-			eventMatches(events, event.type) && (!campaignId || event.campaignId === campaignId);
+		const campaignMatches =
+			!campaignId ||
+			event.campaignId === campaignId ||
+			(staticData.campaignId !== undefined && event.campaignId === staticData.campaignId);
+		const wanted = eventMatches(events, event.type) && campaignMatches;
 		if (!wanted) {
 			// Acknowledged so the hub does not retry an event this workflow does not want.
 			response.status(200).json({ received: true, ignored: true });

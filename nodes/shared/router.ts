@@ -1,5 +1,7 @@
-import type { IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { HUB_ERROR_CODE, HUB_ERROR_HINT } from './transport';
 
 /** One operation's work for one input item. */
 export type OperationExecute = (
@@ -16,6 +18,26 @@ export type OperationMap<T extends { resource: string; operation: string }> = {
 		[O in Extract<T, { resource: R }>['operation']]: OperationExecute;
 	};
 };
+
+/**
+ * The item Continue On Fail outputs for a failed item: the message in `error`, and under `details`
+ * the hub's error code, the hint and the HTTP status, so a workflow can branch on them. Only
+ * these keys: n8n sends an item to a node's error output by them (error, message, details).
+ */
+function errorItem(error: unknown): IDataObject {
+	const item: IDataObject = { error: error instanceof Error ? error.message : String(error) };
+	const details: IDataObject = {};
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		const code = error.context[HUB_ERROR_CODE];
+		const hint =
+			HUB_ERROR_HINT in error.context ? error.context[HUB_ERROR_HINT] : error.description;
+		if (typeof code === 'string') details.code = code;
+		if (typeof hint === 'string' && hint) details.hint = hint;
+	}
+	if (error instanceof NodeApiError && error.httpCode) details.httpStatus = Number(error.httpCode);
+	if (Object.keys(details).length > 0) item.details = details;
+	return item;
+}
 
 /**
  * Builds a node's execute(): runs the chosen operation once per input item and owns
@@ -49,8 +71,7 @@ export function createRouter<T extends { resource: string; operation: string }>(
 				}
 			} catch (error) {
 				if (this.continueOnFail()) {
-					const message = error instanceof Error ? error.message : String(error);
-					returnData.push({ json: { error: message }, pairedItem: { item: itemIndex } });
+					returnData.push({ json: errorItem(error), pairedItem: { item: itemIndex } });
 					continue;
 				}
 				if (error instanceof NodeApiError) {

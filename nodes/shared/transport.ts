@@ -8,6 +8,10 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+/** Where a hub refusal keeps the hub's error code and hint on the NodeApiError (its `context`). */
+export const HUB_ERROR_CODE = 'hubErrorCode';
+export const HUB_ERROR_HINT = 'hubErrorHint';
+
 /** The one credential every Fanloop node talks to the hub through. */
 export const FANLOOP_CREDENTIAL = 'fanloopHubApi';
 
@@ -84,7 +88,8 @@ function isUnreachable(error: unknown): boolean {
 async function readBaseUrl(context: HubContext): Promise<string> {
 	const credentials = await context.getCredentials(FANLOOP_CREDENTIAL);
 	const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
-	return baseUrl.replace(/\/+$/, '');
+	// The same reading as the credential test: the API paths already start with /v1.
+	return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
 /**
@@ -141,25 +146,38 @@ export function hubError(
 		httpCode,
 		error: { code: hubErrorBody.code ?? null, message: hubErrorBody.message ?? null },
 	} as JsonObject;
-	if (response.statusCode === 401) {
-		return new NodeApiError(context.getNode(), errorResponse, {
-			message: 'The Fanloop hub rejected the API key',
-			description: 'Check the API key in the Fanloop Hub credential.',
-			httpCode,
-			itemIndex,
-		});
-	}
-	const descriptionParts: string[] = [];
-	if (hubErrorBody.code) descriptionParts.push(`Hub error code: ${hubErrorBody.code}`);
-	if (hubErrorBody.details !== undefined) {
-		descriptionParts.push(`Details: ${JSON.stringify(hubErrorBody.details)}`);
-	}
-	return new NodeApiError(context.getNode(), errorResponse, {
-		message: hubErrorBody.message ?? `The Fanloop hub answered HTTP ${httpCode}`,
-		description: descriptionParts.length > 0 ? descriptionParts.join('. ') : undefined,
-		httpCode,
-		itemIndex,
-	});
+	const error =
+		response.statusCode === 401
+			? new NodeApiError(context.getNode(), errorResponse, {
+					message: 'The Fanloop hub rejected the API key',
+					description: 'Check the API key in the Fanloop Hub credential.',
+					httpCode,
+					itemIndex,
+				})
+			: new NodeApiError(context.getNode(), errorResponse, {
+					message: hubErrorBody.message ?? `The Fanloop hub answered HTTP ${httpCode}`,
+					description: describe(hubErrorBody),
+					httpCode,
+					itemIndex,
+				});
+	if (hubErrorBody.code) error.context[HUB_ERROR_CODE] = hubErrorBody.code;
+	// The item carries the code on its own; its hint is what the marketer can act on.
+	error.context[HUB_ERROR_HINT] =
+		response.statusCode === 401
+			? error.description
+			: hubErrorBody.details === undefined
+				? undefined
+				: `Details: ${JSON.stringify(hubErrorBody.details)}`;
+	return error;
+}
+
+/** What the canvas shows under the message: the hub's code, then its details. */
+function describe(hubErrorBody: HubErrorBody): string | undefined {
+	const parts: string[] = [];
+	if (hubErrorBody.code) parts.push(`Hub error code: ${hubErrorBody.code}`);
+	if (hubErrorBody.details !== undefined)
+		parts.push(`Details: ${JSON.stringify(hubErrorBody.details)}`);
+	return parts.length > 0 ? parts.join('. ') : undefined;
 }
 
 /** Sends one request to the hub; any non-2xx answer becomes a NodeApiError with the hub's message. */

@@ -375,8 +375,20 @@ describe('Fanloop Campaign: Get', () => {
 		]);
 		const [items] = outputsOf(run, 'Get Campaign');
 		expect(items).toEqual([
-			{ json: { error: 'Campaign ID or Slug is empty' }, pairedItem: { item: 0 } },
-			{ json: { error: 'No campaign with id or slug "no-such-single".' }, pairedItem: { item: 1 } },
+			{
+				json: {
+					error: 'Campaign ID or Slug is empty',
+					details: { hint: 'Fill in "Campaign ID or Slug", or map it from an earlier node.' },
+				},
+				pairedItem: { item: 0 },
+			},
+			{
+				json: {
+					error: 'No campaign with id or slug "no-such-single".',
+					details: { code: 'campaign_not_found', httpStatus: 404 },
+				},
+				pairedItem: { item: 1 },
+			},
 			{ json: campaign, pairedItem: { item: 2 } },
 		]);
 		expect(hub.requests).toHaveLength(2);

@@ -319,7 +319,10 @@ describe('Fanloop Community: Get Status', () => {
 		const [items] = outputsOf(run, 'Get Status');
 		expect(items).toEqual([
 			{ json: statusByFan.fan_both, pairedItem: { item: 0 } },
-			{ json: { error: 'No fan fan_gone' }, pairedItem: { item: 1 } },
+			{
+				json: { error: 'No fan fan_gone', details: { code: 'fan_not_found', httpStatus: 404 } },
+				pairedItem: { item: 1 },
+			},
 			{ json: statusByFan.fan_none, pairedItem: { item: 2 } },
 		]);
 	});

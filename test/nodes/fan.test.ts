@@ -8,6 +8,52 @@ beforeAll(async () => await hub.start());
 afterAll(async () => await hub.stop());
 beforeEach(() => hub.reset());
 
+describe('Fanloop Fan: one fan shape', () => {
+	it('outputs the same fan from Create or Update and from Get, which reads the Fan ID from the item', async () => {
+		const fan = { id: 'fan_new', identities: [{ channel: 'email', value: 'mia@example.com' }] };
+		hub.on('POST', /^\/v1\/fans$/, { status: 200, body: { fan, created: true } });
+		hub.on('GET', /^\/v1\/fans\/fan_new$/, { status: 200, body: fan });
+		const run = await runWorkflow(readFixture('fan-upsert-then-get.workflow.json'), credentials(), [
+			{ json: { email: 'mia@example.com', name: 'Mia' } },
+		]);
+		expect(outputsOf(run, 'Create or Update Fan')[0]?.map((item) => item.json)).toEqual([
+			{ ...fan, created: true },
+		]);
+		expect(outputsOf(run, 'Get Fan')[0]?.map((item) => item.json)).toEqual([fan]);
+		expect(hub.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+			'POST /v1/fans',
+			'GET /v1/fans/fan_new',
+		]);
+		expect(hub.requests[0]?.body).toEqual({
+			identities: [{ channel: 'email', value: 'mia@example.com' }],
+			name: 'Mia',
+		});
+	});
+});
+
+describe('Fanloop Fan: the default Fan ID', () => {
+	it('reads the fan from whatever Fanloop item comes in: an event, a fan, an action, or a fan result', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_\w+$/, (request) => ({
+			status: 200,
+			body: { id: request.path.split('/').pop() },
+		}));
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].parameters = { resource: 'fan', operation: 'get', findBy: 'id' };
+		await runWorkflow(fixture, credentials(), [
+			{ json: { type: 'presave.completed', data: { fan: { id: 'fan_event' } } } },
+			{ json: { fan: { id: 'fan_result' }, consent: {} } },
+			{ json: { action: { id: 'act_1', fanId: 'fan_action' }, created: true } },
+			{ json: { id: 'fan_flat', identities: [] } },
+		]);
+		expect(hub.requests.map((request) => request.path)).toEqual([
+			'/v1/fans/fan_event',
+			'/v1/fans/fan_result',
+			'/v1/fans/fan_action',
+			'/v1/fans/fan_flat',
+		]);
+	});
+});
+
 describe('Fanloop Fan: Get', () => {
 	it('gets each fan by ID with the bearer key and pairs every output with its input', async () => {
 		hub.on('GET', /^\/v1\/fans\/fan_[ab]$/, (request) => ({
@@ -79,9 +125,74 @@ describe('Fanloop Fan: Get', () => {
 		]);
 		const [items] = outputsOf(run, 'Get Fan');
 		expect(items).toEqual([
-			{ json: { error: 'No fan with id fan_x' }, pairedItem: { item: 0 } },
+			{
+				json: {
+					error: 'No fan with id fan_x',
+					details: { code: 'fan_not_found', httpStatus: 404 },
+				},
+				pairedItem: { item: 0 },
+			},
 			{ json: { fan: { id: 'fan_a' } }, pairedItem: { item: 1 } },
 		]);
+	});
+
+	it('with the error output on, sends the failed item there, code and status included', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_a$/, { status: 200, body: { id: 'fan_a' } });
+		hub.on('GET', /^\/v1\/fans\//, {
+			status: 404,
+			body: { error: { code: 'fan_not_found', message: 'No fan with id fan_x' } },
+		});
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].onError = 'continueErrorOutput';
+		const run = await runWorkflow(fixture, credentials(), [
+			{ json: { fanId: 'fan_x' } },
+			{ json: { fanId: 'fan_a' } },
+		]);
+		const [succeeded, failed] = outputsOf(run, 'Get Fan');
+		expect(succeeded?.map((item) => item.json)).toEqual([{ id: 'fan_a' }]);
+		expect(failed?.map((item) => item.json)).toEqual([
+			{
+				fanId: 'fan_x',
+				error: 'No fan with id fan_x',
+				details: { code: 'fan_not_found', httpStatus: 404 },
+			},
+		]);
+	});
+
+	it('with Continue On Fail, keeps what the hub added as the hint, and the key advice on a 401', async () => {
+		hub.on('GET', /^\/v1\/fans\/fan_bad$/, {
+			status: 400,
+			body: {
+				error: {
+					code: 'validation_failed',
+					message: 'Invalid path.',
+					details: [{ path: ['fanId'], message: 'too long' }],
+				},
+			},
+		});
+		const fixture = readFixture('fan-get.workflow.json');
+		fixture.nodes[1].onError = 'continueRegularOutput';
+		const run = await runWorkflow(fixture, credentials(), [{ json: { fanId: 'fan_bad' } }]);
+		expect(outputsOf(run, 'Get Fan')[0]?.[0]?.json).toEqual({
+			error: 'Invalid path.',
+			details: {
+				code: 'validation_failed',
+				hint: 'Details: [{"path":["fanId"],"message":"too long"}]',
+				httpStatus: 400,
+			},
+		});
+
+		const refused = await runWorkflow(fixture, { baseUrl: hub.baseUrl, apiKey: 'wrong-key' }, [
+			{ json: { fanId: 'fan_a' } },
+		]);
+		expect(outputsOf(refused, 'Get Fan')[0]?.[0]?.json).toEqual({
+			error: 'The Fanloop hub rejected the API key',
+			details: {
+				code: 'unauthorized',
+				hint: 'Check the API key in the Fanloop Hub credential.',
+				httpStatus: 401,
+			},
+		});
 	});
 });
 

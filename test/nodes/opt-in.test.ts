@@ -109,21 +109,26 @@ describe('Fanloop Opt-In: Request', () => {
 		]);
 	});
 
-	it('asks a known fan at the number on record when only the fan id is given', async () => {
-		hub.on('POST', /^\/v1\/optins$/, {
-			status: 201,
-			body: { fan: { id: 'fan_7' }, consent: consent('cns_7', 'sms', 'pending'), created: true },
-		});
+	it('asks the fan of a Trigger event at the number on record, with no mapping, and outputs the action to chain on', async () => {
+		const answer = {
+			fan: { id: 'fan_7' },
+			consent: consent('cns_7', 'sms', 'pending'),
+			action: { id: 'act_optin_7', kind: 'optin_sms', status: 'pending' },
+			created: true,
+		};
+		hub.on('POST', /^\/v1\/optins$/, { status: 201, body: answer });
 		const fixture = readFixture('opt-in-request.workflow.json');
 		fixture.nodes[1].parameters = {
 			resource: 'optIn',
 			operation: 'request',
 			channel: 'sms',
 			wording: WORDING,
-			additionalFields: { fanId: '={{ $json.data.fan.id }}' },
 		};
-		await runWorkflow(fixture, credentials(), [{ json: { data: { fan: { id: 'fan_7' } } } }]);
+		const run = await runWorkflow(fixture, credentials(), [
+			{ json: { data: { fan: { id: 'fan_7' } } } },
+		]);
 		expect(bodies(hub.requests)).toEqual([{ channel: 'sms', wording: WORDING, fanId: 'fan_7' }]);
+		expect(outputsOf(run, fixture.nodes[1].name)[0]?.map((item) => item.json)).toEqual([answer]);
 	});
 
 	it('refuses to ask without an address or a fan id, before calling the hub', async () => {
@@ -157,31 +162,39 @@ describe('Fanloop Opt-In: Request', () => {
 });
 
 describe('Fanloop Opt-In: Confirm', () => {
-	it('posts each token and outputs every outcome, expired and invalid included, as an item', async () => {
+	it('posts each token, outputs every outcome as an item and fails a forged token with the hub code', async () => {
 		const outcomes: Record<string, string> = {
 			tok_good_000: 'confirmed',
 			tok_again_00: 'already_confirmed',
 			tok_old_0000: 'expired',
-			tok_forged_0: 'invalid',
 		};
-		hub.on('POST', /^\/v1\/optins\/confirm$/, (request) => ({
-			status: 200,
-			body: { outcome: outcomes[(request.body as { token: string }).token] },
-		}));
-		const tokens = Object.keys(outcomes);
+		const FORGED = 'This confirmation token is not one the hub issued.';
+		hub.on('POST', /^\/v1\/optins\/confirm$/, (request) => {
+			const outcome = outcomes[(request.body as { token: string }).token];
+			return outcome
+				? { status: 200, body: { outcome } }
+				: { status: 400, body: { error: { code: 'invalid_token', message: FORGED } } };
+		});
+		const tokens = [...Object.keys(outcomes), 'tok_forged_0'];
+		const fixture = readFixture('opt-in-confirm.workflow.json');
+		fixture.nodes[1].onError = 'continueRegularOutput';
 		const run = await runWorkflow(
-			readFixture('opt-in-confirm.workflow.json'),
+			fixture,
 			credentials(),
 			tokens.map((token) => ({ json: { query: { token } } })),
 		);
 		expect(bodies(hub.requests)).toEqual(tokens.map((token) => ({ token })));
 		const [items] = outputsOf(run, 'Confirm Email');
-		expect(items).toEqual(
-			Object.values(outcomes).map((outcome, item) => ({
+		expect(items).toEqual([
+			...Object.values(outcomes).map((outcome, item) => ({
 				json: { outcome },
 				pairedItem: { item },
 			})),
-		);
+			{
+				json: { error: FORGED, details: { code: 'invalid_token', httpStatus: 400 } },
+				pairedItem: { item: 3 },
+			},
+		]);
 	});
 });
 
@@ -378,7 +391,15 @@ describe('Fanloop Opt-In: Send', () => {
 			fixture.nodes[1].onError = 'continueRegularOutput';
 			const run = await runWorkflow(fixture, credentials(), [{ json: { fanId: 'fan_1' } }]);
 			const [items] = outputsOf(run, 'Send Email');
-			expect(items).toEqual([{ json: { error: SMS_NOT_CONFIGURED }, pairedItem: { item: 0 } }]);
+			expect(items).toEqual([
+				{
+					json: {
+						error: SMS_NOT_CONFIGURED,
+						details: { code: 'provider_not_configured', httpStatus: 503 },
+					},
+					pairedItem: { item: 0 },
+				},
+			]);
 		});
 	});
 });

@@ -170,7 +170,15 @@ describe('Fanloop Streaming: Save Release', () => {
 			fixture.nodes[1].onError = 'continueRegularOutput';
 			const run = await runWorkflow(fixture, credentials(), [{ json: { id: 'fan_1' } }]);
 			const [items] = outputsOf(run, 'Save Release');
-			expect(items).toEqual([{ json: { error: SPOTIFY_NOT_CONFIGURED }, pairedItem: { item: 0 } }]);
+			expect(items).toEqual([
+				{
+					json: {
+						error: SPOTIFY_NOT_CONFIGURED,
+						details: { code: 'provider_not_configured', httpStatus: 503 },
+					},
+					pairedItem: { item: 0 },
+				},
+			]);
 		});
 	});
 });
@@ -250,7 +258,10 @@ describe('Fanloop Streaming: Follow', () => {
 		const [items] = outputsOf(run, 'Follow');
 		expect(items).toEqual([
 			{
-				json: { error: "apple_music cannot follow a artist on a fan's behalf." },
+				json: {
+					error: "apple_music cannot follow a artist on a fan's behalf.",
+					details: { code: 'validation_failed', httpStatus: 400 },
+				},
 				pairedItem: { item: 0 },
 			},
 		]);

@@ -96,6 +96,16 @@ describe('Fanloop Trigger: webhook()', () => {
 		expect(delivery.status).toBe(401);
 	});
 
+	it('runs for the campaign named by its slug, which the hub resolved to the id at registration', async () => {
+		const { context } = webhookContext({
+			rawBody: rawEvent,
+			signature: sign(nowSeconds()),
+			parameters: { campaignId: 'mia-neon-nights' },
+			staticData: { webhookId: 'wh_1', webhookSecret: SECRET, campaignId: 'cmp_1' },
+		});
+		expect(await trigger.webhook.call(context)).toEqual({ workflowData: [[{ json: event }]] });
+	});
+
 	it.each([
 		['an unselected event type', { events: ['layer.accepted'] }],
 		['another campaign', { campaignId: 'cmp_2' }],
@@ -185,7 +195,7 @@ describe('Fanloop Trigger: webhook registration', () => {
 	it('creates the subscription, stores id and secret, finds it, and deletes it', async () => {
 		hub.on('POST', /^\/v1\/webhooks$/, {
 			status: 201,
-			body: { webhook: { id: 'wh_9' }, secret: 'whsec_9' },
+			body: { webhook: { id: 'wh_9', campaignId: 'cmp_1' }, secret: 'whsec_9' },
 		});
 		hub.on('GET', /^\/v1\/webhooks\/wh_9$/, { status: 200, body: { webhook: { id: 'wh_9' } } });
 		hub.on('DELETE', /^\/v1\/webhooks\/wh_9$/, { status: 204 });
@@ -195,7 +205,11 @@ describe('Fanloop Trigger: webhook registration', () => {
 
 		expect(await methods.checkExists.call(context)).toBe(false);
 		expect(await methods.create.call(context)).toBe(true);
-		expect(staticData).toEqual({ webhookId: 'wh_9', webhookSecret: 'whsec_9' });
+		expect(staticData).toEqual({
+			webhookId: 'wh_9',
+			webhookSecret: 'whsec_9',
+			campaignId: 'cmp_1',
+		});
 		expect(hub.requests.at(-1)?.body).toEqual({
 			url: 'http://n8n.test/webhook/abc/webhook',
 			events: ['presave.completed'],

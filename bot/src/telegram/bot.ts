@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
-import { Bot, type Context } from 'grammy';
+import { Bot, BotError, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../../hub/src/core/logger';
 import { RatePacer } from '../../../hub/src/core/streaming/pacer';
@@ -111,7 +111,17 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 		updates.mode === 'webhook'
 			? {
 					secretToken: updates.secretToken,
-					handle: (update: unknown) => bot.handleUpdate(update as Update),
+					// handleUpdate rethrows what the middleware threw; bot.catch only serves polling. An update
+					// the bot could not answer is logged here and acknowledged: a webhook that fails is redelivered
+					// by Telegram again and again.
+					handle: async (update: unknown) => {
+						try {
+							await bot.handleUpdate(update as Update);
+						} catch (error) {
+							if (!(error instanceof BotError)) throw error;
+							await bot.errorHandler(error);
+						}
+					},
 				}
 			: undefined;
 

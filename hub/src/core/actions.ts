@@ -1,3 +1,4 @@
+import { campaignIdOf } from './campaigns';
 import { HubError } from './errors';
 import { eventTypeOf, newEvent, type EventData, type EventType } from './events';
 import type { Fans } from './fans';
@@ -92,8 +93,12 @@ export class Actions {
 		return result;
 	}
 
-	async get(actionId: string): Promise<Action> {
-		const row = await this.store.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
+	get(actionId: string): Promise<Action> {
+		return this.getWithin(this.store, actionId);
+	}
+
+	async getWithin(tx: SqlExecutor, actionId: string): Promise<Action> {
+		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);
 	}
@@ -117,13 +122,7 @@ export class Actions {
 			if (existing) return { action: existing, created: false };
 		}
 		const fan = await this.fans.resolve(tx, input.fanId);
-		if (input.campaignId) {
-			const campaign = await tx.get('SELECT 1 AS hit FROM campaigns WHERE id = $1', [
-				input.campaignId,
-			]);
-			if (!campaign)
-				throw new HubError('campaign_not_found', `No campaign with id ${input.campaignId}.`);
-		}
+		const campaignId = input.campaignId ? await campaignIdOf(tx, input.campaignId) : null;
 		if (input.parentActionId) {
 			const parent = await tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
 				input.parentActionId,
@@ -144,7 +143,7 @@ export class Actions {
 		const row: ActionRow = {
 			id: newId('act', now),
 			fan_id: fan.id,
-			campaign_id: input.campaignId ?? null,
+			campaign_id: campaignId,
 			kind: input.kind,
 			platform: input.platform ?? null,
 			status: input.status ?? 'done',

@@ -2,7 +2,7 @@ import type { Artist, Artists } from './artists';
 import { HubError } from './errors';
 import { newId } from './ids';
 import { iso, LAYERS, type Campaign, type Layer } from './model';
-import type { SqlStore } from '../store/sql-store';
+import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 export interface CampaignInput {
 	slug: string;
@@ -78,6 +78,23 @@ function isTimeZone(zone: string): boolean {
 	} catch {
 		return false;
 	}
+}
+
+function notFound(idOrSlug: string): HubError {
+	return new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+}
+
+/**
+ * The campaign id behind an id (`cmp_…`) or a slug: every field that names a campaign takes
+ * either, and this is the one place a slug turns into the id the ledger stores.
+ */
+export async function campaignIdOf(executor: SqlExecutor, idOrSlug: string): Promise<string> {
+	const row = await executor.get<{ id: string }>(
+		'SELECT id FROM campaigns WHERE id = $1 OR slug = $1',
+		[idOrSlug],
+	);
+	if (!row) throw notFound(idOrSlug);
+	return row.id;
 }
 
 export class Campaigns {
@@ -159,13 +176,17 @@ export class Campaigns {
 	}
 
 	/** By id (`cmp_…`) or by slug. */
+	idOf(idOrSlug: string): Promise<string> {
+		return campaignIdOf(this.store, idOrSlug);
+	}
+
+	/** By id (`cmp_…`) or by slug. */
 	async get(idOrSlug: string): Promise<Campaign> {
 		const row = await this.store.get<CampaignRow>(
 			`${CAMPAIGN_SELECT} WHERE c.id = $1 OR c.slug = $1`,
 			[idOrSlug],
 		);
-		if (!row)
-			throw new HubError('campaign_not_found', `No campaign with id or slug "${idOrSlug}".`);
+		if (!row) throw notFound(idOrSlug);
 		return toCampaign(row);
 	}
 }

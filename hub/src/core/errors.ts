@@ -19,6 +19,8 @@ export type HubErrorCode =
 	| 'unauthorized'
 	| 'not_found'
 	| 'invalid_json'
+	| 'invalid_token'
+	| 'bad_request'
 	| 'configuration_invalid'
 	| 'sealing_key_mismatch'
 	| 'database_unreachable'
@@ -30,6 +32,8 @@ const HTTP_STATUS: Record<HubErrorCode, number> = {
 	unknown_channel: 400,
 	invalid_identity: 400,
 	invalid_json: 400,
+	invalid_token: 400,
+	bad_request: 400,
 	identity_conflict: 409,
 	identity_suppressed: 409,
 	fan_erased: 409,

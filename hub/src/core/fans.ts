@@ -1,3 +1,4 @@
+import { campaignIdOf } from './campaigns';
 import { HubError } from './errors';
 import { normalizeIdentity, suppressionHash, type Channel, type Identity } from './identities';
 import { newId } from './ids';
@@ -7,6 +8,7 @@ import { isTimeZone } from './time-zones';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
 
 export interface FanProfile {
+	name?: string | null;
 	locale?: string | null;
 	country?: string | null;
 	timezone?: string | null;
@@ -28,6 +30,7 @@ export interface FanSegmentQuery {
 interface FanRow {
 	id: string;
 	created_at: number;
+	name: string | null;
 	locale: string | null;
 	country: string | null;
 	timezone: string | null;
@@ -149,9 +152,10 @@ export class Fans {
 			await tx.run('UPDATE actions SET fan_id = $1 WHERE fan_id = $2', [survivor.id, other.id]);
 			await this.moveTokens(tx, other.id, survivor.id);
 			await tx.run(
-				`UPDATE fans SET locale = COALESCE(locale, $2), country = COALESCE(country, $3), timezone = COALESCE(timezone, $4)
+				`UPDATE fans SET locale = COALESCE(locale, $2), country = COALESCE(country, $3), timezone = COALESCE(timezone, $4),
+					name = COALESCE(name, $5)
 				 WHERE id = $1`,
-				[survivor.id, other.locale, other.country, other.timezone],
+				[survivor.id, other.locale, other.country, other.timezone, other.name],
 			);
 			await tx.run('UPDATE fans SET merged_into = $1 WHERE id = $2', [survivor.id, other.id]);
 			return this.get(survivor.id, tx);
@@ -166,7 +170,8 @@ export class Fans {
 			params.push(value);
 			return `$${params.length}`;
 		};
-		const campaign = query.campaignId ? ` AND a.campaign_id = ${param(query.campaignId)}` : '';
+		const campaignId = query.campaignId ? await campaignIdOf(this.store, query.campaignId) : undefined;
+		const campaign = campaignId ? ` AND a.campaign_id = ${param(campaignId)}` : '';
 		if (query.cursor) where.push(`f.id > ${param(query.cursor)}`);
 		if (query.hasAction) {
 			where.push(`EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id AND a.kind = ${param(query.hasAction)}
@@ -218,7 +223,7 @@ export class Fans {
 				[fan.id],
 			);
 			await tx.run(
-				'UPDATE fans SET locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
+				'UPDATE fans SET name = NULL, locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
 				[fan.id, now],
 			);
 			return { fanId: fan.id, erasedAt: iso(now), suppressed: identities.length };
@@ -318,14 +323,15 @@ export class Fans {
 		const fanId = created ? newId('fan', now) : [...owners][0];
 		if (created) {
 			await tx.run(
-				'INSERT INTO fans (id, created_at, locale, country, timezone) VALUES ($1, $2, $3, $4, $5)',
-				[fanId, now, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null],
+				'INSERT INTO fans (id, created_at, locale, country, timezone, name) VALUES ($1, $2, $3, $4, $5, $6)',
+				[fanId, now, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null, profile.name ?? null],
 			);
 		} else {
 			await tx.run(
-				`UPDATE fans SET locale = COALESCE($2, locale), country = COALESCE($3, country), timezone = COALESCE($4, timezone)
+				`UPDATE fans SET locale = COALESCE($2, locale), country = COALESCE($3, country), timezone = COALESCE($4, timezone),
+					name = COALESCE($5, name)
 				 WHERE id = $1`,
-				[fanId, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null],
+				[fanId, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null, profile.name ?? null],
 			);
 		}
 		for (const identity of identities) {
@@ -394,6 +400,7 @@ export class Fans {
 		return {
 			id: row.id,
 			createdAt: iso(row.created_at),
+			name: row.name ?? null,
 			locale: row.locale,
 			country: row.country,
 			timezone: row.timezone,

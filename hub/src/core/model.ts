@@ -22,7 +22,16 @@ export type ActionStatus = (typeof ACTION_STATUSES)[number];
 export const VERIFICATIONS = ['hard', 'soft'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 
-export const PLATFORMS = ['spotify', 'apple_music', 'deezer', 'youtube', 'telegram', 'discord', 'sms', 'email'] as const;
+export const PLATFORMS = [
+	'spotify',
+	'apple_music',
+	'deezer',
+	'youtube',
+	'telegram',
+	'discord',
+	'sms',
+	'email',
+] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const LAYERS = ['sms', 'email', 'telegram', 'discord', 'follow', 'save'] as const;
@@ -34,6 +43,7 @@ export type ConsentWordingChannel = (typeof CONSENT_WORDING_CHANNELS)[number];
 export interface Fan {
 	id: string;
 	createdAt: string;
+	name: string | null;
 	locale: string | null;
 	country: string | null;
 	timezone: string | null;

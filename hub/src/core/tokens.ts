@@ -92,6 +92,13 @@ export class Tokens {
 		return (JSON.parse(this.sealer.unseal(row.sealed, context(id))) as SealedSecrets).refreshToken;
 	}
 
+	/** Whether the fan ever connected the platform (a connection needing re-consent still counts). */
+	async isConnected(fanId: string, platform: string): Promise<boolean> {
+		const fan = await this.fans.resolve(this.store, fanId);
+		const row = await this.store.get('SELECT 1 AS hit FROM tokens WHERE fan_id = $1 AND platform = $2', [fan.id, platform]);
+		return row !== undefined;
+	}
+
 	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {
 		const fan = await this.fans.resolve(this.store, fanId);
 		const row = await this.store.get<TokenRow>(

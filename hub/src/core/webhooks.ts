@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { campaignIdOf } from './campaigns';
 import { HubError } from './errors';
 import { EVENT_TYPES, type EventType, type HubEvent } from './events';
 import { newId } from './ids';
@@ -65,6 +66,8 @@ export class Webhooks {
 				`Choose at least one event type from: ${EVENT_TYPES.join(', ')} (or * for all).`,
 			);
 		}
+		// Resolved now, so that a Trigger filtering by slug matches the events, which carry the id.
+		const campaignId = input.campaignId ? await campaignIdOf(this.store, input.campaignId) : null;
 		const id = newId('wh', this.clock());
 		const secret = randomBytes(32).toString('base64url');
 		const row: SubscriptionRow = {
@@ -72,7 +75,7 @@ export class Webhooks {
 			url: input.url,
 			sealed_secret: this.sealer.seal(secret, secretContext(id)),
 			events: JSON.stringify([...new Set(input.events)]),
-			campaign_id: input.campaignId ?? null,
+			campaign_id: campaignId,
 			created_at: this.clock(),
 		};
 		await this.store.transaction(async (tx) => {
@@ -94,10 +97,10 @@ export class Webhooks {
 	 * trigger no longer has, refused forever.
 	 */
 	private async supersede(tx: SqlExecutor, current: SubscriptionRow): Promise<void> {
-		const earlier = await tx.all<{ id: string }>('SELECT id FROM webhook_subscriptions WHERE url = $1 AND id <> $2', [
-			current.url,
-			current.id,
-		]);
+		const earlier = await tx.all<{ id: string }>(
+			'SELECT id FROM webhook_subscriptions WHERE url = $1 AND id <> $2',
+			[current.url, current.id],
+		);
 		for (const { id } of earlier) {
 			await tx.run(
 				`UPDATE deliveries SET subscription_id = $1, locked_until = NULL WHERE subscription_id = $2 AND status = 'pending'`,
@@ -109,7 +112,10 @@ export class Webhooks {
 	}
 
 	async get(id: string): Promise<WebhookSubscription> {
-		const row = await this.store.get<SubscriptionRow>('SELECT * FROM webhook_subscriptions WHERE id = $1', [id]);
+		const row = await this.store.get<SubscriptionRow>(
+			'SELECT * FROM webhook_subscriptions WHERE id = $1',
+			[id],
+		);
 		if (!row) throw new HubError('webhook_not_found', `No webhook subscription with id ${id}.`);
 		return toSubscription(row);
 	}
@@ -128,7 +134,8 @@ export class Webhooks {
 		await this.store.transaction(async (tx) => {
 			await tx.run('DELETE FROM deliveries WHERE subscription_id = $1', [id]);
 			const { changes } = await tx.run('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
-			if (changes === 0) throw new HubError('webhook_not_found', `No webhook subscription with id ${id}.`);
+			if (changes === 0)
+				throw new HubError('webhook_not_found', `No webhook subscription with id ${id}.`);
 		});
 	}
 
@@ -147,13 +154,10 @@ export class Webhooks {
 	 */
 	async enqueue(tx: SqlExecutor, event: HubEvent): Promise<void> {
 		const createdAt = Date.parse(event.createdAt);
-		await tx.run('INSERT INTO outbox (id, type, campaign_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)', [
-			event.id,
-			event.type,
-			event.campaignId,
-			JSON.stringify(event),
-			createdAt,
-		]);
+		await tx.run(
+			'INSERT INTO outbox (id, type, campaign_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)',
+			[event.id, event.type, event.campaignId, JSON.stringify(event), createdAt],
+		);
 		const subscriptions = await tx.all<SubscriptionRow>('SELECT * FROM webhook_subscriptions');
 		for (const subscription of subscriptions.filter((row) => matches(row, event))) {
 			await tx.run(

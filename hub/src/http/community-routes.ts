@@ -8,6 +8,7 @@ import { ACTION_KINDS } from '../core/model';
 import type { HubServices } from '../services';
 import { sendPage } from './html';
 import { route, type Route } from './route';
+import * as s from './schemas';
 import { TELEGRAM_WEBHOOK_PATH } from '../../../bot/src/config';
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
@@ -35,7 +36,7 @@ const linkBody = z.object({
 		.min(1)
 		.optional()
 		.describe('The action the fan comes from (e.g. their pre-save): the join is layered on it'),
-	campaignId: z.string().min(1).optional(),
+	campaignId: s.campaignRef.optional(),
 	source: z
 		.string()
 		.min(1)
@@ -49,7 +50,7 @@ const roleBody = z.object({ fanId: z.string().min(1), action: z.enum(['grant', '
 const announcementBody = z.object({
 	platform,
 	text: messageText,
-	campaignId: z.string().min(1).optional(),
+	campaignId: s.campaignRef.optional(),
 });
 
 const broadcastBody = z.object({
@@ -61,10 +62,10 @@ const broadcastBody = z.object({
 			/^[A-Za-z0-9._:-]{1,100}$/,
 			'messageKey is 1–100 letters, digits, ".", "_", ":" or "-" (e.g. "release-2026-11-27")',
 		),
-	campaignId: z.string().min(1).optional(),
+	campaignId: s.campaignRef.optional(),
 	segment: z
 		.object({
-			campaignId: z.string().min(1).optional(),
+			campaignId: s.campaignRef.optional(),
 			hasAction: actionKind.optional(),
 			lacksAction: actionKind.optional(),
 		})
@@ -193,14 +194,12 @@ export function registerCommunityRoutes(
 
 	app.post(TELEGRAM_WEBHOOK_PATH, async (request, reply) => {
 		if (!telegramWebhook) {
-			return reply
-				.code(404)
-				.send({
-					error: {
-						code: 'not_found',
-						message: 'The Telegram bot is not running in webhook mode here.',
-					},
-				});
+			return reply.code(404).send({
+				error: {
+					code: 'not_found',
+					message: 'The Telegram bot is not running in webhook mode here.',
+				},
+			});
 		}
 		if (!sameSecret(request.headers[SECRET_HEADER], telegramWebhook.secretToken)) {
 			logger.warn('telegram webhook refused: wrong or missing secret header', { ip: request.ip });

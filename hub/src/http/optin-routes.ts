@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HubError } from '../core/errors';
 import type { HubServices } from '../services';
 import { route, type Route } from './route';
 import * as s from './schemas';
@@ -8,11 +9,17 @@ export function optInRoutes({ optIns, messages }: HubServices): Route[] {
 		route({
 			method: 'POST',
 			path: '/v1/optins',
-			summary: 'Request a double opt-in: store the pending consent with its proof and send the confirmation request',
+			summary:
+				'Request a double opt-in: store the pending consent with its proof and send the confirmation request',
 			tag: 'opt-ins',
 			body: s.optInRequestBody,
 			status: 201,
-			response: z.object({ fan: s.fan, consent: s.consent, created: z.boolean() }),
+			response: z.object({
+				fan: s.fan,
+				consent: s.consent,
+				action: s.action.nullable(),
+				created: z.boolean(),
+			}),
 			handle: ({ body }) => optIns.request(body),
 		}),
 		route({
@@ -23,7 +30,17 @@ export function optInRoutes({ optIns, messages }: HubServices): Route[] {
 			body: s.confirmTokenBody,
 			status: 200,
 			response: z.object({ outcome: z.string() }),
-			handle: async ({ body }) => ({ outcome: await optIns.confirmByLink(body.token) }),
+			handle: async ({ body }) => {
+				const outcome = await optIns.confirmByLink(body.token);
+				// A token the hub never signed (or for a consent gone) is the caller's mistake, not an outcome.
+				if (outcome === 'invalid') {
+					throw new HubError(
+						'invalid_token',
+						'This confirmation token is not one the hub issued, or it was cut short; pass the whole ?token= value from the link.',
+					);
+				}
+				return { outcome };
+			},
 		}),
 		route({
 			method: 'POST',
@@ -33,7 +50,9 @@ export function optInRoutes({ optIns, messages }: HubServices): Route[] {
 			body: s.optOutBody,
 			status: 200,
 			response: z.object({ revoked: z.array(s.consent) }),
-			handle: async ({ body }) => ({ revoked: await optIns.optOut(body.fanId, body.channels, body.method) }),
+			handle: async ({ body }) => ({
+				revoked: await optIns.optOut(body.fanId, body.channels, body.method),
+			}),
 		}),
 		route({
 			method: 'GET',
@@ -42,13 +61,17 @@ export function optInRoutes({ optIns, messages }: HubServices): Route[] {
 			tag: 'opt-ins',
 			query: s.optInStatusQuery,
 			status: 200,
-			response: z.object({ status: z.enum(['pending', 'granted', 'revoked', 'none']), consent: s.consent.nullable() }),
+			response: z.object({
+				status: z.enum(['pending', 'granted', 'revoked', 'none']),
+				consent: s.consent.nullable(),
+			}),
 			handle: ({ query }) => optIns.status(query.fanId, query.channel),
 		}),
 		route({
 			method: 'POST',
 			path: '/v1/messages',
-			summary: 'Send a message: only with consent, outside quiet hours (else scheduled), within the frequency cap',
+			summary:
+				'Send a message: only with consent, outside quiet hours (else scheduled), within the frequency cap',
 			tag: 'messages',
 			body: s.sendMessageBody,
 			status: 200,

@@ -1,18 +1,98 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../core/events';
 import { CHANNELS } from '../core/identities';
-import { ACTION_KINDS, ACTION_STATUSES, CONSENT_WORDING_CHANNELS, LAYERS, PLATFORMS, VERIFICATIONS } from '../core/model';
+import {
+	ACTION_KINDS,
+	ACTION_STATUSES,
+	CONSENT_WORDING_CHANNELS,
+	LAYERS,
+	PLATFORMS,
+	VERIFICATIONS,
+} from '../core/model';
 import { STREAMING_PLATFORMS } from '../core/streaming/platform';
 
 /** An enum whose error names the value given and the values allowed: the marketer sees this on the canvas. */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
 	return z.enum(values, {
-		error: (issue) => `"${String(issue.input)}" is not a valid ${what}. Use one of: ${values.join(', ')}.`,
+		error: (issue) =>
+			`"${String(issue.input)}" is not a valid ${what}. Use one of: ${values.join(', ')}.`,
 	});
 }
 
 const isoDateTime = z.string().describe('ISO 8601 date and time');
+
+const ISO_INSTANT =
+	/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True for a date and time that names one instant: a real calendar day, a real time and an offset. */
+function isIsoInstant(text: string): boolean {
+	const parts = ISO_INSTANT.exec(text);
+	if (!parts) return false;
+	const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = parts
+		.slice(1)
+		.map((part) => Number(part ?? 0));
+	// Date.UTC rolls 30 February over to 2 March: a day that does not come back out unchanged does not exist.
+	const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+	return (
+		month >= 1 &&
+		month <= 12 &&
+		day >= 1 &&
+		day <= daysInMonth &&
+		hour <= 23 &&
+		minute <= 59 &&
+		second <= 59 &&
+		offsetHours <= 23 &&
+		offsetMinutes <= 59
+	);
+}
+
+/** A date and time a client sends: checked strictly, so a typo is refused rather than stored as another day. */
+const isoInstant = z
+	.string()
+	.refine(isIsoInstant, {
+		error: (issue) =>
+			`"${String(issue.input)}" is not a date and time; use ISO 8601 with a time zone offset, e.g. 2026-12-04T00:00:00Z.`,
+	})
+	.describe('ISO 8601 date and time with an offset, e.g. 2026-12-04T00:00:00Z');
+
+const MAX_DATA_DEPTH = 16;
+const MAX_DATA_BYTES = 16 * 1024;
+
+/** How deep a JSON value nests, counted without recursion so that a hostile depth cannot exhaust the stack. */
+function depthExceeds(value: unknown, limit: number): boolean {
+	const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+	while (pending.length > 0) {
+		const next = pending.pop() as { value: unknown; depth: number };
+		if (next.value === null || typeof next.value !== 'object') continue;
+		if (next.depth > limit) return true;
+		for (const child of Object.values(next.value))
+			pending.push({ value: child, depth: next.depth + 1 });
+	}
+	return false;
+}
+
+/** Free-form data kept with an action: bounded, since it is stored, exported and sent with every event. */
+const actionData = z.record(z.string(), z.unknown()).superRefine((data, context) => {
+	if (depthExceeds(data, MAX_DATA_DEPTH)) {
+		context.addIssue({
+			code: 'custom',
+			message: `data nests deeper than ${MAX_DATA_DEPTH} levels; flatten it.`,
+		});
+		return;
+	}
+	const bytes = Buffer.byteLength(JSON.stringify(data));
+	if (bytes > MAX_DATA_BYTES) {
+		context.addIssue({
+			code: 'custom',
+			message: `data is ${Math.ceil(bytes / 1024)} KB as JSON; keep it within ${MAX_DATA_BYTES / 1024} KB.`,
+		});
+	}
+});
 const nullableString = z.string().nullable();
+
+/** Wherever a request names a campaign, its id or its slug will do: the core resolves either. */
+const CAMPAIGN_REF = 'The campaign: its id (cmp_…) or its slug';
+export const campaignRef = z.string().min(1).describe(CAMPAIGN_REF);
 
 export const channel = oneOf(CHANNELS, 'channel');
 export const actionKind = oneOf(ACTION_KINDS, 'action kind');
@@ -26,6 +106,7 @@ export const fan = z
 	.object({
 		id: z.string(),
 		createdAt: isoDateTime,
+		name: nullableString,
 		locale: nullableString,
 		country: nullableString,
 		timezone: nullableString,
@@ -55,19 +136,28 @@ export const action = z
 
 const campaignPlatform = z
 	.object({
-		albumId: z.string().min(1).max(200).optional().describe('Spotify album URI, Apple Music catalog album id, Deezer album id'),
+		albumId: z
+			.string()
+			.min(1)
+			.max(200)
+			.optional()
+			.describe('Spotify album URI, Apple Music catalog album id, Deezer album id'),
 		trackIds: z
 			.string()
 			.min(1)
 			.max(4000)
 			.optional()
-			.describe('Comma-separated Spotify track URIs, Apple Music catalog song ids or Deezer track ids'),
+			.describe(
+				'Comma-separated Spotify track URIs, Apple Music catalog song ids or Deezer track ids',
+			),
 		artistId: z
 			.string()
 			.min(1)
 			.max(200)
 			.optional()
-			.describe('What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id'),
+			.describe(
+				'What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id',
+			),
 	})
 	.strict()
 	.meta({ id: 'CampaignPlatform' });
@@ -76,8 +166,13 @@ const campaignPlatform = z
 const campaignPlatforms = z.partialRecord(streamingPlatform, campaignPlatform);
 
 const consentWordings = z
-	.partialRecord(oneOf(CONSENT_WORDING_CHANNELS, 'consent wording channel'), z.string().min(1).max(2000))
-	.describe('The exact opt-in wording the fan sees: beside the layers page boxes (sms, email), in the bots (telegram, discord)');
+	.partialRecord(
+		oneOf(CONSENT_WORDING_CHANNELS, 'consent wording channel'),
+		z.string().min(1).max(2000),
+	)
+	.describe(
+		'The exact opt-in wording the fan sees: beside the layers page boxes (sms, email), in the bots (telegram, discord)',
+	);
 
 export const artist = z
 	.object({
@@ -176,7 +271,11 @@ export const fanIdParams = z.object({ fanId: z.string().min(1) });
 export const idParams = z.object({ id: z.string().min(1) });
 
 export const upsertFanBody = z.object({
-	identities: z.array(identity).min(1, 'Give at least one identity (channel and value) for the fan.').max(16),
+	identities: z
+		.array(identity)
+		.min(1, 'Give at least one identity (channel and value) for the fan.')
+		.max(16),
+	name: z.string().trim().min(1, 'name is empty; leave it out instead.').max(200).optional(),
 	locale: z.string().max(35).optional(),
 	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
 	timezone: z.string().max(64).optional(),
@@ -187,7 +286,8 @@ export const identityQuery = z.object({ channel, value: z.string().min(1) });
 export const mergeBody = z.object({ otherFanId: z.string().min(1) });
 
 export const fanSegmentQuery = z.object({
-	campaignId: z.string().optional(),
+	// A query may carry it empty (a node's blank filter): that means every campaign.
+	campaignId: z.string().optional().describe(CAMPAIGN_REF),
 	hasAction: actionKind.optional(),
 	lacksAction: actionKind.optional(),
 	channel: channel.optional(),
@@ -197,7 +297,7 @@ export const fanSegmentQuery = z.object({
 
 export const recordActionBody = z.object({
 	fanId: z.string().min(1),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	kind: actionKind,
 	platform: oneOf(PLATFORMS, 'platform').nullish(),
 	status: oneOf(ACTION_STATUSES, 'action status').optional(),
@@ -206,7 +306,7 @@ export const recordActionBody = z.object({
 	parentActionId: z.string().min(1).nullish(),
 	idempotencyKey: z.string().min(1).max(200).nullish(),
 	error: z.string().max(2000).nullish(),
-	data: z.record(z.string(), z.unknown()).nullish(),
+	data: actionData.nullish(),
 });
 
 export const campaignBody = z.object({
@@ -216,17 +316,25 @@ export const campaignBody = z.object({
 	artistId: z.string().min(1).max(64).nullish().describe('The artist (art_…) the campaign belongs to'),
 	artist: artistName.nullish().describe("The artist's name: without artistId, the artist of that name (made on first use)"),
 	title: z.string().min(1).max(200),
-	artworkUrl: z.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' }).max(2000).nullish(),
+	artworkUrl: z
+		.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' })
+		.max(2000)
+		.nullish(),
 	locale: z
 		.string()
 		.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale is a language tag such as "en" or "pt-BR"')
 		.optional()
 		.describe('The pre-save page language when the fan asks for none the hub has'),
-	releaseAtUtc: isoDateTime,
+	releaseAtUtc: isoInstant,
 	timezone: z.string().max(64).nullish(),
 	localMidnight: z.boolean().optional(),
-	upc: z.string().regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits').nullish(),
-	isrcs: z.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839')).optional(),
+	upc: z
+		.string()
+		.regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits')
+		.nullish(),
+	isrcs: z
+		.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839'))
+		.optional(),
 	platforms: campaignPlatforms.optional(),
 	layers: z.array(layer).optional(),
 	consentWordings: consentWordings.optional(),
@@ -238,18 +346,26 @@ export const campaignBody = z.object({
 export const campaignParams = z.object({ idOrSlug: z.string().min(1) });
 
 export const nextLayersQuery = z.object({
-	campaignId: z.string().optional(),
+	// A query may carry it empty (a node's blank filter): that means every campaign.
+	campaignId: z.string().optional().describe(CAMPAIGN_REF),
 	layers: z
 		.string()
 		.optional()
-		.transform((value) => (value ? value.split(',').map((item) => item.trim()).filter(Boolean) : undefined))
+		.transform((value) =>
+			value
+				? value
+						.split(',')
+						.map((item) => item.trim())
+						.filter(Boolean)
+				: undefined,
+		)
 		.pipe(z.array(layer).optional()),
 });
 
 export const createWebhookBody = z.object({
 	url: z.url({ protocol: /^https?$/, error: 'url must be an http or https address' }),
 	events: z.array(eventFilter).min(1),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 });
 
 export const webhookListQuery = z.object({ url: z.string().optional() });
@@ -265,11 +381,13 @@ export const optInRequestBody = z.object({
 		.min(3)
 		.max(320)
 		.optional()
-		.describe('The phone number (any format; give country for national numbers) or email address; without it, the one on record for fanId'),
+		.describe(
+			'The phone number (any format; give country for national numbers) or email address; without it, the one on record for fanId',
+		),
 	country: z.string().length(2, 'country is a two-letter ISO code such as US or DE').optional(),
 	timezone: z.string().max(64).optional(),
 	fanId: z.string().min(1).optional(),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	parentActionId: z.string().min(1).nullish(),
 	wording: z.string().min(1, 'Give the exact consent wording the fan saw.').max(2000),
 	wordingVersion: z.string().max(100).nullish(),
@@ -294,10 +412,16 @@ export const sendMessageBody = z.object({
 	channel: optInChannel,
 	text: z.string().min(1).max(1600),
 	subject: z.string().max(200).optional(),
-	campaignId: z.string().min(1).nullish(),
+	campaignId: campaignRef.nullish(),
 	idempotencyKey: z.string().min(1).max(200).nullish(),
 	frequencyCap: z
-		.object({ count: z.number().int().min(1), windowHours: z.number().positive().max(24 * 31) })
+		.object({
+			count: z.number().int().min(1),
+			windowHours: z
+				.number()
+				.positive()
+				.max(24 * 31),
+		})
 		.optional()
 		.describe('At most `count` messages on this channel per fan within `windowHours`'),
 });
@@ -322,14 +446,16 @@ export const connectionBody = z.object({
 	accessToken: z.string().min(1),
 	refreshToken: z.string().min(1).nullish(),
 	scopes: z.array(z.string()).default([]),
-	authorizedAt: isoDateTime.optional().describe('When the fan consented; defaults to now'),
-	accessExpiresAt: isoDateTime.nullish(),
-	refreshExpiresAt: isoDateTime.nullish().describe('When the platform stops honouring the refresh or user token'),
+	authorizedAt: isoInstant.optional().describe('When the fan consented; defaults to now'),
+	accessExpiresAt: isoInstant.nullish(),
+	refreshExpiresAt: isoInstant
+		.nullish()
+		.describe('When the platform stops honouring the refresh or user token'),
 });
 
 export const saveBody = z.object({
 	fanId: z.string().min(1),
-	campaignId: z.string().min(1),
+	campaignId: campaignRef,
 	platform: streamingPlatform,
 	parentActionId: z.string().min(1).nullish(),
 });
@@ -340,15 +466,22 @@ export const followBody = z
 		platform: streamingPlatform,
 		artistId: z.string().min(1).optional(),
 		playlistId: z.string().min(1).optional(),
-		campaignId: z.string().min(1).nullish(),
+		campaignId: campaignRef.nullish(),
 		parentActionId: z.string().min(1).nullish(),
 	})
-	.refine((body) => Boolean(body.artistId) !== Boolean(body.playlistId), 'Give either artistId or playlistId.');
+	.refine(
+		(body) => Boolean(body.artistId) !== Boolean(body.playlistId),
+		'Give either artistId or playlistId.',
+	);
 
-export const savedQuery = z.object({ fanId: z.string().min(1), campaignId: z.string().min(1), platform: streamingPlatform });
+export const savedQuery = z.object({
+	fanId: z.string().min(1),
+	campaignId: campaignRef,
+	platform: streamingPlatform,
+});
 
 export const streamingOutcome = z.object({
-	status: z.enum(['done', 'reconsent', 'failed', 'not_released']),
+	status: z.enum(['done', 'reconsent', 'failed', 'not_released', 'not_connected']),
 	action: action.optional(),
 });
 

@@ -4,6 +4,7 @@ import { CommunityPlatformError, type CommunityErrorKind } from '../core/communi
 import { HubError } from '../core/errors';
 import { PlatformError, type PlatformErrorKind } from '../core/streaming/platform';
 import type { Logger } from '../core/logger';
+import { answerClientError, sendError } from './error-replies';
 import { openApiDocument } from './openapi';
 import { artistRoutes } from './artist-routes';
 import { optInRoutes } from './optin-routes';
@@ -43,7 +44,11 @@ function validated<T>(schema: z.ZodType<T> | undefined, value: unknown, where: s
 		const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
 		return `${path}${issue.message}`;
 	});
-	throw new HubError('validation_failed', `Invalid ${where}. ${problems.join('; ')}`, result.error.issues);
+	throw new HubError(
+		'validation_failed',
+		`Invalid ${where}. ${problems.join('; ')}`,
+		result.error.issues,
+	);
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -53,12 +58,36 @@ function bearer(request: FastifyRequest): string | undefined {
 
 export function buildServer(services: HubServices, logger: Logger): FastifyInstance {
 	const { ledger } = services;
-	const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-	// Twilio webhooks and the fans' forms post urlencoded bodies.
-	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-		done(null, Object.fromEntries(new URLSearchParams(body as string)));
+	const app = Fastify({
+		logger: false,
+		bodyLimit: 1024 * 1024,
+		clientErrorHandler: answerClientError,
+		// Malformed and over-long paths are refused before routing: same error shape as everything else.
+		frameworkErrors: (error, request, reply) => {
+			const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+			sendError(reply, request.url, tooLong ? 414 : 400, {
+				code: 'bad_request',
+				message: tooLong
+					? 'A part of the path is longer than the hub accepts (100 characters); check the id in the URL.'
+					: 'The path is not a valid URL: a percent sign must start an escape such as %20.',
+			});
+		},
 	});
-	const routes = [...ledgerRoutes(services), ...artistRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services)];
+	// Twilio webhooks and the fans' forms post urlencoded bodies.
+	app.addContentTypeParser(
+		'application/x-www-form-urlencoded',
+		{ parseAs: 'string' },
+		(_request, body, done) => {
+			done(null, Object.fromEntries(new URLSearchParams(body as string)));
+		},
+	);
+	const routes = [
+		...ledgerRoutes(services),
+		...artistRoutes(services),
+		...optInRoutes(services),
+		...streamingRoutes(services),
+		...communityRoutes(services),
+	];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {
@@ -85,38 +114,61 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	registerCommunityRoutes(app, services, logger);
 
 	app.setNotFoundHandler((request, reply) => {
-		reply.code(404).send({
-			error: { code: 'not_found', message: `There is no ${request.method} ${request.url.split('?')[0]} in the hub API.` },
+		sendError(reply, request.url, 404, {
+			code: 'not_found',
+			message: `There is no ${request.method} ${request.url.split('?')[0]} in the hub API.`,
 		});
 	});
 
-	app.setErrorHandler((error: FastifyError | HubError | PlatformError | CommunityPlatformError, request, reply) => {
-		if (error instanceof HubError) {
-			reply.code(error.httpStatus).send({ error: { code: error.code, message: error.message, details: error.details } });
-			return;
-		}
-		if (error instanceof PlatformError) {
-			reply.code(PLATFORM_STATUS[error.kind]).send({
-				error: { code: `platform_${error.kind}`, message: error.message, details: { platform: error.platform } },
+	app.setErrorHandler(
+		(error: FastifyError | HubError | PlatformError | CommunityPlatformError, request, reply) => {
+			if (error instanceof HubError) {
+				sendError(reply, request.url, error.httpStatus, {
+					code: error.code,
+					message: error.message,
+					details: error.details,
+				});
+				return;
+			}
+			if (error instanceof PlatformError) {
+				sendError(reply, request.url, PLATFORM_STATUS[error.kind], {
+					code: `platform_${error.kind}`,
+					message: error.message,
+					details: { platform: error.platform },
+				});
+				return;
+			}
+			if (error instanceof CommunityPlatformError) {
+				sendError(reply, request.url, COMMUNITY_STATUS[error.kind], {
+					code: `platform_${error.kind}`,
+					message: error.message,
+					details: { platform: error.platform },
+				});
+				return;
+			}
+			if (error.statusCode && error.statusCode < 500) {
+				const unreadable =
+					error instanceof SyntaxError ||
+					error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+					error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
+				sendError(reply, request.url, error.statusCode, {
+					code: unreadable ? 'invalid_json' : 'bad_request',
+					message: `The request could not be read: ${error.message}`,
+				});
+				return;
+			}
+			// The path only: query strings carry OAuth codes and states, layers sessions, and identities (by-identity).
+			logger.error('request failed', {
+				method: request.method,
+				path: request.url.split('?')[0],
+				error: error.message,
 			});
-			return;
-		}
-		if (error instanceof CommunityPlatformError) {
-			reply.code(COMMUNITY_STATUS[error.kind]).send({
-				error: { code: `platform_${error.kind}`, message: error.message, details: { platform: error.platform } },
+			sendError(reply, request.url, 500, {
+				code: 'internal_error',
+				message: 'The hub hit an unexpected error; it is logged.',
 			});
-			return;
-		}
-		if (error.statusCode && error.statusCode < 500) {
-			reply.code(error.statusCode).send({
-				error: { code: 'invalid_json', message: `The request could not be read: ${error.message}` },
-			});
-			return;
-		}
-		// The path only: query strings carry OAuth codes and states, layers sessions, and identities (by-identity).
-		logger.error('request failed', { method: request.method, path: request.url.split('?')[0], error: error.message });
-		reply.code(500).send({ error: { code: 'internal_error', message: 'The hub hit an unexpected error; it is logged.' } });
-	});
+		},
+	);
 
 	return app;
 }

@@ -266,6 +266,14 @@ const MIGRATIONS: Migration[] = [
 		],
 	},
 	{
+		version: 6,
+		name: 'fan name',
+		statements: [
+			// What the marketer calls the fan in messages ("Hi Mia"); personal data, cleared on erasure.
+			'ALTER TABLE fans ADD COLUMN name TEXT',
+		],
+	},
+	{
 		version: 7,
 		name: 'reconnect links',
 		statements: [

@@ -42,7 +42,7 @@ export function campaignIdField(
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: 'cmp_01J…',
+		placeholder: 'cmp_01J… or mia-neon-nights',
 		description,
 		displayOptions: { show },
 	};

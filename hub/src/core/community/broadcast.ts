@@ -73,8 +73,18 @@ export class CommunityBroadcasts {
 	/** Starts the broadcast, or returns the job already started for this message key. */
 	async start(request: BroadcastRequest): Promise<string> {
 		this.admin.messenger(request.platform);
-		if (request.campaignId) await this.ledger.campaigns.get(request.campaignId);
-		if (request.segment?.campaignId) await this.ledger.campaigns.get(request.segment.campaignId);
+		// The job keeps ids: a slug given here is resolved once, and the segment query matches on the id.
+		const campaigns = this.ledger.campaigns;
+		request = {
+			...request,
+			campaignId: request.campaignId ? await campaigns.idOf(request.campaignId) : undefined,
+			segment: request.segment && {
+				...request.segment,
+				campaignId: request.segment.campaignId
+					? await campaigns.idOf(request.segment.campaignId)
+					: undefined,
+			},
+		};
 		const now = this.clock();
 		const { jobId, created } = await this.ledger.store.transaction(async (tx) => {
 			const existing = await tx.get<{ job_id: string }>(

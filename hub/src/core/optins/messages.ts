@@ -1,3 +1,4 @@
+import { campaignIdOf } from '../campaigns';
 import type { Fans } from '../fans';
 import { HubError } from '../errors';
 import { newId } from '../ids';
@@ -89,13 +90,15 @@ export class Messages {
 	) {}
 
 	async send(request: SendRequest): Promise<MessageView> {
-		if (!this.senders[request.channel]) throw new HubError('provider_not_configured', CONFIGURE_HINT[request.channel]);
+		if (!this.senders[request.channel])
+			throw new HubError('provider_not_configured', CONFIGURE_HINT[request.channel]);
 		if (!request.text.trim()) throw new HubError('validation_failed', 'The message text is empty.');
 		const row = await this.store.transaction(async (tx) => {
 			if (request.idempotencyKey) {
-				const existing = await tx.get<MessageRow>('SELECT * FROM messages WHERE idempotency_key = $1', [
-					request.idempotencyKey,
-				]);
+				const existing = await tx.get<MessageRow>(
+					'SELECT * FROM messages WHERE idempotency_key = $1',
+					[request.idempotencyKey],
+				);
 				if (existing) return existing;
 			}
 			const fan = await this.fans.resolve(tx, request.fanId);
@@ -106,7 +109,7 @@ export class Messages {
 			const message: MessageRow = {
 				id: newId('msg', now),
 				fan_id: fan.id,
-				campaign_id: request.campaignId ?? null,
+				campaign_id: request.campaignId ? await campaignIdOf(tx, request.campaignId) : null,
 				channel: request.channel,
 				subject: request.subject ?? null,
 				body: request.text,
@@ -132,7 +135,8 @@ export class Messages {
 					now,
 				],
 			);
-			if (message.status === 'scheduled') await enqueueJob(tx, SEND_MESSAGE_JOB, { messageId: message.id }, sendAt, now);
+			if (message.status === 'scheduled')
+				await enqueueJob(tx, SEND_MESSAGE_JOB, { messageId: message.id }, sendAt, now);
 			return message;
 		});
 		if (row.status === 'sending') return view(await this.deliver(row));
@@ -152,9 +156,16 @@ export class Messages {
 				await this.setStatus(tx, message.id, 'suppressed', 'consent withdrawn before sending');
 				return undefined;
 			}
-			const sendAt = nextSendableAt(now, recipientZones(fan.timezone, await this.address(tx, fan.id, 'sms')));
+			const sendAt = nextSendableAt(
+				now,
+				recipientZones(fan.timezone, await this.address(tx, fan.id, 'sms')),
+			);
 			if (sendAt > now) {
-				await tx.run('UPDATE messages SET send_at = $2, updated_at = $3 WHERE id = $1', [message.id, sendAt, now]);
+				await tx.run('UPDATE messages SET send_at = $2, updated_at = $3 WHERE id = $1', [
+					message.id,
+					sendAt,
+					now,
+				]);
 				await enqueueJob(tx, SEND_MESSAGE_JOB, { messageId: message.id }, sendAt, now);
 				return undefined;
 			}
@@ -182,12 +193,19 @@ export class Messages {
 	}
 
 	async get(messageId: string): Promise<MessageView> {
-		const row = await this.store.get<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId]);
+		const row = await this.store.get<MessageRow>('SELECT * FROM messages WHERE id = $1', [
+			messageId,
+		]);
 		if (!row) throw new HubError('not_found', `No message with id ${messageId}.`);
 		return view(row);
 	}
 
-	private async admission(tx: SqlExecutor, fanId: string, request: SendRequest, now: number): Promise<MessageStatus> {
+	private async admission(
+		tx: SqlExecutor,
+		fanId: string,
+		request: SendRequest,
+		now: number,
+	): Promise<MessageStatus> {
 		if (!(await this.optIns.grantedConsent(fanId, request.channel, tx))) return 'suppressed';
 		if (!request.frequencyCap) return 'sending';
 		const since = now - request.frequencyCap.windowHours * 3_600_000;
@@ -199,7 +217,11 @@ export class Messages {
 		return Number(recent?.n) >= request.frequencyCap.count ? 'capped' : 'sending';
 	}
 
-	private async address(tx: SqlExecutor, fanId: string, channel: OptInChannel): Promise<string | null> {
+	private async address(
+		tx: SqlExecutor,
+		fanId: string,
+		channel: OptInChannel,
+	): Promise<string | null> {
 		const row = await tx.get<{ external_id: string }>(
 			'SELECT external_id FROM identities WHERE fan_id = $1 AND channel = $2',
 			[fanId, IDENTITY_OF[channel]],
@@ -210,7 +232,12 @@ export class Messages {
 	private async deliver(message: MessageRow): Promise<MessageRow> {
 		const to = await this.address(this.store, message.fan_id, message.channel);
 		try {
-			if (!to) throw new ProviderError('hub', `The fan has no ${IDENTITY_OF[message.channel]} to send to.`, true);
+			if (!to)
+				throw new ProviderError(
+					'hub',
+					`The fan has no ${IDENTITY_OF[message.channel]} to send to.`,
+					true,
+				);
 			const { providerMessageId } =
 				message.channel === 'sms'
 					? await this.senders.sms!.send({ to, body: message.body })
@@ -221,19 +248,22 @@ export class Messages {
 			);
 			return { ...message, status: 'sent', provider_message_id: providerMessageId };
 		} catch (error) {
-			const failure = error instanceof ProviderError ? error : new ProviderError('hub', (error as Error).message, false);
+			const failure =
+				error instanceof ProviderError
+					? error
+					: new ProviderError('hub', (error as Error).message, false);
 			if (failure.permanent) {
-				await this.store.transaction((tx) => this.setStatus(tx, message.id, 'failed', failure.message));
+				await this.store.transaction((tx) =>
+					this.setStatus(tx, message.id, 'failed', failure.message),
+				);
 				return { ...message, status: 'failed', error: failure.message };
 			}
 			const retryAt = this.clock() + (failure.retryAfterMs ?? 60_000);
 			await this.store.transaction(async (tx) => {
-				await tx.run(`UPDATE messages SET status = 'scheduled', send_at = $2, error = $3, updated_at = $4 WHERE id = $1`, [
-					message.id,
-					retryAt,
-					failure.message,
-					this.clock(),
-				]);
+				await tx.run(
+					`UPDATE messages SET status = 'scheduled', send_at = $2, error = $3, updated_at = $4 WHERE id = $1`,
+					[message.id, retryAt, failure.message, this.clock()],
+				);
 				await enqueueJob(tx, SEND_MESSAGE_JOB, { messageId: message.id }, retryAt, this.clock());
 			});
 			this.onQueued();
@@ -241,7 +271,10 @@ export class Messages {
 		}
 	}
 
-	private async sendMarketingEmail(message: MessageRow, to: string): Promise<{ providerMessageId: string }> {
+	private async sendMarketingEmail(
+		message: MessageRow,
+		to: string,
+	): Promise<{ providerMessageId: string }> {
 		const consent = await this.optIns.grantedConsent(message.fan_id, 'email');
 		const unsubscribe = consent ? this.optIns.unsubscribeLink(consent.id) : undefined;
 		return this.senders.email!.send({
@@ -249,12 +282,20 @@ export class Messages {
 			subject: message.subject ?? '',
 			text: unsubscribe ? `${message.body}\n\n--\nUnsubscribe: ${unsubscribe}` : message.body,
 			headers: unsubscribe
-				? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+				? {
+						'List-Unsubscribe': `<${unsubscribe}>`,
+						'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+					}
 				: undefined,
 		});
 	}
 
-	private async setStatus(tx: SqlExecutor, messageId: string, status: MessageStatus, error: string | null): Promise<void> {
+	private async setStatus(
+		tx: SqlExecutor,
+		messageId: string,
+		status: MessageStatus,
+		error: string | null,
+	): Promise<void> {
 		await tx.run('UPDATE messages SET status = $2, error = $3, updated_at = $4 WHERE id = $1', [
 			messageId,
 			status,

@@ -7,7 +7,7 @@ import type { Fans } from '../fans';
 import type { FutureSaves } from '../future-saves';
 import { normalizeIdentity, type Channel, type Identity } from '../identities';
 import { enqueueJob } from '../jobs';
-import type { Consent, Fan } from '../model';
+import type { Action, Consent, Fan } from '../model';
 import type { Webhooks } from '../webhooks';
 import type { ListDoubleOptIn } from '../messaging';
 import { classifyKeyword } from './keywords';
@@ -61,6 +61,8 @@ export interface OptInRequest {
 export interface OptInResult {
 	fan: Fan;
 	consent: Consent;
+	/** The pending opt-in action, so that the next layer can name it as its parent. */
+	action: Action | null;
 	created: boolean;
 }
 
@@ -154,8 +156,12 @@ export class OptIns {
 			const existing = (await this.consents.open(fanId, identity.channel, tx)).find(
 				(consent) => consent.purpose === (input.purpose ?? 'marketing'),
 			);
-			if (existing)
-				return { fan: await this.fans.get(fanId, tx), consent: existing, created: false };
+			if (existing) {
+				const action = existing.actionId
+					? await this.actions.getWithin(tx, existing.actionId)
+					: null;
+				return { fan: await this.fans.get(fanId, tx), consent: existing, action, created: false };
+			}
 
 			const { action } = await this.actions.recordWithin(
 				tx,
@@ -187,7 +193,7 @@ export class OptIns {
 			);
 			const sender = await this.senderOf(tx, input.campaignId);
 			await this.queueConfirmationRequest(tx, input.channel, identity.value, consent, sender);
-			return { fan: await this.fans.get(fanId, tx), consent, created: true };
+			return { fan: await this.fans.get(fanId, tx), consent, action, created: true };
 		});
 		if (result.created) this.onQueued();
 		return result;

@@ -31,7 +31,9 @@ export type StreamingOutcome =
 	| { status: 'done'; action: Action }
 	| { status: 'reconsent'; action: Action }
 	| { status: 'failed'; action: Action }
-	| { status: 'not_released' };
+	| { status: 'not_released' }
+	/** The fan never connected the platform: nothing is recorded, so a follow after they connect still counts. */
+	| { status: 'not_connected' };
 
 /**
  * Saves and follows on a fan's behalf: opens (and refreshes, and re-seals) the fan's
@@ -154,6 +156,7 @@ export class Streaming {
 		}
 		const id = (input.artistId ?? input.playlistId) as string;
 		const campaignId = input.campaignId ? (await this.campaigns.get(input.campaignId)).id : null;
+		if (!(await this.tokens.isConnected(input.fanId, input.platform))) return { status: 'not_connected' };
 		return this.perform(input.fanId, input.platform, 'follow', {
 			campaignId,
 			parentActionId: input.parentActionId,

@@ -13,6 +13,10 @@ import { platformField } from '../common';
 
 const show = { resource: ['link'], operation: ['create'] };
 
+// A constant: the community lint upper-cases "id" in description literals, paths included.
+const ACTION_ID_HELP =
+	'The action the join is layered on. The default reads it from a Fanloop Trigger event (data.action.id).';
+
 export const description: INodeProperties[] = [
 	platformField(
 		show,
@@ -53,8 +57,7 @@ export const description: INodeProperties[] = [
 		// The action of a Fanloop Trigger event, e.g. the pre-save of presave.completed.
 		default: '={{ $json.data?.action?.id }}',
 		placeholder: 'act_01J…',
-		description:
-			'The action the join is layered on. The default reads it from a Fanloop Trigger event (data.action.ID).',
+		description: ACTION_ID_HELP,
 		displayOptions: { show: { ...show, attributeTo: ['action'] } },
 	},
 	{

@@ -24,8 +24,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'The new single is out now: https://…',
-		description:
-			'The post, up to 2,000 characters (what both Telegram and Discord take)',
+		description: 'The post, up to 2,000 characters (what both Telegram and Discord take)',
 		displayOptions: { show },
 	},
 	{
@@ -37,7 +36,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',

@@ -50,11 +50,11 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
-				placeholder: 'cmp_01J…',
+				placeholder: 'cmp_01J… or mia-neon-nights',
 				description:
 					"Only fans who took part in this campaign; with Has Action or Lacks Action, only this campaign's actions count",
 			},
@@ -77,11 +77,11 @@ export const description: INodeProperties[] = [
 		],
 	},
 	{
-		displayName: 'Campaign ID',
+		displayName: 'Campaign ID or Slug',
 		name: 'campaignId',
 		type: 'string',
 		default: '',
-		placeholder: 'cmp_01J…',
+		placeholder: 'cmp_01J… or mia-neon-nights',
 		description: 'The campaign the messages belong to',
 		displayOptions: { show },
 	},

@@ -1,12 +1,10 @@
-import type { INodeProperties } from 'n8n-workflow';
-
 /** Identity channels the hub stitches into one fan. */
 export const CHANNEL_OPTIONS = [
 	{ name: 'Apple Music', value: 'apple_music' },
 	{ name: 'Deezer', value: 'deezer' },
 	{ name: 'Discord', value: 'discord' },
 	{ name: 'Email', value: 'email' },
-	{ name: 'Phone (E.164)', value: 'phone' },
+	{ name: 'Phone', value: 'phone' },
 	{ name: 'Spotify', value: 'spotify' },
 	{ name: 'Telegram', value: 'telegram' },
 	{ name: 'YouTube', value: 'youtube' },
@@ -23,19 +21,6 @@ export const ACTION_KIND_OPTIONS = [
 	{ name: 'Pre-Save', value: 'presave' },
 	{ name: 'Save', value: 'save' },
 ];
-
-export function fanIdField(operation: string, description: string): INodeProperties {
-	return {
-		displayName: 'Fan ID',
-		name: 'fanId',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'fan_01J…',
-		description,
-		displayOptions: { show: { resource: ['fan'], operation: [operation] } },
-	};
-}
 
 export function fanPath(fanId: string, suffix = ''): string {
 	return `/v1/fans/${encodeURIComponent(fanId)}${suffix}`;

@@ -2,12 +2,13 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { readRequiredString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, fanPath } from './common';
+import { fanIdField } from '../../../shared/fan-id';
+import { fanPath } from './common';
 
 export const description: INodeProperties[] = [
 	fanIdField(
-		'erase',
-		'ID of the fan to erase (GDPR): tokens and personal data are deleted, a minimal suppression entry stays',
+		{ resource: ['fan'], operation: ['erase'] },
+		'to erase (GDPR): tokens and personal data are deleted, a minimal suppression entry stays',
 	),
 ];
 

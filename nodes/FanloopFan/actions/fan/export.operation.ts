@@ -2,10 +2,14 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { readRequiredString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, fanPath } from './common';
+import { fanIdField } from '../../../shared/fan-id';
+import { fanPath } from './common';
 
 export const description: INodeProperties[] = [
-	fanIdField('export', 'ID of the fan whose data is exported (GDPR access request)'),
+	fanIdField(
+		{ resource: ['fan'], operation: ['export'] },
+		'whose data is exported (GDPR access request)',
+	),
 ];
 
 export async function execute(

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { readRequiredString, readString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
+import { fanIdField } from '../../../shared/fan-id';
 import { CHANNEL_OPTIONS, fanPath } from './common';
 
 const show = { resource: ['fan'], operation: ['get'] };
@@ -22,16 +23,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Fan ID',
-		name: 'fanId',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: 'fan_01J…',
-		description: 'ID of the fan to get',
-		displayOptions: { show: { ...show, findBy: ['id'] } },
-	},
+	fanIdField({ ...show, findBy: ['id'] }, 'to get'),
 	{
 		displayName: 'Channel',
 		name: 'channel',
@@ -47,7 +39,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'fan@example.com',
-		description: 'Email address, E.164 phone number, or the platform user ID',
+		description:
+			'Email address, phone number in international format (+ and country code, e.g. +14155550123), or the platform user ID',
 		displayOptions: { show: { ...show, findBy: ['identity'] } },
 	},
 ];

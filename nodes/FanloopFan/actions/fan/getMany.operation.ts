@@ -41,7 +41,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',

@@ -1,11 +1,17 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { readRequiredString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { fanIdField, fanPath } from './common';
+import { fanIdField } from '../../../shared/fan-id';
+import { fanPath } from './common';
 
 export const description: INodeProperties[] = [
-	fanIdField('merge', 'ID of the fan that is kept'),
+	fanIdField({ resource: ['fan'], operation: ['merge'] }, 'that is kept'),
 	{
 		displayName: 'Other Fan ID',
 		name: 'otherFanId',
@@ -31,5 +37,6 @@ export async function execute(
 		body: { otherFanId },
 		itemIndex,
 	});
-	return [{ json: result }];
+	// The kept fan, in the same shape as Get.
+	return [{ json: (result as { fan: IDataObject }).fan }];
 }

@@ -13,12 +13,13 @@ import {
 	readString,
 } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
-import { ACTION_KIND_OPTIONS, fanIdField } from './common';
+import { fanIdField } from '../../../shared/fan-id';
+import { ACTION_KIND_OPTIONS } from './common';
 
 const show = { resource: ['fan'], operation: ['recordAction'] };
 
 export const description: INodeProperties[] = [
-	fanIdField('recordAction', 'ID of the fan who took the action'),
+	fanIdField(show, 'who took the action'),
 	{
 		displayName: 'Kind',
 		name: 'kind',
@@ -53,9 +54,15 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Hard',
 				value: 'hard',
-				description: 'Read back from the platform (a save, a Telegram join)',
+				description:
+					'Confirmed: the hub or the platform saw it happen, e.g. a save read back from Spotify or a Telegram join',
 			},
-			{ name: 'Soft', value: 'soft', description: 'Claimed but not readable from the platform' },
+			{
+				name: 'Soft',
+				value: 'soft',
+				description:
+					'Reported only: you know it happened but nothing can check it, e.g. a click on a link',
+			},
 		],
 	},
 	{
@@ -67,7 +74,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
@@ -84,7 +91,8 @@ export const description: INodeProperties[] = [
 				name: 'idempotencyKey',
 				type: 'string',
 				default: '',
-				description: 'The hub records an action with the same key only once, so retries are safe',
+				description:
+					'A unique text you choose for this action, e.g. the order number. The hub records an action with the same key only once, so a workflow run again does not count it twice.',
 			},
 			{
 				displayName: 'Parent Action ID',

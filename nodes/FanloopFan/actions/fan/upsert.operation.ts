@@ -42,7 +42,8 @@ export const description: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'fan@example.com',
-						description: 'Email address, E.164 phone number, or the platform user ID',
+						description:
+							'Email address, phone number in international format (+ and country code, e.g. +14155550123), or the platform user ID',
 					},
 				],
 			},
@@ -62,7 +63,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'DE',
-				description: 'ISO 3166-1 alpha-2 country code',
+				description: 'Two-letter country code, e.g. DE or US',
 			},
 			{
 				displayName: 'Locale',
@@ -70,7 +71,16 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'de-DE',
-				description: 'BCP 47 language tag used for messages to the fan',
+				description: 'Language code for messages to the fan, e.g. en, de or pt-BR',
+			},
+			{
+				displayName: 'Name',
+				name: 'name',
+				type: 'string',
+				default: '',
+				placeholder: 'Mia',
+				description:
+					'What to call the fan in messages. Left empty, an earlier name is kept; it is erased with the fan.',
 			},
 			{
 				displayName: 'Timezone',
@@ -78,7 +88,8 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'Europe/Berlin',
-				description: 'IANA time zone, used for quiet hours and local-midnight releases',
+				description:
+					'Time zone name such as Europe/Berlin or America/New_York, used for quiet hours and local-midnight releases',
 			},
 		],
 	},
@@ -105,5 +116,7 @@ export async function execute(
 		...compact(readObject(this, 'additionalFields', itemIndex)),
 	};
 	const result = await hubRequest.call(this, { method: 'POST', path: '/v1/fans', body, itemIndex });
-	return [{ json: result }];
+	// The same fan shape as Get, plus whether this call created the fan.
+	const { fan, created } = result as { fan: IDataObject; created: boolean };
+	return [{ json: { ...fan, created } }];
 }

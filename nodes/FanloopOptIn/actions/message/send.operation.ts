@@ -53,7 +53,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
@@ -98,7 +98,7 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'The hub sends a message with the same key only once and answers the first result again, so retries are safe',
+					'A unique text you choose for this message, e.g. "release-day-" plus the fan ID. The hub sends a message with the same key only once and answers the first result again, so a workflow run again does not text the fan twice.',
 			},
 		],
 	},

@@ -12,7 +12,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description:
-			'The token from the confirmation link the fan clicked (its ?token= value), when your own page receives the link. The output outcome is confirmed, already_confirmed, expired or invalid.',
+			'The token from the confirmation link the fan clicked (its ?token= value), when your own page receives the link. The output outcome is confirmed, already_confirmed or expired. A token the hub never issued, or one cut short, fails the item with the code invalid_token.',
 		displayOptions: { show: { resource: ['optIn'], operation: ['confirm'] } },
 	},
 ];

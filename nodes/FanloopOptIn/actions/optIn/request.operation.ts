@@ -6,11 +6,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { FAN_ID_DEFAULT_HELP, FAN_ID_FROM_ITEM } from '../../../shared/fan-id';
 import { compact, readObject, readRequiredString, readString } from '../../../shared/parameters';
 import { hubRequest } from '../../../shared/transport';
 import { OPT_IN_CHANNEL_OPTIONS } from '../common';
 
 const show = { resource: ['optIn'], operation: ['request'] };
+
+/** Optional here: without a fan the hub finds one by the address, or creates one. */
+const FAN_ID_HELP = `ID of a fan the hub already knows. ${FAN_ID_DEFAULT_HELP} When it is empty the hub finds the fan by the address, or creates one.`;
 
 export const description: INodeProperties[] = [
 	{
@@ -30,7 +34,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '+14155550123',
 		description:
-			'The phone number in international format (+ and country code). A national number works only with Country set under Additional Fields. Leave empty to use the number on record for the Fan ID set under Additional Fields.',
+			'The phone number in international format (+ and country code). A national number works only with Country set under Additional Fields. Leave empty to use the number on record for the fan in Fan ID.',
 		displayOptions: { show: { ...show, channel: ['sms'] } },
 	},
 	{
@@ -40,8 +44,17 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'name@email.com',
 		description:
-			'The email address the confirmation link is sent to. Leave empty to use the address on record for the Fan ID set under Additional Fields.',
+			'The email address the confirmation link is sent to. Leave empty to use the address on record for the fan in Fan ID.',
 		displayOptions: { show: { ...show, channel: ['email'] } },
+	},
+	{
+		displayName: 'Fan ID',
+		name: 'fanId',
+		type: 'string',
+		default: FAN_ID_FROM_ITEM,
+		placeholder: 'fan_01J…',
+		description: FAN_ID_HELP,
+		displayOptions: { show },
 	},
 	{
 		displayName: 'Consent Wording',
@@ -64,7 +77,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
@@ -77,16 +90,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				placeholder: 'US',
 				description:
-					'ISO 3166-1 alpha-2 country code, needed to read a phone number given without its country code',
-			},
-			{
-				displayName: 'Fan ID',
-				name: 'fanId',
-				type: 'string',
-				default: '',
-				placeholder: 'fan_01J…',
-				description:
-					'ID of a fan the hub already knows. Leave empty to find the fan by the address, or create one.',
+					'Two-letter country code such as US or DE, needed to read a phone number given without its country code',
 			},
 			{
 				displayName: 'IP Address',
@@ -126,7 +130,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				placeholder: 'America/New_York',
 				description:
-					"IANA time zone of the fan, used for quiet hours. When empty the hub keeps quiet hours in every time zone of the phone number's country.",
+					"Time zone name of the fan such as America/New_York, used for quiet hours. When empty the hub keeps quiet hours in every time zone of the phone number's country.",
 			},
 			{
 				displayName: 'User Agent',
@@ -156,16 +160,18 @@ export async function execute(
 	// Without an address the hub uses the one on record for the fan: a keyword texted in or a
 	// pre-save event carries only the fan's id.
 	const address = readString(this, 'address', itemIndex);
-	if (!address && !fields.fanId) {
+	const fanId = readString(this, 'fanId', itemIndex);
+	if (!address && !fanId) {
 		const label = channel === 'email' ? 'Email Address' : 'Phone Number';
 		throw new NodeOperationError(this.getNode(), `${label} is empty`, {
 			itemIndex,
-			description: `Fill in "${label}", or set Fan ID under Additional Fields to use the one on record.`,
+			description: `Fill in "${label}", or set Fan ID to use the one on record.`,
 		});
 	}
 	const body: IDataObject = {
 		channel,
 		...(address ? { address } : {}),
+		...(fanId ? { fanId } : {}),
 		wording: readRequiredString(this, 'wording', itemIndex, 'Consent Wording'),
 		...fields,
 	};

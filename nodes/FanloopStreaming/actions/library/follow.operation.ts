@@ -16,7 +16,7 @@ export const description: INodeProperties[] = [
 	fanIdField(show, 'who follows'),
 	platformField(
 		show,
-		`Where the fan follows. Apple Music cannot follow artists, only add playlists; YouTube follows only channels (a subscription, 50 of the project's 10,000 daily quota units each, so about 200 a day). ${OUTCOME_HINT}`,
+		`Where the fan follows. Apple Music cannot follow artists, only add playlists; YouTube follows only channels (a subscription, 50 of the project's 10,000 daily quota units each, so about 200 a day). ${OUTCOME_HINT} Follow can also answer not_connected: the fan never connected this platform (nothing is recorded), so offer them the connect step first.`,
 	),
 	{
 		displayName: 'Follow',
@@ -68,7 +68,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 		options: [
 			{
-				displayName: 'Campaign ID',
+				displayName: 'Campaign ID or Slug',
 				name: 'campaignId',
 				type: 'string',
 				default: '',
