@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger';
 import { openApiDocument } from './openapi';
 import { optInRoutes } from './optin-routes';
 import { registerPages } from './pages';
+import { registerPageCounters } from './page-counters';
 import { registerPresavePages } from './presave-routes';
 import { communityRoutes, registerCommunityRoutes } from './community-routes';
 import { ledgerRoutes } from './routes';
@@ -79,6 +80,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	}
 	app.get('/v1/openapi.json', async () => openApi);
 	registerPages(app, services);
+	registerPageCounters(app, services, logger);
 	registerPresavePages(app, services);
 	registerTwilioInbound(app, services, logger);
 	registerCommunityRoutes(app, services, logger);

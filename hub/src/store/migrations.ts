@@ -243,6 +243,22 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 7,
+		name: 'page counters',
+		statements: [
+			// Daily counts of what fans did on a campaign's pages before any fan exists: no cookie, no fan, no IP.
+			`CREATE TABLE page_counters (
+				day TEXT NOT NULL,
+				campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+				source TEXT NOT NULL,
+				platform TEXT NOT NULL,
+				step TEXT NOT NULL,
+				count BIGINT NOT NULL,
+				PRIMARY KEY (campaign_id, day, source, platform, step)
+			)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
