@@ -10,6 +10,7 @@ import { registerPages } from './pages';
 import { registerPageCounters } from './page-counters';
 import { registerPresavePages } from './presave-routes';
 import { communityRoutes, registerCommunityRoutes } from './community-routes';
+import { insightsRoutes, registerInsightsCsv } from './insights-routes';
 import { ledgerRoutes } from './routes';
 import { streamingRoutes } from './streaming-routes';
 import { registerTwilioInbound } from './twilio-inbound';
@@ -58,7 +59,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
 		done(null, Object.fromEntries(new URLSearchParams(body as string)));
 	});
-	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services)];
+	const routes = [...ledgerRoutes(services), ...optInRoutes(services), ...streamingRoutes(services), ...communityRoutes(services), ...insightsRoutes(services)];
 	const openApi = openApiDocument(routes, API_VERSION);
 
 	for (const route of routes) {
@@ -84,6 +85,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	registerPresavePages(app, services);
 	registerTwilioInbound(app, services, logger);
 	registerCommunityRoutes(app, services, logger);
+	registerInsightsCsv(app, services);
 
 	app.setNotFoundHandler((request, reply) => {
 		reply.code(404).send({
