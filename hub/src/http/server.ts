@@ -10,6 +10,7 @@ import { registerPages } from './pages';
 import { registerPageCounters } from './page-counters';
 import { registerPresavePages } from './presave-routes';
 import { communityRoutes, registerCommunityRoutes } from './community-routes';
+import { registerDashboard } from './dashboard/routes';
 import { insightsRoutes, registerInsightsCsv } from './insights-routes';
 import { ledgerRoutes } from './routes';
 import { streamingRoutes } from './streaming-routes';
@@ -86,6 +87,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	registerTwilioInbound(app, services, logger);
 	registerCommunityRoutes(app, services, logger);
 	registerInsightsCsv(app, services);
+	registerDashboard(app, services);
 
 	app.setNotFoundHandler((request, reply) => {
 		reply.code(404).send({

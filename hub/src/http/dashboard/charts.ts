@@ -1,0 +1,163 @@
+import * as echarts from 'echarts';
+import type { DayFigures } from '../../core/insights/daily';
+import type { FunnelCounts } from '../../core/insights/funnel';
+import type { LayerEdge } from '../../core/insights/layering';
+import type { Reachability } from '../../core/insights/reachability';
+
+/** Charts are drawn at this size and scale to the page's width: one drawing reads on a phone and a desk. */
+const WIDTH = 640;
+const HEIGHT = 320;
+const TEXT = '#e8e8ee';
+const MUTED = '#9a9aa8';
+const PALETTE = [
+	'#ffd23f',
+	'#5ad1c9',
+	'#ff8a65',
+	'#9b8cff',
+	'#7fd77f',
+	'#ff6fae',
+	'#6fb7ff',
+	'#c9c98a',
+];
+
+/**
+ * Renders one ECharts option to an SVG document on the server (no DOM, no script in
+ * the page). Animation is off: the drawing is taken once, and a disposed chart leaves
+ * no timer behind.
+ */
+function svgOf(option: echarts.EChartsOption, height = HEIGHT): string {
+	const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
+	try {
+		chart.setOption({
+			animation: false,
+			color: PALETTE,
+			textStyle: { color: TEXT, fontSize: 14 },
+			...option,
+		});
+		return chart.renderToSVGString();
+	} finally {
+		chart.dispose();
+	}
+}
+
+export function funnelChart(funnel: FunnelCounts): string {
+	const steps: [string, number][] = [
+		['Page views', funnel.views],
+		['Platform buttons', funnel.clicks],
+		['Consent screens', funnel.consents],
+		['Pre-saves', funnel.presaves],
+	];
+	return svgOf({
+		series: [
+			{
+				type: 'funnel',
+				sort: 'none',
+				left: 20,
+				right: 20,
+				top: 20,
+				bottom: 20,
+				minSize: '8%',
+				label: { position: 'inside', color: '#111', fontWeight: 'bold', formatter: '{b}: {c}' },
+				data: steps.map(([name, value]) => ({ name, value })),
+			},
+		],
+	});
+}
+
+/**
+ * The layer graph as a Sankey. A Sankey cannot draw a cycle, and a fan's steps can
+ * loop (a Telegram start after a join): the strongest edges are kept, an edge that
+ * would close a loop is left out.
+ */
+export function sankeyChart(edges: LayerEdge[]): string {
+	const kept: LayerEdge[] = [];
+	const reaches = (from: string, to: string): boolean => {
+		const seen = new Set<string>();
+		const stack = [from];
+		while (stack.length > 0) {
+			const at = stack.pop()!;
+			if (at === to) return true;
+			if (seen.has(at)) continue;
+			seen.add(at);
+			for (const edge of kept) if (edge.from === at) stack.push(edge.to);
+		}
+		return false;
+	};
+	for (const edge of [...edges].sort((a, b) => b.count - a.count))
+		if (edge.from !== edge.to && !reaches(edge.to, edge.from)) kept.push(edge);
+	const names = [...new Set(kept.flatMap((edge) => [edge.from, edge.to]))];
+	return svgOf({
+		series: [
+			{
+				type: 'sankey',
+				left: 10,
+				right: 110,
+				top: 20,
+				bottom: 20,
+				nodeGap: 14,
+				label: { color: TEXT, fontSize: 14 },
+				lineStyle: { color: 'gradient', opacity: 0.45 },
+				data: names.map((name) => ({ name })),
+				links: kept.map((edge) => ({ source: edge.from, target: edge.to, value: edge.count })),
+			},
+		],
+	});
+}
+
+export function reachabilityChart(reachability: Reachability): string {
+	return svgOf({
+		grid: { left: 50, right: 20, top: 30, bottom: 50 },
+		xAxis: {
+			type: 'category',
+			name: 'owned channels',
+			nameLocation: 'middle',
+			nameGap: 30,
+			data: reachability.map((bucket) => bucket.channels),
+			axisLabel: { color: TEXT },
+		},
+		yAxis: {
+			type: 'value',
+			minInterval: 1,
+			axisLabel: { color: MUTED },
+			splitLine: { lineStyle: { color: '#33333d' } },
+		},
+		series: [
+			{
+				type: 'bar',
+				data: reachability.map((bucket) => bucket.fans),
+				label: { show: true, position: 'top', color: TEXT },
+				itemStyle: { color: '#5ad1c9' },
+			},
+		],
+	});
+}
+
+export function dailyChart(days: DayFigures[]): string {
+	const layers = [...new Set(days.flatMap((day) => Object.keys(day.layers)))].sort();
+	return svgOf(
+		{
+			legend: { top: 0, textStyle: { color: TEXT } },
+			grid: { left: 50, right: 20, top: 60, bottom: 40 },
+			xAxis: {
+				type: 'category',
+				data: days.map((day) => day.day.slice(5)),
+				axisLabel: { color: MUTED },
+			},
+			yAxis: {
+				type: 'value',
+				minInterval: 1,
+				axisLabel: { color: MUTED },
+				splitLine: { lineStyle: { color: '#33333d' } },
+			},
+			series: [
+				{ name: 'page views', type: 'line', data: days.map((day) => day.views) },
+				...layers.map((layer) => ({
+					name: layer,
+					type: 'line' as const,
+					data: days.map((day) => day.layers[layer] ?? 0),
+				})),
+			],
+		},
+		360,
+	);
+}
