@@ -375,7 +375,7 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 			expect(headline).toContain('3fans');
 			expect(headline).toContain('2.333actions per entry fan');
 			await expect(page.locator('#delivery').textContent()).resolves.toContain(
-				'1 fans need to reconnect.',
+				'1 fan needs to reconnect.',
 			);
 			for (const id of ['#funnel-chart', '#sankey-chart', '#reachability-chart', '#daily-chart'])
 				await expect(

@@ -7,6 +7,8 @@ import type { Reachability } from '../../core/insights/reachability';
 /** Charts are drawn at this size and scale to the page's width: one drawing reads on a phone and a desk. */
 const WIDTH = 640;
 const HEIGHT = 320;
+/** Large enough to read once a 640-wide drawing shrinks to a phone's column. */
+const FONT = 18;
 const TEXT = '#e8e8ee';
 const MUTED = '#9a9aa8';
 const PALETTE = [
@@ -31,7 +33,7 @@ function svgOf(option: echarts.EChartsOption, height = HEIGHT): string {
 		chart.setOption({
 			animation: false,
 			color: PALETTE,
-			textStyle: { color: TEXT, fontSize: 14 },
+			textStyle: { color: TEXT, fontSize: FONT },
 			...option,
 		});
 		return chart.renderToSVGString();
@@ -39,6 +41,13 @@ function svgOf(option: echarts.EChartsOption, height = HEIGHT): string {
 		chart.dispose();
 	}
 }
+
+const VALUE_AXIS = {
+	type: 'value',
+	minInterval: 1,
+	axisLabel: { color: MUTED, fontSize: FONT },
+	splitLine: { lineStyle: { color: '#33333d' } },
+} as const;
 
 export function funnelChart(funnel: FunnelCounts): string {
 	const steps: [string, number][] = [
@@ -57,7 +66,13 @@ export function funnelChart(funnel: FunnelCounts): string {
 				top: 20,
 				bottom: 20,
 				minSize: '8%',
-				label: { position: 'inside', color: '#111', fontWeight: 'bold', formatter: '{b}: {c}' },
+				label: {
+					position: 'inside',
+					color: '#111',
+					fontWeight: 'bold',
+					fontSize: FONT,
+					formatter: '{b}: {c}',
+				},
 				data: steps.map(([name, value]) => ({ name, value })),
 			},
 		],
@@ -91,11 +106,11 @@ export function sankeyChart(edges: LayerEdge[]): string {
 			{
 				type: 'sankey',
 				left: 10,
-				right: 110,
+				right: 150,
 				top: 20,
 				bottom: 20,
 				nodeGap: 14,
-				label: { color: TEXT, fontSize: 14 },
+				label: { color: TEXT, fontSize: FONT },
 				lineStyle: { color: 'gradient', opacity: 0.45 },
 				data: names.map((name) => ({ name })),
 				links: kept.map((edge) => ({ source: edge.from, target: edge.to, value: edge.count })),
@@ -106,58 +121,55 @@ export function sankeyChart(edges: LayerEdge[]): string {
 
 export function reachabilityChart(reachability: Reachability): string {
 	return svgOf({
-		grid: { left: 50, right: 20, top: 30, bottom: 50 },
+		grid: { left: 50, right: 20, top: 36, bottom: 60 },
 		xAxis: {
 			type: 'category',
 			name: 'owned channels',
 			nameLocation: 'middle',
-			nameGap: 30,
+			nameGap: 34,
+			nameTextStyle: { fontSize: FONT },
 			data: reachability.map((bucket) => bucket.channels),
-			axisLabel: { color: TEXT },
+			axisLabel: { color: TEXT, fontSize: FONT },
 		},
-		yAxis: {
-			type: 'value',
-			minInterval: 1,
-			axisLabel: { color: MUTED },
-			splitLine: { lineStyle: { color: '#33333d' } },
-		},
+		yAxis: VALUE_AXIS,
 		series: [
 			{
 				type: 'bar',
 				data: reachability.map((bucket) => bucket.fans),
-				label: { show: true, position: 'top', color: TEXT },
+				label: { show: true, position: 'top', color: TEXT, fontSize: FONT },
 				itemStyle: { color: '#5ad1c9' },
 			},
 		],
 	});
 }
 
+/** Actions per day stacked by layer, page views as a line over them. */
 export function dailyChart(days: DayFigures[]): string {
 	const layers = [...new Set(days.flatMap((day) => Object.keys(day.layers)))].sort();
-	return svgOf(
-		{
-			legend: { top: 0, textStyle: { color: TEXT } },
-			grid: { left: 50, right: 20, top: 60, bottom: 40 },
-			xAxis: {
-				type: 'category',
-				data: days.map((day) => day.day.slice(5)),
-				axisLabel: { color: MUTED },
-			},
-			yAxis: {
-				type: 'value',
-				minInterval: 1,
-				axisLabel: { color: MUTED },
-				splitLine: { lineStyle: { color: '#33333d' } },
-			},
-			series: [
-				{ name: 'page views', type: 'line', data: days.map((day) => day.views) },
-				...layers.map((layer) => ({
-					name: layer,
-					type: 'line' as const,
-					data: days.map((day) => day.layers[layer] ?? 0),
-				})),
-			],
+	return svgOf({
+		legend: { top: 0, textStyle: { color: TEXT, fontSize: FONT } },
+		grid: { left: 50, right: 20, top: 70, bottom: 40 },
+		xAxis: {
+			type: 'category',
+			data: days.map((day) => day.day.slice(5)),
+			axisLabel: { color: MUTED, fontSize: FONT },
 		},
-		360,
-	);
+		yAxis: VALUE_AXIS,
+		series: [
+			...layers.map((layer) => ({
+				name: layer,
+				type: 'bar' as const,
+				stack: 'actions',
+				barMaxWidth: 48,
+				data: days.map((day) => day.layers[layer] ?? 0),
+			})),
+			{
+				name: 'page views',
+				type: 'line',
+				symbolSize: 10,
+				lineStyle: { width: 3 },
+				data: days.map((day) => day.views),
+			},
+		],
+	});
 }

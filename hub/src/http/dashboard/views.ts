@@ -13,9 +13,9 @@ p{margin:0 0 1rem;color:#d6d6de}
 a{color:#ffd23f}
 nav{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 1.25rem}
 nav form{margin:0 0 0 auto}
-section{background:#17171f;border:1px solid #2c2c36;border-radius:.75rem;padding:1rem;margin:0 0 1rem}
-.grid{display:grid;gap:1rem}
-@media (min-width:48rem){.grid{grid-template-columns:1fr 1fr}.grid section{margin:0}.grid{margin:0 0 1rem}}
+section{min-width:0;background:#17171f;border:1px solid #2c2c36;border-radius:.75rem;padding:1rem;margin:0 0 1rem}
+.grid{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}
+@media (min-width:48rem){.grid{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}.grid section{margin:0}.grid{margin:0 0 1rem}}
 .headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.75rem;margin:0 0 1rem}
 .figure{background:#17171f;border:1px solid #2c2c36;border-radius:.75rem;padding:.75rem 1rem}
 .figure b{display:block;font-size:1.6rem;line-height:1.2;color:#ffd23f}
@@ -115,7 +115,9 @@ export function reportBody(report: InsightsReport, csvHref: string): string {
 		]),
 	)}</section>`;
 	const deliverySection = `<section id="delivery"><h2>Release-day delivery</h2>${
-		reconnect > 0 ? `<p class="alert">${n(reconnect)} fans need to reconnect.</p>` : ''
+		reconnect > 0
+			? `<p class="alert">${reconnect === 1 ? '1 fan needs' : `${n(reconnect)} fans need`} to reconnect.</p>`
+			: ''
 	}${table(
 		['platform', 'delivered', 'waiting', 'reconnect', 'refused'],
 		delivery.map((row) => [
