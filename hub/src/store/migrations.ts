@@ -257,6 +257,8 @@ const MIGRATIONS: Migration[] = [
 				count BIGINT NOT NULL,
 				PRIMARY KEY (campaign_id, day, source, platform, step)
 			)`,
+			// Insights start from each fan's first action in a campaign: this reads it off the index, fan by fan.
+			`CREATE INDEX actions_by_campaign_fan ON actions (campaign_id, fan_id, id)`,
 		],
 	},
 ];

@@ -37,22 +37,19 @@ function stepOf(alias: string): string {
 
 export async function layeringOf(store: SqlStore, scope: InsightsScope): Promise<Layering> {
 	const taken = new Params();
-	const takenRows = await store.all<{ entry: string; layer: string; fans: number }>(
+	// One pass gives both: every fan took their own entry layer, so that row counts the entry's fans.
+	const takenRows = await store.all<{
+		entry: string;
+		layer: string;
+		fans: number;
+		actions: number;
+	}>(
 		`${scopedCtes(scope, taken)}
-		SELECT ef.entry_layer AS entry, ${layerOf('s')} AS layer, COUNT(DISTINCT s.fan_id) AS fans
+		SELECT ef.entry_layer AS entry, ${layerOf('s')} AS layer, COUNT(DISTINCT s.fan_id) AS fans, COUNT(*) AS actions
 		FROM entry_fans ef JOIN scoped s ON s.fan_id = ef.fan_id
 		WHERE s.status NOT IN ${NOT_TAKEN}
 		GROUP BY 1, 2`,
 		taken.values,
-	);
-	const sizes = new Params();
-	const sizeRows = await store.all<{ entry: string; fans: number; actions: number }>(
-		`${scopedCtes(scope, sizes)}
-		SELECT ef.entry_layer AS entry, COUNT(DISTINCT s.fan_id) AS fans, COUNT(*) AS actions
-		FROM entry_fans ef JOIN scoped s ON s.fan_id = ef.fan_id
-		WHERE s.status NOT IN ${NOT_TAKEN}
-		GROUP BY 1 ORDER BY 2 DESC, 1`,
-		sizes.values,
 	);
 	const edges = new Params();
 	const graph = await store.all<LayerEdge>(
@@ -63,24 +60,27 @@ export async function layeringOf(store: SqlStore, scope: InsightsScope): Promise
 		GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
 		edges.values,
 	);
-	const entries = sizeRows.map((row): EntryLayering => {
-		const fans = Number(row.fans);
-		const actions = Number(row.actions);
-		return {
-			entry: row.entry,
-			fans,
-			actions,
-			actionsPerFan: ratio(actions, fans),
-			layers: takenRows
-				.filter((taken) => taken.entry === row.entry)
-				.map((taken) => ({
-					layer: taken.layer,
-					fans: Number(taken.fans),
-					share: ratio(Number(taken.fans), fans),
-				}))
-				.sort((a, b) => b.fans - a.fans || a.layer.localeCompare(b.layer)),
-		};
-	});
+	const entryNames = [...new Set(takenRows.map((row) => row.entry))];
+	const entries = entryNames
+		.map((entry): EntryLayering => {
+			const rows = takenRows.filter((row) => row.entry === entry);
+			const fans = Number(rows.find((row) => row.layer === entry)?.fans ?? 0);
+			const actions = rows.reduce((sum, row) => sum + Number(row.actions), 0);
+			return {
+				entry,
+				fans,
+				actions,
+				actionsPerFan: ratio(actions, fans),
+				layers: rows
+					.map((row) => ({
+						layer: row.layer,
+						fans: Number(row.fans),
+						share: ratio(Number(row.fans), fans),
+					}))
+					.sort((a, b) => b.fans - a.fans || a.layer.localeCompare(b.layer)),
+			};
+		})
+		.sort((a, b) => b.fans - a.fans || a.entry.localeCompare(b.entry));
 	const fans = entries.reduce((sum, entry) => sum + entry.fans, 0);
 	const actions = entries.reduce((sum, entry) => sum + entry.actions, 0);
 	return {
