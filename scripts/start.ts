@@ -280,6 +280,7 @@ async function main(): Promise<void> {
 			'Fanloop is running.',
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
+			`  insights: http://localhost:${HUB_PORT}/dashboard   (sign in with the hub API key kept in ${path.join(secrets, 'n8n-hub-api-key')})`,
 			inbox
 				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (texts, emails and the Telegram bot's chats with sandbox fans land here; act as a fan from there)`
 				: '  SMS and email go through the providers configured in the environment.',
