@@ -308,7 +308,14 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 		expect((await fetch(`${hub.url}/v1/campaigns/${next.slug}/insights.csv`)).status).toBe(401);
 	});
 
-	it('refuses a bad window or an unknown campaign or artist with the hub error body', async () => {
+	it('is in the OpenAPI document, and refuses a bad window or an unknown campaign or artist with the hub error body', async () => {
+		const openApi = (await api.call('GET', '/v1/openapi.json')).body;
+		const campaignInsights = openApi.paths['/v1/campaigns/{idOrSlug}/insights'].get;
+		expect(
+			campaignInsights.parameters.map((parameter: { name: string }) => parameter.name),
+		).toEqual(['idOrSlug', 'from', 'to', 'source']);
+		expect(openApi.paths['/v1/artists/{id}/insights'].get.tags).toEqual(['insights']);
+
 		const backwards = await api.call(
 			'GET',
 			'/v1/campaigns/nia-vale-glass-harbour/insights?from=2026-12-05&to=2026-12-01',

@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { insightsCsv } from '../core/insights/csv';
 import { Insights, type InsightsReport } from '../core/insights/insights';
-import type { InsightsFilter } from '../core/insights/scope';
+import { MS_PER_DAY, type InsightsFilter } from '../core/insights/scope';
 import { HubError } from '../core/errors';
 import type { HubServices } from '../services';
 import { route, type Route } from './route';
 
-const DAY_MS = 86_400_000;
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 export const insightsQuery = z
@@ -40,7 +39,7 @@ export function filterOf(query: InsightsQuery): InsightsFilter {
 	const toMs =
 		query.to === undefined
 			? undefined
-			: Date.parse(query.to) + (query.to.length === 10 ? DAY_MS : 0);
+			: Date.parse(query.to) + (query.to.length === 10 ? MS_PER_DAY : 0);
 	if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
 		throw new HubError('validation_failed', 'Invalid query. from must be before to.');
 	return { fromMs, toMs, source: query.source };

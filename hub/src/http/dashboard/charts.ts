@@ -7,6 +7,8 @@ import type { Reachability } from '../../core/insights/reachability';
 /** Charts are drawn at this size and scale to the page's width: one drawing reads on a phone and a desk. */
 const WIDTH = 640;
 const HEIGHT = 320;
+/** Charts that span the whole page on a desk. */
+const WIDE = { width: 900, height: 360 };
 /** Large enough to read once a 640-wide drawing shrinks to a phone's column. */
 const FONT = 18;
 const TEXT = '#e8e8ee';
@@ -27,8 +29,8 @@ const PALETTE = [
  * the page). Animation is off: the drawing is taken once, and a disposed chart leaves
  * no timer behind.
  */
-function svgOf(option: echarts.EChartsOption, height = HEIGHT): string {
-	const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
+function svgOf(option: echarts.EChartsOption, size = { width: WIDTH, height: HEIGHT }): string {
+	const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
 	try {
 		chart.setOption({
 			animation: false,
@@ -101,22 +103,25 @@ export function sankeyChart(edges: LayerEdge[]): string {
 	for (const edge of [...edges].sort((a, b) => b.count - a.count))
 		if (edge.from !== edge.to && !reaches(edge.to, edge.from)) kept.push(edge);
 	const names = [...new Set(kept.flatMap((edge) => [edge.from, edge.to]))];
-	return svgOf({
-		series: [
-			{
-				type: 'sankey',
-				left: 10,
-				right: 150,
-				top: 20,
-				bottom: 20,
-				nodeGap: 14,
-				label: { color: TEXT, fontSize: FONT },
-				lineStyle: { color: 'gradient', opacity: 0.45 },
-				data: names.map((name) => ({ name })),
-				links: kept.map((edge) => ({ source: edge.from, target: edge.to, value: edge.count })),
-			},
-		],
-	});
+	return svgOf(
+		{
+			series: [
+				{
+					type: 'sankey',
+					left: 10,
+					right: 150,
+					top: 20,
+					bottom: 20,
+					nodeGap: 14,
+					label: { color: TEXT, fontSize: FONT },
+					lineStyle: { color: 'gradient', opacity: 0.45 },
+					data: names.map((name) => ({ name })),
+					links: kept.map((edge) => ({ source: edge.from, target: edge.to, value: edge.count })),
+				},
+			],
+		},
+		WIDE,
+	);
 }
 
 export function reachabilityChart(reachability: Reachability): string {
@@ -146,30 +151,33 @@ export function reachabilityChart(reachability: Reachability): string {
 /** Actions per day stacked by layer, page views as a line over them. */
 export function dailyChart(days: DayFigures[]): string {
 	const layers = [...new Set(days.flatMap((day) => Object.keys(day.layers)))].sort();
-	return svgOf({
-		legend: { top: 0, textStyle: { color: TEXT, fontSize: FONT } },
-		grid: { left: 50, right: 20, top: 70, bottom: 40 },
-		xAxis: {
-			type: 'category',
-			data: days.map((day) => day.day.slice(5)),
-			axisLabel: { color: MUTED, fontSize: FONT },
-		},
-		yAxis: VALUE_AXIS,
-		series: [
-			...layers.map((layer) => ({
-				name: layer,
-				type: 'bar' as const,
-				stack: 'actions',
-				barMaxWidth: 48,
-				data: days.map((day) => day.layers[layer] ?? 0),
-			})),
-			{
-				name: 'page views',
-				type: 'line',
-				symbolSize: 10,
-				lineStyle: { width: 3 },
-				data: days.map((day) => day.views),
+	return svgOf(
+		{
+			legend: { top: 0, textStyle: { color: TEXT, fontSize: FONT } },
+			grid: { left: 50, right: 20, top: 70, bottom: 40 },
+			xAxis: {
+				type: 'category',
+				data: days.map((day) => day.day.slice(5)),
+				axisLabel: { color: MUTED, fontSize: FONT },
 			},
-		],
-	});
+			yAxis: VALUE_AXIS,
+			series: [
+				...layers.map((layer) => ({
+					name: layer,
+					type: 'bar' as const,
+					stack: 'actions',
+					barMaxWidth: 48,
+					data: days.map((day) => day.layers[layer] ?? 0),
+				})),
+				{
+					name: 'page views',
+					type: 'line',
+					symbolSize: 10,
+					lineStyle: { width: 3 },
+					data: days.map((day) => day.views),
+				},
+			],
+		},
+		WIDE,
+	);
 }
