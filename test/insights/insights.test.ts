@@ -269,7 +269,12 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 		]);
 		const today = new Date().toISOString().slice(0, 10);
 		expect(report.daily).toEqual([
-			{ day: today, views: 2, layers: { presave: 2, sms: 1, telegram: 2, save: 1, email: 1 } },
+			{
+				day: today,
+				views: 2,
+				reachable: 1,
+				layers: { presave: 2, sms: 1, telegram: 2, save: 1, email: 1 },
+			},
 		]);
 
 		// The window and the source narrow every figure.

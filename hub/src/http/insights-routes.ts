@@ -97,7 +97,14 @@ const insightsReport = z.object({
 			byLayer: z.array(z.object({ layer: z.string(), fans: count })),
 		}),
 	),
-	daily: z.array(z.object({ day: z.string(), views: count, layers: z.record(z.string(), count) })),
+	daily: z.array(
+		z.object({
+			day: z.string(),
+			views: count,
+			reachable: count,
+			layers: z.record(z.string(), count),
+		}),
+	),
 });
 
 const SUMMARY =

@@ -53,7 +53,10 @@ export function insightsCsv(report: InsightsReport): string {
 			rows.push(['next_release_by_layer', `${pair}:${layer.layer}`, 'fans', layer.fans]);
 	}
 	for (const day of report.daily) {
-		rows.push(['daily', day.day, 'views', day.views]);
+		rows.push(
+			['daily', day.day, 'views', day.views],
+			['daily', day.day, 'reachable', day.reachable],
+		);
 		for (const [layer, value] of Object.entries(day.layers))
 			rows.push(['daily', day.day, layer, value]);
 	}

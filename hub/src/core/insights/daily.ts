@@ -1,5 +1,6 @@
 import type { SqlStore } from '../../store/sql-store';
 import type { PageCount } from './page-counters';
+import { reachableByDay } from './reachability';
 import {
 	dayOf,
 	layerOf,
@@ -13,11 +14,13 @@ import {
 export interface DayFigures {
 	day: string;
 	views: number;
+	/** Fans an owned channel reached at the day's end. */
+	reachable: number;
 	/** Actions taken that day, by layer. */
 	layers: Record<string, number>;
 }
 
-/** Page views and actions per UTC day, oldest first; days with nothing are left out. */
+/** Page views, actions and reachable fans per UTC day, oldest first; days with nothing are left out. */
 export async function dailyOf(
 	store: SqlStore,
 	scope: InsightsScope,
@@ -36,7 +39,7 @@ export async function dailyOf(
 	const days = new Map<string, DayFigures>();
 	const dayFigures = (day: string) => {
 		let figures = days.get(day);
-		if (!figures) days.set(day, (figures = { day, views: 0, layers: {} }));
+		if (!figures) days.set(day, (figures = { day, views: 0, reachable: 0, layers: {} }));
 		return figures;
 	};
 	for (const row of pageCounts) if (row.step === 'view') dayFigures(row.day).views += row.count;
@@ -44,5 +47,12 @@ export async function dailyOf(
 		const figures = dayFigures(dayOf(Math.floor(Number(row.day_number)) * MS_PER_DAY));
 		figures.layers[row.layer] = (figures.layers[row.layer] ?? 0) + Number(row.count);
 	}
-	return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+	const sorted = [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+	const reachable = await reachableByDay(
+		store,
+		scope,
+		sorted.map((figures) => figures.day),
+	);
+	for (const figures of sorted) figures.reachable = reachable.get(figures.day) ?? 0;
+	return sorted;
 }

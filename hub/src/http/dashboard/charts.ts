@@ -148,7 +148,7 @@ export function reachabilityChart(reachability: Reachability): string {
 	});
 }
 
-/** Actions per day stacked by layer, page views as a line over them. */
+/** Actions per day stacked by layer; page views and reachable fans as lines over them. */
 export function dailyChart(days: DayFigures[]): string {
 	const layers = [...new Set(days.flatMap((day) => Object.keys(day.layers)))].sort();
 	return svgOf(
@@ -175,6 +175,13 @@ export function dailyChart(days: DayFigures[]): string {
 					symbolSize: 10,
 					lineStyle: { width: 3 },
 					data: days.map((day) => day.views),
+				},
+				{
+					name: 'reachable fans',
+					type: 'line',
+					symbolSize: 10,
+					lineStyle: { width: 3, type: 'dashed' },
+					data: days.map((day) => day.reachable),
 				},
 			],
 		},

@@ -168,5 +168,5 @@ export function reportBody(report: InsightsReport, csvHref: string): string {
 			? chart(dailyChart(report.daily), 'Page views and actions per day', 'daily-chart')
 			: '<p class="muted">Nothing yet.</p>'
 	}</section>`;
-	return `<nav><a href="/dashboard">All campaigns</a>${signOutForm()}</nav>${filterForm(report, csvHref)}<div class="headline" id="headline">${headline}</div><div class="grid">${funnelSection}${reachSection}</div>${layeringSection}<div class="grid">${deliverySection}${nextSection}</div>${dailySection}`;
+	return `<nav><a href="/dashboard">All campaigns</a>${signOutForm()}</nav>${filterForm(report, csvHref)}<div class="headline" id="headline">${headline}</div><div class="grid">${funnelSection}${reachSection}</div>${layeringSection}${deliverySection}${nextSection}${dailySection}`;
 }
