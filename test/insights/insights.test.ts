@@ -413,4 +413,20 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 			await context.close();
 		}
 	});
+	it('ends a dashboard session when its API key is revoked', async () => {
+		const key = await hub.ledger.apiKeys.create('marketer laptop');
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto(`${hub.url}/dashboard/sign-in`);
+		await page.locator('#api-key').fill(key.key);
+		await page.locator('#sign-in').click();
+		await page.waitForURL(`${hub.url}/dashboard`);
+		await expect(page.locator('h1').textContent()).resolves.toBe('Campaigns');
+
+		await hub.ledger.apiKeys.revoke(key.id);
+		await page.goto(`${hub.url}/dashboard/campaigns/nia-vale-glass-harbour`);
+		expect(new URL(page.url()).pathname).toBe('/dashboard/sign-in');
+		expect(await page.locator('#headline').count()).toBe(0);
+		await context.close();
+	});
 });
