@@ -213,8 +213,8 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 		);
 		expect(report.funnel.bySource).toEqual(
 			expect.arrayContaining([
-				{ source: 'ig', views: 1, clicks: 0, consents: 0, presaves: 0 },
-				{ source: 'direct', views: 1, clicks: 2, consents: 2, presaves: 0 },
+				{ source: 'ig', views: 1, clicks: 1, consents: 1, presaves: 0 },
+				{ source: 'direct', views: 1, clicks: 1, consents: 1, presaves: 0 },
 				{ source: 'presave_page', views: 0, clicks: 0, consents: 0, presaves: 2 },
 			]),
 		);
@@ -283,7 +283,7 @@ describe.each(STORE_KINDS)('insights of a layered campaign (%s)', (kind) => {
 		expect(later.funnel).toMatchObject({ views: 0, presaves: 0 });
 		expect(later.layering.fans).toBe(0);
 		const fromInstagram = await insights(`/v1/campaigns/${next.slug}/insights?source=ig`);
-		expect(fromInstagram.funnel).toMatchObject({ views: 1, clicks: 0, presaves: 0 });
+		expect(fromInstagram.funnel).toMatchObject({ views: 1, clicks: 1, consents: 1, presaves: 0 });
 		const fromForms = await insights(`/v1/campaigns/${next.slug}/insights?source=form`);
 		expect(fromForms.layering).toMatchObject({ fans: 1, actions: 1 });
 

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { normalizeSource, PageCounters, type PageStep } from '../core/insights/page-counters';
+import {
+	DIRECT_SOURCE,
+	normalizeSource,
+	PageCounters,
+	type PageStep,
+} from '../core/insights/page-counters';
 import type { Logger } from '../core/logger';
 import type { HubServices } from '../services';
 
@@ -14,11 +19,15 @@ const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 type Fields = Record<string, unknown>;
 
-function sourceOf(request: FastifyRequest): string {
-	const query = (request.query ?? {}) as Fields;
+/** The source a page link names (`src`, else `utm_source`), if it names one. */
+export function linkSourceOf(query: Fields): string | undefined {
 	const raw = typeof query.src === 'string' ? query.src : query.utm_source;
-	return normalizeSource(typeof raw === 'string' ? raw : undefined);
+	const source = normalizeSource(typeof raw === 'string' ? raw : undefined);
+	return source === DIRECT_SOURCE ? undefined : source;
 }
+
+const sourceOf = (request: FastifyRequest) =>
+	linkSourceOf((request.query ?? {}) as Fields) ?? DIRECT_SOURCE;
 
 /** Which funnel steps a finished request of a pre-save page counts as, if any. */
 function stepsOf(route: string | undefined, status: number): PageStep[] {
@@ -46,6 +55,8 @@ export function registerPageCounters(
 		if (request.method !== 'GET') return;
 		const steps = stepsOf(request.routeOptions.url, reply.statusCode);
 		if (steps.length === 0 || NOT_A_FAN.test(request.headers['user-agent'] ?? '')) return;
+		// A reconnect link runs the same consent round trip for a fan who already pre-saved: not the funnel.
+		if ((request.query as Fields | undefined)?.r !== undefined) return;
 		const params = (request.params ?? {}) as Fields;
 		const slug = String(params.slug ?? '');
 		if (!SLUG.test(slug)) return;
