@@ -4,9 +4,8 @@ import type { FunnelCounts } from '../../core/insights/funnel';
 import type { LayerEdge } from '../../core/insights/layering';
 import type { Reachability } from '../../core/insights/reachability';
 
-/** Charts are drawn at this size and scale to the page's width: one drawing reads on a phone and a desk. */
-const WIDTH = 640;
-const HEIGHT = 320;
+/** Charts are drawn at a fixed size per screen class and scale to their column's width. */
+const HALF = { width: 640, height: 320 };
 /** Charts that span the whole page on a desk. */
 const WIDE = { width: 900, height: 360 };
 /** Large enough to read once a 640-wide drawing shrinks to a phone's column. */
@@ -29,7 +28,7 @@ const PALETTE = [
  * the page). Animation is off: the drawing is taken once, and a disposed chart leaves
  * no timer behind.
  */
-function svgOf(option: echarts.EChartsOption, size = { width: WIDTH, height: HEIGHT }): string {
+function svgOf(option: echarts.EChartsOption, size: { width: number; height: number }): string {
 	const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
 	try {
 		chart.setOption({
@@ -44,6 +43,18 @@ function svgOf(option: echarts.EChartsOption, size = { width: WIDTH, height: HEI
 	}
 }
 
+/** A chart drawn twice: for a phone's narrow column (larger text once shrunk) and for a desk. */
+export interface Drawings {
+	phone: string;
+	desk: string;
+}
+
+const PHONE = { width: 480, height: 380 };
+
+function drawn(option: echarts.EChartsOption, desk = HALF): Drawings {
+	return { phone: svgOf(option, PHONE), desk: svgOf(option, desk) };
+}
+
 const VALUE_AXIS = {
 	type: 'value',
 	minInterval: 1,
@@ -51,14 +62,14 @@ const VALUE_AXIS = {
 	splitLine: { lineStyle: { color: '#33333d' } },
 } as const;
 
-export function funnelChart(funnel: FunnelCounts): string {
+export function funnelChart(funnel: FunnelCounts): Drawings {
 	const steps: [string, number][] = [
 		['Page views', funnel.views],
 		['Platform buttons', funnel.clicks],
 		['Consent screens', funnel.consents],
 		['Pre-saves', funnel.presaves],
 	];
-	return svgOf({
+	return drawn({
 		series: [
 			{
 				type: 'funnel',
@@ -86,7 +97,7 @@ export function funnelChart(funnel: FunnelCounts): string {
  * loop (a Telegram start after a join): the strongest edges are kept, an edge that
  * would close a loop is left out.
  */
-export function sankeyChart(edges: LayerEdge[]): string {
+export function sankeyChart(edges: LayerEdge[]): Drawings {
 	const kept: LayerEdge[] = [];
 	const reaches = (from: string, to: string): boolean => {
 		const seen = new Set<string>();
@@ -103,7 +114,7 @@ export function sankeyChart(edges: LayerEdge[]): string {
 	for (const edge of [...edges].sort((a, b) => b.count - a.count))
 		if (edge.from !== edge.to && !reaches(edge.to, edge.from)) kept.push(edge);
 	const names = [...new Set(kept.flatMap((edge) => [edge.from, edge.to]))];
-	return svgOf(
+	return drawn(
 		{
 			series: [
 				{
@@ -124,8 +135,8 @@ export function sankeyChart(edges: LayerEdge[]): string {
 	);
 }
 
-export function reachabilityChart(reachability: Reachability): string {
-	return svgOf({
+export function reachabilityChart(reachability: Reachability): Drawings {
+	return drawn({
 		grid: { left: 50, right: 20, top: 36, bottom: 60 },
 		xAxis: {
 			type: 'category',
@@ -149,9 +160,9 @@ export function reachabilityChart(reachability: Reachability): string {
 }
 
 /** Actions per day stacked by layer; page views and reachable fans as lines over them. */
-export function dailyChart(days: DayFigures[]): string {
+export function dailyChart(days: DayFigures[]): Drawings {
 	const layers = [...new Set(days.flatMap((day) => Object.keys(day.layers)))].sort();
-	return svgOf(
+	return drawn(
 		{
 			legend: { top: 0, textStyle: { color: TEXT, fontSize: FONT } },
 			grid: { left: 50, right: 20, top: 70, bottom: 40 },

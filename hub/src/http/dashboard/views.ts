@@ -1,7 +1,7 @@
 import type { CampaignRef } from '../../core/insights/artists';
 import type { InsightsReport } from '../../core/insights/insights';
 import { escapeHtml, InlineStyle } from '../html';
-import { dailyChart, funnelChart, reachabilityChart, sankeyChart } from './charts';
+import { dailyChart, funnelChart, reachabilityChart, sankeyChart, type Drawings } from './charts';
 
 /** Phone first, then wider; the charts are images that scale to the column. */
 export const DASHBOARD_STYLE = new InlineStyle(`*{box-sizing:border-box}
@@ -20,6 +20,7 @@ section{min-width:0;background:#17171f;border:1px solid #2c2c36;border-radius:.7
 .figure{background:#17171f;border:1px solid #2c2c36;border-radius:.75rem;padding:.75rem 1rem}
 .figure b{display:block;font-size:1.6rem;line-height:1.2;color:#ffd23f}
 .figure span{color:#b8b8c4;font-size:.9rem}
+picture{display:block}
 img.chart{display:block;width:100%;height:auto;margin:0 0 .75rem}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
@@ -40,8 +41,11 @@ const number = new Intl.NumberFormat('en');
 const n = (value: number) => number.format(value);
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
-function chart(svg: string, alt: string, id: string): string {
-	return `<img class="chart" id="${id}" alt="${escapeHtml(alt)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`;
+const dataUri = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+
+/** The phone's drawing by default, the desk's where the page is wide enough for it. */
+function chart(drawings: Drawings, alt: string, id: string): string {
+	return `<picture><source media="(min-width: 48rem)" srcset="${dataUri(drawings.desk)}"><img class="chart" id="${id}" alt="${escapeHtml(alt)}" src="${dataUri(drawings.phone)}"></picture>`;
 }
 
 function table(headers: string[], rows: (string | number)[][], numericFrom = 1): string {
