@@ -213,6 +213,7 @@ async function main(): Promise<void> {
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
 			`  hub API key (already in that credential): ${apiKeyFile}`,
+			`  insights: http://localhost:${HUB_PORT}/dashboard   (sign in with the hub API key kept in ${apiKeyFile})`,
 			inbox
 				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (texts, emails and the Telegram bot's chats with sandbox fans land here; act as a fan from there)`
 				: '  SMS and email go through the providers configured in the environment.',

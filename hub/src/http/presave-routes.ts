@@ -14,6 +14,7 @@ import type { HubServices } from '../services';
 import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
+import { linkSourceOf } from './page-counters';
 import { pageUrlOf, presavePaths } from './presave-paths';
 import { reconnectedText, registerReconnectPages } from './reconnect-routes';
 import { pickLanguage, PLATFORM_NAMES, stringsFor, type PresaveStrings } from './presave-strings';
@@ -129,6 +130,7 @@ export function registerPresavePages(
 			offerFollow: platforms.some((platform) => presaves.canFollow(campaign, platform)),
 			inAppBrowser: isInAppBrowser(request.headers['user-agent']),
 			pageUrl: pageUrlOf(program.publicUrl, campaign.slug),
+			source: linkSourceOf(queryOf(request)),
 		});
 		// The form's buttons end on each platform's consent screen: form-action must allow those redirects.
 		const consentOrigins = platforms.flatMap((platform) => {

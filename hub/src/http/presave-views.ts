@@ -63,6 +63,8 @@ export function presavePageBody(view: {
 	offerFollow: boolean;
 	inAppBrowser: boolean;
 	pageUrl: string;
+	/** The page link's source, kept on the platform buttons' link so the funnel counts them per source. */
+	source?: string;
 }): string {
 	const { campaign, strings } = view;
 	const notice = view.inAppBrowser
@@ -83,7 +85,7 @@ export function presavePageBody(view: {
 				`<button type="submit" id="connect-${platform}" formaction="${presavePaths.connect(campaign.slug, platform)}">${escapeHtml(strings.presaveOn(PLATFORM_NAMES[platform]))}</button>`,
 		)
 		.join('');
-	return `${notice}${artwork}${when}<p>${escapeHtml(strings.chooseService)}</p><form method="get" action="${presavePaths.connect(campaign.slug, view.platforms[0])}"><input type="hidden" name="lang" value="${escapeHtml(view.language)}">${follow}${buttons}</form>`;
+	return `${notice}${artwork}${when}<p>${escapeHtml(strings.chooseService)}</p><form method="get" action="${presavePaths.connect(campaign.slug, view.platforms[0])}"><input type="hidden" name="lang" value="${escapeHtml(view.language)}">${view.source ? `<input type="hidden" name="src" value="${escapeHtml(view.source)}">` : ''}${follow}${buttons}</form>`;
 }
 
 export function appleMusicConnectBody(view: {

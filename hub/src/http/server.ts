@@ -9,8 +9,11 @@ import { openApiDocument } from './openapi';
 import { artistRoutes } from './artist-routes';
 import { optInRoutes } from './optin-routes';
 import { registerPages } from './pages';
+import { registerPageCounters } from './page-counters';
 import { registerPresavePages } from './presave-routes';
 import { communityRoutes, registerCommunityRoutes } from './community-routes';
+import { registerDashboard } from './dashboard/routes';
+import { insightsRoutes, registerInsightsCsv } from './insights-routes';
 import { ledgerRoutes } from './routes';
 import { streamingRoutes } from './streaming-routes';
 import { registerTwilioInbound } from './twilio-inbound';
@@ -87,6 +90,7 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 		...optInRoutes(services),
 		...streamingRoutes(services),
 		...communityRoutes(services),
+		...insightsRoutes(services),
 	];
 	const openApi = openApiDocument(routes, API_VERSION);
 
@@ -109,9 +113,12 @@ export function buildServer(services: HubServices, logger: Logger): FastifyInsta
 	}
 	app.get('/v1/openapi.json', async () => openApi);
 	registerPages(app, services);
+	registerPageCounters(app, services, logger);
 	registerPresavePages(app, services, logger);
 	registerTwilioInbound(app, services, logger);
 	registerCommunityRoutes(app, services, logger);
+	registerInsightsCsv(app, services);
+	registerDashboard(app, services);
 
 	app.setNotFoundHandler((request, reply) => {
 		sendError(reply, request.url, 404, {

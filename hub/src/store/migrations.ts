@@ -281,6 +281,24 @@ const MIGRATIONS: Migration[] = [
 			`ALTER TABLE oauth_states ADD COLUMN reconnect_fan_id TEXT`,
 		],
 	},
+	{
+		version: 8,
+		name: 'page counters',
+		statements: [
+			// Daily counts of what fans did on a campaign's pages before any fan exists: no cookie, no fan, no IP.
+			`CREATE TABLE page_counters (
+				day TEXT NOT NULL,
+				campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+				source TEXT NOT NULL,
+				platform TEXT NOT NULL,
+				step TEXT NOT NULL,
+				count BIGINT NOT NULL,
+				PRIMARY KEY (campaign_id, day, source, platform, step)
+			)`,
+			// Insights start from each fan's first action in a campaign: this reads it off the index, fan by fan.
+			`CREATE INDEX actions_by_campaign_fan ON actions (campaign_id, fan_id, id)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
