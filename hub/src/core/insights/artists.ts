@@ -6,6 +6,7 @@ export interface CampaignRef {
 	slug: string;
 	title: string;
 	artist: string;
+	artistId: string;
 	releaseAtMs: number;
 }
 
@@ -16,25 +17,24 @@ export interface ArtistCampaigns {
 	campaigns: CampaignRef[];
 }
 
-const CAMPAIGN_COLUMNS = 'id, slug, title, artist, release_at_utc AS "releaseAtMs"';
+const CAMPAIGN_COLUMNS =
+	'id, slug, title, artist, artist_id AS "artistId", release_at_utc AS "releaseAtMs"';
 
-/**
- * An artist's id and their campaigns. The one place that says what an artist is:
- * today the campaigns sharing an `artist` name, with that name as the id. When
- * campaigns point at an artists table, only these two functions change.
- */
+/** An artist (by id, or by name as the campaigns carry it) and their campaigns. */
 export async function artistCampaigns(store: SqlStore, artistId: string): Promise<ArtistCampaigns> {
 	const rows = await store.all<CampaignRef>(
-		`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE artist = $1 ORDER BY release_at_utc, id`,
+		`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns
+		 WHERE artist_id = (SELECT id FROM artists WHERE id = $1 OR name = $1)
+		 ORDER BY release_at_utc, id`,
 		[artistId],
 	);
 	if (rows.length === 0)
 		throw new HubError('not_found', `No artist "${artistId}" has a campaign in this hub.`);
-	return { id: artistId, name: rows[0].artist, campaigns: rows.map(numeric) };
+	return { id: rows[0].artistId, name: rows[0].artist, campaigns: rows.map(numeric) };
 }
 
 export function artistIdOf(campaign: CampaignRef): string {
-	return campaign.artist;
+	return campaign.artistId;
 }
 
 export async function campaignRef(store: SqlStore, slugOrId: string): Promise<CampaignRef> {

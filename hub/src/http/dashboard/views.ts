@@ -71,7 +71,7 @@ export function campaignsBody(campaigns: CampaignRef[]): string {
 	const items = campaigns
 		.map(
 			(campaign) =>
-				`<li><a href="/dashboard/campaigns/${encodeURIComponent(campaign.slug)}">${escapeHtml(campaign.title)}</a> · <a href="/dashboard/artists/${encodeURIComponent(campaign.artist)}">${escapeHtml(campaign.artist)}</a><br><span class="muted">${escapeHtml(campaign.slug)} · release ${new Date(campaign.releaseAtMs).toISOString().slice(0, 10)}</span></li>`,
+				`<li><a href="/dashboard/campaigns/${encodeURIComponent(campaign.slug)}">${escapeHtml(campaign.title)}</a> · <a href="/dashboard/artists/${encodeURIComponent(campaign.artistId)}">${escapeHtml(campaign.artist)}</a><br><span class="muted">${escapeHtml(campaign.slug)} · release ${new Date(campaign.releaseAtMs).toISOString().slice(0, 10)}</span></li>`,
 		)
 		.join('');
 	return `<nav><span class="muted">Campaigns, newest release first</span>${signOutForm()}</nav>${
