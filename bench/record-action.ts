@@ -12,7 +12,10 @@ import { createTestDatabase, STORE_KINDS } from '../test/support/stores';
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 5000);
 const CONCURRENCY = 16;
 
-async function inParallel(count: number, work: (index: number) => Promise<unknown>): Promise<number> {
+async function inParallel(
+	count: number,
+	work: (index: number) => Promise<unknown>,
+): Promise<number> {
 	const started = performance.now();
 	let next = 0;
 	await Promise.all(
@@ -24,14 +27,26 @@ async function inParallel(count: number, work: (index: number) => Promise<unknow
 }
 
 async function measure(ledger: Ledger): Promise<{ recordPerSecond: number; rawPerSecond: number }> {
-	const fan = (await ledger.fans.upsert({ identities: [{ channel: 'email', value: 'bench@example.com' }] })).fan;
+	const fan = (
+		await ledger.fans.upsert({ identities: [{ channel: 'email', value: 'bench@example.com' }] })
+	).fan;
 	const campaign = (
-		await ledger.campaigns.upsert({ slug: 'bench', artist: 'Bench', title: 'Bench', releaseAtUtc: '2026-12-04T00:00:00Z' })
+		await ledger.campaigns.upsert({
+			slug: 'bench',
+			artist: 'Bench',
+			title: 'Bench',
+			releaseAtUtc: '2026-12-04T00:00:00Z',
+		})
 	).campaign;
 	await ledger.webhooks.create({ url: 'http://127.0.0.1:9/unreached', events: ['*'] });
 
 	const recordPerSecond = await inParallel(ACTIONS, (i) =>
-		ledger.actions.record({ fanId: fan.id, campaignId: campaign.id, kind: 'click', idempotencyKey: `record-${i}` }),
+		ledger.actions.record({
+			fanId: fan.id,
+			campaignId: campaign.id,
+			kind: 'click',
+			idempotencyKey: `record-${i}`,
+		}),
 	);
 	const rawPerSecond = await inParallel(ACTIONS, (i) => {
 		const now = Date.now();
@@ -49,7 +64,9 @@ async function main(): Promise<void> {
 	const server = await ensurePostgresServer();
 	process.env[POSTGRES_URL_ENV] = server.url;
 	try {
-		console.log(`record action: ${ACTIONS} actions, ${CONCURRENCY} concurrent callers, one webhook subscription`);
+		console.log(
+			`record action: ${ACTIONS} actions, ${CONCURRENCY} concurrent callers, one webhook subscription`,
+		);
 		for (const kind of STORE_KINDS) {
 			const database = await createTestDatabase(kind);
 			const ledger = await openLedger(database, newSealingKey());

@@ -17,7 +17,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { startHub } from '../hub/src';
-import { SANDBOX_DEMO_RELEASE, startStreamingSandbox, type StreamingSandbox } from '../sandbox/src/streaming';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../sandbox/src/streaming';
 import { eventually } from '../test/support/eventually';
 import { HubApi } from '../test/support/hub-api';
 import { connectFan } from '../test/support/streaming';
@@ -39,7 +43,11 @@ interface Run {
 	peakRssMb: number;
 }
 
-async function inParallel(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
+async function inParallel(
+	count: number,
+	limit: number,
+	work: (index: number) => Promise<void>,
+): Promise<void> {
 	let next = 0;
 	await Promise.all(
 		Array.from({ length: Math.min(limit, count) }, async () => {
@@ -69,9 +77,17 @@ async function seed(sandbox: StreamingSandbox, dataDir: string, sealingKey: stri
 		});
 		await inParallel(fans, SEED_CONCURRENCY, async (index) => {
 			const userId = `bench-${index}`;
-			const { fan } = await hub.ledger.fans.upsert({ identities: [{ channel: 'email', value: `${userId}@example.com` }] });
+			const { fan } = await hub.ledger.fans.upsert({
+				identities: [{ channel: 'email', value: `${userId}@example.com` }],
+			});
 			await hub.ledger.tokens.save(fan.id, 'spotify', await connectFan(sandbox, 'spotify', userId));
-			await hub.ledger.actions.record({ fanId: fan.id, campaignId: campaign.id, kind: 'presave', platform: 'spotify', verification: 'hard' });
+			await hub.ledger.actions.record({
+				fanId: fan.id,
+				campaignId: campaign.id,
+				kind: 'presave',
+				platform: 'spotify',
+				verification: 'hard',
+			});
 		});
 		return { apiKey, campaignId: campaign.id };
 	} finally {
@@ -81,7 +97,10 @@ async function seed(sandbox: StreamingSandbox, dataDir: string, sealingKey: stri
 
 function startHubProcess(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
 	let output = '';
-	const child = spawn(process.execPath, [hubCli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(process.execPath, [hubCli, 'serve'], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	return { child, output: () => output };
@@ -120,8 +139,11 @@ async function run(fans: number): Promise<Run> {
 		});
 		sandbox.spotify.api.requests.length = 0;
 		const startedMs = Date.now();
-		const started = await api.call('POST', `/v1/campaigns/${campaignId}/conversions`, { platforms: ['spotify'] });
-		if (started.status !== 202) throw new Error(`conversion did not start: ${JSON.stringify(started.body)}`);
+		const started = await api.call('POST', `/v1/campaigns/${campaignId}/conversions`, {
+			platforms: ['spotify'],
+		});
+		if (started.status !== 202)
+			throw new Error(`conversion did not start: ${JSON.stringify(started.body)}`);
 		const job = await eventually(
 			'the conversion job',
 			async () => {
@@ -133,9 +155,16 @@ async function run(fans: number): Promise<Run> {
 			250,
 		);
 		const seconds = (Date.now() - startedMs) / 1000;
-		if (job.progress.converted !== fans) throw new Error(`converted ${job.progress.converted} of ${fans}`);
+		if (job.progress.converted !== fans)
+			throw new Error(`converted ${job.progress.converted} of ${fans}`);
 		const requests = sandbox.spotify.api.requests.length;
-		return { fans, seconds, requests, achievedPerSecond: requests / seconds, peakRssMb: peakRssMb(hub.child.pid as number) };
+		return {
+			fans,
+			seconds,
+			requests,
+			achievedPerSecond: requests / seconds,
+			peakRssMb: peakRssMb(hub.child.pid as number),
+		};
 	} finally {
 		hub?.child.kill('SIGTERM');
 		await sandbox.stop();

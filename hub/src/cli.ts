@@ -76,23 +76,38 @@ async function runBots(config: HubConfig): Promise<void> {
 	const logger = jsonLogger();
 	const community = communityConfig.parse({ ...config.community, runBots: true });
 	if (!community.telegram && !community.discord) {
-		throw new HubError('configuration_invalid', 'No bot is configured: set FANLOOP_TELEGRAM_BOT_TOKEN or the FANLOOP_DISCORD_* settings.');
+		throw new HubError(
+			'configuration_invalid',
+			'No bot is configured: set FANLOOP_TELEGRAM_BOT_TOKEN or the FANLOOP_DISCORD_* settings.',
+		);
 	}
 	if (community.telegram?.updates.mode === 'webhook') {
-		throw new HubError('configuration_invalid', 'A Telegram webhook is served by the hub itself: run "serve", or use FANLOOP_TELEGRAM_UPDATES=polling here.');
+		throw new HubError(
+			'configuration_invalid',
+			'A Telegram webhook is served by the hub itself: run "serve", or use FANLOOP_TELEGRAM_UPDATES=polling here.',
+		);
 	}
 	const platforms = communityPlatforms(community);
 	const store = await openStore(config);
 	const services = await openServices({
 		store,
 		sealingKey: config.sealingKey,
-		program: { ...DEFAULT_PROGRAM, ...config.program, publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}` },
+		program: {
+			...DEFAULT_PROGRAM,
+			...config.program,
+			publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+		},
 		messaging: {},
 		logger,
 		clock: Date.now,
 		communityPlatforms: platforms,
 	});
-	const bots = createBots({ config: community, desk: services.community.desk, logger, pacers: platforms.pacers });
+	const bots = createBots({
+		config: community,
+		desk: services.community.desk,
+		logger,
+		pacers: platforms.pacers,
+	});
 	await bots.start(config.publicUrl ?? '');
 	process.stdout.write('Fanloop bots running\n');
 	stopOnSignal(async () => {
@@ -128,7 +143,11 @@ async function main(args: string[]): Promise<void> {
 	}
 	if (command === 'api-key' && subcommand === 'create') {
 		const name = flag(args, '--name');
-		if (!name) throw new HubError('validation_failed', 'Name the key: fanloop-hub api-key create --name "n8n production"');
+		if (!name)
+			throw new HubError(
+				'validation_failed',
+				'Name the key: fanloop-hub api-key create --name "n8n production"',
+			);
 		const key = await withLedger(configFromEnv(), (ledger) => ledger.apiKeys.create(name));
 		process.stdout.write(`${key.key}\n`);
 		return;
@@ -138,7 +157,8 @@ async function main(args: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-	const message = error instanceof HubError ? error.message : `Unexpected error: ${(error as Error).message}`;
+	const message =
+		error instanceof HubError ? error.message : `Unexpected error: ${(error as Error).message}`;
 	process.stderr.write(`fanloop-hub: ${message}\n`);
 	process.exit(1);
 });

@@ -20,7 +20,10 @@ export interface HubConfig extends StartHubSettings {
 	jobLeaseMs?: number;
 }
 
-type StartHubSettings = Pick<StartHubOptions, 'publicUrl' | 'program' | 'messaging' | 'community'> & {
+type StartHubSettings = Pick<
+	StartHubOptions,
+	'publicUrl' | 'program' | 'messaging' | 'community'
+> & {
 	/** The adapters' settings, and what the pre-save page's sign-ins need beyond them (Deezer's OAuth host, MusicKit JS). */
 	streaming: Partial<StreamingPlatformConfigs> & FanAuthorizationConfigs;
 };
@@ -29,18 +32,30 @@ function readKeyFile(variable: string, path: string): string {
 	try {
 		return readFileSync(path, 'utf8');
 	} catch (error) {
-		throw new HubError('configuration_invalid', `Cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code}.`);
+		throw new HubError(
+			'configuration_invalid',
+			`Cannot read ${variable} ${path}: ${(error as NodeJS.ErrnoException).code}.`,
+		);
 	}
 }
 
 const trimSlash = (url: string | undefined) => url?.replace(/\/$/, '');
 
 /** A provider is on when all of its settings are given, off when none are; half a configuration is an error. */
-function provider<T>(name: string, values: Record<string, string | undefined>, build: () => T): T | undefined {
-	const missing = Object.entries(values).filter(([, value]) => !value).map(([key]) => key);
+function provider<T>(
+	name: string,
+	values: Record<string, string | undefined>,
+	build: () => T,
+): T | undefined {
+	const missing = Object.entries(values)
+		.filter(([, value]) => !value)
+		.map(([key]) => key);
 	if (missing.length === Object.keys(values).length) return undefined;
 	if (missing.length > 0) {
-		throw new HubError('configuration_invalid', `${name} is half configured: also set ${missing.join(', ')}.`);
+		throw new HubError(
+			'configuration_invalid',
+			`${name} is half configured: also set ${missing.join(', ')}.`,
+		);
 	}
 	return build();
 }
@@ -62,20 +77,37 @@ const environment = z.object({
 	FANLOOP_STOP_SUPPRESSES: z
 		.string()
 		.default('sms,email')
-		.transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+		.transform((value) =>
+			value
+				.split(',')
+				.map((item) => item.trim())
+				.filter(Boolean),
+		)
 		.pipe(z.array(z.enum(['sms', 'email']))),
-	FANLOOP_TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID looks like AC followed by 32 hex digits').optional(),
+	FANLOOP_TWILIO_ACCOUNT_SID: z
+		.string()
+		.regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID looks like AC followed by 32 hex digits')
+		.optional(),
 	FANLOOP_TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
 	FANLOOP_TWILIO_FROM: z.string().min(3).optional(),
 	FANLOOP_TWILIO_API_URL: z.url().default('https://api.twilio.com'),
-	FANLOOP_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'FANLOOP_SMTP_URL must be an smtp:// or smtps:// URL').optional(),
+	FANLOOP_SMTP_URL: z
+		.string()
+		.regex(/^smtps?:\/\//, 'FANLOOP_SMTP_URL must be an smtp:// or smtps:// URL')
+		.optional(),
 	FANLOOP_EMAIL_FROM: z.string().min(3).optional(),
-	FANLOOP_MAILCHIMP_API_KEY: z.string().regex(/^[0-9a-f]{32}-[a-z]+\d+$/, 'a Mailchimp API key looks like <32 hex>-us21').optional(),
+	FANLOOP_MAILCHIMP_API_KEY: z
+		.string()
+		.regex(/^[0-9a-f]{32}-[a-z]+\d+$/, 'a Mailchimp API key looks like <32 hex>-us21')
+		.optional(),
 	FANLOOP_MAILCHIMP_LIST_ID: z.string().min(1).optional(),
 	FANLOOP_MAILCHIMP_API_URL: z.url().optional(),
 	FANLOOP_BREVO_API_KEY: z.string().min(10).optional(),
 	FANLOOP_BREVO_LIST_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_LIST_ID is a number').optional(),
-	FANLOOP_BREVO_DOI_TEMPLATE_ID: z.string().regex(/^\d+$/, 'FANLOOP_BREVO_DOI_TEMPLATE_ID is a number').optional(),
+	FANLOOP_BREVO_DOI_TEMPLATE_ID: z
+		.string()
+		.regex(/^\d+$/, 'FANLOOP_BREVO_DOI_TEMPLATE_ID is a number')
+		.optional(),
 	FANLOOP_BREVO_API_URL: z.url().optional(),
 	FANLOOP_SPOTIFY_CLIENT_ID: z.string().min(1).optional(),
 	FANLOOP_SPOTIFY_CLIENT_SECRET: z.string().min(1).optional(),
@@ -132,7 +164,11 @@ function communityFrom(values: z.infer<typeof environment>): CommunityConfigInpu
 			messagesPerSecond: values.FANLOOP_TELEGRAM_MESSAGES_PER_SECOND,
 			updates:
 				values.FANLOOP_TELEGRAM_UPDATES === 'webhook'
-					? { mode: 'webhook', secretToken: values.FANLOOP_TELEGRAM_WEBHOOK_SECRET ?? '', url: values.FANLOOP_TELEGRAM_WEBHOOK_URL }
+					? {
+							mode: 'webhook',
+							secretToken: values.FANLOOP_TELEGRAM_WEBHOOK_SECRET ?? '',
+							url: values.FANLOOP_TELEGRAM_WEBHOOK_URL,
+						}
 					: { mode: 'polling' },
 		}),
 	);
@@ -156,7 +192,11 @@ function communityFrom(values: z.infer<typeof environment>): CommunityConfigInpu
 			requestsPerSecond: values.FANLOOP_DISCORD_REQUESTS_PER_SECOND,
 		}),
 	);
-	const input: CommunityConfigInput = { telegram, discord, runBots: values.FANLOOP_BOTS === 'in-process' };
+	const input: CommunityConfigInput = {
+		telegram,
+		discord,
+		runBots: values.FANLOOP_BOTS === 'in-process',
+	};
 	const parsed = communityConfig.safeParse(input);
 	if (!parsed.success) {
 		throw new HubError(
@@ -237,7 +277,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 		streaming: {
 			spotify: provider(
 				'Spotify',
-				{ FANLOOP_SPOTIFY_CLIENT_ID: values.FANLOOP_SPOTIFY_CLIENT_ID, FANLOOP_SPOTIFY_CLIENT_SECRET: values.FANLOOP_SPOTIFY_CLIENT_SECRET },
+				{
+					FANLOOP_SPOTIFY_CLIENT_ID: values.FANLOOP_SPOTIFY_CLIENT_ID,
+					FANLOOP_SPOTIFY_CLIENT_SECRET: values.FANLOOP_SPOTIFY_CLIENT_SECRET,
+				},
 				() => ({
 					clientId: values.FANLOOP_SPOTIFY_CLIENT_ID!,
 					clientSecret: values.FANLOOP_SPOTIFY_CLIENT_SECRET!,
@@ -257,7 +300,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 				() => ({
 					teamId: values.FANLOOP_APPLE_MUSIC_TEAM_ID!,
 					keyId: values.FANLOOP_APPLE_MUSIC_KEY_ID!,
-					privateKeyPem: readKeyFile('FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE', values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE!),
+					privateKeyPem: readKeyFile(
+						'FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE',
+						values.FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE!,
+					),
 					apiUrl: trimSlash(values.FANLOOP_APPLE_MUSIC_API_URL),
 					musicKitScriptUrl: values.FANLOOP_APPLE_MUSICKIT_SCRIPT_URL,
 					requestsPerSecond: values.FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND,
@@ -265,7 +311,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 			),
 			deezer: provider(
 				'Deezer',
-				{ FANLOOP_DEEZER_APP_ID: values.FANLOOP_DEEZER_APP_ID, FANLOOP_DEEZER_SECRET: values.FANLOOP_DEEZER_SECRET },
+				{
+					FANLOOP_DEEZER_APP_ID: values.FANLOOP_DEEZER_APP_ID,
+					FANLOOP_DEEZER_SECRET: values.FANLOOP_DEEZER_SECRET,
+				},
 				() => ({
 					appId: values.FANLOOP_DEEZER_APP_ID!,
 					secret: values.FANLOOP_DEEZER_SECRET!,
@@ -276,7 +325,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 			),
 			youtube: provider(
 				'YouTube',
-				{ FANLOOP_YOUTUBE_CLIENT_ID: values.FANLOOP_YOUTUBE_CLIENT_ID, FANLOOP_YOUTUBE_CLIENT_SECRET: values.FANLOOP_YOUTUBE_CLIENT_SECRET },
+				{
+					FANLOOP_YOUTUBE_CLIENT_ID: values.FANLOOP_YOUTUBE_CLIENT_ID,
+					FANLOOP_YOUTUBE_CLIENT_SECRET: values.FANLOOP_YOUTUBE_CLIENT_SECRET,
+				},
 				() => ({
 					clientId: values.FANLOOP_YOUTUBE_CLIENT_ID!,
 					clientSecret: values.FANLOOP_YOUTUBE_CLIENT_SECRET!,
@@ -304,12 +356,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 			),
 			smtp: provider(
 				'Email',
-				{ FANLOOP_SMTP_URL: values.FANLOOP_SMTP_URL, FANLOOP_EMAIL_FROM: values.FANLOOP_EMAIL_FROM },
+				{
+					FANLOOP_SMTP_URL: values.FANLOOP_SMTP_URL,
+					FANLOOP_EMAIL_FROM: values.FANLOOP_EMAIL_FROM,
+				},
 				() => ({ url: values.FANLOOP_SMTP_URL!, from: values.FANLOOP_EMAIL_FROM! }),
 			),
 			mailchimp: provider(
 				'Mailchimp',
-				{ FANLOOP_MAILCHIMP_API_KEY: values.FANLOOP_MAILCHIMP_API_KEY, FANLOOP_MAILCHIMP_LIST_ID: values.FANLOOP_MAILCHIMP_LIST_ID },
+				{
+					FANLOOP_MAILCHIMP_API_KEY: values.FANLOOP_MAILCHIMP_API_KEY,
+					FANLOOP_MAILCHIMP_LIST_ID: values.FANLOOP_MAILCHIMP_LIST_ID,
+				},
 				() => ({
 					apiKey: values.FANLOOP_MAILCHIMP_API_KEY!,
 					listId: values.FANLOOP_MAILCHIMP_LIST_ID!,

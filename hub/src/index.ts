@@ -1,5 +1,9 @@
 import { createBots, type Bots } from '../../bot/src/index';
-import { communityConfig, type CommunityConfig, type CommunityConfigInput } from '../../bot/src/config';
+import {
+	communityConfig,
+	type CommunityConfig,
+	type CommunityConfigInput,
+} from '../../bot/src/config';
 import type { DeliveryOptions } from './core/delivery';
 import { HubError } from './core/errors';
 import type { JobRunnerOptions } from './core/jobs';
@@ -43,7 +47,8 @@ export interface RunningHub {
 
 export const DEFAULT_PROGRAM: Omit<OptInProgram, 'publicUrl'> = {
 	name: 'Fanloop',
-	helpText: 'Fanloop: music updates from the artists you follow. Msg & data rates may apply. Reply STOP to opt out.',
+	helpText:
+		'Fanloop: music updates from the artists you follow. Msg & data rates may apply. Reply STOP to opt out.',
 	stopSuppresses: ['sms', 'email'],
 };
 
@@ -51,14 +56,20 @@ function parseCommunity(input: CommunityConfigInput | undefined): CommunityConfi
 	const parsed = communityConfig.safeParse(input ?? {});
 	if (parsed.success) return parsed.data;
 	const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-	throw new HubError('configuration_invalid', `The community bots are misconfigured. ${problems.join('; ')}`);
+	throw new HubError(
+		'configuration_invalid',
+		`The community bots are misconfigured. ${problems.join('; ')}`,
+	);
 }
 
 /** Opens the ledger, starts event delivery, the job runner, the bots and the HTTP server; `close` stops them in order. */
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	const logger = options.logger ?? silentLogger;
 	const clock = options.clock ?? Date.now;
-	const sealingKey = typeof options.sealingKey === 'string' ? parseSealingKey(options.sealingKey) : options.sealingKey;
+	const sealingKey =
+		typeof options.sealingKey === 'string'
+			? parseSealingKey(options.sealingKey)
+			: options.sealingKey;
 	const host = options.host ?? '127.0.0.1';
 	const port = options.port ?? 8790;
 	const community = parseCommunity(options.community);
@@ -89,7 +100,14 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 		await store.close();
 		throw error;
 	}
-	const bots: Bots | undefined = community.runBots ? createBots({ config: community, desk: services.community.desk, logger, pacers: platforms.pacers }) : undefined;
+	const bots: Bots | undefined = community.runBots
+		? createBots({
+				config: community,
+				desk: services.community.desk,
+				logger,
+				pacers: platforms.pacers,
+			})
+		: undefined;
 	services.telegramWebhook = bots?.telegramWebhook;
 	const server = buildServer(services, logger);
 	const address = await server.listen({ host, port });
@@ -122,7 +140,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 
 export { Ledger } from './core/ledger';
 export { HubError } from './core/errors';
-export { verifySignature, signatureHeader, SIGNATURE_HEADER, EVENT_ID_HEADER } from './core/signing';
+export {
+	verifySignature,
+	signatureHeader,
+	SIGNATURE_HEADER,
+	EVENT_ID_HEADER,
+} from './core/signing';
 export { twilioSignature } from './providers/twilio';
 export { SqliteStore } from './store/sqlite-store';
 export { PostgresStore } from './store/postgres-store';

@@ -231,7 +231,12 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 	};
 }
 
-function openCommunity(ledger: Ledger, options: ServicesOptions, queued: () => void, streaming: Streaming): CommunityServices {
+function openCommunity(
+	ledger: Ledger,
+	options: ServicesOptions,
+	queued: () => void,
+	streaming: Streaming,
+): CommunityServices {
 	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
 	const references = new FanReferences(options.sealingKey);
 	const desk = new Community({

@@ -37,7 +37,9 @@ export class TelegramPanel {
 	section(): string {
 		const chats = [...this.fans]
 			.map(([name, userId]) => {
-				const messages = [...this.telegram.messages(userId)].reverse().map((message) => this.message(name, message));
+				const messages = [...this.telegram.messages(userId)]
+					.reverse()
+					.map((message) => this.message(name, message));
 				return `<h3>${escape(name)}'s chat with @${escape(this.telegram.me.username ?? 'bot')}</h3><ul>${messages.join('') || '<li>no answer yet</li>'}</ul>`;
 			})
 			.join('');
@@ -61,7 +63,9 @@ ${chats}`;
 	private message(name: string, message: Message): string {
 		const text = 'text' in message && message.text ? message.text : '';
 		const keyboard = message.reply_markup?.inline_keyboard.flat() ?? [];
-		const buttons = keyboard.map((button) => this.button(name, message.message_id, button)).join(' ');
+		const buttons = keyboard
+			.map((button) => this.button(name, message.message_id, button))
+			.join(' ');
 		return `<li><small>${time(message.date * 1000)}</small><br>${withLinks(text)}${buttons ? `<br>${buttons}` : ''}</li>`;
 	}
 

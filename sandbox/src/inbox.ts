@@ -19,7 +19,10 @@ export interface SandboxInboxOptions {
 function messagingSection(sandbox: MessagingSandbox): string {
 	const texts = [...sandbox.twilio.sent()]
 		.reverse()
-		.map((sms) => `<li><b>${escape(sms.from)} → ${escape(sms.to)}</b> <small>${time(sms.acceptedAtMs)}</small><br>${withLinks(sms.body)}</li>`)
+		.map(
+			(sms) =>
+				`<li><b>${escape(sms.from)} → ${escape(sms.to)}</b> <small>${time(sms.acceptedAtMs)}</small><br>${withLinks(sms.body)}</li>`,
+		)
 		.join('');
 	const emails = [...sandbox.smtp.messages()]
 		.reverse()
@@ -42,7 +45,9 @@ function messagingSection(sandbox: MessagingSandbox): string {
  */
 export async function startSandboxInbox(options: SandboxInboxOptions): Promise<SandboxInbox> {
 	const telegram = options.telegram && new TelegramPanel(options.telegram);
-	const page = (notice: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Fanloop sandbox inbox</title></head>
+	const page = (
+		notice: string,
+	) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Fanloop sandbox inbox</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem">
 <h1>Fanloop sandbox inbox</h1>
 <p>What the hub sent through the sandbox providers. Nothing here leaves this machine.</p>

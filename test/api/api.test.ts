@@ -34,8 +34,13 @@ describe('the hub HTTP API', () => {
 	}
 
 	it('answers health without a key and everything under /v1 only with a valid one', async () => {
-		expect(await call('GET', '/health', undefined, null)).toEqual({ status: 200, body: { status: 'ok', database: 'sqlite' } });
-		expect((await call('GET', '/v1/whoami')).body).toEqual({ apiKey: { id: expect.any(String), name: 'api test' } });
+		expect(await call('GET', '/health', undefined, null)).toEqual({
+			status: 200,
+			body: { status: 'ok', database: 'sqlite' },
+		});
+		expect((await call('GET', '/v1/whoami')).body).toEqual({
+			apiKey: { id: expect.any(String), name: 'api test' },
+		});
 
 		for (const key of [null, 'flk_wrong']) {
 			const refused = await call('GET', '/v1/whoami', undefined, key);
@@ -93,7 +98,13 @@ describe('the hub HTTP API', () => {
 			verification: 'hard',
 		});
 		expect(presave.status).toBe(201);
-		const sms = { fanId, kind: 'optin_sms', status: 'pending', parentActionId: presave.body.action.id, idempotencyKey: 'k1' };
+		const sms = {
+			fanId,
+			kind: 'optin_sms',
+			status: 'pending',
+			parentActionId: presave.body.action.id,
+			idempotencyKey: 'k1',
+		};
 		const first = await call('POST', '/v1/actions', sms);
 		const again = await call('POST', '/v1/actions', sms);
 		expect(again.body).toEqual({ action: first.body.action, created: false });
@@ -101,24 +112,40 @@ describe('the hub HTTP API', () => {
 		const next = await call('GET', `/v1/fans/${fanId}/next-layers?campaignId=midnight-city`);
 		expect(next.body).toMatchObject({ taken: ['sms'], next: ['telegram'] });
 		const exported = await call('GET', `/v1/fans/${fanId}/export`);
-		expect(exported.body.actions.map((action: { kind: string }) => action.kind)).toEqual(['presave', 'optin_sms']);
+		expect(exported.body.actions.map((action: { kind: string }) => action.kind)).toEqual([
+			'presave',
+			'optin_sms',
+		]);
 
-		expect((await call('DELETE', `/v1/fans/${fanId}`)).body).toMatchObject({ fanId, suppressed: 1 });
+		expect((await call('DELETE', `/v1/fans/${fanId}`)).body).toMatchObject({
+			fanId,
+			suppressed: 1,
+		});
 		expect((await call('GET', `/v1/fans/${fanId}`)).body.error.code).toBe('fan_erased');
-		const again2 = await call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: '+447911123456' }] });
+		const again2 = await call('POST', '/v1/fans', {
+			identities: [{ channel: 'phone', value: '+447911123456' }],
+		});
 		expect(again2).toMatchObject({ status: 409, body: { error: { code: 'identity_suppressed' } } });
 	});
 
 	it('manages webhook subscriptions the way the Fanloop Trigger uses them', async () => {
-		const created = await call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:5678/webhook/abc', events: ['presave.completed'] });
+		const created = await call('POST', '/v1/webhooks', {
+			url: 'http://127.0.0.1:5678/webhook/abc',
+			events: ['presave.completed'],
+		});
 		expect(created.status).toBe(201);
 		expect(created.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 		const id = created.body.webhook.id;
-		expect((await call('GET', `/v1/webhooks/${id}`)).body.url).toBe('http://127.0.0.1:5678/webhook/abc');
+		expect((await call('GET', `/v1/webhooks/${id}`)).body.url).toBe(
+			'http://127.0.0.1:5678/webhook/abc',
+		);
 		expect((await call('GET', `/v1/webhooks/${id}`)).body).not.toHaveProperty('secret');
 		expect((await call('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
 		expect((await call('GET', `/v1/webhooks/${id}`)).status).toBe(404);
-		const invalid = await call('POST', '/v1/webhooks', { url: 'ftp://x', events: ['nothing.happened'] });
+		const invalid = await call('POST', '/v1/webhooks', {
+			url: 'ftp://x',
+			events: ['nothing.happened'],
+		});
 		expect(invalid.status).toBe(400);
 		expect(invalid.body.error.message).toContain('"nothing.happened" is not a valid event type');
 		expect(invalid.body.error.message).toContain('url must be an http or https address');
@@ -128,7 +155,13 @@ describe('the hub HTTP API', () => {
 		const document = (await call('GET', '/v1/openapi.json', undefined, null)).body;
 		expect(document.openapi).toBe('3.1.0');
 		expect(Object.keys(document.paths)).toEqual(
-			expect.arrayContaining(['/v1/fans', '/v1/fans/{fanId}/next-layers', '/v1/actions', '/v1/campaigns', '/v1/webhooks/{id}']),
+			expect.arrayContaining([
+				'/v1/fans',
+				'/v1/fans/{fanId}/next-layers',
+				'/v1/actions',
+				'/v1/campaigns',
+				'/v1/webhooks/{id}',
+			]),
 		);
 		const upsert = document.paths['/v1/fans'].post.requestBody.content['application/json'].schema;
 		expect(upsert.properties.identities.items.properties.channel.enum).toContain('telegram');
@@ -136,7 +169,11 @@ describe('the hub HTTP API', () => {
 	});
 
 	it('refuses to start with another sealing key than the ledger was sealed with', async () => {
-		const error = await startHub({ port: 0, dataDir: database.dataDir, sealingKey: newSealingKey() }).catch((e) => e);
+		const error = await startHub({
+			port: 0,
+			dataDir: database.dataDir,
+			sealingKey: newSealingKey(),
+		}).catch((e) => e);
 		expect(error).toBeInstanceOf(HubError);
 		expect(error.code).toBe('sealing_key_mismatch');
 	});
@@ -157,7 +194,11 @@ describe('starting the hub on PostgreSQL', () => {
 
 	it('serves the same API on a PostgreSQL ledger', async () => {
 		const database = await createTestDatabase('postgres');
-		const hub = await startHub({ port: 0, databaseUrl: database.databaseUrl, sealingKey: newSealingKey() });
+		const hub = await startHub({
+			port: 0,
+			databaseUrl: database.databaseUrl,
+			sealingKey: newSealingKey(),
+		});
 		try {
 			const response = await fetch(`${hub.url}/health`);
 			expect(await response.json()).toEqual({ status: 'ok', database: 'postgres' });

@@ -33,16 +33,22 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 	});
 
 	function loop(target: Ledger = ledger): DeliveryLoop {
-		return new DeliveryLoop(target.store, target.webhooks, silentLogger, clock, { maxBackoffMs: 60_000 });
+		return new DeliveryLoop(target.store, target.webhooks, silentLogger, clock, {
+			maxBackoffMs: 60_000,
+		});
 	}
 
 	async function presave(email: string, campaignId?: string) {
-		const fan = (await ledger.fans.upsert({ identities: [{ channel: 'email', value: email }] })).fan;
+		const fan = (await ledger.fans.upsert({ identities: [{ channel: 'email', value: email }] }))
+			.fan;
 		return (await ledger.actions.record({ fanId: fan.id, kind: 'presave', campaignId })).action;
 	}
 
 	it('signs each event with the subscription secret over timestamp and body', async () => {
-		const { secret } = await ledger.webhooks.create({ url: receiver.url, events: ['presave.completed'] });
+		const { secret } = await ledger.webhooks.create({
+			url: receiver.url,
+			events: ['presave.completed'],
+		});
 		const action = await presave('signed@example.com');
 
 		expect(await loop().deliverDue()).toBe(1);
@@ -50,12 +56,17 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 		expect(receiver.received).toHaveLength(1);
 		const [delivery] = receiver.received;
 		const event = JSON.parse(delivery.body);
-		expect(event).toMatchObject({ type: 'presave.completed', data: { action: { id: action.id }, fan: { id: action.fanId } } });
+		expect(event).toMatchObject({
+			type: 'presave.completed',
+			data: { action: { id: action.id }, fan: { id: action.fanId } },
+		});
 		expect(delivery.headers['fanloop-event-id']).toBe(event.id);
 		const signature = String(delivery.headers['fanloop-signature']);
 		expect(verifySignature(secret, delivery.body, signature, nowMs)).toBe(true);
 		expect(verifySignature('another-secret', delivery.body, signature, nowMs)).toBe(false);
-		expect(verifySignature(secret, delivery.body.replace('presave', 'prezave'), signature, nowMs)).toBe(false);
+		expect(
+			verifySignature(secret, delivery.body.replace('presave', 'prezave'), signature, nowMs),
+		).toBe(false);
 		expect(verifySignature(secret, delivery.body, signature, nowMs + 301_000)).toBe(false);
 		expect(await loop().deliverDue()).toBe(0);
 	});
@@ -73,9 +84,15 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 
 		expect(await loop().deliverDue()).toBe(1);
 		const last = receiver.received[receiver.received.length - 1];
-		expect(verifySignature(second.secret, last.body, String(last.headers['fanloop-signature']), nowMs)).toBe(true);
-		expect((await ledger.webhooks.list(receiver.url)).map((webhook) => webhook.id)).toEqual([second.webhook.id]);
-		await expect(ledger.webhooks.get(first.webhook.id)).rejects.toMatchObject({ code: 'webhook_not_found' });
+		expect(
+			verifySignature(second.secret, last.body, String(last.headers['fanloop-signature']), nowMs),
+		).toBe(true);
+		expect((await ledger.webhooks.list(receiver.url)).map((webhook) => webhook.id)).toEqual([
+			second.webhook.id,
+		]);
+		await expect(ledger.webhooks.get(first.webhook.id)).rejects.toMatchObject({
+			code: 'webhook_not_found',
+		});
 		nowMs += 60_000;
 		expect(await loop().deliverDue()).toBe(0);
 	});
@@ -92,7 +109,10 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 		expect(await delivery.deliverDue()).toBe(0);
 
 		receiver = await new Receiver().start();
-		await ledger.store.run('UPDATE webhook_subscriptions SET url = $1 WHERE url = $2', [receiver.url, url]);
+		await ledger.store.run('UPDATE webhook_subscriptions SET url = $1 WHERE url = $2', [
+			receiver.url,
+			url,
+		]);
 		receiver.status = 503;
 		nowMs += 1_000;
 		expect(await delivery.deliverDue()).toBe(1);
@@ -104,23 +124,36 @@ describe.each(STORE_KINDS)('event delivery on %s', (kind) => {
 
 		expect(receiver.received).toHaveLength(2);
 		expect(receiver.received[0].body).toBe(receiver.received[1].body);
-		const row = await ledger.store.get<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries');
+		const row = await ledger.store.get<{ status: string; attempts: number }>(
+			'SELECT status, attempts FROM deliveries',
+		);
 		expect(row).toMatchObject({ status: 'delivered' });
 		expect(Number(row?.attempts)).toBe(3);
 	});
 
 	it('sends a subscription only the event types and campaign it asked for', async () => {
 		const campaign = (
-			await ledger.campaigns.upsert({ slug: 'filtered', artist: 'A', title: 'T', releaseAtUtc: '2026-12-04T00:00:00Z' })
+			await ledger.campaigns.upsert({
+				slug: 'filtered',
+				artist: 'A',
+				title: 'T',
+				releaseAtUtc: '2026-12-04T00:00:00Z',
+			})
 		).campaign;
-		await ledger.webhooks.create({ url: receiver.url, events: ['presave.completed'], campaignId: campaign.id });
+		await ledger.webhooks.create({
+			url: receiver.url,
+			events: ['presave.completed'],
+			campaignId: campaign.id,
+		});
 		const wanted = await presave('wanted@example.com', campaign.id);
 		await presave('other-campaign@example.com');
 		await ledger.actions.record({ fanId: wanted.fanId, campaignId: campaign.id, kind: 'follow' });
 
 		await loop().deliverDue();
 
-		expect(receiver.received.map((delivery) => JSON.parse(delivery.body).data.action.id)).toEqual([wanted.id]);
+		expect(receiver.received.map((delivery) => JSON.parse(delivery.body).data.action.id)).toEqual([
+			wanted.id,
+		]);
 	});
 
 	it('shares the outbox between hub processes without sending an event twice', async () => {

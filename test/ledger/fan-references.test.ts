@@ -27,7 +27,9 @@ describe('signed fan references', () => {
 	});
 
 	it('refuses to sign something that is not a hub id', () => {
-		expect(() => references.issue({ kind: 'fan', fanId: 'act_01ARZ3NDEKTSV4RRFFQ69G5FAV' })).toThrow();
+		expect(() =>
+			references.issue({ kind: 'fan', fanId: 'act_01ARZ3NDEKTSV4RRFFQ69G5FAV' }),
+		).toThrow();
 		expect(() => references.issue({ kind: 'action', actionId: 'act_short' })).toThrow();
 	});
 });

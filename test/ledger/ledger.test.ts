@@ -74,7 +74,9 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 		])('refuses %s for %j and writes nothing', async (code, identity, named) => {
 			const fansBefore = await count('fans');
 			const error = await rejection(
-				ledger.fans.upsert({ identities: [{ channel: 'email', value: 'valid@example.com' }, identity] }),
+				ledger.fans.upsert({
+					identities: [{ channel: 'email', value: 'valid@example.com' }, identity],
+				}),
 			);
 			expect(error.code).toBe(code);
 			expect(error.message).toContain(named);
@@ -83,7 +85,8 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 
 		it('refuses identities that belong to two fans until they are merged, then resolves the old id', async () => {
 			const a = await newFan('merge-a@example.com');
-			const b = (await ledger.fans.upsert({ identities: [{ channel: 'telegram', value: '4242' }] })).fan;
+			const b = (await ledger.fans.upsert({ identities: [{ channel: 'telegram', value: '4242' }] }))
+				.fan;
 			await ledger.tokens.save(b.id, 'spotify', {
 				accessToken: 'b-access',
 				refreshToken: 'b-refresh',
@@ -130,19 +133,34 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 			for (const fan of fans.slice(0, 3)) {
 				await ledger.actions.record({ fanId: fan.id, campaignId: campaign.id, kind: 'presave' });
 			}
-			await ledger.actions.record({ fanId: fans[0].id, campaignId: campaign.id, kind: 'optin_sms', status: 'pending' });
+			await ledger.actions.record({
+				fanId: fans[0].id,
+				campaignId: campaign.id,
+				kind: 'optin_sms',
+				status: 'pending',
+			});
 
 			const seen: string[] = [];
 			let cursor: string | undefined;
 			do {
-				const page = await ledger.fans.list({ campaignId: campaign.id, hasAction: 'presave', limit: 2, cursor });
+				const page = await ledger.fans.list({
+					campaignId: campaign.id,
+					hasAction: 'presave',
+					limit: 2,
+					cursor,
+				});
 				expect(page.fans.length).toBeLessThanOrEqual(2);
 				seen.push(...page.fans.map((fan) => fan.id));
 				cursor = page.nextCursor ?? undefined;
 			} while (cursor);
 			expect(seen).toEqual(fans.slice(0, 3).map((fan) => fan.id));
 
-			const noSms = await ledger.fans.list({ campaignId: campaign.id, hasAction: 'presave', lacksAction: 'optin_sms', limit: 10 });
+			const noSms = await ledger.fans.list({
+				campaignId: campaign.id,
+				hasAction: 'presave',
+				lacksAction: 'optin_sms',
+				limit: 10,
+			});
 			expect(noSms.fans.map((fan) => fan.id)).toEqual([fans[1].id, fans[2].id]);
 		});
 	});
@@ -150,7 +168,12 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 	describe('actions', () => {
 		it('records an action layered on its parent, once per idempotency key, with one event', async () => {
 			const fan = await newFan('layers@example.com');
-			const presave = await ledger.actions.record({ fanId: fan.id, kind: 'presave', platform: 'spotify', verification: 'hard' });
+			const presave = await ledger.actions.record({
+				fanId: fan.id,
+				kind: 'presave',
+				platform: 'spotify',
+				verification: 'hard',
+			});
 			const outboxBefore = await count('outbox');
 
 			const first = await ledger.actions.record({
@@ -182,17 +205,32 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 		it('refuses a parent from another fan, an unknown fan or campaign, and leaves no event behind', async () => {
 			const fan = await newFan('parent-a@example.com');
 			const other = await newFan('parent-b@example.com');
-			const othersAction = (await ledger.actions.record({ fanId: other.id, kind: 'presave' })).action;
+			const othersAction = (await ledger.actions.record({ fanId: other.id, kind: 'presave' }))
+				.action;
 			const outboxBefore = await count('outbox');
 			const actionsBefore = await count('actions');
 
-			expect((await rejection(ledger.actions.record({ fanId: fan.id, kind: 'follow', parentActionId: othersAction.id }))).code).toBe(
-				'validation_failed',
-			);
-			expect((await rejection(ledger.actions.record({ fanId: 'fan_missing', kind: 'follow' }))).code).toBe('fan_not_found');
-			expect((await rejection(ledger.actions.record({ fanId: fan.id, kind: 'follow', campaignId: 'cmp_missing' }))).code).toBe(
-				'campaign_not_found',
-			);
+			expect(
+				(
+					await rejection(
+						ledger.actions.record({
+							fanId: fan.id,
+							kind: 'follow',
+							parentActionId: othersAction.id,
+						}),
+					)
+				).code,
+			).toBe('validation_failed');
+			expect(
+				(await rejection(ledger.actions.record({ fanId: 'fan_missing', kind: 'follow' }))).code,
+			).toBe('fan_not_found');
+			expect(
+				(
+					await rejection(
+						ledger.actions.record({ fanId: fan.id, kind: 'follow', campaignId: 'cmp_missing' }),
+					)
+				).code,
+			).toBe('campaign_not_found');
 			expect(await count('outbox')).toBe(outboxBefore);
 			expect(await count('actions')).toBe(actionsBefore);
 		});
@@ -213,8 +251,15 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 			await ledger.actions.record({ fanId: fan.id, kind: 'join_telegram', status: 'failed' });
 
 			const next = await ledger.layers.nextLayers(fan.id, { campaignId: campaign.slug });
-			expect(next).toEqual({ fanId: fan.id, campaignId: campaign.id, taken: ['sms', 'save'], next: ['telegram', 'follow'] });
-			const ordered = await ledger.layers.nextLayers(fan.id, { layers: ['follow', 'email', 'sms'] });
+			expect(next).toEqual({
+				fanId: fan.id,
+				campaignId: campaign.id,
+				taken: ['sms', 'save'],
+				next: ['telegram', 'follow'],
+			});
+			const ordered = await ledger.layers.nextLayers(fan.id, {
+				layers: ['follow', 'email', 'sms'],
+			});
 			expect(ordered.next).toEqual(['follow', 'email']);
 		});
 	});
@@ -259,7 +304,12 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 			const revoked = await ledger.consents.revoke(requested.id, 'sms_stop');
 
 			expect(granted.status).toBe('granted');
-			expect(revoked).toMatchObject({ status: 'revoked', revokeMethod: 'sms_stop', wording, ip: '203.0.113.7' });
+			expect(revoked).toMatchObject({
+				status: 'revoked',
+				revokeMethod: 'sms_stop',
+				wording,
+				ip: '203.0.113.7',
+			});
 			expect(revoked.wordingHash).toMatch(/^[0-9a-f]{64}$/);
 			const exported = await ledger.exportFan(fan.id);
 			expect(exported.consents).toEqual([revoked]);
@@ -282,20 +332,32 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 				refreshExpiresAtMs: null,
 				accessExpiresAtMs: null,
 			});
-			await ledger.consents.request(fan.id, { channel: 'email', purpose: 'news', wording: 'Email me', ip: '198.51.100.1' });
+			await ledger.consents.request(fan.id, {
+				channel: 'email',
+				purpose: 'news',
+				wording: 'Email me',
+				ip: '198.51.100.1',
+			});
 			await ledger.actions.record({ fanId: fan.id, kind: 'presave', data: { note: 'personal' } });
 
 			const erased = await ledger.fans.erase(fan.id);
 
 			expect(erased.suppressed).toBe(2);
 			for (const table of ['tokens', 'identities', 'consents']) {
-				const row = await ledger.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE fan_id = $1`, [fan.id]);
+				const row = await ledger.store.get<{ n: number }>(
+					`SELECT COUNT(*) AS n FROM ${table} WHERE fan_id = $1`,
+					[fan.id],
+				);
 				expect(Number(row?.n)).toBe(0);
 			}
-			const leftovers = JSON.stringify(await ledger.store.all('SELECT * FROM actions WHERE fan_id = $1', [fan.id]));
+			const leftovers = JSON.stringify(
+				await ledger.store.all('SELECT * FROM actions WHERE fan_id = $1', [fan.id]),
+			);
 			expect(leftovers).not.toContain('personal');
 			expect((await rejection(ledger.fans.get(fan.id))).code).toBe('fan_erased');
-			expect((await rejection(ledger.actions.record({ fanId: fan.id, kind: 'click' }))).code).toBe('fan_erased');
+			expect((await rejection(ledger.actions.record({ fanId: fan.id, kind: 'click' }))).code).toBe(
+				'fan_erased',
+			);
 			const reimport = await rejection(
 				ledger.fans.upsert({ identities: [{ channel: 'phone', value: '+1 415 555 0123' }] }),
 			);
@@ -306,7 +368,9 @@ describe.each(STORE_KINDS)('the fan ledger on %s', (kind) => {
 	it('migrates once when several hub processes start on the same database together', async () => {
 		const ledgers = await Promise.all([1, 2, 3].map(() => openLedger(database, sealingKey)));
 		try {
-			const versions = await ledger.store.all<{ version: number }>('SELECT version FROM schema_migrations');
+			const versions = await ledger.store.all<{ version: number }>(
+				'SELECT version FROM schema_migrations',
+			);
 			const applied = versions.map((row) => Number(row.version));
 			expect(new Set(applied).size).toBe(applied.length);
 			expect(Math.max(...applied)).toBe(LATEST_SCHEMA_VERSION);

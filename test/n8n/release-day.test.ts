@@ -141,7 +141,11 @@ describe('release day in a real n8n', () => {
 		await eventually('n8n to serve the production webhook ' + hookPath, async () =>
 			(await n8n!.isWebhookRegistered(hookPath)) ? true : undefined,
 		);
-		const response = await fetch(`${n8n!.url}/webhook/${hookPath}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+		const response = await fetch(`${n8n!.url}/webhook/${hookPath}`, {
+			method: 'POST',
+			body: '{}',
+			headers: { 'content-type': 'application/json' },
+		});
 		expect(response.status).toBe(200);
 	}
 

@@ -7,7 +7,9 @@ describe('quiet hours', () => {
 		const elevenPmBerlin = Date.parse('2026-12-03T22:00:00Z');
 		const zones = recipientZones('Europe/Berlin', null);
 		expect(isQuiet(elevenPmBerlin, zones)).toBe(true);
-		expect(new Date(nextSendableAt(elevenPmBerlin, zones)).toISOString()).toBe('2026-12-04T07:00:00.000Z');
+		expect(new Date(nextSendableAt(elevenPmBerlin, zones)).toISOString()).toBe(
+			'2026-12-04T07:00:00.000Z',
+		);
 	});
 
 	it('sends at once inside the window', () => {
@@ -21,13 +23,17 @@ describe('quiet hours', () => {
 		// 8:30 in New York is 5:30 in Los Angeles: still quiet for the country as a whole.
 		const morningNewYork = Date.parse('2026-12-03T13:30:00Z');
 		expect(isQuiet(morningNewYork, zones)).toBe(true);
-		expect(new Date(nextSendableAt(morningNewYork, zones)).toISOString()).toBe('2026-12-03T16:00:00.000Z');
+		expect(new Date(nextSendableAt(morningNewYork, zones)).toISOString()).toBe(
+			'2026-12-03T16:00:00.000Z',
+		);
 	});
 
 	it('follows daylight saving time', () => {
 		const zones = ['America/New_York'];
 		// 7:30 local on the day clocks spring forward is still quiet; 8:00 local is 12:00 UTC.
-		expect(new Date(nextSendableAt(Date.parse('2026-03-08T11:30:00Z'), zones)).toISOString()).toBe('2026-03-08T12:00:00.000Z');
+		expect(new Date(nextSendableAt(Date.parse('2026-03-08T11:30:00Z'), zones)).toISOString()).toBe(
+			'2026-03-08T12:00:00.000Z',
+		);
 	});
 });
 
@@ -57,7 +63,11 @@ describe('signed links', () => {
 
 	it('reads back what it signed, for its purpose only', () => {
 		const token = links.issue({ consentId: 'con_1', purpose: 'confirm', expiresAtMs: 123 });
-		expect(links.read(token, 'confirm')).toEqual({ consentId: 'con_1', purpose: 'confirm', expiresAtMs: 123 });
+		expect(links.read(token, 'confirm')).toEqual({
+			consentId: 'con_1',
+			purpose: 'confirm',
+			expiresAtMs: 123,
+		});
 		expect(links.read(token, 'unsubscribe')).toBeUndefined();
 	});
 

@@ -84,7 +84,9 @@ describe.each(STORE_KINDS)(
 
 		it('gives one fan to the same account connecting in several tabs at once', async () => {
 			const campaign = await newCampaign(`tabs-${kind}`);
-			const results = await Promise.all(Array.from({ length: 4 }, () => complete(campaign, 'fan-many-tabs')));
+			const results = await Promise.all(
+				Array.from({ length: 4 }, () => complete(campaign, 'fan-many-tabs')),
+			);
 
 			const fan = await hub.services.ledger.fans.getByIdentity('spotify', 'fan-many-tabs');
 			expect(new Set(results.map(({ presave }) => presave.id)).size).toBe(1);

@@ -21,28 +21,47 @@ describe('the sandbox inbox, Telegram side', () => {
 	});
 
 	const post = async (path: string, form: Record<string, string>) =>
-		(await fetch(`${inbox.url}${path}`, { method: 'POST', body: new URLSearchParams(form) })).text();
+		(
+			await fetch(`${inbox.url}${path}`, { method: 'POST', body: new URLSearchParams(form) })
+		).text();
 	const page = async () => (await fetch(inbox.url)).text();
 
 	it('opens the layers page’s deep link as a fan, shows the bot’s answer, and presses its button', async () => {
 		const { presaveId } = await h.presave();
-		const link = await h.api.call('POST', '/v1/community/links', { platform: 'telegram', actionId: presaveId });
+		const link = await h.api.call('POST', '/v1/community/links', {
+			platform: 'telegram',
+			actionId: presaveId,
+		});
 		expect(link.status).toBe(200);
 
-		expect(await post('/telegram/open', { fan: 'Robin <b>', link: link.body.url })).toContain('Robin &lt;b&gt; opened the link');
+		expect(await post('/telegram/open', { fan: 'Robin <b>', link: link.body.url })).toContain(
+			'Robin &lt;b&gt; opened the link',
+		);
 		let last = '';
-		await eventually('the bot’s welcome in the inbox', async () => {
-			last = await page();
-			return /<li><small>/.test(last) ? true : undefined;
-		}, 10_000, () => last);
+		await eventually(
+			'the bot’s welcome in the inbox',
+			async () => {
+				last = await page();
+				return /<li><small>/.test(last) ? true : undefined;
+			},
+			10_000,
+			() => last,
+		);
 
-		expect(await post('/telegram/send', { fan: 'Robin <b>', text: '/join' })).toContain('wrote to the bot');
+		expect(await post('/telegram/send', { fan: 'Robin <b>', text: '/join' })).toContain(
+			'wrote to the bot',
+		);
 		const withButton = await eventually('the join offer with its button', async () => {
 			const html = await page();
 			return /action="\/telegram\/press"/.test(html) ? html : undefined;
 		});
-		const [, messageId, data] = /name="message" value="(\d+)"><input type="hidden" name="data" value="([^"]+)"/.exec(withButton) ?? [];
-		expect(await post('/telegram/press', { fan: 'Robin <b>', message: messageId, data })).toContain('pressed a button');
+		const [, messageId, data] =
+			/name="message" value="(\d+)"><input type="hidden" name="data" value="([^"]+)"/.exec(
+				withButton,
+			) ?? [];
+		expect(await post('/telegram/press', { fan: 'Robin <b>', message: messageId, data })).toContain(
+			'pressed a button',
+		);
 
 		await eventually('community.joined for the fan who came from the pre-save', () =>
 			h.events().some((event) => event.type === 'community.joined') ? true : undefined,
@@ -50,7 +69,9 @@ describe('the sandbox inbox, Telegram side', () => {
 	});
 
 	it('says so when Telegram refuses what the fan did', async () => {
-		expect(await post('/telegram/open', { fan: 'Kai', link: 'not a link' })).toContain('Telegram refused');
+		expect(await post('/telegram/open', { fan: 'Kai', link: 'not a link' })).toContain(
+			'Telegram refused',
+		);
 		expect(await post('/nowhere', {})).toContain('Nothing here answers that form');
 	});
 });

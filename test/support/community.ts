@@ -25,6 +25,11 @@ export async function presavedFan(api: HubApi, slug: string, layers: Layer[]): P
 		kind: 'presave',
 		platform: 'spotify',
 	});
-	if (presave.status !== 201) throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
-	return { campaignId: campaign.body.campaign.id, fanId: fan.body.fan.id, presaveId: presave.body.action.id };
+	if (presave.status !== 201)
+		throw new Error(`pre-save not recorded: ${JSON.stringify(presave.body)}`);
+	return {
+		campaignId: campaign.body.campaign.id,
+		fanId: fan.body.fan.id,
+		presaveId: presave.body.action.id,
+	};
 }

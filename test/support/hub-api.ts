@@ -5,7 +5,11 @@ export class HubApi {
 		private readonly apiKey: string,
 	) {}
 
-	async call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+	async call<T = any>(
+		method: string,
+		path: string,
+		body?: unknown,
+	): Promise<{ status: number; body: T }> {
 		const response = await fetch(`${this.baseUrl}${path}`, {
 			method,
 			headers: {

@@ -21,7 +21,10 @@ export class Receiver {
 			const chunks: Buffer[] = [];
 			request.on('data', (chunk: Buffer) => chunks.push(chunk));
 			request.on('end', () => {
-				this.received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+				this.received.push({
+					headers: request.headers,
+					body: Buffer.concat(chunks).toString('utf8'),
+				});
 				response.writeHead(this.status).end();
 			});
 		});

@@ -40,6 +40,9 @@ export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase>
 	return {
 		kind,
 		databaseUrl: url.toString(),
-		drop: () => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+		drop: () =>
+			admin(
+				async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+			),
 	};
 }

@@ -26,7 +26,12 @@ export function sandboxPlatforms(sandbox: StreamingSandbox, requestsPerSecond = 
 			requestsPerSecond,
 			clock,
 		},
-		deezer: { appId: deezer.appId, secret: deezer.secret, apiUrl: sandbox.urls.deezerApi, requestsPerSecond },
+		deezer: {
+			appId: deezer.appId,
+			secret: deezer.secret,
+			apiUrl: sandbox.urls.deezerApi,
+			requestsPerSecond,
+		},
 	});
 }
 
@@ -52,10 +57,19 @@ export async function connectFan(
 		const code = sandbox.deezer.authorizeDirect({ userId, perms });
 		const { appId, secret } = sandbox.credentials.deezer;
 		const query = new URLSearchParams({ app_id: appId, secret, code, output: 'json' });
-		const body = (await (await fetch(`${sandbox.urls.deezerConnect}/oauth/access_token.php?${query}`)).json()) as {
+		const body = (await (
+			await fetch(`${sandbox.urls.deezerConnect}/oauth/access_token.php?${query}`)
+		).json()) as {
 			access_token: string;
 		};
-		return { accessToken: body.access_token, refreshToken: null, scopes: perms, authorizedAtMs: nowMs, accessExpiresAtMs: null, refreshExpiresAtMs: null };
+		return {
+			accessToken: body.access_token,
+			refreshToken: null,
+			scopes: perms,
+			authorizedAtMs: nowMs,
+			accessExpiresAtMs: null,
+			refreshExpiresAtMs: null,
+		};
 	}
 	const scopes = ['user-library-modify', 'user-library-read'];
 	const redirectUri = sandbox.credentials.spotify.redirectUris[0];
@@ -67,9 +81,17 @@ export async function connectFan(
 			authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
 			'content-type': 'application/x-www-form-urlencoded',
 		},
-		body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }),
+		body: new URLSearchParams({
+			grant_type: 'authorization_code',
+			code,
+			redirect_uri: redirectUri,
+		}),
 	});
-	const body = (await response.json()) as { access_token: string; refresh_token: string; expires_in: number };
+	const body = (await response.json()) as {
+		access_token: string;
+		refresh_token: string;
+		expires_in: number;
+	};
 	return {
 		accessToken: body.access_token,
 		refreshToken: body.refresh_token,

@@ -19,15 +19,14 @@ export class ApiKeys {
 	/** Returns the raw key; it is shown once and cannot be read back. */
 	async create(name: string): Promise<{ id: string; name: string; key: string }> {
 		const trimmed = name.trim();
-		if (!trimmed) throw new HubError('validation_failed', 'Give the API key a name, e.g. "n8n production".');
+		if (!trimmed)
+			throw new HubError('validation_failed', 'Give the API key a name, e.g. "n8n production".');
 		const id = newId('key', this.clock());
 		const key = KEY_PREFIX + randomBytes(24).toString('base64url');
-		await this.store.run('INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)', [
-			id,
-			trimmed,
-			hashKey(key),
-			this.clock(),
-		]);
+		await this.store.run(
+			'INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)',
+			[id, trimmed, hashKey(key), this.clock()],
+		);
 		return { id, name: trimmed, key };
 	}
 

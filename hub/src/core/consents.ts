@@ -66,9 +66,16 @@ export class Consents {
 		private readonly clock: () => number,
 	) {}
 
-	async request(fanId: string, request: ConsentRequest, tx: SqlExecutor = this.store): Promise<Consent> {
+	async request(
+		fanId: string,
+		request: ConsentRequest,
+		tx: SqlExecutor = this.store,
+	): Promise<Consent> {
 		if (!request.wording.trim()) {
-			throw new HubError('validation_failed', 'A consent needs the exact wording the fan agreed to.');
+			throw new HubError(
+				'validation_failed',
+				'A consent needs the exact wording the fan agreed to.',
+			);
 		}
 		const fan = await this.fans.resolve(tx, fanId);
 		const now = this.clock();
@@ -116,24 +123,40 @@ export class Consents {
 	}
 
 	async confirm(consentId: string, tx: SqlExecutor = this.store): Promise<Consent> {
-		return this.transition(tx, consentId, `status = 'granted', confirmed_at = $2`, [this.clock()], ['pending']);
+		return this.transition(
+			tx,
+			consentId,
+			`status = 'granted', confirmed_at = $2`,
+			[this.clock()],
+			['pending'],
+		);
 	}
 
 	async revoke(consentId: string, method: string, tx: SqlExecutor = this.store): Promise<Consent> {
-		return this.transition(tx, consentId, `status = 'revoked', revoked_at = $2, revoke_method = $3`, [this.clock(), method], [
-			'pending',
-			'granted',
-		]);
+		return this.transition(
+			tx,
+			consentId,
+			`status = 'revoked', revoked_at = $2, revoke_method = $3`,
+			[this.clock(), method],
+			['pending', 'granted'],
+		);
 	}
 
-	async get(consentId: string, tx: SqlExecutor = this.store): Promise<Consent & { fanId: string; actionId: string | null }> {
+	async get(
+		consentId: string,
+		tx: SqlExecutor = this.store,
+	): Promise<Consent & { fanId: string; actionId: string | null }> {
 		const row = await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId]);
 		if (!row) throw new HubError('not_found', `No consent with id ${consentId}.`);
 		return { ...toConsent(row), fanId: row.fan_id, actionId: row.action_id };
 	}
 
 	/** The fan's consents on a channel that are not revoked, newest first. */
-	async open(fanId: string, channel: Channel, tx: SqlExecutor = this.store): Promise<(Consent & { actionId: string | null })[]> {
+	async open(
+		fanId: string,
+		channel: Channel,
+		tx: SqlExecutor = this.store,
+	): Promise<(Consent & { actionId: string | null })[]> {
 		const rows = await tx.all<ConsentRow>(
 			`SELECT * FROM consents WHERE fan_id = $1 AND channel = $2 AND status IN ('pending', 'granted') ORDER BY id DESC`,
 			[fanId, channel],
@@ -142,7 +165,10 @@ export class Consents {
 	}
 
 	async list(fanId: string): Promise<Consent[]> {
-		const rows = await this.store.all<ConsentRow>('SELECT * FROM consents WHERE fan_id = $1 ORDER BY id', [fanId]);
+		const rows = await this.store.all<ConsentRow>(
+			'SELECT * FROM consents WHERE fan_id = $1 ORDER BY id',
+			[fanId],
+		);
 		return rows.map(toConsent);
 	}
 
@@ -158,6 +184,8 @@ export class Consents {
 		if (from.includes(row.status)) {
 			await tx.run(`UPDATE consents SET ${assignments} WHERE id = $1`, [consentId, ...values]);
 		}
-		return toConsent((await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId])) as ConsentRow);
+		return toConsent(
+			(await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId])) as ConsentRow,
+		);
 	}
 }

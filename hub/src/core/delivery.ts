@@ -5,7 +5,11 @@ import type { Webhooks } from './webhooks';
 import type { SqlStore } from '../store/sql-store';
 
 /** POSTs one signed event; resolves with the HTTP status, rejects when nothing answered. */
-export type EventPoster = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
+export type EventPoster = (
+	url: string,
+	body: string,
+	headers: Record<string, string>,
+) => Promise<number>;
 
 export interface DeliveryOptions {
 	pollMs?: number;
@@ -134,7 +138,11 @@ export class DeliveryLoop extends PollingLoop {
 			const secret = await this.secretOf(delivery.subscription_id);
 			if (secret === undefined) return;
 			const status = await this.post(delivery.url, delivery.payload, {
-				[SIGNATURE_HEADER]: signatureHeader(secret, delivery.payload, (this.options.signingClock ?? this.clock)()),
+				[SIGNATURE_HEADER]: signatureHeader(
+					secret,
+					delivery.payload,
+					(this.options.signingClock ?? this.clock)(),
+				),
 				[EVENT_ID_HEADER]: delivery.event_id,
 			});
 			if (status >= 200 && status < 300) {
@@ -147,7 +155,9 @@ export class DeliveryLoop extends PollingLoop {
 			}
 			failure = `HTTP ${status}`;
 		} catch (error) {
-			failure = (error as Error).cause ? String((error as Error & { cause: Error }).cause.message) : (error as Error).message;
+			failure = (error as Error).cause
+				? String((error as Error & { cause: Error }).cause.message)
+				: (error as Error).message;
 		}
 		const now = this.clock();
 		const givingUp = now - Number(delivery.created_at) > this.options.giveUpAfterMs;

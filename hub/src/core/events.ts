@@ -28,7 +28,10 @@ export interface EventData {
 	action?: Action;
 	consent?: ConsentReference;
 	keyword?: { word: string; channel: 'sms' };
-	community?: { platform: 'telegram' | 'discord'; what: 'chat' | 'release_updates' | 'channel' | 'guild' };
+	community?: {
+		platform: 'telegram' | 'discord';
+		what: 'chat' | 'release_updates' | 'channel' | 'guild';
+	};
 }
 
 export interface HubEvent {
@@ -39,7 +42,12 @@ export interface HubEvent {
 	data: EventData;
 }
 
-export function newEvent(type: EventType, nowMs: number, campaignId: string | null, data: EventData): HubEvent {
+export function newEvent(
+	type: EventType,
+	nowMs: number,
+	campaignId: string | null,
+	data: EventData,
+): HubEvent {
 	return { id: newId('evt', nowMs), type, createdAt: iso(nowMs), campaignId, data };
 }
 

@@ -4,7 +4,8 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * What a signed fan reference names: the action a fan came from (a pre-save on the
  * layers page, so the next layer gets it as parent) or just the fan.
  */
-export type FanReferenceTarget = { kind: 'action'; actionId: string } | { kind: 'fan'; fanId: string };
+export type FanReferenceTarget =
+	{ kind: 'action'; actionId: string } | { kind: 'fan'; fanId: string };
 
 const PREFIX = { action: 'act', fan: 'fan' } as const;
 const MARK = { action: 'a', fan: 'f' } as const;
@@ -22,7 +23,9 @@ export class FanReferences {
 	private readonly key: Buffer;
 
 	constructor(sealingKey: Buffer) {
-		this.key = Buffer.from(hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop fan references', 32));
+		this.key = Buffer.from(
+			hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop fan references', 32),
+		);
 	}
 
 	issue(target: FanReferenceTarget): string {
@@ -40,7 +43,10 @@ export class FanReferences {
 		const body = reference.slice(0, 27);
 		const signature = reference.slice(27);
 		const expected = this.sign(body);
-		if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+		if (
+			signature.length !== expected.length ||
+			!timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+		) {
 			return undefined;
 		}
 		const ulid = body.slice(1);
@@ -51,6 +57,10 @@ export class FanReferences {
 	}
 
 	private sign(body: string): string {
-		return createHmac('sha256', this.key).update(body).digest().subarray(0, SIGNATURE_BYTES).toString('base64url');
+		return createHmac('sha256', this.key)
+			.update(body)
+			.digest()
+			.subarray(0, SIGNATURE_BYTES)
+			.toString('base64url');
 	}
 }

@@ -170,7 +170,9 @@ export class Fans {
 			params.push(value);
 			return `$${params.length}`;
 		};
-		const campaignId = query.campaignId ? await campaignIdOf(this.store, query.campaignId) : undefined;
+		const campaignId = query.campaignId
+			? await campaignIdOf(this.store, query.campaignId)
+			: undefined;
 		const campaign = campaignId ? ` AND a.campaign_id = ${param(campaignId)}` : '';
 		if (query.cursor) where.push(`f.id > ${param(query.cursor)}`);
 		if (query.hasAction) {
@@ -324,14 +326,27 @@ export class Fans {
 		if (created) {
 			await tx.run(
 				'INSERT INTO fans (id, created_at, locale, country, timezone, name) VALUES ($1, $2, $3, $4, $5, $6)',
-				[fanId, now, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null, profile.name ?? null],
+				[
+					fanId,
+					now,
+					profile.locale ?? null,
+					profile.country ?? null,
+					profile.timezone ?? null,
+					profile.name ?? null,
+				],
 			);
 		} else {
 			await tx.run(
 				`UPDATE fans SET locale = COALESCE($2, locale), country = COALESCE($3, country), timezone = COALESCE($4, timezone),
 					name = COALESCE($5, name)
 				 WHERE id = $1`,
-				[fanId, profile.locale ?? null, profile.country ?? null, profile.timezone ?? null, profile.name ?? null],
+				[
+					fanId,
+					profile.locale ?? null,
+					profile.country ?? null,
+					profile.timezone ?? null,
+					profile.name ?? null,
+				],
 			);
 		}
 		for (const identity of identities) {

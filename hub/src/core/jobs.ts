@@ -12,7 +12,10 @@ export interface JobContext {
 }
 
 /** A handler may ask to run again later (the release is not live yet); the job keeps its id and progress. */
-export type JobHandler = (payload: Record<string, unknown>, job: JobContext) => Promise<void | { rescheduleAtMs: number }>;
+export type JobHandler = (
+	payload: Record<string, unknown>,
+	job: JobContext,
+) => Promise<void | { rescheduleAtMs: number }>;
 
 export interface JobView {
 	id: string;
@@ -38,7 +41,12 @@ export interface JobRunnerOptions {
 	maxAttempts?: number;
 }
 
-const DEFAULTS: Required<JobRunnerOptions> = { pollMs: 1000, batchSize: 16, leaseMs: 5 * 60_000, maxAttempts: 8 };
+const DEFAULTS: Required<JobRunnerOptions> = {
+	pollMs: 1000,
+	batchSize: 16,
+	leaseMs: 5 * 60_000,
+	maxAttempts: 8,
+};
 
 /** Puts durable work in the jobs table, in the caller's transaction, to run at `runAtMs`. */
 export async function enqueueJob(
@@ -91,7 +99,9 @@ export class JobRunner extends PollingLoop {
 			run_at: number;
 			attempts: number;
 			last_error: string | null;
-		}>('SELECT id, kind, status, progress, run_at, attempts, last_error FROM jobs WHERE id = $1', [jobId]);
+		}>('SELECT id, kind, status, progress, run_at, attempts, last_error FROM jobs WHERE id = $1', [
+			jobId,
+		]);
 		if (!row) throw new HubError('not_found', `No job with id ${jobId}.`);
 		return {
 			id: row.id,
@@ -143,10 +153,10 @@ export class JobRunner extends PollingLoop {
 					[job.id, outcome.rescheduleAtMs, this.clock()],
 				);
 			} else {
-				await this.store.run(`UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1`, [
-					job.id,
-					this.clock(),
-				]);
+				await this.store.run(
+					`UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1`,
+					[job.id, this.clock()],
+				);
 			}
 		} catch (error) {
 			const attempts = Number(job.attempts);
@@ -154,9 +164,20 @@ export class JobRunner extends PollingLoop {
 			const now = this.clock();
 			await this.store.run(
 				`UPDATE jobs SET status = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 WHERE id = $1`,
-				[job.id, finalAttempt ? 'failed' : 'queued', now + 1000 * 2 ** attempts, (error as Error).message, now],
+				[
+					job.id,
+					finalAttempt ? 'failed' : 'queued',
+					now + 1000 * 2 ** attempts,
+					(error as Error).message,
+					now,
+				],
 			);
-			this.logger.warn('job failed', { jobId: job.id, kind: job.kind, attempt: attempts, error: (error as Error).message });
+			this.logger.warn('job failed', {
+				jobId: job.id,
+				kind: job.kind,
+				attempt: attempts,
+				error: (error as Error).message,
+			});
 		}
 	}
 }

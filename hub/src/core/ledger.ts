@@ -60,7 +60,14 @@ export class Ledger {
 		this.artists = new Artists(store, clock);
 		this.campaigns = new Campaigns(store, this.artists, clock);
 		this.consents = new Consents(store, this.fans, clock);
-		this.futureSaves = new FutureSaves(store, this.fans, this.actions, this.consents, clock, onEventQueued);
+		this.futureSaves = new FutureSaves(
+			store,
+			this.fans,
+			this.actions,
+			this.consents,
+			clock,
+			onEventQueued,
+		);
 		this.tokens = new Tokens(store, this.fans, sealer, clock);
 		this.apiKeys = new ApiKeys(store, clock);
 		this.layers = new LayerPlanner(store, this.fans, this.campaigns);
@@ -71,13 +78,21 @@ export class Ledger {
 		const sealer = new Sealer(options.sealingKey);
 		await migrate(options.store);
 		await Ledger.checkSealingKey(options.store, sealer);
-		return new Ledger(options.store, sealer, options.clock ?? Date.now, options.onEventQueued ?? (() => undefined));
+		return new Ledger(
+			options.store,
+			sealer,
+			options.clock ?? Date.now,
+			options.onEventQueued ?? (() => undefined),
+		);
 	}
 
 	/** Everything the ledger holds about a fan, consent proof included, tokens as metadata only. */
 	async exportFan(fanId: string): Promise<FanExport> {
 		const fan = await this.fans.get(fanId);
-		const actions = await this.store.all<ActionRow>('SELECT * FROM actions WHERE fan_id = $1 ORDER BY id', [fan.id]);
+		const actions = await this.store.all<ActionRow>(
+			'SELECT * FROM actions WHERE fan_id = $1 ORDER BY id',
+			[fan.id],
+		);
 		return {
 			fan,
 			consents: await this.consents.list(fan.id),
@@ -96,12 +111,14 @@ export class Ledger {
 	 */
 	private static async checkSealingKey(store: SqlStore, sealer: Sealer): Promise<void> {
 		await store.transaction(async (tx) => {
-			const row = await tx.get<{ value: string }>('SELECT value FROM hub_meta WHERE key = $1', [KEY_CHECK]);
+			const row = await tx.get<{ value: string }>('SELECT value FROM hub_meta WHERE key = $1', [
+				KEY_CHECK,
+			]);
 			if (!row) {
-				await tx.run('INSERT INTO hub_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
-					KEY_CHECK,
-					sealer.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK),
-				]);
+				await tx.run(
+					'INSERT INTO hub_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+					[KEY_CHECK, sealer.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK)],
+				);
 				return;
 			}
 			try {

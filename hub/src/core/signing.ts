@@ -25,7 +25,10 @@ export function verifySignature(
 	);
 	const timestamp = Number(fields.get('t'));
 	const given = fields.get('v1') ?? '';
-	if (!Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceSeconds) return false;
+	if (!Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > toleranceSeconds)
+		return false;
 	const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-	return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+	return (
+		given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+	);
 }

@@ -58,7 +58,8 @@ export class Tokens {
 			accessToken: tokens.accessToken,
 			// A second consent may come without a refresh token (Google issues one on the first
 			// consent only): the one already held still works and must not be lost.
-			refreshToken: tokens.refreshToken ?? (existing ? await this.heldRefreshToken(tx, existing.id) : null),
+			refreshToken:
+				tokens.refreshToken ?? (existing ? await this.heldRefreshToken(tx, existing.id) : null),
 			accessExpiresAtMs: tokens.accessExpiresAtMs,
 		};
 		const values = [
@@ -95,11 +96,17 @@ export class Tokens {
 	/** Whether the fan ever connected the platform (a connection needing re-consent still counts). */
 	async isConnected(fanId: string, platform: string): Promise<boolean> {
 		const fan = await this.fans.resolve(this.store, fanId);
-		const row = await this.store.get('SELECT 1 AS hit FROM tokens WHERE fan_id = $1 AND platform = $2', [fan.id, platform]);
+		const row = await this.store.get(
+			'SELECT 1 AS hit FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
 		return row !== undefined;
 	}
 
-	async open(fanId: string, platform: string): Promise<PlatformGrant & { status: TokenSummary['status'] }> {
+	async open(
+		fanId: string,
+		platform: string,
+	): Promise<PlatformGrant & { status: TokenSummary['status'] }> {
 		const fan = await this.fans.resolve(this.store, fanId);
 		const row = await this.store.get<TokenRow>(
 			'SELECT * FROM tokens WHERE fan_id = $1 AND platform = $2',

@@ -10,7 +10,10 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 
 function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query'): JsonSchema[] {
 	if (!schema) return [];
-	const object = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+	const object = jsonSchema(schema, 'input') as {
+		properties?: Record<string, JsonSchema>;
+		required?: string[];
+	};
 	return Object.entries(object.properties ?? {}).map(([name, property]) => ({
 		name,
 		in: location,
@@ -26,7 +29,10 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
 		const path = route.path.replace(/:(\w+)/g, '{$1}');
 		const responses: Record<string, JsonSchema> = {
 			[route.status]: route.response
-				? { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
+				? {
+						description: 'OK',
+						content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
+					}
 				: { description: 'No content' },
 			default: {
 				description: 'An error with a code and a message a marketer can act on',
@@ -55,10 +61,15 @@ export function openApiDocument(routes: Route[], version: string): JsonSchema {
 		info: {
 			title: 'Fanloop hub API',
 			version,
-			description: 'The fan ledger behind Fanloop: fans, actions layered on actions, campaigns and signed events.',
+			description:
+				'The fan ledger behind Fanloop: fans, actions layered on actions, campaigns and signed events.',
 		},
 		security: [{ apiKey: [] }],
-		components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A hub API key (flk_…)' } } },
+		components: {
+			securitySchemes: {
+				apiKey: { type: 'http', scheme: 'bearer', description: 'A hub API key (flk_…)' },
+			},
+		},
 		paths,
 	};
 }

@@ -7,7 +7,10 @@ import * as s from './schemas';
 
 export function ledgerRoutes({ ledger, program }: HubServices): Route[] {
 	// program.publicUrl is read per request: with port 0 it is known only once the hub listens.
-	const withPageUrl = (campaign: Campaign) => ({ ...campaign, pageUrl: pageUrlOf(program.publicUrl, campaign.slug) });
+	const withPageUrl = (campaign: Campaign) => ({
+		...campaign,
+		pageUrl: pageUrlOf(program.publicUrl, campaign.slug),
+	});
 	return [
 		route({
 			method: 'GET',
@@ -34,7 +37,8 @@ export function ledgerRoutes({ ledger, program }: HubServices): Route[] {
 		route({
 			method: 'POST',
 			path: '/v1/fans',
-			summary: 'Find a fan by any of their identities or create one; attach the identities not yet known',
+			summary:
+				'Find a fan by any of their identities or create one; attach the identities not yet known',
 			tag: 'fans',
 			body: s.upsertFanBody,
 			status: 200,
@@ -80,7 +84,9 @@ export function ledgerRoutes({ ledger, program }: HubServices): Route[] {
 			body: s.mergeBody,
 			status: 200,
 			response: z.object({ fan: s.fan }),
-			handle: async ({ params, body }) => ({ fan: await ledger.fans.merge(params.fanId, body.otherFanId) }),
+			handle: async ({ params, body }) => ({
+				fan: await ledger.fans.merge(params.fanId, body.otherFanId),
+			}),
 		}),
 		route({
 			method: 'GET',

@@ -177,7 +177,9 @@ const consentWordings = z
 export const artist = z
 	.object({
 		id: z.string(),
-		name: z.string().describe('The sender fans see in texts and emails, e.g. "Mia Vale: reply YES…"'),
+		name: z
+			.string()
+			.describe('The sender fans see in texts and emails, e.g. "Mia Vale: reply YES…"'),
 		createdAt: isoDateTime,
 		updatedAt: isoDateTime,
 	})
@@ -198,7 +200,9 @@ export const futureSave = z
 		actionId: z.string(),
 		agreedAt: isoDateTime,
 		endedAt: isoDateTime.nullable(),
-		reason: nullableString.describe('Why it saves nothing, in words (a STOP, an expired connection); null while it works'),
+		reason: nullableString.describe(
+			'Why it saves nothing, in words (a STOP, an expired connection); null while it works',
+		),
 	})
 	.meta({ id: 'FutureSave' });
 
@@ -309,39 +313,51 @@ export const recordActionBody = z.object({
 	data: actionData.nullish(),
 });
 
-export const campaignBody = z.object({
-	slug: z
-		.string()
-		.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'slug uses lower-case letters, digits and dashes, e.g. "midnight-city"'),
-	artistId: z.string().min(1).max(64).nullish().describe('The artist (art_…) the campaign belongs to'),
-	artist: artistName.nullish().describe("The artist's name: without artistId, the artist of that name (made on first use)"),
-	title: z.string().min(1).max(200),
-	artworkUrl: z
-		.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' })
-		.max(2000)
-		.nullish(),
-	locale: z
-		.string()
-		.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale is a language tag such as "en" or "pt-BR"')
-		.optional()
-		.describe('The pre-save page language when the fan asks for none the hub has'),
-	releaseAtUtc: isoInstant,
-	timezone: z.string().max(64).nullish(),
-	localMidnight: z.boolean().optional(),
-	upc: z
-		.string()
-		.regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits')
-		.nullish(),
-	isrcs: z
-		.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839'))
-		.optional(),
-	platforms: campaignPlatforms.optional(),
-	layers: z.array(layer).optional(),
-	consentWordings: consentWordings.optional(),
-}).refine((body) => Boolean(body.artistId || body.artist), {
-	message: "Give the campaign's artist: artistId (art_…) or the artist's name in artist.",
-	path: ['artist'],
-});
+export const campaignBody = z
+	.object({
+		slug: z
+			.string()
+			.regex(
+				/^[a-z0-9][a-z0-9-]{0,62}$/,
+				'slug uses lower-case letters, digits and dashes, e.g. "midnight-city"',
+			),
+		artistId: z
+			.string()
+			.min(1)
+			.max(64)
+			.nullish()
+			.describe('The artist (art_…) the campaign belongs to'),
+		artist: artistName
+			.nullish()
+			.describe("The artist's name: without artistId, the artist of that name (made on first use)"),
+		title: z.string().min(1).max(200),
+		artworkUrl: z
+			.url({ protocol: /^https$/, error: 'artworkUrl must be an https:// address' })
+			.max(2000)
+			.nullish(),
+		locale: z
+			.string()
+			.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale is a language tag such as "en" or "pt-BR"')
+			.optional()
+			.describe('The pre-save page language when the fan asks for none the hub has'),
+		releaseAtUtc: isoInstant,
+		timezone: z.string().max(64).nullish(),
+		localMidnight: z.boolean().optional(),
+		upc: z
+			.string()
+			.regex(/^\d{12,14}$/, 'a UPC has 12 to 14 digits')
+			.nullish(),
+		isrcs: z
+			.array(z.string().regex(/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/, 'an ISRC looks like USRC17607839'))
+			.optional(),
+		platforms: campaignPlatforms.optional(),
+		layers: z.array(layer).optional(),
+		consentWordings: consentWordings.optional(),
+	})
+	.refine((body) => Boolean(body.artistId || body.artist), {
+		message: "Give the campaign's artist: artistId (art_…) or the artist's name in artist.",
+		path: ['artist'],
+	});
 
 export const campaignParams = z.object({ idOrSlug: z.string().min(1) });
 

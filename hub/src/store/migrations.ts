@@ -317,7 +317,11 @@ async function appliedVersions(tx: SqlExecutor): Promise<Set<number>> {
  * Applies what is missing under the store's exclusive lock: hub processes starting together
  * migrate once. `upToVersion` stops early, so a test can make the ledger an older hub left.
  */
-export async function migrate(store: SqlStore, nowMs = Date.now(), upToVersion = LATEST_SCHEMA_VERSION): Promise<number[]> {
+export async function migrate(
+	store: SqlStore,
+	nowMs = Date.now(),
+	upToVersion = LATEST_SCHEMA_VERSION,
+): Promise<number[]> {
 	return store.exclusive(async (tx) => {
 		const applied = await appliedVersions(tx);
 		const ran: number[] = [];

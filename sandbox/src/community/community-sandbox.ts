@@ -12,7 +12,10 @@ export interface CommunitySandbox {
 
 /** Both community stand-ins with the sandbox artist's Telegram channel and Discord server, for `npm start`. */
 export async function startCommunitySandbox(): Promise<CommunitySandbox> {
-	const telegram = await startTelegramStandIn({ token: SANDBOX_TELEGRAM.token, username: SANDBOX_TELEGRAM.username });
+	const telegram = await startTelegramStandIn({
+		token: SANDBOX_TELEGRAM.token,
+		username: SANDBOX_TELEGRAM.username,
+	});
 	let discord: DiscordStandIn;
 	try {
 		discord = await startDiscordStandIn();
@@ -30,4 +33,3 @@ export async function startCommunitySandbox(): Promise<CommunitySandbox> {
 		},
 	};
 }
-

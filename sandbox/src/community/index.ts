@@ -15,7 +15,11 @@ export type { BotStatusInChannel, MemberStatus } from './telegram-chats';
 export { DiscordStandIn, type DiscordStandInOptions } from './discord';
 export type { RequestLogEntry } from './discord-http';
 export type { DiscordInteractionView, InteractionCallbackRecord } from './discord-interactions';
-export { SANDBOX_DISCORD, startDiscordStandIn, type DiscordSandboxOptions } from './discord-sandbox';
+export {
+	SANDBOX_DISCORD,
+	startDiscordStandIn,
+	type DiscordSandboxOptions,
+} from './discord-sandbox';
 export { GATEWAY_CLOSE, type GatewaySessionInfo } from './discord-gateway';
 export { CHANNEL_TYPES, INTENTS, MESSAGE_FLAGS, PERMISSIONS } from './discord-model';
 export type {

@@ -21,7 +21,9 @@ export interface StandInResponse {
 	body?: unknown;
 }
 
-export type StandInHandler = (request: StandInRequest) => StandInResponse | Promise<StandInResponse>;
+export type StandInHandler = (
+	request: StandInRequest,
+) => StandInResponse | Promise<StandInResponse>;
 
 /** How a provider words injected faults; clients parse these bodies, so each provider keeps its own shape. */
 export interface FaultAnswers {
@@ -35,7 +37,10 @@ const GENERIC_FAULT_ANSWERS: FaultAnswers = {
 		headers: { 'retry-after': String(retryAfterSeconds) },
 		body: { error: { status: 429, message: 'API rate limit exceeded' } },
 	}),
-	unavailable: () => ({ status: 503, body: { error: { status: 503, message: 'Service unavailable' } } }),
+	unavailable: () => ({
+		status: 503,
+		body: { error: { status: 503, message: 'Service unavailable' } },
+	}),
 };
 
 /**
@@ -100,7 +105,8 @@ export class HttpStandIn {
 			url: url.toString(),
 		};
 		this.requests.push(standInRequest);
-		if (this.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
+		if (this.faults.delayMs > 0)
+			await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
 		const fault = this.faults.next();
 		if (fault.kind === 'drop') {
 			request.socket.destroy();
@@ -115,7 +121,10 @@ export class HttpStandIn {
 			try {
 				answer = await this.handler(standInRequest);
 			} catch (error) {
-				answer = { status: 500, body: { error: { status: 500, message: (error as Error).message } } };
+				answer = {
+					status: 500,
+					body: { error: { status: 500, message: (error as Error).message } },
+				};
 			}
 		}
 		const isText = typeof answer.body === 'string' || answer.body === undefined;
@@ -123,6 +132,8 @@ export class HttpStandIn {
 			...(isText ? {} : { 'content-type': 'application/json' }),
 			...answer.headers,
 		});
-		response.end(isText ? ((answer.body as string | undefined) ?? '') : JSON.stringify(answer.body));
+		response.end(
+			isText ? ((answer.body as string | undefined) ?? '') : JSON.stringify(answer.body),
+		);
 	}
 }

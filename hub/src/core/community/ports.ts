@@ -12,7 +12,8 @@ export type CommunityPlatform = (typeof COMMUNITY_PLATFORMS)[number];
  * not_allowed: the bot lacks a right it needs (role above its own, not a channel admin) — tell the marketer;
  * permanent: anything else the platform refused.
  */
-export type CommunityErrorKind = 'blocked' | 'rate_limited' | 'transient' | 'not_allowed' | 'permanent';
+export type CommunityErrorKind =
+	'blocked' | 'rate_limited' | 'transient' | 'not_allowed' | 'permanent';
 
 export class CommunityPlatformError extends Error {
 	constructor(

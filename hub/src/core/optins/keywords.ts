@@ -1,5 +1,14 @@
 /** Carrier-standard SMS keywords. Matching ignores case and surrounding space, as carriers do. */
-const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
+const STOP_WORDS = new Set([
+	'STOP',
+	'STOPALL',
+	'UNSUBSCRIBE',
+	'CANCEL',
+	'END',
+	'QUIT',
+	'REVOKE',
+	'OPTOUT',
+]);
 const START_WORDS = new Set(['START', 'UNSTOP']);
 const HELP_WORDS = new Set(['HELP', 'INFO']);
 const CONFIRM_WORDS = new Set(['YES', 'Y']);
@@ -12,7 +21,10 @@ export type Keyword =
 	| { kind: 'custom'; word: string };
 
 export function normalizeKeyword(body: string): string {
-	return body.trim().replace(/[.!]+$/, '').toUpperCase();
+	return body
+		.trim()
+		.replace(/[.!]+$/, '')
+		.toUpperCase();
 }
 
 export function classifyKeyword(body: string): Keyword {

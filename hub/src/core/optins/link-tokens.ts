@@ -17,13 +17,15 @@ export class LinkTokens {
 	private readonly key: Buffer;
 
 	constructor(sealingKey: Buffer) {
-		this.key = Buffer.from(hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop link tokens', 32));
+		this.key = Buffer.from(
+			hkdfSync('sha256', sealingKey, Buffer.alloc(0), 'fanloop link tokens', 32),
+		);
 	}
 
 	issue(claims: LinkClaims): string {
-		const payload = Buffer.from(JSON.stringify([claims.consentId, claims.purpose, claims.expiresAtMs])).toString(
-			'base64url',
-		);
+		const payload = Buffer.from(
+			JSON.stringify([claims.consentId, claims.purpose, claims.expiresAtMs]),
+		).toString('base64url');
 		return `${payload}.${this.sign(payload)}`;
 	}
 
@@ -32,12 +34,22 @@ export class LinkTokens {
 		const [payload, signature] = token.split('.');
 		if (!payload || !signature) return undefined;
 		const expected = this.sign(payload);
-		if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+		if (
+			signature.length !== expected.length ||
+			!timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+		) {
 			return undefined;
 		}
 		try {
-			const [consentId, tokenPurpose, expiresAtMs] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-			if (tokenPurpose !== purpose || typeof consentId !== 'string' || typeof expiresAtMs !== 'number') return undefined;
+			const [consentId, tokenPurpose, expiresAtMs] = JSON.parse(
+				Buffer.from(payload, 'base64url').toString('utf8'),
+			);
+			if (
+				tokenPurpose !== purpose ||
+				typeof consentId !== 'string' ||
+				typeof expiresAtMs !== 'number'
+			)
+				return undefined;
 			return { consentId, purpose, expiresAtMs };
 		} catch {
 			return undefined;

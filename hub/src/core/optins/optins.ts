@@ -302,7 +302,9 @@ export class OptIns {
 				if (owner) await this.optOut(owner.fan_id, ['sms'], 'sms_stop');
 				return undefined;
 			case 'help':
-				return owner ? this.helpText(await this.senderOfFan(this.store, owner.fan_id, 'phone')) : this.program.helpText;
+				return owner
+					? this.helpText(await this.senderOfFan(this.store, owner.fan_id, 'phone'))
+					: this.program.helpText;
 			case 'start':
 				return this.resubscribe(owner?.fan_id, body);
 			case 'confirm':
@@ -399,7 +401,10 @@ export class OptIns {
 				to: address.external_id,
 				subject: `You're subscribed to ${sender}`,
 				text: `${this.confirmedText('email', sender)}\n\nUnsubscribe at any time: ${unsubscribe}`,
-				headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+				headers: {
+					'List-Unsubscribe': `<${unsubscribe}>`,
+					'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+				},
 			});
 		}
 	}

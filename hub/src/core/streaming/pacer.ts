@@ -10,7 +10,8 @@ export class RatePacer {
 	constructor(
 		requestsPerSecond: number,
 		private readonly now: () => number = Date.now,
-		private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+		private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+			new Promise((resolve) => setTimeout(resolve, ms)),
 	) {
 		this.intervalMs = 1000 / requestsPerSecond;
 	}

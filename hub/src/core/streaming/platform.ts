@@ -49,7 +49,10 @@ export class PlatformError extends Error {
 
 export interface PlatformLibrary {
 	/** Finds the release by UPC (album) or ISRCs (tracks); undefined while the platform does not show it yet. */
-	findRelease(lookup: { upc: string | null; isrcs: string[] }): Promise<PlatformRelease | undefined>;
+	findRelease(lookup: {
+		upc: string | null;
+		isrcs: string[];
+	}): Promise<PlatformRelease | undefined>;
 	/** Saves the album (or the tracks when there is no album) to the fan's library. */
 	saveRelease(grant: PlatformGrant, release: PlatformRelease): Promise<void>;
 	isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean>;

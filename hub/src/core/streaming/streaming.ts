@@ -156,7 +156,8 @@ export class Streaming {
 		}
 		const id = (input.artistId ?? input.playlistId) as string;
 		const campaignId = input.campaignId ? (await this.campaigns.get(input.campaignId)).id : null;
-		if (!(await this.tokens.isConnected(input.fanId, input.platform))) return { status: 'not_connected' };
+		if (!(await this.tokens.isConnected(input.fanId, input.platform)))
+			return { status: 'not_connected' };
 		return this.perform(input.fanId, input.platform, 'follow', {
 			campaignId,
 			parentActionId: input.parentActionId,
