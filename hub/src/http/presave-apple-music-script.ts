@@ -16,5 +16,7 @@ document.addEventListener('DOMContentLoaded', function () {
 			.catch(function () { form.elements.error.value = 'access_denied'; })
 			.then(function () { form.submit(); });
 	});
+	// The button is served disabled: a tap before this script and MusicKit are ready would do nothing.
+	button.disabled = false;
 });
 `;

@@ -95,7 +95,7 @@ export function appleMusicConnectBody(view: {
 	appName: string;
 }): string {
 	const { strings } = view;
-	return `<p>${escapeHtml(strings.appleText)}</p><noscript><p class="error">${escapeHtml(strings.appleNeedsScript)}</p></noscript><form id="apple-connect" method="post" action="${presavePaths.callback('apple_music')}" data-developer-token="${escapeHtml(view.developerToken)}" data-app-name="${escapeHtml(view.appName)}"><input type="hidden" name="state" value="${escapeHtml(view.state)}"><input type="hidden" name="music_user_token" value=""><input type="hidden" name="error" value=""><button type="button" id="apple-authorize">${escapeHtml(strings.appleButton)}</button></form>`;
+	return `<p>${escapeHtml(strings.appleText)}</p><noscript><p class="error">${escapeHtml(strings.appleNeedsScript)}</p></noscript><form id="apple-connect" method="post" action="${presavePaths.callback('apple_music')}" data-developer-token="${escapeHtml(view.developerToken)}" data-app-name="${escapeHtml(view.appName)}"><input type="hidden" name="state" value="${escapeHtml(view.state)}"><input type="hidden" name="music_user_token" value=""><input type="hidden" name="error" value=""><button type="button" id="apple-authorize" disabled>${escapeHtml(strings.appleButton)}</button></form>`;
 }
 
 /** The layers page's forms, each posted to /c/<slug>/layers/<form>. */
