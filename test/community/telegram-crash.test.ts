@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUTTON, JOINED } from '../../bot/src/telegram/replies';
@@ -18,6 +17,7 @@ import {
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
+import { freePort } from '../../scripts/n8n/free-port';
 
 const FANS = 60;
 /** Slow enough that the kill lands in the middle: 60 DMs take about 6 s. */
@@ -26,16 +26,6 @@ const TEXT = 'Halo is out now!';
 
 jest.setTimeout(180_000);
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 describe('a Telegram broadcast in a hub process that is killed mid-run', () => {
 	let workDir: string;

@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JOINED, BUTTON } from '../../bot/src/telegram/replies';
@@ -19,21 +18,12 @@ import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
 import { Receiver } from '../support/receiver';
+import { freePort } from '../../scripts/n8n/free-port';
 
 jest.setTimeout(120_000);
 
 const CLI = path.resolve(__dirname, '../../hub/dist/hub/src/cli.js');
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 describe('the bots as their own process', () => {
 	let workDir: string;

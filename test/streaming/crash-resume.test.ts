@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -21,6 +20,7 @@ import { buildHub, HubProcess } from '../support/hub-process';
 import { presaveThroughConsent } from '../support/consent-round-trip';
 import { sandboxRedirectUris } from '../support/presave';
 import { connectFan } from '../support/streaming';
+import { freePort } from '../../scripts/n8n/free-port';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
 type Platform = (typeof PLATFORMS)[number];
@@ -39,16 +39,6 @@ interface SeededFan {
 	presaveId: string;
 }
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../../scripts/n8n/free-port';
 
 /** The machine's PostgreSQL, unless FANLOOP_TEST_POSTGRES_URL names another (a maintenance database: suites create their own). */
 const MACHINE_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -22,16 +22,6 @@ async function reachable(url: string): Promise<boolean> {
 	}
 }
 
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 export interface PostgresServer {
 	url: string;
