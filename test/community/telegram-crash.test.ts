@@ -26,7 +26,6 @@ const TEXT = 'Halo is out now!';
 
 jest.setTimeout(180_000);
 
-
 describe('a Telegram broadcast in a hub process that is killed mid-run', () => {
 	let workDir: string;
 	let telegram: TelegramStandIn;

@@ -24,7 +24,6 @@ jest.setTimeout(120_000);
 
 const CLI = path.resolve(__dirname, '../../hub/dist/hub/src/cli.js');
 
-
 describe('the bots as their own process', () => {
 	let workDir: string;
 	let telegram: TelegramStandIn;

@@ -39,7 +39,6 @@ interface SeededFan {
 	presaveId: string;
 }
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until<T>(

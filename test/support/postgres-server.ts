@@ -22,7 +22,6 @@ async function reachable(url: string): Promise<boolean> {
 	}
 }
 
-
 export interface PostgresServer {
 	url: string;
 	stop(): Promise<void>;
