@@ -1,10 +1,4 @@
-import type {
-	IAuthenticateGeneric,
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 export class FanloopHubApi implements ICredentialType {
 	name = 'fanloopHubApi';
@@ -44,34 +38,5 @@ export class FanloopHubApi implements ICredentialType {
 				Authorization: '=Bearer {{$credentials.apiKey}}',
 			},
 		},
-	};
-
-	// n8n shows a rule's message for a status it matches, else only the bare status text
-	// ("Unauthorized", "Not Found"): the hub's own sentences are spelled here. A Base URL
-	// ending in /v1 is what the hub's API paths start with, so it is read as meant, as the nodes do.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: "={{ $credentials.baseUrl.trim().replace(/\\/+$/, '').replace(/\\/v1$/, '') }}",
-			url: '/v1/whoami',
-			method: 'GET',
-		},
-		rules: [
-			{
-				type: 'responseCode',
-				properties: {
-					value: 401,
-					message:
-						'The Fanloop hub rejected the API key: it is missing, wrong or revoked. Create one with "fanloop-hub api-key create --name n8n" and paste it here.',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 404,
-					message:
-						'Something answers at this Base URL, but not the Fanloop hub API: give the address the hub runs at, e.g. https://hub.example.com, without a path.',
-				},
-			},
-		],
 	};
 }

@@ -8,6 +8,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as campaign from './actions/campaign';
 import { router } from './actions/router';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export class FanloopCampaign implements INodeType {
 	description: INodeTypeDescription = {
@@ -30,6 +31,7 @@ export class FanloopCampaign implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -43,6 +45,10 @@ export class FanloopCampaign implements INodeType {
 			},
 			...campaign.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -11,6 +11,7 @@ import * as link from './actions/link';
 import * as message from './actions/message';
 import * as role from './actions/role';
 import { router } from './actions/router';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export class FanloopCommunity implements INodeType {
 	description: INodeTypeDescription = {
@@ -33,6 +34,7 @@ export class FanloopCommunity implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -54,6 +56,10 @@ export class FanloopCommunity implements INodeType {
 			...message.description,
 			...fan.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -8,6 +8,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as fan from './actions/fan';
 import { router } from './actions/router';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export class FanloopFan implements INodeType {
 	description: INodeTypeDescription = {
@@ -30,6 +31,7 @@ export class FanloopFan implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -43,6 +45,10 @@ export class FanloopFan implements INodeType {
 			},
 			...fan.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

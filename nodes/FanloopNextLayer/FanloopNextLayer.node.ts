@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { FAN_ID_DEFAULT_HELP, FAN_ID_FROM_ITEM } from '../shared/fan-id';
 import { configuredOutputs, LAYER_OPTIONS } from './actions/layers';
 import { route } from './actions/route.operation';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 const FAN_ID_HELP = `ID of the fan. ${FAN_ID_DEFAULT_HELP}`;
 
@@ -34,6 +35,7 @@ export class FanloopNextLayer implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -84,6 +86,10 @@ export class FanloopNextLayer implements INodeType {
 				],
 			},
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import * as message from './actions/message';
 import * as optIn from './actions/optIn';
 import { router } from './actions/router';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export class FanloopOptIn implements INodeType {
 	description: INodeTypeDescription = {
@@ -31,6 +32,7 @@ export class FanloopOptIn implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -48,6 +50,10 @@ export class FanloopOptIn implements INodeType {
 			...optIn.description,
 			...message.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

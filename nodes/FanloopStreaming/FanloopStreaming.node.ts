@@ -10,6 +10,7 @@ import * as connection from './actions/connection';
 import * as conversion from './actions/conversion';
 import * as library from './actions/library';
 import { router } from './actions/router';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export class FanloopStreaming implements INodeType {
 	description: INodeTypeDescription = {
@@ -32,6 +33,7 @@ export class FanloopStreaming implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		properties: [
@@ -51,6 +53,10 @@ export class FanloopStreaming implements INodeType {
 			...conversion.description,
 			...connection.description,
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

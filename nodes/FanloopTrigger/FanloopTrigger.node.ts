@@ -10,6 +10,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { verifySignature } from '../shared/signature';
 import { hubError, hubRequest, hubRequestRaw } from '../shared/transport';
+import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
 
 export const ANY_EVENT = '*';
 
@@ -44,6 +45,7 @@ export class FanloopTrigger implements INodeType {
 			{
 				name: 'fanloopHubApi',
 				required: true,
+				testedBy: 'fanloopHubApiTest',
 			},
 		],
 		webhooks: [
@@ -133,6 +135,10 @@ export class FanloopTrigger implements INodeType {
 					'Only events of this campaign start the workflow: its ID or its slug. Leave empty for every campaign.',
 			},
 		],
+	};
+
+	methods = {
+		credentialTest: { [HUB_CREDENTIAL_TEST]: testHubCredential },
 	};
 
 	webhookMethods = {

@@ -85,11 +85,15 @@ function isUnreachable(error: unknown): boolean {
 	return UNREACHABLE_CODES.some((code) => texts.includes(code)) || texts.includes('OFFLINE');
 }
 
+/** The credential's Base URL as the hub's address: a trailing slash or /v1 is dropped, since the API paths start with /v1. */
+export function hubBaseUrl(value: unknown): string {
+	const baseUrl = typeof value === 'string' ? value.trim() : '';
+	return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
 async function readBaseUrl(context: HubContext): Promise<string> {
 	const credentials = await context.getCredentials(FANLOOP_CREDENTIAL);
-	const baseUrl = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
-	// The same reading as the credential test: the API paths already start with /v1.
-	return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+	return hubBaseUrl(credentials.baseUrl);
 }
 
 /**

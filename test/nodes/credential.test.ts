@@ -1,66 +1,120 @@
-import type { INode } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-import { FanloopHubApi } from '../../credentials/FanloopHubApi.credentials';
+import type { ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+
+import { startHub, type RunningHub } from '../../hub/src';
+import { testHubCredential } from '../../nodes/shared/credential-test';
+import { freePort } from '../../scripts/n8n/free-port';
 import { API_KEY, FakeHub } from './fake-hub';
-import { nodeTypes, outputsOf, readFixture, runWorkflow } from './harness';
+import { outputsOf, readFixture, runWorkflow } from './harness';
 
-const credential = new FanloopHubApi();
-const node: INode = {
-	id: '1',
-	name: 'Credential Test',
-	type: 'n8n-nodes-base.manualTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-/** The address n8n's credential test calls, resolved the way n8n resolves it: an expression over $credentials. */
-function testRequestBase(baseUrl: string): unknown {
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-	return workflow.expression.getSimpleParameterValue(
-		node,
-		credential.test.request.baseURL as string,
-		'internal',
-		{ $credentials: { baseUrl, apiKey: API_KEY } },
-	);
+/** n8n calls the test with helpers the function does not use; the credential is all it reads. */
+function testCredential(baseUrl: string, apiKey: string): Promise<INodeCredentialTestResult> {
+	return testHubCredential.call({} as ICredentialTestFunctions, {
+		id: 'credential',
+		name: 'Fanloop Hub',
+		type: 'fanloopHubApi',
+		data: { baseUrl, apiKey },
+	});
 }
 
-describe('Fanloop Hub credential', () => {
-	it.each([
-		['https://hub.example.com', 'https://hub.example.com'],
-		['https://hub.example.com/', 'https://hub.example.com'],
-		['https://hub.example.com/v1', 'https://hub.example.com'],
-		[' https://hub.example.com/v1/ ', 'https://hub.example.com'],
-	])('tests the hub at %j as %j', (baseUrl, expected) => {
-		expect(testRequestBase(baseUrl)).toBe(expected);
+describe('Fanloop Hub credential test', () => {
+	let hub: RunningHub;
+	let apiKey: string;
+	let dataDir: string;
+	beforeAll(async () => {
+		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-credential-'));
+		hub = await startHub({ port: 0, dataDir, sealingKey: randomBytes(32) });
+		apiKey = await hub.createApiKey('credential test');
+	});
+	afterAll(async () => {
+		await hub?.close();
+		fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	it("answers a wrong key and a wrong address with the hub's own sentences, not a bare status", () => {
-		const messages = Object.fromEntries(
-			(credential.test.rules ?? []).map((rule) => [
-				(rule.properties as { value: number }).value,
-				(rule.properties as { message: string }).message,
-			]),
+	it.each([
+		["the hub's address", (url: string) => url],
+		['a trailing slash', (url: string) => `${url}/`],
+		['a trailing /v1', (url: string) => `${url}/v1`],
+		['spaces and /v1/', (url: string) => ` ${url}/v1/ `],
+	])('connects with %s', async (_, baseUrl) => {
+		expect(await testCredential(baseUrl(hub.url), apiKey)).toEqual({
+			status: 'OK',
+			message: 'Connected to the Fanloop hub.',
+		});
+	});
+
+	it('says the key was refused, and how to make one', async () => {
+		const result = await testCredential(hub.url, 'not-a-key');
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain('rejected the API key');
+		expect(result.message).toContain('fanloop-hub api-key create');
+	});
+
+	it('says nothing answers at an address where no hub runs', async () => {
+		const closed = `http://127.0.0.1:${await freePort()}`;
+		const result = await testCredential(closed, apiKey);
+		expect(result).toEqual({
+			status: 'Error',
+			message: `Could not reach the Fanloop hub at ${closed}: nothing accepts connections at that address. Check that the hub is running and that the Base URL is the address it answers at.`,
+		});
+		expect(result.message).not.toContain('ECONNREFUSED');
+	});
+
+	it('says a host name that does not exist cannot be reached', async () => {
+		const result = await testCredential('http://fanloop-hub.invalid', apiKey);
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(
+			/^Could not reach the Fanloop hub at http:\/\/fanloop-hub\.invalid: that host name (does not exist|could not be looked up)\./,
 		);
-		expect(messages[401]).toContain('fanloop-hub api-key create');
-		expect(messages[404]).toContain('without a path');
+	});
+
+	it('says a server that is not the hub is not the hub', async () => {
+		// A web server of some other kind, answering 404 for paths it does not have.
+		const other = createServer((_, response) => response.writeHead(404).end('Not Found'));
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		try {
+			const { port } = other.address() as AddressInfo;
+			const result = await testCredential(`http://127.0.0.1:${port}/some/path`, apiKey);
+			expect(result.status).toBe('Error');
+			expect(result.message).toContain("but not the Fanloop hub's API");
+		} finally {
+			await new Promise((resolve) => other.close(resolve));
+		}
+	});
+
+	it('asks for an http(s) address when the Base URL is not one', async () => {
+		const result = await testCredential('hub.example.com', apiKey);
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain('starting with http:// or https://');
+	});
+
+	it('never shows the API key in what it says', async () => {
+		for (const baseUrl of [hub.url, 'http://127.0.0.1:1', 'nope']) {
+			const result = await testCredential(baseUrl, `${apiKey}x`);
+			expect(result.message).not.toContain(apiKey);
+		}
 	});
 
 	describe('a Base URL ending in /v1 in the nodes', () => {
-		const hub = new FakeHub();
-		beforeAll(async () => await hub.start());
-		afterAll(async () => await hub.stop());
+		const fakeHub = new FakeHub();
+		beforeAll(async () => await fakeHub.start());
+		afterAll(async () => await fakeHub.stop());
 
 		it('reaches the same API paths', async () => {
-			hub.on('GET', /^\/v1\/fans\/fan_a$/, { status: 200, body: { id: 'fan_a' } });
+			fakeHub.on('GET', /^\/v1\/fans\/fan_a$/, { status: 200, body: { id: 'fan_a' } });
 			const run = await runWorkflow(
 				readFixture('fan-get.workflow.json'),
-				{ baseUrl: `${hub.baseUrl}/v1/`, apiKey: API_KEY },
+				{ baseUrl: `${fakeHub.baseUrl}/v1/`, apiKey: API_KEY },
 				[{ json: { fanId: 'fan_a' } }],
 			);
 			expect(outputsOf(run, 'Get Fan')[0]?.map((item) => item.json)).toEqual([{ id: 'fan_a' }]);
-			expect(hub.requests.map((request) => request.path)).toEqual(['/v1/fans/fan_a']);
+			expect(fakeHub.requests.map((request) => request.path)).toEqual(['/v1/fans/fan_a']);
 		});
 	});
 });

@@ -1,7 +1,8 @@
 /**
- * A marketer types a campaign's slug, not its id: in a real n8n, a Fanloop Trigger filtered by
- * the slug starts its workflow for that campaign's events only, and a Fanloop node that names
- * the campaign by slug records under the campaign's id.
+ * What a marketer sets up in a real n8n before any workflow runs: the Fanloop Hub credential,
+ * tested from the credential dialog, and a campaign named by its slug, not its id — a Fanloop
+ * Trigger filtered by the slug starts its workflow for that campaign's events only, and a
+ * Fanloop node that names the campaign by slug records under the campaign's id.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { HubApi } from '../support/hub-api';
+import { freePort } from '../../scripts/n8n/free-port';
 import { eventually, N8n, untilHubSubscribed, withN8nLog, type WorkflowTemplate } from './harness';
 
 jest.setTimeout(180_000);
@@ -54,11 +56,12 @@ const workflow: WorkflowTemplate = {
 	settings: { executionOrder: 'v1' },
 };
 
-describe('a campaign named by its slug in a real n8n', () => {
+describe('a marketer setting up Fanloop in a real n8n', () => {
 	let dataDir: string;
 	let hub: RunningHub;
 	let api: HubApi;
 	let n8n: N8n | undefined;
+	let apiKey: string;
 
 	beforeAll(async () => {
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-slug-hub-'));
@@ -78,14 +81,15 @@ describe('a campaign named by its slug in a real n8n', () => {
 				releaseAtUtc: '2026-12-04T00:00:00Z',
 			});
 		}
+		apiKey = await hub.createApiKey('n8n');
 		n8n = await N8n.start({
-			name: 'campaign-slug',
+			name: 'marketer-setup',
 			credentials: [
 				{
 					id: 'fanloopHub',
 					name: 'Fanloop Hub',
 					type: 'fanloopHubApi',
-					data: { baseUrl: hub.url, apiKey: await hub.createApiKey('n8n slug') },
+					data: { baseUrl: hub.url, apiKey },
 				},
 			],
 			workflows: [workflow],
@@ -97,6 +101,34 @@ describe('a campaign named by its slug in a real n8n', () => {
 		await n8n?.stop();
 		await hub?.close();
 		if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	/** What the credential dialog's test shows for these values, asked the way the editor asks. */
+	async function credentialTest(data: { baseUrl: string; apiKey: string }) {
+		const response = await fetch(`${n8n!.url}/rest/credentials/test`, {
+			method: 'POST',
+			headers: { cookie: await n8n!.login(), 'content-type': 'application/json' },
+			body: JSON.stringify({
+				credentials: { id: 'fanloopHub', name: 'Fanloop Hub', type: 'fanloopHubApi', data },
+			}),
+		});
+		expect(response.status).toBe(200);
+		return ((await response.json()) as { data: { status: string; message: string } }).data;
+	}
+
+	it('tests the credential and answers each mistake with a sentence', async () => {
+		expect(await credentialTest({ baseUrl: `${hub.url}/v1`, apiKey })).toEqual({
+			status: 'OK',
+			message: 'Connected to the Fanloop hub.',
+		});
+		const wrongKey = await credentialTest({ baseUrl: hub.url, apiKey: 'not-a-key' });
+		expect(wrongKey.status).toBe('Error');
+		expect(wrongKey.message).toContain('fanloop-hub api-key create');
+		const nowhere = `http://127.0.0.1:${await freePort()}`;
+		expect(await credentialTest({ baseUrl: nowhere, apiKey })).toEqual({
+			status: 'Error',
+			message: `Could not reach the Fanloop hub at ${nowhere}: nothing accepts connections at that address. Check that the hub is running and that the Base URL is the address it answers at.`,
+		});
 	});
 
 	it(
