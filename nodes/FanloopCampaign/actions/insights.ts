@@ -36,7 +36,7 @@ export function insightsOptions(show: IDisplayOptions['show']): INodeProperties 
 				default: '',
 				placeholder: 'instagram',
 				description:
-					'Count only fans who came through this source: the src or utm_source of the pre-save page link (e.g. /c/my-release?src=instagram), or the source an action was recorded with',
+					'Count only fans who came through this source: the src or utm_source of the pre-save page link (e.g. /c/my-release?src=instagram; the hub keeps these in lower case), or the source an action was recorded with',
 			},
 			{
 				displayName: 'To',
