@@ -114,6 +114,20 @@ describe('the weekly layering report template in a real n8n', () => {
 		return copy;
 	}
 
+	it('ships as the other templates do: inactive, the published node type, the credential npm start imports, a note', () => {
+		const template = loadTemplate('weekly-layering-report.json');
+		expect(template.id).toMatch(/^[A-Za-z0-9]{16}$/);
+		expect(template.active).toBe(false);
+		const insights = template.nodes.find((node) => node.name === 'Get Insights')!;
+		expect(insights).toMatchObject({
+			type: 'n8n-nodes-fanloop.fanloopCampaign',
+			typeVersion: 1,
+			credentials: { fanloopHubApi: { id: 'fanloopHub', name: 'Fanloop Hub' } },
+			parameters: { resource: 'campaign', operation: 'getInsights' },
+		});
+		expect(template.nodes.some((node) => node.type === 'n8n-nodes-base.stickyNote')).toBe(true);
+	});
+
 	it(
 		'emails the team the headline figures of the campaign on its schedule',
 		withN8nLog(
