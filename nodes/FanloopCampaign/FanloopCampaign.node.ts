@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import * as artist from './actions/artist';
 import * as campaign from './actions/campaign';
 import { router } from './actions/router';
 import { HUB_CREDENTIAL_TEST, testHubCredential } from '../shared/credential-test';
@@ -20,7 +21,7 @@ export class FanloopCampaign implements INodeType {
 		defaultVersion: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
-			'Create or update a release campaign in the Fanloop hub (release, platforms, layers offered after the pre-save, consent wordings) and get its pre-save page URL',
+			'Create or update a release campaign in the Fanloop hub (release, platforms, layers offered after the pre-save, consent wordings) and get its pre-save page URL; read what layering earned per campaign or artist',
 		defaults: {
 			name: 'Fanloop Campaign',
 		},
@@ -40,10 +41,14 @@ export class FanloopCampaign implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Campaign', value: 'campaign' }],
+				options: [
+					{ name: 'Artist', value: 'artist' },
+					{ name: 'Campaign', value: 'campaign' },
+				],
 				default: 'campaign',
 			},
 			...campaign.description,
+			...artist.description,
 		],
 	};
 

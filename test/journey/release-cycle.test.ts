@@ -1,11 +1,7 @@
 import type { Page } from 'playwright-core';
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import {
-	startMessagingSandbox,
-	SANDBOX_TWILIO,
-	type MessagingSandbox,
-} from '../../sandbox/src/messaging';
+import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
 import {
 	SANDBOX_DEMO_RELEASE,
 	startStreamingSandbox,
@@ -14,6 +10,7 @@ import {
 import { freePort } from '../n8n/harness';
 import { phonePerTest, screenshot } from '../support/browser';
 import { eventually } from '../support/eventually';
+import { confirmEmail as confirmFromEmail, textBack as replyBySms } from '../support/fan-replies';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { sandboxMessaging } from '../support/messaging';
@@ -147,29 +144,9 @@ describe.each(STORE_KINDS)('the release cycle, end to end, on %s', (kind) => {
 		await page.waitForURL(/\/layers\?/);
 	}
 
-	const inboundUrl = () => `${hub.url}/webhooks/twilio/sms`;
 	const smsTo = (phone: string) => messaging.twilio.sent().filter((sms) => sms.to === phone);
-
-	/** The fan answers the confirmation text, through a Twilio-signed webhook. */
-	async function textBack(phone: string, body: string) {
-		await eventually(`a text to ${phone}`, () => smsTo(phone).length > 0 || undefined);
-		const result = await messaging.twilio.inbound(inboundUrl(), {
-			From: phone,
-			To: SANDBOX_TWILIO.from,
-			Body: body,
-		});
-		return result;
-	}
-
-	/** The fan taps the link in the confirmation email and confirms on the page it opens. */
-	async function confirmEmail(page: Page, address: string) {
-		const mail = await messaging.smtp.waitFor((email) => email.to.includes(address), 10_000);
-		const link = mail.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)?.[0];
-		expect(link).toBeDefined();
-		await page.goto(link!);
-		await page.locator('form button[type="submit"]').click();
-		await page.waitForLoadState();
-	}
+	const textBack = (phone: string, body: string) => replyBySms(messaging, hub.url, phone, body);
+	const confirmEmail = (page: Page, address: string) => confirmFromEmail(messaging, page, address);
 
 	async function fanOf(channel: string, value: string) {
 		return hub.ledger.fans.getByIdentity(channel, value);

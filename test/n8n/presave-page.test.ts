@@ -469,7 +469,7 @@ describe('the pre-save hub: Campaign node, pre-save page and follow-up in a real
 				platform: 'spotify',
 				status: 'pending',
 				parentActionId: null,
-				source: 'presave_page',
+				source: 'direct',
 			});
 			expect(actions.filter((action) => action.kind === 'optin_sms')).toEqual([
 				expect.objectContaining({

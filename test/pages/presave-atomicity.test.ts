@@ -45,6 +45,7 @@ describe.each(STORE_KINDS)(
 				connection: connectionOf(accountId),
 				follow: false,
 				locale: 'en',
+				source: 'direct',
 			});
 		}
 

@@ -202,7 +202,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 			platform: 'spotify',
 			status: 'pending',
 			parentActionId: null,
-			source: 'presave_page',
+			source: 'direct',
 		});
 		expect(exported.actions.find((action) => action.kind === 'follow')).toMatchObject({
 			status: 'done',
@@ -277,7 +277,7 @@ describe('the pre-save page, platform sign-ins and the layers page', () => {
 		expect(presave).toMatchObject({
 			platform: 'apple_music',
 			status: 'pending',
-			source: 'presave_page',
+			source: 'direct',
 		});
 
 		// The sealed user token works against Apple Music: release day can save with it.

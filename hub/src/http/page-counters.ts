@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
 	DIRECT_SOURCE,
 	normalizeSource,
@@ -26,8 +26,8 @@ export function linkSourceOf(query: Fields): string | undefined {
 	return source === DIRECT_SOURCE ? undefined : source;
 }
 
-const sourceOf = (request: FastifyRequest) =>
-	linkSourceOf((request.query ?? {}) as Fields) ?? DIRECT_SOURCE;
+/** The source a page request counts under: the link's, else direct. */
+export const pageSourceOf = (query: Fields) => linkSourceOf(query) ?? DIRECT_SOURCE;
 
 /** Which funnel steps a finished request of a pre-save page counts as, if any. */
 function stepsOf(route: string | undefined, status: number): PageStep[] {
@@ -66,7 +66,12 @@ export function registerPageCounters(
 			// Only platforms the campaign offers: a made-up path segment must not open a counter of its own.
 			if (platform && !Object.keys(campaign.platforms).includes(platform)) return;
 			for (const step of steps)
-				await counters.count(campaign.id, step, sourceOf(request), platform);
+				await counters.count(
+					campaign.id,
+					step,
+					pageSourceOf((request.query ?? {}) as Fields),
+					platform,
+				);
 		} catch (error) {
 			logger.warn('page counter not written', {
 				path: request.url.split('?')[0],

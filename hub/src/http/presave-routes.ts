@@ -14,7 +14,8 @@ import type { HubServices } from '../services';
 import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
-import { linkSourceOf } from './page-counters';
+import { DIRECT_SOURCE } from '../core/insights/page-counters';
+import { linkSourceOf, pageSourceOf } from './page-counters';
 import { pageUrlOf, presavePaths } from './presave-paths';
 import { reconnectedText, registerReconnectPages } from './reconnect-routes';
 import { pickLanguage, PLATFORM_NAMES, stringsFor, type PresaveStrings } from './presave-strings';
@@ -170,6 +171,7 @@ export function registerPresavePages(
 			locale: language,
 			pkce: authorization.flow === 'redirect' && authorization.usesPkce,
 			reconnectFanId: reconnect?.fanId,
+			source: pageSourceOf(queryOf(request)),
 		});
 		if (authorization.flow === 'redirect') {
 			return reply
@@ -251,6 +253,7 @@ export function registerPresavePages(
 					connection,
 					follow: consumed.follow,
 					locale: consumed.locale,
+					source: consumed.source ?? DIRECT_SOURCE,
 				});
 		} catch (error) {
 			if (error instanceof PlatformError) {

@@ -299,6 +299,14 @@ const MIGRATIONS: Migration[] = [
 			`CREATE INDEX actions_by_campaign_fan ON actions (campaign_id, fan_id, id)`,
 		],
 	},
+	{
+		version: 13,
+		name: 'pre-save source',
+		statements: [
+			// The page link's src/utm_source, carried through the consent round trip to the pre-save it records.
+			`ALTER TABLE oauth_states ADD COLUMN source TEXT`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,7 +1,8 @@
 import type { AllEntities } from 'n8n-workflow';
 
 type NodeMap = {
-	campaign: 'upsert' | 'get';
+	campaign: 'upsert' | 'get' | 'getInsights';
+	artist: 'getInsights';
 };
 
 export type FanloopCampaignType = AllEntities<NodeMap>;

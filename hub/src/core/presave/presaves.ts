@@ -11,7 +11,7 @@ import type { Tokens } from '../tokens';
 import type { SqlStore } from '../../store/sql-store';
 import type { PlatformConnection } from './authorization';
 
-/** Where the ledger says these actions came from. */
+/** Where the ledger says the layers taken on the pre-save page came from. */
 export const PRESAVE_PAGE_SOURCE = 'presave_page';
 
 /** Proof of an opt-in, as the layers page saw it. */
@@ -51,6 +51,8 @@ export class Presaves {
 		connection: PlatformConnection;
 		follow: boolean;
 		locale: string;
+		/** The page link's source, so the funnel counts this pre-save where the fan came from. */
+		source: string;
 	}): Promise<CompletedPresave> {
 		const { campaign, platform, connection } = input;
 		// One transaction: a failure after the fan or their grant is written leaves neither behind.
@@ -72,7 +74,7 @@ export class Presaves {
 					platform,
 					status: 'pending',
 					verification: 'soft',
-					source: PRESAVE_PAGE_SOURCE,
+					source: input.source,
 					idempotencyKey: `presave:${campaign.id}:${linkedFanId}:${platform}`,
 				});
 				return { fanId: linkedFanId, presave: recorded.action, created: recorded.created };

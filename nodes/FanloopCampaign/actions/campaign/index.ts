@@ -1,9 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import * as get from './get.operation';
+import * as getInsights from './getInsights.operation';
 import * as upsert from './upsert.operation';
 
-export { get, upsert };
+export { get, getInsights, upsert };
 
 export const description: INodeProperties[] = [
 	{
@@ -25,9 +26,17 @@ export const description: INodeProperties[] = [
 				description: 'Get a campaign and its pre-save page URL by ID or slug',
 				action: 'Get a campaign',
 			},
+			{
+				name: 'Get Insights',
+				value: 'getInsights',
+				description:
+					'What layering earned in a campaign: the pre-save funnel, release-day delivery, layers per fan, reachability and the return from the last release',
+				action: 'Get insights of a campaign',
+			},
 		],
 		default: 'upsert',
 	},
 	...upsert.description,
 	...get.description,
+	...getInsights.description,
 ];
