@@ -21,6 +21,7 @@ import {
 	startStreamingSandbox,
 } from '../sandbox/src';
 import { N8n } from './n8n/instance';
+import { teamSmtpCredential } from './n8n/smtp-credential';
 import { repoRoot } from './n8n/paths';
 import { run } from './n8n/run';
 import { importNewTemplates } from './n8n/templates';
@@ -170,7 +171,11 @@ async function main(): Promise<void> {
 	const n8nLogFile = path.join(logs, 'n8n.log');
 	fs.mkdirSync(n8nFolder, { recursive: true });
 	const credentialStamp = path.join(n8nFolder, 'imported-credential.txt');
-	const credentialKey = createHash('sha256').update(`${hubUrl}\n${apiKey}`).digest('hex');
+	// The team's reports go out through the SMTP server the hub sends fans' email through.
+	const smtpUrl = sandbox?.urls.smtp ?? process.env.FANLOOP_SMTP_URL;
+	const credentialKey = createHash('sha256')
+		.update(`${hubUrl}\n${apiKey}\n${smtpUrl ?? ''}`)
+		.digest('hex');
 	const importCredential = fs.existsSync(credentialStamp)
 		? fs.readFileSync(credentialStamp, 'utf8').trim() !== credentialKey
 		: true;
@@ -190,6 +195,7 @@ async function main(): Promise<void> {
 						type: 'fanloopHubApi',
 						data: { baseUrl: hubUrl, apiKey },
 					},
+					...(smtpUrl ? [teamSmtpCredential(smtpUrl)] : []),
 				]
 			: [],
 	});
@@ -213,6 +219,9 @@ async function main(): Promise<void> {
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
 			`  hub API key (already in that credential): ${apiKeyFile}`,
+			...(smtpUrl
+				? [`  n8n's "Team SMTP" credential sends the team's reports through the hub's SMTP server`]
+				: []),
 			`  insights: http://localhost:${HUB_PORT}/dashboard   (sign in with the hub API key kept in ${apiKeyFile})`,
 			inbox
 				? `  sandbox inbox: ${inbox.url.replace('127.0.0.1', 'localhost')}   (texts, emails and the Telegram bot's chats with sandbox fans land here; act as a fan from there)`

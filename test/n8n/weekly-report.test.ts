@@ -12,11 +12,8 @@ import * as path from 'node:path';
 
 import { startHub, type RunningHub } from '../../hub/src';
 import { SandboxClock } from '../../sandbox/src/core/clock';
-import {
-	SANDBOX_SMTP,
-	startMessagingSandbox,
-	type MessagingSandbox,
-} from '../../sandbox/src/messaging';
+import { teamSmtpCredential } from '../../scripts/n8n/smtp-credential';
+import { startMessagingSandbox, type MessagingSandbox } from '../../sandbox/src/messaging';
 import {
 	SANDBOX_DEMO_RELEASE,
 	startStreamingSandbox,
@@ -182,7 +179,6 @@ describe('the weekly layering report template in a real n8n', () => {
 				expect(job.progress).toMatchObject({ converted: 2, reconsent: 1 });
 				expect((await call('GET', `/v1/fans/${fanB.id}/export`)).actions.length).toBe(2);
 
-				const smtpUrl = new URL(messaging.urls.smtp);
 				n8n = await N8n.start({
 					name: 'weekly-report',
 					credentials: [
@@ -192,19 +188,7 @@ describe('the weekly layering report template in a real n8n', () => {
 							type: 'fanloopHubApi',
 							data: { baseUrl: hub.url, apiKey: await hub.createApiKey('n8n weekly report') },
 						},
-						{
-							id: 'teamSmtp',
-							name: 'Team SMTP',
-							type: 'smtp',
-							data: {
-								user: SANDBOX_SMTP.user,
-								password: SANDBOX_SMTP.password,
-								host: '127.0.0.1',
-								port: Number(smtpUrl.port),
-								secure: false,
-								disableStartTls: true,
-							},
-						},
+						teamSmtpCredential(messaging.urls.smtp),
 					],
 					workflows: [firingSoon(loadTemplate('weekly-layering-report.json'))],
 				});

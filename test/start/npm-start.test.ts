@@ -140,6 +140,8 @@ describe('npm start on a first run', () => {
 			expect(credentials.data).toEqual(
 				expect.arrayContaining([
 					expect.objectContaining({ name: 'Fanloop Hub', type: 'fanloopHubApi' }),
+					// The weekly report's email goes out through the sandbox's SMTP server.
+					expect.objectContaining({ name: 'Team SMTP', type: 'smtp' }),
 				]),
 			);
 
