@@ -180,6 +180,12 @@ export function registerPresavePages(
 						redirectUri: redirectUri(platform),
 						codeChallenge: started.codeChallenge,
 						follow,
+						keepScopes: reconnect
+							? await ledger.tokens.grantedScopes(reconnect.fanId, platform)
+							: undefined,
+						// A reconnect replaces a grant that stopped working, refresh token and all: the
+						// platform must issue a new one even where the fan's earlier consent still stands.
+						reconsent: reconnect !== undefined,
 					}),
 					302,
 				);

@@ -13,6 +13,8 @@ export interface AuthorizeRequest {
 	redirectUri: string;
 	codeChallenge?: string;
 	follow: boolean;
+	/** Scopes the fan granted before, asked again so that a reconnect narrows nothing. */
+	keepScopes?: readonly string[];
 	/**
 	 * The fan is asked again for a connection the hub no longer holds a working refresh token
 	 * for; platforms that issue one only on a first consent (Google) must show their consent
