@@ -180,6 +180,7 @@ export function registerPresavePages(
 						redirectUri: redirectUri(platform),
 						codeChallenge: started.codeChallenge,
 						follow,
+						followPlaylist: Boolean(campaign.platforms[platform]?.playlistId),
 						keepScopes: reconnect
 							? await ledger.tokens.grantedScopes(reconnect.fanId, platform)
 							: undefined,

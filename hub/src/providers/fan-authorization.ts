@@ -69,7 +69,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 
 	authorizeUrl(request: AuthorizeRequest): string {
 		const scopes = new Set([
-			...spotifyConsentScopes({ follow: request.follow }),
+			...spotifyConsentScopes({ follow: request.follow, followPlaylist: request.followPlaylist }),
 			...(request.keepScopes ?? []),
 		]);
 		const query = new URLSearchParams({

@@ -7,12 +7,16 @@ export interface PlatformConnection {
 	grant: PlatformGrant;
 }
 
-/** Where to send the fan to consent; `follow` widens the scopes to what the follow layer needs. */
+/**
+ * Where to send the fan to consent; `follow` widens the scopes to what the follow layer needs,
+ * `followPlaylist` to what following the campaign's playlist needs.
+ */
 export interface AuthorizeRequest {
 	state: string;
 	redirectUri: string;
 	codeChallenge?: string;
 	follow: boolean;
+	followPlaylist?: boolean;
 	/** Scopes the fan granted before, asked again so that a reconnect narrows nothing. */
 	keepScopes?: readonly string[];
 	/**
