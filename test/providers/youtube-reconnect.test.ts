@@ -24,25 +24,56 @@ const OTHER_CHANNEL = channel('reconnectOther');
 const THIRD_CHANNEL = channel('reconnectThird');
 
 /**
- * Google issues a refresh token on a fan's first consent to an app only. A fan whose grant the
- * hub cannot refresh any more goes through their reconnect link; that consent must bring a new
- * refresh token even though Google still counts the fan's earlier consent as standing.
+ * Google issues a refresh token on a fan's first consent to an app only. Whenever the hub
+ * holds none that works for a fan, the consent it asks for must bring one, even though Google
+ * still counts the fan's earlier consent as standing: it asks Google to show the consent screen
+ * anew (prompt=consent), and keeps the token through later consents that bring none.
  */
-describe('a YouTube fan reconnecting through their reconnect link', () => {
+describe('a YouTube fan whose earlier consent still stands at Google', () => {
 	const clock = new SandboxClock();
-	const userId = 'reconnect-youtube-fan';
 	let database: TestDatabase;
 	let sandbox: StreamingSandbox;
 	let hub: RunningHub;
 	let api: HubApi;
-	let fanId: string;
+	let hubUrl: string;
 
-	const follow = (channelId: string) =>
+	const follow = (fanId: string, channelId: string) =>
 		api.call('POST', '/v1/streaming/follow', { fanId, platform: 'youtube', artistId: channelId });
+
+	/** The consent screens the fan's browser was sent to since `from`, with the prompt each asked for. */
+	const consentScreensSince = (from: number) =>
+		sandbox.youtube.server.requests
+			.slice(from)
+			.filter((request) => request.method === 'GET' && request.path === '/o/oauth2/v2/auth')
+			.map((request) => request.query.get('prompt'));
+
+	/**
+	 * The fan allowed this Google client before, through a tool that is not this hub (or an
+	 * install of it that no longer holds the grant): to Google their consent stands. Answers the
+	 * access token that consent gave that tool.
+	 */
+	async function consentElsewhere(userId: string): Promise<string> {
+		const { youtube } = sandbox.credentials;
+		const redirectUri = `${hubUrl}/oauth/youtube/callback`;
+		const code = sandbox.youtube.authorizeDirect({ userId, scopes: [YOUTUBE_SCOPE], redirectUri });
+		const response = await fetch(`${sandbox.urls.youtube}/token`, {
+			method: 'POST',
+			body: new URLSearchParams({
+				grant_type: 'authorization_code',
+				code,
+				redirect_uri: redirectUri,
+				client_id: youtube.clientId,
+				client_secret: youtube.clientSecret,
+			}),
+		});
+		const issued = (await response.json()) as { access_token: string; refresh_token?: string };
+		expect(issued.refresh_token).toBeDefined();
+		return issued.access_token;
+	}
 
 	beforeAll(async () => {
 		const port = await freePort();
-		const hubUrl = `http://127.0.0.1:${port}`;
+		hubUrl = `http://127.0.0.1:${port}`;
 		sandbox = await startStreamingSandbox({
 			clock,
 			redirectUris: sandboxRedirectUris(hubUrl),
@@ -71,8 +102,8 @@ describe('a YouTube fan reconnecting through their reconnect link', () => {
 			fanAuthorizations: sandboxFanAuthorizations(sandbox),
 			jobs: { pollMs: 20 },
 		});
-		api = new HubApi(hub.url, await hub.createApiKey('youtube reconnect'));
-		for (const slug of ['reconnect-first', 'reconnect-second']) {
+		api = new HubApi(hub.url, await hub.createApiKey('youtube refresh tokens'));
+		for (const slug of ['youtube-first', 'youtube-second']) {
 			const created = await api.call('POST', '/v1/campaigns', {
 				slug,
 				artist: 'Nia Vale',
@@ -83,29 +114,6 @@ describe('a YouTube fan reconnecting through their reconnect link', () => {
 			});
 			expect(created.status).toBe(200);
 		}
-
-		// The fan allowed this Google client before, through a hub install that no longer holds
-		// the grant: to Google their consent stands, so a plain consent brings no refresh token.
-		const redirectUri = `${hubUrl}/oauth/youtube/callback`;
-		const code = sandbox.youtube.authorizeDirect({ userId, scopes: [YOUTUBE_SCOPE], redirectUri });
-		const earlier = await fetch(`${sandbox.urls.youtube}/token`, {
-			method: 'POST',
-			body: new URLSearchParams({
-				grant_type: 'authorization_code',
-				code,
-				redirect_uri: redirectUri,
-				client_id: youtube.clientId,
-				client_secret: youtube.clientSecret,
-			}),
-		});
-		expect(((await earlier.json()) as { refresh_token?: string }).refresh_token).toBeDefined();
-
-		const landed = await consentRoundTrip(
-			`${hub.url}/c/reconnect-first/connect/youtube?follow=1`,
-			userId,
-		);
-		expect(landed.url).toContain('/layers?');
-		fanId = (await hub.ledger.fans.getByIdentity('youtube', channelIdOf(userId))).id;
 	});
 
 	afterAll(async () => {
@@ -114,38 +122,71 @@ describe('a YouTube fan reconnecting through their reconnect link', () => {
 		await database?.drop();
 	});
 
-	it('gets a new refresh token from the consent screen, and keeps it through a later consent without one', async () => {
-		// The pre-save's consent brought no refresh token: once the access token is gone, so is the connection.
-		expect(sandbox.youtube.subscriptions(userId)).toEqual([ARTIST_CHANNEL]);
+	it('pre-saving: the hub asks once more with the consent screen shown anew, then keeps the refresh token through a later consent', async () => {
+		const userId = 'presave-youtube-fan';
+		await consentElsewhere(userId);
+		const before = sandbox.youtube.server.requests.length;
+		const landed = await consentRoundTrip(
+			`${hub.url}/c/youtube-first/connect/youtube?follow=1`,
+			userId,
+		);
+		expect(landed.url).toContain('/layers?');
+		// The first consent came back without a refresh token, and the hub held none for this fan.
+		expect(consentScreensSince(before)).toEqual([null, 'consent']);
+		const fanId = (await hub.ledger.fans.getByIdentity('youtube', channelIdOf(userId))).id;
+
+		// Only a refresh token lets the hub act once Google's one-hour access token is gone.
 		clock.advance(ACCESS_TOKEN_LIFETIME_PASSED_MS);
-		const lost = await follow(OTHER_CHANNEL);
-		expect(lost.body.status).toBe('reconsent');
+		expect((await follow(fanId, OTHER_CHANNEL)).body.status).toBe('done');
+
+		// A later consent brings none and asks nothing more: the one the hub holds stays.
+		const later = sandbox.youtube.server.requests.length;
+		const again = await consentRoundTrip(
+			`${hub.url}/c/youtube-second/connect/youtube?follow=1`,
+			userId,
+		);
+		expect(again.url).toContain('/layers?');
+		expect(consentScreensSince(later)).toEqual([null]);
+		clock.advance(ACCESS_TOKEN_LIFETIME_PASSED_MS);
+		expect((await follow(fanId, THIRD_CHANNEL)).body.status).toBe('done');
+		expect(sandbox.youtube.subscriptions(userId)).toEqual([
+			ARTIST_CHANNEL,
+			OTHER_CHANNEL,
+			THIRD_CHANNEL,
+		]);
+	}, 60_000);
+
+	it('reconnecting: the reconnect link shows the consent screen anew at once, and the new refresh token keeps the connection working', async () => {
+		const userId = 'reconnect-youtube-fan';
+		const accessToken = await consentElsewhere(userId);
+		// The connection was imported from that tool, which kept no refresh token.
+		const fan = await api.call('POST', '/v1/fans', {
+			identities: [{ channel: 'youtube', value: channelIdOf(userId) }],
+		});
+		const fanId = fan.body.fan.id as string;
+		const imported = await api.call('POST', `/v1/fans/${fanId}/connections/youtube`, {
+			accessToken,
+			scopes: [YOUTUBE_SCOPE],
+			accessExpiresAt: new Date(clock.now() + 3_599_000).toISOString(),
+		});
+		expect(imported.status).toBe(204);
+		expect((await follow(fanId, ARTIST_CHANNEL)).body.status).toBe('done');
+		clock.advance(ACCESS_TOKEN_LIFETIME_PASSED_MS);
+		expect((await follow(fanId, OTHER_CHANNEL)).body.status).toBe('reconsent');
 
 		const expiring = await api.call('GET', '/v1/connections/expiring?platform=youtube');
 		const connection = expiring.body.connections.find(
 			(candidate: { fanId: string }) => candidate.fanId === fanId,
 		);
 		expect(connection).toMatchObject({ status: 'needs_reconsent' });
+		const before = sandbox.youtube.server.requests.length;
 		const reconnected = await consentRoundTrip(connection.reconnectUrl as string, userId);
 		expect(reconnected.status).toBe(200);
 		expect(reconnected.text).toContain('reconnected');
+		expect(consentScreensSince(before)).toEqual(['consent']);
 
-		// Only a refresh token received on reconnecting lets the hub act an hour later.
 		clock.advance(ACCESS_TOKEN_LIFETIME_PASSED_MS);
-		expect((await follow(OTHER_CHANNEL)).body.status).toBe('done');
-
-		// A later consent on the pre-save page (no prompt=consent) brings none; the one held stays.
-		const again = await consentRoundTrip(
-			`${hub.url}/c/reconnect-second/connect/youtube?follow=1`,
-			userId,
-		);
-		expect(again.url).toContain('/layers?');
-		clock.advance(ACCESS_TOKEN_LIFETIME_PASSED_MS);
-		expect((await follow(THIRD_CHANNEL)).body.status).toBe('done');
-		expect(sandbox.youtube.subscriptions(userId)).toEqual([
-			ARTIST_CHANNEL,
-			OTHER_CHANNEL,
-			THIRD_CHANNEL,
-		]);
+		expect((await follow(fanId, OTHER_CHANNEL)).body.status).toBe('done');
+		expect(sandbox.youtube.subscriptions(userId)).toEqual([ARTIST_CHANNEL, OTHER_CHANNEL]);
 	}, 60_000);
 });

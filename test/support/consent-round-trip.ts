@@ -24,8 +24,9 @@ export async function presaveThroughConsent(
 
 /**
  * From a hub link that leads to a platform's consent screen (a connect link, a reconnect
- * link) to wherever the hub ends the round trip: the redirects followed, the consent form
- * submitted with Agree as `userId`. Answers the last page's address, status and text.
+ * link) to wherever the hub ends the round trip: the redirects followed, each consent form
+ * submitted with Agree as `userId` (the hub may send the fan to a consent screen again, as it
+ * does for Google's prompt=consent). Answers the last page's address, status and text.
  */
 export async function consentRoundTrip(
 	startUrl: string,
@@ -33,27 +34,30 @@ export async function consentRoundTrip(
 ): Promise<{ url: string; status: number; text: string }> {
 	let url = startUrl;
 	let response = await fetch(url, { redirect: 'manual' });
-	while (isRedirect(response)) {
-		url = locationOf(response, url);
-		response = await fetch(url, { redirect: 'manual' });
+	for (let consents = 0; ; consents++) {
+		while (isRedirect(response)) {
+			url = locationOf(response, url);
+			if (url.includes('/layers?')) return { url, status: 200, text: '' };
+			response = await fetch(url, { redirect: 'manual' });
+		}
+		const page = await response.text();
+		const isConsentScreen = /<button id="agree" type="submit" name="decision"/.test(page);
+		if (consents > 0 && (!isConsentScreen || consents === MAX_CONSENT_SCREENS))
+			return { url, status: response.status, text: page };
+		const action = new URL(attribute(page, /<form method="post" action="([^"]*)"/), url);
+		const form = new URLSearchParams();
+		for (const match of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+			form.set(unescapeHtml(match[1]), unescapeHtml(match[2]));
+		}
+		form.set('user_id', userId);
+		form.set('decision', 'agree');
+		response = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
+		url = action.toString();
 	}
-	const consent = await response.text();
-	const action = new URL(attribute(consent, /<form method="post" action="([^"]*)"/), url);
-	const form = new URLSearchParams();
-	for (const match of consent.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-		form.set(unescapeHtml(match[1]), unescapeHtml(match[2]));
-	}
-	form.set('user_id', userId);
-	form.set('decision', 'agree');
-	response = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
-	url = action.toString();
-	while (isRedirect(response)) {
-		url = locationOf(response, url);
-		if (url.includes('/layers?')) return { url, status: 200, text: '' };
-		response = await fetch(url, { redirect: 'manual' });
-	}
-	return { url, status: response.status, text: await response.text() };
 }
+
+/** More consent screens in one round trip than this is a loop, not a fan agreeing. */
+const MAX_CONSENT_SCREENS = 3;
 
 function isRedirect(response: Response): boolean {
 	return response.status >= 300 && response.status < 400 && response.headers.has('location');

@@ -103,6 +103,17 @@ export class Tokens {
 		return row ? (JSON.parse(row.scopes) as string[]) : [];
 	}
 
+	/** Whether the fan's working connection on the platform has a refresh token to renew it with. */
+	async holdsRefreshToken(fanId: string, platform: string): Promise<boolean> {
+		const fan = await this.fans.resolve(this.store, fanId);
+		const row = await this.store.get<{ id: string; status: string }>(
+			'SELECT id, status FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
+		if (row?.status !== 'valid') return false;
+		return (await this.heldRefreshToken(this.store, row.id)) !== null;
+	}
+
 	/** Whether the fan ever connected the platform (a connection needing re-consent still counts). */
 	async isConnected(fanId: string, platform: string): Promise<boolean> {
 		const fan = await this.fans.resolve(this.store, fanId);

@@ -57,6 +57,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'spotify';
 	readonly usesPkce = true;
+	readonly refreshTokenOnFirstConsentOnly = false;
 	readonly consentOrigin: string;
 	private readonly accountsUrl: string;
 	private readonly apiUrl: string;
@@ -121,6 +122,7 @@ class DeezerAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'deezer';
 	readonly usesPkce = false;
+	readonly refreshTokenOnFirstConsentOnly = false;
 	readonly consentOrigin: string;
 	private readonly connectUrl: string;
 	private readonly apiUrl: string;
@@ -193,6 +195,7 @@ class YouTubeAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'youtube';
 	readonly usesPkce = true;
+	readonly refreshTokenOnFirstConsentOnly = true;
 	readonly consentOrigin: string;
 	private readonly authorizeEndpoint: string;
 	private readonly apiUrl: string;

@@ -299,6 +299,14 @@ const MIGRATIONS: Migration[] = [
 			`CREATE INDEX actions_by_campaign_fan ON actions (campaign_id, fan_id, id)`,
 		],
 	},
+	{
+		version: 12,
+		name: 'consent asked anew',
+		statements: [
+			// A consent the hub asked the platform to show anew (Google's prompt=consent) is not asked anew twice.
+			`ALTER TABLE oauth_states ADD COLUMN reconsent INTEGER NOT NULL DEFAULT 0`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -39,6 +39,11 @@ export interface RedirectAuthorization {
 	readonly flow: 'redirect';
 	readonly platform: StreamingPlatformName;
 	readonly usesPkce: boolean;
+	/**
+	 * The platform issues a refresh token on a fan's first consent to the app only (Google):
+	 * a later consent brings one only when the consent screen is asked for anew.
+	 */
+	readonly refreshTokenOnFirstConsentOnly: boolean;
 	/** Where the consent screen lives: the page's form-action must allow the redirect there. */
 	readonly consentOrigin: string;
 	/** Where the fan's browser goes to consent. */

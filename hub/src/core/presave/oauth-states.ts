@@ -36,6 +36,8 @@ export interface ConsumedState {
 	codeVerifier?: string;
 	/** Set when the consent came from a reconnect link: the fan whose grant it renews. */
 	reconnectFanId?: string;
+	/** The platform was asked to show its consent screen anew (Google's prompt=consent). */
+	reconsent: boolean;
 }
 
 interface StateRow {
@@ -48,6 +50,7 @@ interface StateRow {
 	expires_at: number;
 	used_at: number | null;
 	reconnect_fan_id: string | null;
+	reconsent: number;
 }
 
 /**
@@ -76,6 +79,7 @@ export class OAuthStates {
 		locale: string;
 		pkce: boolean;
 		reconnectFanId?: string;
+		reconsent?: boolean;
 	}): Promise<StartedAuthorization> {
 		const id = randomBytes(ID_BYTES).toString('base64url');
 		const codeVerifier = request.pkce ? randomBytes(32).toString('base64url') : undefined;
@@ -85,8 +89,8 @@ export class OAuthStates {
 		]);
 		await this.store.run(
 			`INSERT INTO oauth_states (id, platform, campaign_id, sealed_verifier, follow, locale, created_at, expires_at,
-				reconnect_fan_id)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				reconnect_fan_id, reconsent)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			[
 				id,
 				request.platform,
@@ -97,6 +101,7 @@ export class OAuthStates {
 				now,
 				now + OAUTH_STATE_LIFETIME_MS,
 				request.reconnectFanId ?? null,
+				request.reconsent ? 1 : 0,
 			],
 		);
 		return {
@@ -131,6 +136,7 @@ export class OAuthStates {
 				? this.sealer.unseal(row.sealed_verifier, context(id))
 				: undefined,
 			reconnectFanId: row.reconnect_fan_id ?? undefined,
+			reconsent: Number(row.reconsent) === 1,
 		};
 	}
 
