@@ -56,6 +56,43 @@ export async function consentRoundTrip(
 	}
 }
 
+/**
+ * An Apple Music connect over plain HTTP, doing what the hub's connect page does with MusicKit
+ * JS: the sign-in window on the MusicKit stand-in (its consent form, Agree as `userId`), then
+ * the page's form posted to the hub's callback with the Music User Token the window handed back.
+ * Answers where the hub sent the fan next (the layers page once the pre-save is recorded).
+ */
+export async function appleMusicConsentRoundTrip(
+	connectUrl: string,
+	musicKitOrigin: string,
+	userId: string,
+): Promise<string> {
+	const connectPage = await (await fetch(connectUrl)).text();
+	const query = new URLSearchParams({
+		origin: new URL(connectUrl).origin,
+		developer_token: attribute(connectPage, /data-developer-token="([^"]*)"/),
+	});
+	const signIn = await consentRoundTrip(`${musicKitOrigin}/musickit/authorize?${query}`, userId);
+	const musicUserToken = /"musicUserToken":"([^"]+)"/.exec(signIn.text)?.[1];
+	if (!musicUserToken) throw new Error(`the MusicKit sign-in handed back no token: ${signIn.text}`);
+	const callback = new URL(
+		attribute(connectPage, /<form id="apple-connect" method="post" action="([^"]*)"/),
+		connectUrl,
+	);
+	const response = await fetch(callback, {
+		method: 'POST',
+		body: new URLSearchParams({
+			state: attribute(connectPage, /<input type="hidden" name="state" value="([^"]*)">/),
+			music_user_token: musicUserToken,
+			error: '',
+		}),
+		redirect: 'manual',
+	});
+	if (!isRedirect(response))
+		throw new Error(`the callback answered ${response.status}: ${await response.text()}`);
+	return locationOf(response, callback.toString());
+}
+
 /** More consent screens in one round trip than this is a loop, not a fan agreeing. */
 const MAX_CONSENT_SCREENS = 3;
 
