@@ -246,7 +246,11 @@ describe('streaming operations for a fan connected through the consent screen', 
 			expect((await consent.checkSaved(fanId, 'with-playlist', 'apple_music')).body).toEqual({
 				saved: true,
 			});
-			for (const target of [{ artistId: '1439433525' }, { playlistId: 'pl.u-8aAVZAaCoyGqX' }]) {
+			const targets: Array<Record<string, string>> = [
+				{ artistId: '1439433525' },
+				{ playlistId: 'pl.u-8aAVZAaCoyGqX' },
+			];
+			for (const target of targets) {
 				const refused = await consent.follow(fanId, 'apple_music', target);
 				expect(refused.status).toBe(400);
 				expect(refused.body.error.message).toContain('apple_music cannot follow');
