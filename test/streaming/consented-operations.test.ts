@@ -150,6 +150,20 @@ class ConsentHub {
 		return this.api.call('GET', `/v1/streaming/saved?${query}`);
 	}
 
+	/** A connection imported from another tool (`POST /v1/fans/{id}/connections/…`), with the scopes it names. */
+	async importConnection(userId: string, platform: 'spotify', scopes: string[]): Promise<string> {
+		const fan = await this.api.call('POST', '/v1/fans', {
+			identities: [{ channel: platform, value: userId }],
+		});
+		const fanId = fan.body.fan.id as string;
+		const imported = await this.api.call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
+			accessToken: 'imported-access-token',
+			scopes,
+		});
+		expect(imported.status).toBe(204);
+		return fanId;
+	}
+
 	follow(fanId: string, platform: string, target: Record<string, string>) {
 		return this.api.call('POST', '/v1/streaming/follow', { fanId, platform, ...target });
 	}
@@ -219,6 +233,22 @@ describe('streaming operations for a fan connected through the consent screen', 
 			const followed = await consent.follow(fanId, 'spotify', { playlistId: PLAYLIST_URI });
 			expect(followed.body.status).toBe('done');
 			expect(sandbox.spotify.follows('ops-spotify-2')).toContain(PLAYLIST_URI);
+		});
+	});
+
+	describe('a Spotify connection imported without the read scope', () => {
+		it('answers a save check with 409 missing_scope, naming the scope, without asking Spotify', async () => {
+			const fanId = await consent.importConnection('ops-imported-1', 'spotify', [
+				'user-library-modify',
+			]);
+			const callsBefore = sandbox.spotify.api.requests.length;
+			const refused = await consent.checkSaved(fanId, 'with-playlist', 'spotify');
+			expect(refused.status).toBe(409);
+			expect(refused.body.error).toMatchObject({
+				code: 'missing_scope',
+				message: expect.stringContaining('user-library-read'),
+			});
+			expect(sandbox.spotify.api.requests.slice(callsBefore)).toEqual([]);
 		});
 	});
 
