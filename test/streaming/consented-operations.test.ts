@@ -164,6 +164,16 @@ class ConsentHub {
 		return fanId;
 	}
 
+	/** The fan's reconnect link, once the hub lists their connection as needing a new consent. */
+	async reconnectUrlOf(fanId: string, platform: string): Promise<string> {
+		const expiring = await this.api.call('GET', `/v1/connections/expiring?platform=${platform}`);
+		const connection = (
+			expiring.body.connections as Array<{ fanId: string; status: string; reconnectUrl: string }>
+		).find((candidate) => candidate.fanId === fanId);
+		expect(connection?.status).toBe('needs_reconsent');
+		return connection!.reconnectUrl;
+	}
+
 	follow(fanId: string, platform: string, target: Record<string, string>) {
 		return this.api.call('POST', '/v1/streaming/follow', { fanId, platform, ...target });
 	}
@@ -362,5 +372,27 @@ describe('Spotify artist follow for a fan connected through the consent screen (
 			artistId: RELEASE.spotify.artistUri,
 		});
 		expect(followed.body.status).toBe('done');
+	});
+
+	it('asks a reconnecting fan for the follow scope they had granted, so the reconnect narrows nothing', async () => {
+		const fanId = await consent.connect('with-playlist', 'spotify', 'ops-extended-3', '?follow=1');
+		consent.sandbox.spotify.revoke('ops-extended-3');
+		// The next call to Spotify finds the grant revoked: the connection needs a new consent.
+		const save = await consent.save(fanId, 'with-playlist', 'spotify');
+		expect(save.body.status).toBe('reconsent');
+
+		const authorizeCalls = consent.sandbox.spotify.accounts.requests.length;
+		const reconnected = await consentRoundTrip(
+			await consent.reconnectUrlOf(fanId, 'spotify'),
+			'ops-extended-3',
+		);
+		expect(reconnected.text).toContain('reconnected');
+		const asked = consent.sandbox.spotify.accounts.requests
+			.slice(authorizeCalls)
+			.find((request) => request.method === 'GET' && request.path === '/authorize');
+		expect(asked?.query.get('scope')?.split(' ')).toContain('user-follow-modify');
+		expect(await consent.hub.ledger.tokens.grantedScopes(fanId, 'spotify')).toContain(
+			'user-follow-modify',
+		);
 	});
 });
