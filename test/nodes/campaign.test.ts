@@ -64,6 +64,7 @@ describe('Fanloop Campaign: Create or Update', () => {
 						albumId: 'spotify:album:5anDb0xDem0A1bum000001',
 						trackIds: 'spotify:track:5anDb0xDem0Track000001,spotify:track:5anDb0xDem0Track000002',
 						artistId: 'spotify:artist:5anDb0xDem0Art1st00001',
+						playlistId: 'spotify:playlist:37i9dQZF1DXcBWIGoYBM5M',
 					},
 					apple_music: { albumId: '1790000001', trackIds: '1790000002' },
 					deezer: { albumId: '700000001', artistId: '5100001' },

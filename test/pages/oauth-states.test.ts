@@ -66,6 +66,7 @@ describe.each(STORE_KINDS)('OAuth states and layers sessions on %s', (kind) => {
 			follow: true,
 			locale: 'de',
 			codeVerifier: started.codeVerifier,
+			reconsent: false,
 		});
 		expect(await refusal(states.consume(started.state, 'spotify'))).toBe('used');
 	});

@@ -11,6 +11,7 @@ export type HubErrorCode =
 	| 'fan_not_found'
 	| 'fan_erased'
 	| 'identity_missing'
+	| 'missing_scope'
 	| 'campaign_not_found'
 	| 'artist_not_found'
 	| 'artist_name_taken'
@@ -38,6 +39,8 @@ const HTTP_STATUS: Record<HubErrorCode, number> = {
 	identity_suppressed: 409,
 	fan_erased: 409,
 	identity_missing: 409,
+	/** The fan's consent on the platform does not cover the call: a new consent could, a retry cannot. */
+	missing_scope: 409,
 	unauthorized: 401,
 	fan_not_found: 404,
 	campaign_not_found: 404,

@@ -104,6 +104,11 @@ export interface CampaignPlatform {
 	trackIds?: string;
 	/** What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id (UC…). */
 	artistId?: string;
+	/**
+	 * The playlist the campaign has fans follow (the Streaming node's Follow Playlist): where the
+	 * platform guards playlists with a scope of their own (Spotify), the consent asks for it.
+	 */
+	playlistId?: string;
 }
 
 export interface Consent {

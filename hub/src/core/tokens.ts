@@ -93,6 +93,27 @@ export class Tokens {
 		return (JSON.parse(this.sealer.unseal(row.sealed, context(id))) as SealedSecrets).refreshToken;
 	}
 
+	/** The scopes the fan's connection on the platform was granted; none when they never connected. */
+	async grantedScopes(fanId: string, platform: string): Promise<string[]> {
+		const fan = await this.fans.resolve(this.store, fanId);
+		const row = await this.store.get<{ scopes: string }>(
+			'SELECT scopes FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
+		return row ? (JSON.parse(row.scopes) as string[]) : [];
+	}
+
+	/** Whether the fan's working connection on the platform has a refresh token to renew it with. */
+	async holdsRefreshToken(fanId: string, platform: string): Promise<boolean> {
+		const fan = await this.fans.resolve(this.store, fanId);
+		const row = await this.store.get<{ id: string; status: string }>(
+			'SELECT id, status FROM tokens WHERE fan_id = $1 AND platform = $2',
+			[fan.id, platform],
+		);
+		if (row?.status !== 'valid') return false;
+		return (await this.heldRefreshToken(this.store, row.id)) !== null;
+	}
+
 	/** Whether the fan ever connected the platform (a connection needing re-consent still counts). */
 	async isConnected(fanId: string, platform: string): Promise<boolean> {
 		const fan = await this.fans.resolve(this.store, fanId);

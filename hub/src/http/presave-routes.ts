@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HubError } from '../core/errors';
 import type { Action, Campaign } from '../core/model';
-import type { PlatformConnection } from '../core/presave/authorization';
+import type { PlatformConnection, RedirectAuthorization } from '../core/presave/authorization';
 import { StateRefused, type ConsumedState, type StateRefusal } from '../core/presave/oauth-states';
 import type { CompletedPresave } from '../core/presave/presaves';
 import {
@@ -164,28 +164,26 @@ export function registerPresavePages(
 			return refusedState(request, reply, 'invalid');
 		const follow =
 			!reconnect && queryOf(request).follow === '1' && presaves.canFollow(campaign, platform);
+		if (authorization.flow === 'redirect') {
+			return toConsentScreen(reply, authorization, campaign, {
+				follow,
+				locale: language,
+				reconnectFanId: reconnect?.fanId,
+				source: pageSourceOf(queryOf(request)),
+				// A reconnect replaces a grant that stopped working, refresh token and all: the
+				// platform must issue a new one even where the fan's earlier consent still stands.
+				reconsent: reconnect !== undefined,
+			});
+		}
 		const started = await states.start({
 			platform,
 			campaignId: campaign.id,
 			follow,
 			locale: language,
-			pkce: authorization.flow === 'redirect' && authorization.usesPkce,
+			pkce: false,
 			reconnectFanId: reconnect?.fanId,
 			source: pageSourceOf(queryOf(request)),
 		});
-		if (authorization.flow === 'redirect') {
-			return reply
-				.headers({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' })
-				.redirect(
-					authorization.authorizeUrl({
-						state: started.state,
-						redirectUri: redirectUri(platform),
-						codeChallenge: started.codeChallenge,
-						follow,
-					}),
-					302,
-				);
-		}
 		const strings = stringsFor(language);
 		const scriptOrigin = originOf(authorization.scriptUrl);
 		return page(
@@ -205,6 +203,68 @@ export function registerPresavePages(
 			},
 		);
 	});
+
+	/** A fresh state, then the platform's consent screen, asking for what the campaign and the fan need. */
+	async function toConsentScreen(
+		reply: FastifyReply,
+		authorization: RedirectAuthorization,
+		campaign: Campaign,
+		consent: {
+			follow: boolean;
+			locale: string;
+			reconnectFanId?: string;
+			source?: string;
+			reconsent: boolean;
+		},
+	) {
+		const platform = authorization.platform;
+		const started = await states.start({
+			platform,
+			campaignId: campaign.id,
+			follow: consent.follow,
+			locale: consent.locale,
+			pkce: authorization.usesPkce,
+			reconnectFanId: consent.reconnectFanId,
+			source: consent.source,
+			reconsent: consent.reconsent,
+		});
+		return reply
+			.headers({ 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' })
+			.redirect(
+				authorization.authorizeUrl({
+					state: started.state,
+					redirectUri: redirectUri(platform),
+					codeChallenge: started.codeChallenge,
+					follow: consent.follow,
+					followPlaylist: Boolean(campaign.platforms[platform]?.playlistId),
+					keepScopes: consent.reconnectFanId
+						? await ledger.tokens.grantedScopes(consent.reconnectFanId, platform)
+						: undefined,
+					reconsent: consent.reconsent,
+				}),
+				302,
+			);
+	}
+
+	/**
+	 * Whether a consent came back without the refresh token the hub needs and cannot have
+	 * unless it asks anew: the platform issues one on a first consent only, and the hub holds
+	 * none for this account (lost with a failed callback, or never received).
+	 */
+	async function refreshTokenWithheld(
+		authorization: RedirectAuthorization,
+		connection: PlatformConnection,
+	): Promise<boolean> {
+		if (!authorization.refreshTokenOnFirstConsentOnly || connection.grant.refreshToken !== null)
+			return false;
+		const holder = await ledger.fans
+			.getByIdentity(authorization.platform, connection.accountId)
+			.catch((error: unknown) => {
+				if (error instanceof HubError && error.code === 'fan_not_found') return undefined;
+				throw error;
+			});
+		return !holder || !(await ledger.tokens.holdsRefreshToken(holder.id, authorization.platform));
+	}
 
 	/** The end of every consent round trip: refuse a bad state, explain a refusal, or record and go on to the layers. */
 	async function finish(
@@ -244,6 +304,21 @@ export function registerPresavePages(
 		let completed: CompletedPresave | undefined;
 		try {
 			const connection = await input.connect(consumed);
+			const authorization = authorizations.get(platform);
+			if (
+				authorization?.flow === 'redirect' &&
+				!consumed.reconsent &&
+				(await refreshTokenWithheld(authorization, connection))
+			) {
+				// Once only: the state of the second round trip says it was asked anew.
+				return toConsentScreen(reply, authorization, campaign, {
+					follow: consumed.follow,
+					locale: consumed.locale,
+					reconnectFanId: consumed.reconnectFanId,
+					source: consumed.source,
+					reconsent: true,
+				});
+			}
 			if (consumed.reconnectFanId)
 				await reconnects.renew(consumed.reconnectFanId, platform, connection);
 			else

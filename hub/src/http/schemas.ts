@@ -158,6 +158,14 @@ const campaignPlatform = z
 			.describe(
 				'What the follow layer follows: Spotify artist URI or id, Deezer artist id, YouTube channel id',
 			),
+		playlistId: z
+			.string()
+			.min(1)
+			.max(200)
+			.optional()
+			.describe(
+				'The playlist the campaign has fans follow (Spotify playlist URI or id): the Spotify consent then asks for playlist-modify-public',
+			),
 	})
 	.strict()
 	.meta({ id: 'CampaignPlatform' });
@@ -497,7 +505,7 @@ export const savedQuery = z.object({
 });
 
 export const streamingOutcome = z.object({
-	status: z.enum(['done', 'reconsent', 'failed', 'not_released', 'not_connected']),
+	status: z.enum(['done', 'reconsent', 'failed', 'missing_scope', 'not_released', 'not_connected']),
 	action: action.optional(),
 });
 

@@ -57,6 +57,7 @@ class SpotifyAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'spotify';
 	readonly usesPkce = true;
+	readonly refreshTokenOnFirstConsentOnly = false;
 	readonly consentOrigin: string;
 	private readonly accountsUrl: string;
 	private readonly apiUrl: string;
@@ -68,12 +69,15 @@ class SpotifyAuthorization implements RedirectAuthorization {
 	}
 
 	authorizeUrl(request: AuthorizeRequest): string {
-		const scopes = spotifyConsentScopes({ follow: request.follow });
+		const scopes = new Set([
+			...spotifyConsentScopes({ follow: request.follow, followPlaylist: request.followPlaylist }),
+			...(request.keepScopes ?? []),
+		]);
 		const query = new URLSearchParams({
 			client_id: this.config.clientId,
 			response_type: 'code',
 			redirect_uri: request.redirectUri,
-			scope: scopes.join(' '),
+			scope: [...scopes].join(' '),
 			state: request.state,
 			code_challenge_method: 'S256',
 			code_challenge: request.codeChallenge ?? '',
@@ -118,6 +122,7 @@ class DeezerAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'deezer';
 	readonly usesPkce = false;
+	readonly refreshTokenOnFirstConsentOnly = false;
 	readonly consentOrigin: string;
 	private readonly connectUrl: string;
 	private readonly apiUrl: string;
@@ -190,6 +195,7 @@ class YouTubeAuthorization implements RedirectAuthorization {
 	readonly flow = 'redirect';
 	readonly platform = 'youtube';
 	readonly usesPkce = true;
+	readonly refreshTokenOnFirstConsentOnly = true;
 	readonly consentOrigin: string;
 	private readonly authorizeEndpoint: string;
 	private readonly apiUrl: string;
@@ -205,7 +211,7 @@ class YouTubeAuthorization implements RedirectAuthorization {
 			client_id: this.config.clientId,
 			redirect_uri: request.redirectUri,
 			response_type: 'code',
-			scope: request.follow ? YOUTUBE_FOLLOW_SCOPE : YOUTUBE_READONLY_SCOPE,
+			scope: youtubeConsentScopes(request).join(' '),
 			state: request.state,
 			access_type: 'offline',
 			code_challenge_method: 'S256',
@@ -302,6 +308,19 @@ class AppleMusicAuthorization implements MusicKitAuthorization {
 			},
 		};
 	}
+}
+
+/**
+ * The follow scope when the fan ticks follow or had granted it before (a reconnect), the
+ * read-only one otherwise (enough to learn the fan's channel), plus any other scope kept.
+ */
+function youtubeConsentScopes(request: AuthorizeRequest): string[] {
+	const kept = request.keepScopes ?? [];
+	const follow = request.follow || kept.includes(YOUTUBE_FOLLOW_SCOPE);
+	const scopes = new Set([follow ? YOUTUBE_FOLLOW_SCOPE : YOUTUBE_READONLY_SCOPE, ...kept]);
+	// The follow scope covers everything the read-only one allows: asking for both adds a line only.
+	if (follow) scopes.delete(YOUTUBE_READONLY_SCOPE);
+	return [...scopes];
 }
 
 /** A GET the fan's fresh consent must allow, read as JSON; its refusal names the path only. */

@@ -44,12 +44,16 @@ export const SPOTIFY_SCOPES = {
 /**
  * What the consent link asks for: a pre-save campaign saves on release day and checks the
  * save, so always those two; the artist follow only when the fan ticked it (and the app's
- * mode can follow at all). Nothing else: every extra scope is one more line on the fan's
- * consent screen.
+ * mode can follow at all); the playlist scope only when the campaign names a playlist to
+ * follow. Nothing else: every extra scope is one more line on the fan's consent screen.
  */
-export function spotifyConsentScopes(request: { follow: boolean }): string[] {
+export function spotifyConsentScopes(request: {
+	follow: boolean;
+	followPlaylist?: boolean;
+}): string[] {
 	const scopes: string[] = [SPOTIFY_SCOPES.save, SPOTIFY_SCOPES.checkSaved];
 	if (request.follow) scopes.push(SPOTIFY_SCOPES.followArtist);
+	if (request.followPlaylist) scopes.push(SPOTIFY_SCOPES.followPlaylist);
 	return scopes;
 }
 
@@ -100,6 +104,12 @@ export class SpotifyPlatform implements StreamingPlatform, PlatformLibrary {
 	readonly name = 'spotify' as const;
 	readonly requestsPerSecond: number;
 	readonly appMode: SpotifyAppMode;
+	readonly requiredScopes = {
+		save: [SPOTIFY_SCOPES.save],
+		checkSaved: [SPOTIFY_SCOPES.checkSaved],
+		followArtist: [SPOTIFY_SCOPES.followArtist],
+		followPlaylist: [SPOTIFY_SCOPES.followPlaylist],
+	};
 	/** Present only for extended-quota apps (see the class comment). */
 	readonly followArtist?: (grant: PlatformGrant, artistId: string) => Promise<void>;
 	private readonly accountsUrl: string;

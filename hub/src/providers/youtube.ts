@@ -20,6 +20,12 @@ export interface YouTubeConfig {
 
 /** Subscribing needs the full youtube scope (or youtube.force-ssl). */
 export const YOUTUBE_FOLLOW_SCOPE = 'https://www.googleapis.com/auth/youtube';
+/** subscriptions.insert takes either, as the discovery document lists them. */
+const YOUTUBE_SUBSCRIBE_SCOPES = [
+	YOUTUBE_FOLLOW_SCOPE,
+	'https://www.googleapis.com/auth/youtube.force-ssl',
+	'https://www.googleapis.com/auth/youtubepartner',
+] as const;
 
 /**
  * YouTube for the follow layer only: `followArtist` subscribes the fan to a channel
@@ -29,6 +35,7 @@ export const YOUTUBE_FOLLOW_SCOPE = 'https://www.googleapis.com/auth/youtube';
 export class YouTubePlatform implements StreamingPlatform {
 	readonly name = 'youtube' as const;
 	readonly requestsPerSecond: number;
+	readonly requiredScopes = { followArtist: YOUTUBE_SUBSCRIBE_SCOPES };
 	private readonly tokenUrl: string;
 	private readonly apiUrl: string;
 	private readonly clock: () => number;

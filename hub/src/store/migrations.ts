@@ -300,6 +300,14 @@ const MIGRATIONS: Migration[] = [
 		],
 	},
 	{
+		version: 12,
+		name: 'consent asked anew',
+		statements: [
+			// A consent the hub asked the platform to show anew (Google's prompt=consent) is not asked anew twice.
+			`ALTER TABLE oauth_states ADD COLUMN reconsent INTEGER NOT NULL DEFAULT 0`,
+		],
+	},
+	{
 		version: 13,
 		name: 'pre-save source',
 		statements: [

@@ -18,7 +18,7 @@ export const PRESAVE_ID_FROM_EVENT =
 
 /** What a save or a follow answers, worded once for both. */
 export const OUTCOME_HINT =
-	"The output status is done (recorded in the fan ledger; asked again, the hub answers the first result), reconsent (the fan's authorization on the platform is gone, revoked or expired: ask the fan to reconnect) or failed (the platform refused for good, e.g. a wrong ID or the day's YouTube quota spent; recorded in the ledger). None of these stop the workflow.";
+	"The output status is done (recorded in the fan ledger; asked again, the hub answers the first result), reconsent (the fan's authorization on the platform is gone, revoked or expired: ask the fan to reconnect), failed (the platform refused for good, e.g. a wrong ID or the day's YouTube quota spent; recorded in the ledger) or missing_scope (the fan's consent does not cover this operation, e.g. a Spotify playlist follow for a campaign that names no playlist; the platform was not asked, and the action's error names the scope). None of these stop the workflow.";
 
 export function platformField(show: IDisplayOptions['show'], description: string): INodeProperties {
 	return {

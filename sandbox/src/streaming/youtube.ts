@@ -534,6 +534,6 @@ export class YouTubeStandIn {
 }
 
 /** A sandbox user's own channel id: stable, and shaped like YouTube's (UC + 22 characters). */
-function channelIdOf(userId: string): string {
+export function channelIdOf(userId: string): string {
 	return `UC${createHash('sha256').update(userId).digest('base64url').slice(0, 22)}`;
 }

@@ -7,12 +7,18 @@ export interface PlatformConnection {
 	grant: PlatformGrant;
 }
 
-/** Where to send the fan to consent; `follow` widens the scopes to what the follow layer needs. */
+/**
+ * Where to send the fan to consent; `follow` widens the scopes to what the follow layer needs,
+ * `followPlaylist` to what following the campaign's playlist needs.
+ */
 export interface AuthorizeRequest {
 	state: string;
 	redirectUri: string;
 	codeChallenge?: string;
 	follow: boolean;
+	followPlaylist?: boolean;
+	/** Scopes the fan granted before, asked again so that a reconnect narrows nothing. */
+	keepScopes?: readonly string[];
 	/**
 	 * The fan is asked again for a connection the hub no longer holds a working refresh token
 	 * for; platforms that issue one only on a first consent (Google) must show their consent
@@ -33,6 +39,11 @@ export interface RedirectAuthorization {
 	readonly flow: 'redirect';
 	readonly platform: StreamingPlatformName;
 	readonly usesPkce: boolean;
+	/**
+	 * The platform issues a refresh token on a fan's first consent to the app only (Google):
+	 * a later consent brings one only when the consent screen is asked for anew.
+	 */
+	readonly refreshTokenOnFirstConsentOnly: boolean;
 	/** Where the consent screen lives: the page's form-action must allow the redirect there. */
 	readonly consentOrigin: string;
 	/** Where the fan's browser goes to consent. */

@@ -38,6 +38,8 @@ export interface ConsumedState {
 	reconnectFanId?: string;
 	/** The page link's source (src/utm_source) the fan came through, when it named one. */
 	source?: string;
+	/** The platform was asked to show its consent screen anew (Google's prompt=consent). */
+	reconsent: boolean;
 }
 
 interface StateRow {
@@ -51,6 +53,7 @@ interface StateRow {
 	used_at: number | null;
 	reconnect_fan_id: string | null;
 	source: string | null;
+	reconsent: number;
 }
 
 /**
@@ -80,6 +83,7 @@ export class OAuthStates {
 		pkce: boolean;
 		reconnectFanId?: string;
 		source?: string;
+		reconsent?: boolean;
 	}): Promise<StartedAuthorization> {
 		const id = randomBytes(ID_BYTES).toString('base64url');
 		const codeVerifier = request.pkce ? randomBytes(32).toString('base64url') : undefined;
@@ -89,8 +93,8 @@ export class OAuthStates {
 		]);
 		await this.store.run(
 			`INSERT INTO oauth_states (id, platform, campaign_id, sealed_verifier, follow, locale, created_at, expires_at,
-				reconnect_fan_id, source)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				reconnect_fan_id, source, reconsent)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			[
 				id,
 				request.platform,
@@ -102,6 +106,7 @@ export class OAuthStates {
 				now + OAUTH_STATE_LIFETIME_MS,
 				request.reconnectFanId ?? null,
 				request.source ?? null,
+				request.reconsent ? 1 : 0,
 			],
 		);
 		return {
@@ -137,6 +142,7 @@ export class OAuthStates {
 				: undefined,
 			reconnectFanId: row.reconnect_fan_id ?? undefined,
 			source: row.source ?? undefined,
+			reconsent: Number(row.reconsent) === 1,
 		};
 	}
 

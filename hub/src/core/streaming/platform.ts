@@ -58,8 +58,19 @@ export interface PlatformLibrary {
 	isSaved(grant: PlatformGrant, release: PlatformRelease): Promise<boolean>;
 }
 
+/** What the hub asks a platform to do for a fan: each may need its own scope. */
+export type StreamingOperation = 'save' | 'checkSaved' | 'followArtist' | 'followPlaylist';
+
 export interface StreamingPlatform {
 	readonly name: StreamingPlatformName;
+	/**
+	 * The scopes, any one of which lets a fan's grant make each call, as the platform's
+	 * published spec names them. The hub compares them with what the fan granted before
+	 * calling, so an operation the consent did not cover is answered up front instead of
+	 * by the platform's 403. Absent, or an operation left out, where nothing is checked
+	 * (Apple's user token carries no scopes).
+	 */
+	readonly requiredScopes?: Partial<Record<StreamingOperation, readonly string[]>>;
 	/** Requests per second the platform allows this app (the pacer's budget). */
 	readonly requestsPerSecond: number;
 	/** Renews an expired access token; throws PlatformError 'reconsent' on invalid_grant. Absent where tokens cannot be refreshed (Apple). */

@@ -16,6 +16,7 @@ import {
 	type PlatformGrant,
 	type PlatformLibrary,
 	type PlatformRelease,
+	type StreamingOperation,
 	type StreamingPlatform,
 	type StreamingPlatformName,
 } from './platform';
@@ -27,10 +28,22 @@ const MAX_TRANSIENT_ATTEMPTS = 6;
 const MAX_RATE_LIMITED_WAITS = 200;
 const TRANSIENT_BACKOFF_MS = 500;
 
+const OPERATION_TEXT: Record<StreamingOperation, string> = {
+	save: 'saving to their library',
+	checkSaved: 'reading their library',
+	followArtist: 'following an artist',
+	followPlaylist: 'following a playlist',
+};
+
 export type StreamingOutcome =
 	| { status: 'done'; action: Action }
 	| { status: 'reconsent'; action: Action }
 	| { status: 'failed'; action: Action }
+	/**
+	 * The fan's consent does not cover the call, so the platform was not asked: a failed
+	 * attempt is recorded without its key, so the operation counts once the fan grants it.
+	 */
+	| { status: 'missing_scope'; action: Action }
 	| { status: 'not_released' }
 	/** The fan never connected the platform: nothing is recorded, so a follow after they connect still counts. */
 	| { status: 'not_connected' };
@@ -128,7 +141,7 @@ export class Streaming {
 		const release = input.release ?? (await this.releaseOf(campaign, input.platform));
 		if (!release) return { status: 'not_released' };
 		const library = this.library(input.platform);
-		return this.perform(input.fanId, input.platform, 'save', {
+		return this.perform(input.fanId, input.platform, 'save', 'save', {
 			campaignId: campaign.id,
 			parentActionId: input.parentActionId,
 			idempotencyKey: `save:${campaign.id}:${input.fanId}:${input.platform}`,
@@ -151,14 +164,15 @@ export class Streaming {
 		if (!follow || !(input.artistId ?? input.playlistId)) {
 			throw new HubError(
 				'validation_failed',
-				`${input.platform} cannot follow a ${target} on a fan's behalf.`,
+				`${input.platform} cannot follow ${target === 'artist' ? 'an artist' : 'a playlist'} on a fan's behalf.`,
 			);
 		}
 		const id = (input.artistId ?? input.playlistId) as string;
 		const campaignId = input.campaignId ? (await this.campaigns.get(input.campaignId)).id : null;
 		if (!(await this.tokens.isConnected(input.fanId, input.platform)))
 			return { status: 'not_connected' };
-		return this.perform(input.fanId, input.platform, 'follow', {
+		const operation = input.artistId ? 'followArtist' : 'followPlaylist';
+		return this.perform(input.fanId, input.platform, 'follow', operation, {
 			campaignId,
 			parentActionId: input.parentActionId,
 			idempotencyKey: `follow:${target}:${id}:${input.fanId}:${input.platform}`,
@@ -177,6 +191,8 @@ export class Streaming {
 		if (!release) return null;
 		try {
 			const grant = await this.grantFor(fanId, name);
+			const missing = this.missingScope(name, 'checkSaved', grant);
+			if (missing) throw new HubError('missing_scope', missing);
 			return await this.call(name, () => this.library(name).isSaved(grant, release));
 		} catch (error) {
 			if (error instanceof PlatformError && error.kind === 'reconsent')
@@ -189,6 +205,7 @@ export class Streaming {
 		fanId: string,
 		name: StreamingPlatformName,
 		kind: 'save' | 'follow',
+		operation: StreamingOperation,
 		options: {
 			campaignId?: string | null;
 			parentActionId?: string | null;
@@ -234,6 +251,14 @@ export class Streaming {
 			);
 		try {
 			const grant = await this.grantFor(fan.id, name);
+			const missing = this.missingScope(name, operation, grant);
+			if (missing) {
+				const { action } = await record('failed', missing, null, {
+					status: 'failed',
+					error: missing,
+				});
+				return { status: 'missing_scope', action };
+			}
 			await this.call(name, () => options.work(grant));
 			const { action } = await record('done', null, options.idempotencyKey, { status: 'done' });
 			return { status: 'done', action };
@@ -260,6 +285,21 @@ export class Streaming {
 			}
 			throw error;
 		}
+	}
+
+	/**
+	 * Why the fan's grant cannot make the call, or null when it can (or the grant names no
+	 * scopes to compare: Apple's user token, a connection imported without them).
+	 */
+	private missingScope(
+		name: StreamingPlatformName,
+		operation: StreamingOperation,
+		grant: PlatformGrant,
+	): string | null {
+		const needed = this.platform(name).requiredScopes?.[operation];
+		if (!needed || grant.scopes.length === 0) return null;
+		if (needed.some((scope) => grant.scopes.includes(scope))) return null;
+		return `The fan's ${name} consent does not allow ${OPERATION_TEXT[operation]}: it needs the scope ${needed.join(' or ')}, which this fan did not grant, so ${name} was not asked. The fan can grant it by connecting again through a campaign that offers it (see the README's "What a real campaign needs from each platform").`;
 	}
 
 	/** The fan's grant, refreshed and re-sealed when its access token is about to expire. */

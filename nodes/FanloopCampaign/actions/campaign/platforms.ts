@@ -10,8 +10,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import { readObject } from '../../../shared/parameters';
 
 type PlatformName = 'spotify' | 'apple_music' | 'deezer' | 'youtube';
-/** The hub's per-platform keys: albumId, trackIds (comma-separated) and artistId (the follow layer's target). */
-type IdField = 'albumId' | 'trackIds' | 'artistId';
+/**
+ * The hub's per-platform keys: albumId, trackIds (comma-separated), artistId (the follow
+ * layer's target) and playlistId (the playlist the campaign has fans follow).
+ */
+type IdField = 'albumId' | 'trackIds' | 'artistId' | 'playlistId';
 
 interface IdForm {
 	label: string;
@@ -31,7 +34,7 @@ interface FieldText {
 
 const asIs = (id: string) => id;
 
-function spotify(kind: 'album' | 'track' | 'artist', label: string): IdForm {
+function spotify(kind: 'album' | 'track' | 'artist' | 'playlist', label: string): IdForm {
 	return {
 		label,
 		example: `spotify:${kind}:4aawyAB9vmqN3uQ7FjRGTy or https://open.spotify.com/${kind}/4aawyAB9vmqN3uQ7FjRGTy`,
@@ -62,6 +65,7 @@ const ID_FORMS: Record<PlatformName, Partial<Record<IdField, IdForm>>> = {
 		albumId: spotify('album', 'Spotify album'),
 		trackIds: spotify('track', 'Spotify track'),
 		artistId: spotify('artist', 'Spotify artist'),
+		playlistId: spotify('playlist', 'Spotify playlist'),
 	},
 	apple_music: {
 		albumId: {
@@ -122,6 +126,11 @@ const FIELD_TEXT: Record<IdField, FieldText> = {
 	artistId: {
 		displayName: 'Artist ID or Link',
 		description: 'Who the fan follows when they tick the follow layer on the pre-save page',
+	},
+	playlistId: {
+		displayName: 'Playlist ID or Link',
+		description:
+			"The playlist this campaign has fans follow with the Streaming node's Follow. Spotify asks each fan's consent for it only when it is set.",
 	},
 };
 

@@ -16,7 +16,7 @@ export const description: INodeProperties[] = [
 	fanIdField(show, 'who follows'),
 	platformField(
 		show,
-		`Where the fan follows. Apple Music cannot follow artists, only add playlists; YouTube follows only channels (a subscription, 50 of the project's 10,000 daily quota units each, so about 200 a day). ${OUTCOME_HINT} Follow can also answer not_connected: the fan never connected this platform (nothing is recorded), so offer them the connect step first.`,
+		`Where the fan follows. Spotify follows artists only for an extended-quota app, and playlists in both modes; Deezer follows artists; Apple Music cannot follow; YouTube follows only channels (a subscription, 50 of the project's 10,000 daily quota units each, so about 200 a day). ${OUTCOME_HINT} Follow can also answer not_connected: the fan never connected this platform (nothing is recorded), so offer them the connect step first.`,
 	),
 	{
 		displayName: 'Follow',
@@ -31,7 +31,7 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Playlist',
 				value: 'playlist',
-				description: 'A playlist on Spotify, Deezer or Apple Music',
+				description: 'A playlist on Spotify',
 			},
 		],
 		default: 'artist',
@@ -56,7 +56,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '37i9dQZF1DXcBWIGoYBM5M',
 		description:
-			'The playlist ID on the platform (Spotify, Deezer or Apple Music). The hub refuses playlists on YouTube.',
+			"The Spotify playlist ID. The hub refuses playlists on the other platforms. A fan's consent covers playlists only when their campaign names the playlist (the Campaign node's Playlist ID); otherwise the output status is missing_scope.",
 		displayOptions: { show: { ...show, follow: ['playlist'] } },
 	},
 	{

@@ -25,7 +25,7 @@ export const description: INodeProperties[] = [
 				name: 'Follow',
 				value: 'follow',
 				description:
-					"Follow an artist or a playlist on the fan's behalf, once per fan and target. Apple Music cannot follow artists; YouTube follows only channels and spends API quota.",
+					"Follow an artist or a playlist on the fan's behalf, once per fan and target. Playlists only on Spotify; Apple Music cannot follow; YouTube follows only channels and spends API quota.",
 				action: 'Follow an artist or playlist for a fan',
 			},
 			{
