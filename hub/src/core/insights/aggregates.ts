@@ -12,6 +12,8 @@ const ROWS_PER_INSERT = 200;
 interface KeptScope {
 	id: string;
 	campaignIds: string[];
+	/** An artist with one campaign: their figures are that campaign's, copied rather than computed twice. */
+	sameAs?: string;
 }
 
 type ShareKey = Omit<FanShare, 'fan_id' | 'value'> & { scope_id: string };
@@ -148,21 +150,39 @@ async function scopesOf(tx: SqlExecutor, fanIds?: readonly string[]): Promise<Ke
 				);
 	return [
 		...campaigns.map((campaign) => ({ id: campaign.id, campaignIds: [campaign.id] })),
-		...artistIds.map((artistId) => ({
-			id: artistId,
-			campaignIds: artistCampaigns
+		...artistIds.map((artistId): KeptScope => {
+			const campaignIds = artistCampaigns
 				.filter((campaign) => campaign.artist_id === artistId)
-				.map((campaign) => campaign.id),
-		})),
+				.map((campaign) => campaign.id);
+			return {
+				id: artistId,
+				campaignIds,
+				...(campaignIds.length === 1 ? { sameAs: campaignIds[0] } : {}),
+			};
+		}),
 	];
 }
 
-/** Computes a scope's shares from the ledger (all its fans, or some) and keeps them. */
+/**
+ * Computes a scope's shares from the ledger (all its fans, or some) and keeps them.
+ * Campaigns come before artists, so an artist's only campaign is kept before its copy.
+ */
 async function keepShares(
 	tx: SqlExecutor,
 	scope: KeptScope,
 	fanIds?: readonly string[],
 ): Promise<void> {
+	if (scope.sameAs !== undefined) {
+		const copy = new Params();
+		const ofFans = fanIds === undefined ? '' : `AND fan_id IN (${copy.list(fanIds)})`;
+		await tx.run(
+			`INSERT INTO insights_fan_shares (scope_id, fan_id, entry_source, measure, d1, d2, value)
+			 SELECT ${copy.add(scope.id)}, fan_id, entry_source, measure, d1, d2, value FROM insights_fan_shares
+			 WHERE scope_id = ${copy.add(scope.sameAs)} ${ofFans}`,
+			copy.values,
+		);
+		return;
+	}
 	const params = new Params();
 	const shares = sharesSql({ campaignIds: scope.campaignIds }, params, fanIds);
 	await tx.run(
