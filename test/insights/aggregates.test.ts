@@ -3,6 +3,7 @@ import { InsightsAggregates } from '../../hub/src/core/insights/aggregates';
 import { migrate } from '../../hub/src/store/migrations';
 import { openStore } from '../../hub/src/store/open-store';
 import { HubApi } from '../support/hub-api';
+import { buildHub, HubProcess } from '../support/hub-process';
 import { newSealingKey } from '../support/ledger';
 import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
 
@@ -247,13 +248,16 @@ describe.each(STORE_KINDS)('kept insights figures (%s)', (kind) => {
 describe.each(STORE_KINDS)('insights on a ledger an older hub left (%s)', (kind) => {
 	let database: TestDatabase;
 	let hub: RunningHub | undefined;
+	const sealingKey = newSealingKey();
+
+	beforeAll(() => buildHub());
 
 	afterAll(async () => {
 		await hub?.close();
 		await database?.drop();
 	});
 
-	it('builds the kept figures from the ledger after the migration that adds them', async () => {
+	it('builds the kept figures from the ledger after the migration that adds them, and again with "insights rebuild"', async () => {
 		database = await createTestDatabase(kind);
 		const store = await openStore(database);
 		await migrate(store, DAY_ONE, 8);
@@ -280,12 +284,32 @@ describe.each(STORE_KINDS)('insights on a ledger an older hub left (%s)', (kind)
 			port: 0,
 			dataDir: database.dataDir,
 			databaseUrl: database.databaseUrl,
-			sealingKey: newSealingKey(),
+			sealingKey,
 		});
 		const api = new HubApi(hub.url, await hub.createApiKey('migration test'));
-		const response = await api.call('GET', '/v1/campaigns/old-hub/insights?source=ig');
-		expect(response.status).toBe(200);
-		expect(response.body.funnel).toMatchObject({ presaves: 1 });
-		expect(response.body.layering).toMatchObject({ fans: 1, actions: 1 });
+		const read = async () => {
+			const response = await api.call('GET', '/v1/campaigns/old-hub/insights?source=ig');
+			expect(response.status).toBe(200);
+			return response.body;
+		};
+		const migrated = await read();
+		expect(migrated.funnel).toMatchObject({ presaves: 1 });
+		expect(migrated.layering).toMatchObject({ fans: 1, actions: 1 });
+
+		const cli = new HubProcess(
+			{
+				PATH: process.env.PATH,
+				FANLOOP_SEALING_KEY: sealingKey.toString('base64'),
+				...(database.databaseUrl
+					? { FANLOOP_DATABASE_URL: database.databaseUrl }
+					: { FANLOOP_DATA_DIR: database.dataDir }),
+			},
+			hub.url,
+		);
+		// One campaign and its artist; the fan's pre-save is a share of each figure in both.
+		expect(cli.cli(['insights', 'rebuild'])).toMatch(
+			/^Insights rebuilt from the ledger: 2 campaigns and artists, \d+ fan shares\.\n$/,
+		);
+		expect(await read()).toEqual(migrated);
 	});
 });
