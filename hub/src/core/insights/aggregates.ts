@@ -3,8 +3,6 @@ import { figureRow, SHARE_SOURCE, type FanShare, type FigureRow } from './figure
 import { Params } from './scope';
 import { reachSharesOf, sharesSql } from './shares';
 
-/** Past this many marked fans, one rebuild from the ledger is quicker than folding them in. */
-const REBUILD_FROM_STALE_FANS = 10_000;
 const FOLD_BATCH_FANS = 500;
 const ROWS_PER_INSERT = 200;
 
@@ -28,22 +26,22 @@ type ShareKey = Omit<FanShare, 'fan_id' | 'value'> & { scope_id: string };
 export class InsightsAggregates {
 	constructor(private readonly store: SqlStore) {}
 
-	/** Brings the kept figures in step with every write committed so far. */
+	/**
+	 * Brings the kept figures in step with every write committed so far, a batch of fans per
+	 * transaction so ledger writes go on between batches. A fan whose write is still open
+	 * (its mark locked, on PostgreSQL) is skipped: that write is not part of what was asked.
+	 */
 	async fold(): Promise<void> {
-		const stale = await this.store.get<{ fans: number }>(
-			'SELECT COUNT(*) AS fans FROM insights_stale_fans',
-		);
-		const staleFans = Number(stale?.fans ?? 0);
-		if (staleFans === 0) return;
-		if (staleFans >= REBUILD_FROM_STALE_FANS) {
-			await this.rebuild();
-			return;
-		}
+		if (!(await this.store.get('SELECT fan_id FROM insights_stale_fans LIMIT 1'))) return;
 		// Folds and rebuilds hold the migration lock: two of them never rewrite the same fan's shares at once.
 		while ((await this.store.exclusive((tx) => this.foldBatch(tx))) > 0);
 	}
 
-	/** Recomputes every kept figure from the ledger (the migration that adds them marks every fan, so the first read does this). */
+	/**
+	 * Recomputes every kept figure from the ledger in one transaction: `insights rebuild`, for
+	 * a ledger filled or repaired outside the hub. (The migration that adds the figures marks
+	 * every fan instead, and the first report folds them in.)
+	 */
 	async rebuild(): Promise<{ scopes: number; shares: number }> {
 		return this.store.exclusive(async (tx) => {
 			const claimed = await this.claimStale(tx);
