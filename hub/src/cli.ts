@@ -3,6 +3,7 @@ import { createBots } from '../../bot/src/index';
 import { communityConfig } from '../../bot/src/config';
 import { configFromEnv, type HubConfig } from './config';
 import { HubError } from './core/errors';
+import { InsightsAggregates } from './core/insights/aggregates';
 import { Ledger } from './core/ledger';
 import { generateSealingKey } from './core/sealing';
 import type { Logger } from './core/logger';
@@ -22,6 +23,7 @@ Commands:
   api-key create --name NAME    create an API key and print it (shown once)
   sealing-key generate          print a new sealing key for FANLOOP_SEALING_KEY
   migrate                       apply database migrations and exit
+  insights rebuild              recompute the kept insights figures from the ledger and exit
 
 Configuration comes from the environment: FANLOOP_HOST, FANLOOP_PORT, FANLOOP_DATA_DIR,
 FANLOOP_DATABASE_URL, FANLOOP_SEALING_KEY or FANLOOP_SEALING_KEY_FILE; the bots from FANLOOP_TELEGRAM_* and
@@ -139,6 +141,15 @@ async function main(args: string[]): Promise<void> {
 	if (command === 'migrate') {
 		await withLedger(configFromEnv(), async () => undefined);
 		process.stdout.write('The ledger is at the latest schema.\n');
+		return;
+	}
+	if (command === 'insights' && subcommand === 'rebuild') {
+		const rebuilt = await withLedger(configFromEnv(), (ledger) =>
+			new InsightsAggregates(ledger.store).rebuild(),
+		);
+		process.stdout.write(
+			`Insights rebuilt from the ledger: ${rebuilt.scopes} campaigns and artists, ${rebuilt.shares} fan shares.\n`,
+		);
 		return;
 	}
 	if (command === 'api-key' && subcommand === 'create') {

@@ -14,6 +14,7 @@ import {
 import { startOfPresave } from './presave/lifecycle';
 import type { Webhooks } from './webhooks';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markActionFanStale, markFanStale } from './insights/stale-fans';
 
 export interface RecordActionInput {
 	fanId: string;
@@ -182,6 +183,7 @@ export class Actions {
 			// Another process recorded the same key between our check and our insert.
 			return { action: (await this.byKey(tx, key)) as Action, created: false };
 		}
+		await markFanStale(tx, fan.id);
 		const action = toAction(row);
 		await this.webhooks.enqueue(
 			tx,
@@ -205,6 +207,7 @@ export class Actions {
 			'UPDATE actions SET status = $2, verification = $3, updated_at = $4 WHERE id = $1',
 			[actionId, status, verification, this.clock()],
 		);
+		await markActionFanStale(tx, actionId);
 		const row = await tx.get<ActionRow>('SELECT * FROM actions WHERE id = $1', [actionId]);
 		if (!row) throw new HubError('action_not_found', `No action with id ${actionId}.`);
 		return toAction(row);

@@ -3,6 +3,7 @@ import { HubError } from './errors';
 import { newId } from './ids';
 import { iso, LAYERS, type Campaign, type Layer } from './model';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markCampaignFansStale } from './insights/stale-fans';
 
 export interface CampaignInput {
 	slug: string;
@@ -149,9 +150,10 @@ export class Campaigns {
 		];
 		return this.store.transaction(async (tx) => {
 			const artist = await this.artists.resolve(input, tx);
-			const existing = await tx.get<{ id: string }>('SELECT id FROM campaigns WHERE slug = $1', [
-				input.slug,
-			]);
+			const existing = await tx.get<{ id: string; artist_id: string }>(
+				'SELECT id, artist_id FROM campaigns WHERE slug = $1',
+				[input.slug],
+			);
 			if (existing) {
 				await tx.run(
 					`UPDATE campaigns SET artist = $2, title = $3, release_at_utc = $4, timezone = $5, local_midnight = $6,
@@ -160,6 +162,7 @@ export class Campaigns {
 					 WHERE id = $1`,
 					[existing.id, ...values(artist)],
 				);
+				if (existing.artist_id !== artist.id) await markCampaignFansStale(tx, existing.id);
 			} else {
 				await tx.run(
 					`INSERT INTO campaigns (id, slug, artist, title, release_at_utc, timezone, local_midnight, upc, isrcs,

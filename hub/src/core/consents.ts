@@ -5,6 +5,7 @@ import type { Channel } from './identities';
 import { newId } from './ids';
 import { iso, type Consent } from './model';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markFanStale } from './insights/stale-fans';
 
 export interface ConsentRequest {
 	channel: Channel;
@@ -119,6 +120,7 @@ export class Consents {
 				row.action_id,
 			],
 		);
+		await markFanStale(tx, row.fan_id);
 		return toConsent(row);
 	}
 
@@ -183,6 +185,7 @@ export class Consents {
 		if (!row) throw new HubError('not_found', `No consent with id ${consentId}.`);
 		if (from.includes(row.status)) {
 			await tx.run(`UPDATE consents SET ${assignments} WHERE id = $1`, [consentId, ...values]);
+			await markFanStale(tx, row.fan_id);
 		}
 		return toConsent(
 			(await tx.get<ConsentRow>('SELECT * FROM consents WHERE id = $1', [consentId])) as ConsentRow,

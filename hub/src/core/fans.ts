@@ -6,6 +6,7 @@ import { iso, type ActionKind, type Fan } from './model';
 import { takenLayerSql } from './presave/lifecycle';
 import { isTimeZone } from './time-zones';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markFanStale } from './insights/stale-fans';
 
 export interface FanProfile {
 	name?: string | null;
@@ -158,6 +159,8 @@ export class Fans {
 				[survivor.id, other.locale, other.country, other.timezone, other.name],
 			);
 			await tx.run('UPDATE fans SET merged_into = $1 WHERE id = $2', [survivor.id, other.id]);
+			await markFanStale(tx, survivor.id);
+			await markFanStale(tx, other.id);
 			return this.get(survivor.id, tx);
 		});
 	}
@@ -224,6 +227,7 @@ export class Fans {
 				'UPDATE actions SET data = NULL, source = NULL, error = NULL WHERE fan_id = $1',
 				[fan.id],
 			);
+			await markFanStale(tx, fan.id);
 			await tx.run(
 				'UPDATE fans SET name = NULL, locale = NULL, country = NULL, timezone = NULL, erased_at = $2 WHERE id = $1',
 				[fan.id, now],

@@ -6,6 +6,7 @@ import type { Channel } from './identities';
 import { iso, type Action, type Consent } from './model';
 import type { StreamingPlatformName } from './streaming/platform';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markActionFanStale } from './insights/stale-fans';
 
 /** The consent purpose of "save every release"; its channel is the streaming platform saved to. */
 export const FUTURE_SAVES_PURPOSE = 'future_saves';
@@ -243,6 +244,7 @@ export class FutureSaves {
 					`UPDATE actions SET status = 'skipped', error = $2, updated_at = $3 WHERE id = $1`,
 					[consent.action_id, `Save every release ended: ${endedReason(method)}`, this.clock()],
 				);
+				await markActionFanStale(tx, consent.action_id);
 			}
 		}
 		return open.length;

@@ -5,6 +5,7 @@ import { iso, type TokenSummary } from './model';
 import type { Sealer } from './sealing';
 import type { PlatformGrant } from './streaming/platform';
 import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import { markFanStale } from './insights/stale-fans';
 
 interface TokenRow {
 	id: string;
@@ -85,6 +86,7 @@ export class Tokens {
 				values,
 			);
 		}
+		await markFanStale(tx, fan.id);
 	}
 
 	private async heldRefreshToken(tx: SqlExecutor, id: string): Promise<string | null> {
@@ -152,6 +154,8 @@ export class Tokens {
 			`UPDATE tokens SET status = 'needs_reconsent', updated_at = $3 WHERE fan_id = $1 AND platform = $2`,
 			[fanId, platform, this.clock()],
 		);
+		// After the update: a report folding in between still finds the mark.
+		await markFanStale(this.store, fanId);
 	}
 
 	/**

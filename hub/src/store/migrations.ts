@@ -300,6 +300,39 @@ const MIGRATIONS: Migration[] = [
 		],
 	},
 	{
+		version: 9,
+		name: 'kept insights',
+		statements: [
+			// Each fan's share of each insights figure, per campaign and per artist: what a fold takes back out of the totals.
+			`CREATE TABLE insights_fan_shares (
+				scope_id TEXT NOT NULL,
+				fan_id TEXT NOT NULL,
+				entry_source TEXT NOT NULL,
+				measure TEXT NOT NULL,
+				d1 TEXT NOT NULL,
+				d2 TEXT NOT NULL,
+				value BIGINT NOT NULL,
+				PRIMARY KEY (scope_id, measure, fan_id, d1, d2)
+			)`,
+			`CREATE INDEX insights_fan_shares_by_fan ON insights_fan_shares (fan_id)`,
+			// The shares summed per scope: what a report reads.
+			`CREATE TABLE insights_totals (
+				scope_id TEXT NOT NULL,
+				measure TEXT NOT NULL,
+				entry_source TEXT NOT NULL,
+				d1 TEXT NOT NULL,
+				d2 TEXT NOT NULL,
+				fans BIGINT NOT NULL,
+				total BIGINT NOT NULL,
+				PRIMARY KEY (scope_id, measure, entry_source, d1, d2)
+			)`,
+			// Fans a ledger write touched since their shares were computed.
+			`CREATE TABLE insights_stale_fans (fan_id TEXT PRIMARY KEY)`,
+			// Every fan with actions is stale at first: the first report (or "insights rebuild") builds the figures from the ledger.
+			`INSERT INTO insights_stale_fans (fan_id) SELECT DISTINCT fan_id FROM actions`,
+		],
+	},
+	{
 		version: 12,
 		name: 'consent asked anew',
 		statements: [

@@ -1,15 +1,7 @@
-import type { SqlStore } from '../../store/sql-store';
+import { rowsOf, type FigureRow } from './figures';
 import type { PageCount } from './page-counters';
-import { reachableByDay } from './reachability';
-import {
-	dayOf,
-	layerOf,
-	MS_PER_DAY,
-	NOT_TAKEN,
-	Params,
-	scopedCtes,
-	type InsightsScope,
-} from './scope';
+import { reachableOn } from './reachability';
+import { dayOf, layerOf, MS_PER_DAY, NOT_TAKEN } from './scope';
 
 export interface DayFigures {
 	day: string;
@@ -20,22 +12,15 @@ export interface DayFigures {
 	layers: Record<string, number>;
 }
 
+/** Each fan's actions per UTC day (whole days since the epoch: integer division reads the same on both databases) and layer. */
+export const DAILY_SHARES = `SELECT s.fan_id, ef.entry_source, 'daily' AS measure, CAST(s.created_at / ${MS_PER_DAY} AS TEXT) AS d1,
+		${layerOf('s')} AS d2, COUNT(*) AS value
+	FROM scoped s JOIN entry_fans ef ON ef.fan_id = s.fan_id
+	WHERE s.status NOT IN ${NOT_TAKEN}
+	GROUP BY 1, 2, 4, 5`;
+
 /** Page views, actions and reachable fans per UTC day, oldest first; days with nothing are left out. */
-export async function dailyOf(
-	store: SqlStore,
-	scope: InsightsScope,
-	pageCounts: PageCount[],
-): Promise<DayFigures[]> {
-	const params = new Params();
-	// Whole days since the epoch: integer division reads the same on both databases.
-	const rows = await store.all<{ day_number: number; layer: string; count: number }>(
-		`${scopedCtes(scope, params)}
-		SELECT s.created_at / ${MS_PER_DAY} AS day_number, ${layerOf('s')} AS layer, COUNT(*) AS count
-		FROM scoped s JOIN entry_fans ef ON ef.fan_id = s.fan_id
-		WHERE s.status NOT IN ${NOT_TAKEN}
-		GROUP BY 1, 2`,
-		params.values,
-	);
+export function dailyOf(pageCounts: PageCount[], figures: readonly FigureRow[]): DayFigures[] {
 	const days = new Map<string, DayFigures>();
 	const dayFigures = (day: string) => {
 		let figures = days.get(day);
@@ -43,14 +28,13 @@ export async function dailyOf(
 		return figures;
 	};
 	for (const row of pageCounts) if (row.step === 'view') dayFigures(row.day).views += row.count;
-	for (const row of rows) {
-		const figures = dayFigures(dayOf(Math.floor(Number(row.day_number)) * MS_PER_DAY));
-		figures.layers[row.layer] = (figures.layers[row.layer] ?? 0) + Number(row.count);
+	for (const row of rowsOf(figures, 'daily')) {
+		const day = dayFigures(dayOf(Number(row.d1) * MS_PER_DAY));
+		day.layers[row.d2] = (day.layers[row.d2] ?? 0) + row.total;
 	}
 	const sorted = [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
-	const reachable = await reachableByDay(
-		store,
-		scope,
+	const reachable = reachableOn(
+		figures,
 		sorted.map((figures) => figures.day),
 	);
 	for (const figures of sorted) figures.reachable = reachable.get(figures.day) ?? 0;

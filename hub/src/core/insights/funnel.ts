@@ -1,6 +1,6 @@
-import type { SqlStore } from '../../store/sql-store';
+import { rowsOf, type FigureRow } from './figures';
 import type { PageCount } from './page-counters';
-import { NOT_TAKEN, Params, type InsightsScope } from './scope';
+import { NOT_TAKEN } from './scope';
 
 export interface FunnelCounts {
 	views: number;
@@ -22,11 +22,7 @@ const STEP_FIELD = { view: 'views', click: 'clicks', consent: 'consents' } as co
  * reached (page counters), then pre-saves completed (the ledger), per platform and
  * per source.
  */
-export async function funnelOf(
-	store: SqlStore,
-	scope: InsightsScope,
-	pageCounts: PageCount[],
-): Promise<Funnel> {
+export function funnelOf(pageCounts: PageCount[], figures: readonly FigureRow[]): Funnel {
 	const total = empty();
 	const platforms = new Map<string, FunnelCounts>();
 	const sources = new Map<string, FunnelCounts>();
@@ -41,8 +37,7 @@ export async function funnelOf(
 		bucket(sources, source)[field] += count;
 	};
 	for (const row of pageCounts) add(STEP_FIELD[row.step], row.platform, row.source, row.count);
-	for (const row of await presavesOf(store, scope))
-		add('presaves', row.platform, row.source, row.count);
+	for (const row of rowsOf(figures, 'presave')) add('presaves', row.d1, row.d2, row.total);
 	return {
 		...total,
 		byPlatform: [...platforms].map(([platform, { views: _views, ...counts }]) => ({
@@ -53,23 +48,9 @@ export async function funnelOf(
 	};
 }
 
-async function presavesOf(
-	store: SqlStore,
-	scope: InsightsScope,
-): Promise<{ platform: string; source: string; count: number }[]> {
-	if (scope.campaignIds.length === 0) return [];
-	const params = new Params();
-	const where = [
-		`kind = 'presave'`,
-		`status NOT IN ${NOT_TAKEN}`,
-		`campaign_id IN (${params.list(scope.campaignIds)})`,
-		scope.fromMs === undefined ? undefined : `created_at >= ${params.add(scope.fromMs)}`,
-		scope.toMs === undefined ? undefined : `created_at < ${params.add(scope.toMs)}`,
-		scope.source === undefined ? undefined : `source = ${params.add(scope.source)}`,
-	].filter(Boolean);
-	return store.all(
-		`SELECT platform, COALESCE(source, '') AS source, COUNT(*) AS count FROM actions WHERE ${where.join(' AND ')}
-		 GROUP BY platform, source ORDER BY platform, source`,
-		params.values,
-	);
-}
+/** Each fan's pre-saves completed, per platform and per the pre-save's own source. */
+export const PRESAVE_SHARES = `SELECT s.fan_id, ef.entry_source, 'presave' AS measure, COALESCE(s.platform, '') AS d1,
+		COALESCE(s.source, '') AS d2, COUNT(*) AS value
+	FROM scoped s JOIN entry_fans ef ON ef.fan_id = s.fan_id
+	WHERE s.kind = 'presave' AND s.status NOT IN ${NOT_TAKEN}
+	GROUP BY 1, 2, 4, 5`;

@@ -1,4 +1,5 @@
 import type { SqlStore } from '../../store/sql-store';
+import { InsightsAggregates } from './aggregates';
 import {
 	allCampaigns,
 	artistCampaigns,
@@ -14,6 +15,7 @@ import { nextReleaseOf, type ReleaseReturn } from './next-release';
 import { PageCounters } from './page-counters';
 import { reachabilityOf, type Reachability } from './reachability';
 import type { InsightsFilter, InsightsScope } from './scope';
+import { ledgerFigures } from './shares';
 
 export interface InsightsReport {
 	scope: {
@@ -34,12 +36,14 @@ export interface InsightsReport {
 /** What layering earned, read from the ledger and the page counters: aggregates only, never a fan. */
 export class Insights {
 	readonly pageCounters: PageCounters;
+	readonly aggregates: InsightsAggregates;
 
 	constructor(
 		private readonly store: SqlStore,
 		clock: () => number,
 	) {
 		this.pageCounters = new PageCounters(store, clock);
+		this.aggregates = new InsightsAggregates(store);
 	}
 
 	async campaign(slugOrId: string, filter: InsightsFilter = {}): Promise<InsightsReport> {
@@ -48,19 +52,21 @@ export class Insights {
 		const at = artist.campaigns.findIndex((candidate) => candidate.id === campaign.id);
 		// The return into this release from the one before, and from this one into the next.
 		const neighbours = artist.campaigns.slice(Math.max(at - 1, 0), at + 2);
-		return this.report([campaign], artist, neighbours, filter);
+		return this.report(campaign.id, [campaign], artist, neighbours, filter);
 	}
 
 	async artist(artistId: string, filter: InsightsFilter = {}): Promise<InsightsReport> {
 		const artist = await artistCampaigns(this.store, artistId);
-		return this.report(artist.campaigns, artist, artist.campaigns, filter);
+		return this.report(artist.id, artist.campaigns, artist, artist.campaigns, filter);
 	}
 
 	campaigns(): Promise<CampaignRef[]> {
 		return allCampaigns(this.store);
 	}
 
+	/** `scopeId` names the kept figures of the campaign or the artist the report is about. */
 	private async report(
+		scopeId: string,
 		campaigns: CampaignRef[],
 		artist: { id: string; name: string },
 		releases: CampaignRef[],
@@ -71,6 +77,12 @@ export class Insights {
 			campaignIds: campaigns.map((campaign) => campaign.id),
 		};
 		const pageCounts = await this.pageCounters.read(scope);
+		await this.aggregates.fold();
+		// Kept figures hold whole campaigns; a fan's entry moves with a window of time, so a window reads the ledger.
+		const figures =
+			filter.fromMs === undefined && filter.toMs === undefined
+				? await this.aggregates.figures(scopeId, filter.source)
+				: await ledgerFigures(this.store, scope);
 		return {
 			scope: {
 				artist: { id: artist.id, name: artist.name },
@@ -83,12 +95,12 @@ export class Insights {
 				to: filter.toMs === undefined ? null : new Date(filter.toMs).toISOString(),
 				source: filter.source ?? null,
 			},
-			funnel: await funnelOf(this.store, scope, pageCounts),
-			delivery: await deliveryOf(this.store, scope),
-			layering: await layeringOf(this.store, scope),
-			reachability: await reachabilityOf(this.store, scope),
-			nextRelease: await nextReleaseOf(this.store, releases),
-			daily: await dailyOf(this.store, scope, pageCounts),
+			funnel: funnelOf(pageCounts, figures),
+			delivery: deliveryOf(figures),
+			layering: layeringOf(figures),
+			reachability: reachabilityOf(figures),
+			nextRelease: await nextReleaseOf(this.aggregates, releases),
+			daily: dailyOf(pageCounts, figures),
 		};
 	}
 }

@@ -46,17 +46,23 @@ export class Params {
 
 /**
  * The common start of every fan-level query: `scoped` (the scope's actions in the
- * window) and `entry_fans` (each fan's first action there, which is how they came in;
- * with a source, only fans who came in through it). Ids are time-ordered, so the
- * smallest id is the first action.
+ * window) and `entry_fans` (each fan's first action there, which is how they came in,
+ * with that action's source as `entry_source`). Ids are time-ordered, so the smallest id
+ * is the first action. `fanIds` narrows it to some fans: their share of every figure.
  */
-export function scopedCtes(scope: InsightsScope, params: Params): string {
+export function scopedCtes(
+	scope: InsightsScope,
+	params: Params,
+	fanIds?: readonly string[],
+): string {
 	const window = [
 		scope.fromMs === undefined ? '' : `AND a.created_at >= ${params.add(scope.fromMs)}`,
 		scope.toMs === undefined ? '' : `AND a.created_at < ${params.add(scope.toMs)}`,
+		fanIds === undefined
+			? ''
+			: `AND a.fan_id IN (${fanIds.length > 0 ? params.list(fanIds) : 'NULL'})`,
 	].join(' ');
 	const campaigns = scope.campaignIds.length > 0 ? params.list(scope.campaignIds) : 'NULL';
-	const source = scope.source === undefined ? '' : `WHERE x.source = ${params.add(scope.source)}`;
 	return `WITH scoped AS (
 			SELECT a.id, a.fan_id, a.campaign_id, a.kind, a.platform, a.status, a.source, a.parent_action_id, a.created_at
 			FROM actions a WHERE a.campaign_id IN (${campaigns}) ${window}
@@ -65,8 +71,8 @@ export function scopedCtes(scope: InsightsScope, params: Params): string {
 			SELECT s.fan_id, MIN(s.id) AS entry_id FROM scoped s WHERE s.status NOT IN ${NOT_TAKEN} GROUP BY s.fan_id
 		),
 		entry_fans AS (
-			SELECT e.fan_id, e.entry_id, ${layerOf('x')} AS entry_layer
-			FROM entries e JOIN actions x ON x.id = e.entry_id ${source}
+			SELECT e.fan_id, e.entry_id, ${layerOf('x')} AS entry_layer, COALESCE(x.source, '') AS entry_source
+			FROM entries e JOIN actions x ON x.id = e.entry_id
 		)`;
 }
 

@@ -1,6 +1,7 @@
 import type { RecordActionInput } from '../actions';
 import type { Platform } from '../model';
 import type { SqlExecutor } from '../../store/sql-store';
+import { markActionFanStale } from '../insights/stale-fans';
 
 /**
  * A pre-save's status tells a marketer where it stands, and only this file moves it:
@@ -71,6 +72,7 @@ export async function settlePresaveWithin(
 		 WHERE id = $1 AND kind = 'presave' AND status = 'pending'`,
 		[presaveId, settlement.status, verification, error, nowMs],
 	);
+	if (changes > 0) await markActionFanStale(tx, presaveId);
 	return changes > 0;
 }
 
