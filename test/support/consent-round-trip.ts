@@ -44,6 +44,8 @@ export async function consentRoundTrip(
 		response = await fetch(url, { redirect: 'manual' });
 	}
 	const consent = await response.text();
+	if (!consent.includes('<form method="post"'))
+		throw new Error(`no consent screen at ${url}: ${response.status} ${consent.slice(0, 300)}`);
 	const action = new URL(attribute(consent, /<form method="post" action="([^"]*)"/), url);
 	const form = new URLSearchParams(hiddenFields(consent));
 	form.set('user_id', userId);
