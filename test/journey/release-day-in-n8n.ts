@@ -17,8 +17,7 @@ import {
 const SCHEDULE_TRIGGER = 'n8n-nodes-base.scheduleTrigger';
 /**
  * From publishing to the schedule's minute: enough for n8n to import, publish and boot on a
- * busy machine. Saving a new hour into the running n8n is no shortcut: publishing again
- * drops the Fanloop Trigger's subscription secret, so the hub's events are refused.
+ * busy machine. The hour is written before n8n starts, as a marketer sets it before publishing.
  */
 const BOOT_MARGIN_MS = 120_000;
 
