@@ -375,7 +375,9 @@ describe.each(STORE_KINDS)('the release cycle, end to end, on %s', (kind) => {
 			expect(Number(converted?.n)).toBe(4);
 
 			// n8n ran once for the schedule and once for each converted pre-save.
-			await releaseDay.n8n.waitForExecutions(releaseDay.workflowId, 1 + 4, 90_000);
+			const runs = await releaseDay.n8n.waitForExecutions(releaseDay.workflowId, 1 + 4, 90_000);
+			// Fans known only by their streaming account (no number, no address) end their run quietly too.
+			expect(runs.filter((run) => run.status !== 'success')).toEqual([]);
 			const outNowTexts = await eventually('the out-now text', () => {
 				const texts = smsTo(phones.spotify).filter((sms) => outNow(sms.body));
 				return texts.length > 0 ? texts : undefined;
