@@ -3,7 +3,9 @@
  * workflows/, imported and published, against the in-process hub and the streaming
  * stand-ins. A Schedule Trigger cannot be fired on demand headlessly, so the test's copy
  * of each template swaps it for a Webhook node of the same name; everything after it is
- * the template as shipped (with the campaign slug filled in, as a marketer would).
+ * the template as shipped (with the campaign slug filled in, as a marketer would). The
+ * journey suite (test/journey/) runs the release-day template with its own Schedule Trigger.
+ * Fans pre-save the way they do, on the page through each platform's consent.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,10 +21,10 @@ import {
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
 import { HubApi } from '../support/hub-api';
-import { consentRoundTrip } from '../support/consent-round-trip';
+import { consentRoundTrip, presaveThroughConsent } from '../support/consent-round-trip';
 import { sandboxMessaging } from '../support/messaging';
 import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
-import { connectFan, sandboxPlatforms } from '../support/streaming';
+import { sandboxPlatforms } from '../support/streaming';
 import {
 	eventually,
 	freePort,
@@ -41,12 +43,23 @@ type Platform = (typeof PLATFORMS)[number];
 // The issue's figure. n8n itself runs about 6-7 executions a second here, so this file takes a
 // few minutes; FANLOOP_RELEASE_DAY_FANS=100 gives a quick local run.
 const FANS = Number(process.env.FANLOOP_RELEASE_DAY_FANS ?? 1000);
-/** Generous for n8n on a busy two-core machine: a fifth of its usual pace. */
-const N8N_RUNS_MS = FANS * 800;
+/** Generous for n8n on a busy two-core machine: a fifth of its usual pace (a minute at least, for quick runs). */
+const N8N_RUNS_MS = Math.max(FANS * 800, 60_000);
 /** Five minutes after the release went live at midnight UTC: 4pm in Los Angeles, 7pm in New York. */
 const JUST_AFTER_RELEASE = Date.parse('2026-12-04T00:05:00Z');
 const DAY_MS = 24 * 3_600_000;
+/** How long a fan's consent lasts on Spotify and Apple Music (a refresh token's or Music User Token's life). */
+const CONSENT_LIFETIME_MS = 182 * DAY_MS;
 const CAMPAIGN_SLUG = 'loop-back-home-release-day';
+/** A single fans pre-saved half a year ago, whose authorizations now come up for re-consent. */
+const EARLIER_SLUG = 'summer-single-release-day';
+/** When each of those fans' authorizations ends, in days from release day; the last is out of a 14-day look. */
+const ENDING_IN_DAYS = [3, 4, 5, 6, 7, 8, 20];
+const DEMO_PLATFORMS = {
+	spotify: { albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri },
+	apple_music: { albumId: SANDBOX_DEMO_RELEASE.appleMusic.albumId },
+	deezer: { albumId: SANDBOX_DEMO_RELEASE.deezer.albumId },
+};
 
 jest.setTimeout(2 * N8N_RUNS_MS + 240_000);
 
@@ -101,23 +114,32 @@ describe('release day in a real n8n', () => {
 		return response.body;
 	}
 
-	async function connect(
-		fanId: string,
-		platform: Platform,
-		userId: string,
-		refreshExpiresAtMs?: number,
-	): Promise<void> {
-		const grant = await connectFan(sandbox, platform, userId);
-		const refreshExpiresAt = refreshExpiresAtMs ?? grant.refreshExpiresAtMs;
-		await call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
-			accessToken: grant.accessToken,
-			refreshToken: grant.refreshToken,
-			scopes: grant.scopes,
-			accessExpiresAt: grant.accessExpiresAtMs
-				? new Date(grant.accessExpiresAtMs).toISOString()
-				: null,
-			refreshExpiresAt: refreshExpiresAt ? new Date(refreshExpiresAt).toISOString() : null,
+	/**
+	 * The fan who pre-saved `presaveId` gets a contact on record as well, as a marketer's import
+	 * would give them (the template asks for an SMS or email opt-in at that address).
+	 */
+	async function addContact(presaveId: string, contact: { channel: string; value: string }) {
+		const platformIdentity = await hub.ledger.store.get<{ channel: string; external_id: string }>(
+			`SELECT i.channel, i.external_id FROM identities i JOIN actions a ON a.fan_id = i.fan_id
+			 WHERE a.id = $1 AND i.channel IN ('spotify', 'apple_music', 'deezer')`,
+			[presaveId],
+		);
+		const fan = await call('POST', '/v1/fans', {
+			identities: [
+				{ channel: platformIdentity!.channel, value: platformIdentity!.external_id },
+				contact,
+			],
 		});
+		return fan.fan.id as string;
+	}
+
+	/** Pre-saves of a campaign the ledger holds, by id; with the fan of each. */
+	async function presavesOf(campaignRef: string) {
+		return hub.ledger.store.all<{ id: string; fan_id: string; platform: Platform }>(
+			`SELECT a.id, a.fan_id, a.platform FROM actions a JOIN campaigns c ON c.id = a.campaign_id
+			 WHERE a.kind = 'presave' AND (c.id = $1 OR c.slug = $1) ORDER BY a.created_at, a.id`,
+			[campaignRef],
+		);
 	}
 
 	function libraryHolds(platform: Platform, userId: string): number {
@@ -157,7 +179,8 @@ describe('release day in a real n8n', () => {
 	}
 
 	beforeAll(async () => {
-		clock.set(JUST_AFTER_RELEASE);
+		// Set up half a year before release day; the clock moves on to it below.
+		clock.set(JUST_AFTER_RELEASE - CONSENT_LIFETIME_MS);
 		// A fixed port, so the platforms' consent screens can send a reconnecting fan back to this hub.
 		const port = await freePort();
 		sandbox = await startStreamingSandbox({
@@ -193,8 +216,28 @@ describe('release day in a real n8n', () => {
 				releaseAtUtc: '2026-12-04T00:00:00Z',
 				upc: SANDBOX_DEMO_RELEASE.upc,
 				isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+				platforms: DEMO_PLATFORMS,
 			})
 		).campaign.id;
+		// Half a year before release day (less 3 to 20 days), fans pre-saved an earlier single on
+		// its page; the clock only moves forward, as platform tokens expect.
+		await call('POST', '/v1/campaigns', {
+			slug: EARLIER_SLUG,
+			artist: SANDBOX_DEMO_RELEASE.artistName,
+			title: 'Summer single',
+			releaseAtUtc: new Date(JUST_AFTER_RELEASE - 150 * DAY_MS).toISOString(),
+			platforms: DEMO_PLATFORMS,
+		});
+		for (const [i, endsInDays] of ENDING_IN_DAYS.entries()) {
+			clock.set(JUST_AFTER_RELEASE - CONSENT_LIFETIME_MS + endsInDays * DAY_MS);
+			await presaveThroughConsent(
+				`http://127.0.0.1:${port}`,
+				EARLIER_SLUG,
+				i % 2 === 0 ? 'spotify' : 'apple_music',
+				`expiring-${i}`,
+			);
+		}
+		clock.set(JUST_AFTER_RELEASE);
 		n8n = await N8n.start({
 			name: 'release-day',
 			credentials: [
@@ -227,22 +270,20 @@ describe('release day in a real n8n', () => {
 					platform: PLATFORMS[i % PLATFORMS.length],
 					i,
 				}));
-				const fans = await inParallel(wanted, 32, async ({ platform, i }) => {
-					const userId = `rd-${platform}-${i}`;
-					const phone = `+1415555${String(i).padStart(4, '0')}`;
-					const fanId = (
-						await call('POST', '/v1/fans', { identities: [{ channel: 'phone', value: phone }] })
-					).fan.id as string;
-					await connect(fanId, platform, userId);
-					const presave = await call('POST', '/v1/actions', {
-						fanId,
-						campaignId,
-						kind: 'presave',
-						platform,
-						verification: 'hard',
-					});
-					return { fanId, userId, platform, presaveId: presave.action.id as string };
-				});
+				// Each fan pre-saves on the page through the platform's consent (MusicKit on Apple Music).
+				const fans = wanted.map(({ platform, i }) => ({ platform, userId: `rd-${platform}-${i}` }));
+				await inParallel(fans, 32, ({ platform, userId }) =>
+					presaveThroughConsent(hub.url, CAMPAIGN_SLUG, platform, userId),
+				);
+				const presaves = await presavesOf(campaignId);
+				expect(presaves).toHaveLength(FANS);
+				const fanIds = await inParallel(presaves, 32, (presave) =>
+					addContact(presave.id, {
+						channel: 'phone',
+						value: `+1415555${String(presaves.indexOf(presave)).padStart(4, '0')}`,
+					}),
+				);
+				expect(new Set(fanIds)).toEqual(new Set(presaves.map((presave) => presave.fan_id)));
 
 				await fire('release-day-test');
 				const jobs = await eventually(
@@ -270,7 +311,7 @@ describe('release day in a real n8n', () => {
 				);
 				expect(saves).toHaveLength(FANS);
 				expect(new Set(saves.map((row) => row.parent_action_id))).toEqual(
-					new Set(fans.map((fan) => fan.presaveId)),
+					new Set(presaves.map((presave) => presave.id)),
 				);
 				expect(saves.every((row) => Number(row.n) === 1)).toBe(true);
 				const converted = await hub.ledger.store.get<{ n: number }>(
@@ -292,9 +333,7 @@ describe('release day in a real n8n', () => {
 				);
 				const executions = await n8n!.waitForExecutions(releaseDay.id, FANS + 1, 30_000);
 				expect(executions.filter((e) => e.status !== 'success')).toEqual([]);
-				expect(new Set(asked.map((row) => row.fan_id))).toEqual(
-					new Set(fans.map((fan) => fan.fanId)),
-				);
+				expect(new Set(asked.map((row) => row.fan_id))).toEqual(new Set(fanIds));
 			},
 		),
 	);
@@ -304,26 +343,18 @@ describe('release day in a real n8n', () => {
 		withN8nLog(
 			() => n8n,
 			async () => {
-				const soon: string[] = [];
-				for (let i = 0; i < 6; i++) {
-					const platform = i % 2 === 0 ? 'spotify' : 'apple_music';
-					// Fan 0 is in Auckland (afternoon now, outside quiet hours) and agreed to email: the reminder reaches them.
-					const fanId = (
-						await call('POST', '/v1/fans', {
-							identities: [{ channel: 'email', value: `expiring-${i}@example.com` }],
-							...(i === 0 ? { timezone: 'Pacific/Auckland' } : {}),
-						})
-					).fan.id;
-					await connect(fanId, platform, `expiring-${i}`, clock.now() + (3 + i) * DAY_MS);
-					soon.push(fanId);
-				}
-				// Out of reach of a 14-day look: ends in 20 days.
-				const later = (
-					await call('POST', '/v1/fans', {
-						identities: [{ channel: 'email', value: 'later@example.com' }],
-					})
-				).fan.id;
-				await connect(later, 'spotify', 'later', clock.now() + 20 * DAY_MS);
+				const earlier = await presavesOf(EARLIER_SLUG);
+				expect(earlier).toHaveLength(ENDING_IN_DAYS.length);
+				// Fan 0 is in Auckland (afternoon now, outside quiet hours) and gave an email: the reminder reaches them.
+				await call('POST', '/v1/fans', {
+					identities: [
+						{ channel: 'spotify', value: 'expiring-0' },
+						{ channel: 'email', value: 'expiring-0@example.com' },
+					],
+					timezone: 'Pacific/Auckland',
+				});
+				// Ends in 20 days: out of reach of a 14-day look.
+				const soon = earlier.slice(0, -1).map((presave) => presave.fan_id);
 
 				const reminded = soon[0];
 				await call('POST', '/v1/optins', {
@@ -340,14 +371,6 @@ describe('release day in a real n8n', () => {
 					confirmation.text.match(/https?:\/\/\S+\/optin\/confirm\?token=\S+/)![0],
 				).searchParams.get('token');
 				await call('POST', '/v1/optins/confirm', { token });
-				// The next single's page hosts the consent round trip of a fan whose grant came from elsewhere.
-				await call('POST', '/v1/campaigns', {
-					slug: 'next-single-reconnect',
-					artist: SANDBOX_DEMO_RELEASE.artistName,
-					title: 'Next single',
-					releaseAtUtc: '2027-03-01T00:00:00Z',
-					platforms: { spotify: { albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri } },
-				});
 
 				await fire('reconsent-test');
 				const [run] = await n8n!.waitForExecutions(reconsent.id, 1, 60_000, true);

@@ -8,7 +8,7 @@ import {
 } from '../../sandbox/src/streaming';
 import { channelIdOf } from '../../sandbox/src/streaming/youtube';
 import { freePort } from '../n8n/harness';
-import { appleMusicConsentRoundTrip, consentRoundTrip } from '../support/consent-round-trip';
+import { consentRoundTrip, musicKitRoundTrip } from '../support/consent-round-trip';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
 import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
@@ -115,12 +115,8 @@ class ConsentHub {
 
 	/** The fan an Apple Music connect on `slug`'s page leads to (Apple names no account: the only one connected). */
 	async connectAppleMusic(slug: string, userId: string): Promise<string> {
-		const landed = await appleMusicConsentRoundTrip(
-			`${this.hub.url}/c/${slug}/connect/apple_music`,
-			this.sandbox.urls.appleMusic,
-			userId,
-		);
-		expect(landed).toContain('/layers?');
+		const landed = await musicKitRoundTrip(`${this.hub.url}/c/${slug}/connect/apple_music`, userId);
+		expect(landed.url).toContain('/layers?');
 		const fans = await this.hub.ledger.store.all<{ fan_id: string }>(
 			"SELECT fan_id FROM tokens WHERE platform = 'apple_music'",
 		);

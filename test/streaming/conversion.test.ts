@@ -5,10 +5,13 @@ import {
 	startStreamingSandbox,
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
+import { freePort } from '../n8n/harness';
+import { consentRoundTrip, presaveThroughConsent } from '../support/consent-round-trip';
 import { HubApi } from '../support/hub-api';
 import { newSealingKey } from '../support/ledger';
+import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
 import { createTestDatabase, STORE_KINDS, type TestDatabase } from '../support/stores';
-import { connectFan, sandboxPlatforms } from '../support/streaming';
+import { sandboxPlatforms } from '../support/streaming';
 import { eventually } from '../support/eventually';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
@@ -22,7 +25,22 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 	let hub: RunningHub;
 	let api: HubApi;
 	let campaignId: string;
+	const slug = `loop-back-home-${kind}`;
 	const fans: { fanId: string; userId: string; platform: Platform; presaveId: string }[] = [];
+	const knownPresaves = new Set<string>();
+
+	/** The fan pre-saves on the campaign's page through the platform's consent; answers the fan and pre-save the hub recorded. */
+	async function presaveOnPage(platform: Platform, userId: string) {
+		await presaveThroughConsent(hub.url, slug, platform, userId);
+		const rows = await hub.ledger.store.all<{ id: string; fan_id: string }>(
+			"SELECT id, fan_id FROM actions WHERE kind = 'presave' AND campaign_id = $1",
+			[campaignId],
+		);
+		const added = rows.filter((row) => !knownPresaves.has(row.id));
+		if (added.length !== 1) throw new Error(`${added.length} new pre-saves for ${userId}`);
+		knownPresaves.add(added[0].id);
+		return { fanId: added[0].fan_id, userId, platform, presaveId: added[0].id };
+	}
 
 	function libraryHolds(platform: Platform, userId: string): number {
 		if (platform === 'spotify')
@@ -50,55 +68,43 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 	}
 
 	beforeAll(async () => {
-		clock.set(Date.parse('2026-12-04T00:05:00Z'));
-		sandbox = await startStreamingSandbox({ clock, spotifyDevModeUserCap: 0 });
+		// The evening before the release: fans pre-save on the page.
+		clock.set(Date.parse('2026-12-03T22:05:00Z'));
+		const port = await freePort();
+		sandbox = await startStreamingSandbox({
+			clock,
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${port}`),
+			spotifyDevModeUserCap: 0,
+		});
 		database = await createTestDatabase(kind);
 		hub = await startHub({
-			port: 0,
+			port,
 			dataDir: database.dataDir,
 			databaseUrl: database.databaseUrl,
 			sealingKey: newSealingKey(),
 			clock: () => clock.now(),
 			streamingPlatforms: sandboxPlatforms(sandbox),
+			fanAuthorizations: sandboxFanAuthorizations(sandbox),
 			jobs: { pollMs: 20 },
 		});
 		api = new HubApi(hub.url, await hub.createApiKey('conversion test'));
 		const campaign = await api.call('POST', '/v1/campaigns', {
-			slug: `loop-back-home-${kind}`,
+			slug,
 			artist: SANDBOX_DEMO_RELEASE.artistName,
 			title: SANDBOX_DEMO_RELEASE.title,
 			releaseAtUtc: '2026-12-04T00:00:00Z',
 			upc: SANDBOX_DEMO_RELEASE.upc,
 			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
+			platforms: {
+				spotify: { albumId: SANDBOX_DEMO_RELEASE.spotify.albumUri },
+				apple_music: { albumId: SANDBOX_DEMO_RELEASE.appleMusic.albumId },
+				deezer: { albumId: SANDBOX_DEMO_RELEASE.deezer.albumId },
+			},
 		});
 		campaignId = campaign.body.campaign.id;
 		for (const platform of PLATFORMS) {
 			for (let i = 0; i < FANS_PER_PLATFORM; i++) {
-				const userId = `${platform}-${kind}-${i}`;
-				const fan = await api.call('POST', '/v1/fans', {
-					identities: [{ channel: 'email', value: `${userId}@example.com` }],
-				});
-				const fanId = fan.body.fan.id;
-				const grant = await connectFan(sandbox, platform, userId);
-				await api.call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
-					accessToken: grant.accessToken,
-					refreshToken: grant.refreshToken,
-					scopes: grant.scopes,
-					accessExpiresAt: grant.accessExpiresAtMs
-						? new Date(grant.accessExpiresAtMs).toISOString()
-						: null,
-					refreshExpiresAt: grant.refreshExpiresAtMs
-						? new Date(grant.refreshExpiresAtMs).toISOString()
-						: null,
-				});
-				const presave = await api.call('POST', '/v1/actions', {
-					fanId,
-					campaignId,
-					kind: 'presave',
-					platform,
-					verification: 'hard',
-				});
-				fans.push({ fanId, userId, platform, presaveId: presave.body.action.id });
+				fans.push(await presaveOnPage(platform, `${platform}-${kind}-${i}`));
 			}
 		}
 	});
@@ -112,7 +118,7 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 	it('saves every pending pre-save exactly once, marks revoked fans for re-consent, and announces each conversion', async () => {
 		const revoked = fans[0];
 		sandbox.spotify.revoke(revoked.userId);
-		// Two hours on, the access tokens have expired: conversion refreshes and re-seals them.
+		// Two hours on, the release is out and the access tokens have expired: conversion refreshes and re-seals them.
 		clock.advance(2 * 3_600_000);
 
 		const progress = await convert();
@@ -157,47 +163,44 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 		for (const fan of fans.slice(1)) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
 	});
 
-	it('converts the revoked fan once they connect again: the failed attempt kept the save free', async () => {
+	it('converts the revoked fan once they reconnect through their link: the failed attempt kept the save free', async () => {
 		const revoked = fans[0];
-		const grant = await connectFan(sandbox, 'spotify', revoked.userId);
-		await api.call('POST', `/v1/fans/${revoked.fanId}/connections/spotify`, {
-			accessToken: grant.accessToken,
-			refreshToken: grant.refreshToken,
-			scopes: grant.scopes,
+		const expiring = await api.call(
+			'GET',
+			'/v1/connections/expiring?withinDays=14&platform=spotify',
+		);
+		const link = expiring.body.connections.find(
+			(connection: { fanId: string }) => connection.fanId === revoked.fanId,
+		)?.reconnectUrl as string;
+		expect(link).toMatch(/\/r\/[A-Za-z0-9_.-]+$/);
+		const landed = await consentRoundTrip(
+			link.replace(/^https?:\/\/[^/]+/, hub.url),
+			revoked.userId,
+		);
+		expect(landed.text).toContain('You’re reconnected');
+		// Reconnecting starts the conversion of the fan's waiting pre-saves at once.
+		await eventually(
+			'the reconnected fan’s save',
+			() => libraryHolds('spotify', revoked.userId) === 1 || undefined,
+		);
+		const presave = await eventually('the converted pre-save', async () => {
+			const read = await api.call('GET', `/v1/actions/${revoked.presaveId}`);
+			return read.body.status === 'done' ? read.body : undefined;
 		});
-		const progress = await convert();
-		expect(progress).toMatchObject({ converted: 1, reconsent: 0, failed: 0 });
+		expect(presave).toMatchObject({ status: 'done', error: null });
+		expect(await convert()).toMatchObject({ converted: 0, reconsent: 0, failed: 0 });
 		expect(libraryHolds('spotify', revoked.userId)).toBe(1);
-		expect((await api.call('GET', `/v1/actions/${revoked.presaveId}`)).body).toMatchObject({
-			status: 'done',
-			error: null,
-		});
 	});
 
 	it('skips the pre-save of a fan who asked to be erased, and says why', async () => {
 		const userId = `erased-${kind}`;
-		const fanId = (
-			await api.call('POST', '/v1/fans', {
-				identities: [{ channel: 'email', value: `${userId}@example.com` }],
-			})
-		).body.fan.id;
-		const grant = await connectFan(sandbox, 'deezer', userId);
-		await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, {
-			accessToken: grant.accessToken,
-			scopes: grant.scopes,
-		});
-		const presave = await api.call('POST', '/v1/actions', {
-			fanId,
-			campaignId,
-			kind: 'presave',
-			platform: 'deezer',
-		});
+		const { fanId, presaveId } = await presaveOnPage('deezer', userId);
 		expect((await api.call('DELETE', `/v1/fans/${fanId}`)).status).toBe(200);
 
 		const progress = await convert();
 		expect(progress).toMatchObject({ converted: 0, skipped: 1, waiting: 0 });
 		expect(libraryHolds('deezer', userId)).toBe(0);
-		expect((await api.call('GET', `/v1/actions/${presave.body.action.id}`)).body).toMatchObject({
+		expect((await api.call('GET', `/v1/actions/${presaveId}`)).body).toMatchObject({
 			status: 'skipped',
 			error: expect.stringContaining('erased'),
 		});
@@ -205,26 +208,7 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 
 	it('waits out a 429 storm and still converts everyone', async () => {
 		const late: typeof fans = [];
-		for (let i = 0; i < 3; i++) {
-			const userId = `storm-${kind}-${i}`;
-			const fanId = (
-				await api.call('POST', '/v1/fans', {
-					identities: [{ channel: 'email', value: `${userId}@example.com` }],
-				})
-			).body.fan.id;
-			const grant = await connectFan(sandbox, 'deezer', userId);
-			await api.call('POST', `/v1/fans/${fanId}/connections/deezer`, {
-				accessToken: grant.accessToken,
-				scopes: grant.scopes,
-			});
-			const presave = await api.call('POST', '/v1/actions', {
-				fanId,
-				campaignId,
-				kind: 'presave',
-				platform: 'deezer',
-			});
-			late.push({ fanId, userId, platform: 'deezer', presaveId: presave.body.action.id });
-		}
+		for (let i = 0; i < 3; i++) late.push(await presaveOnPage('deezer', `storm-${kind}-${i}`));
 		sandbox.spotify.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
 		sandbox.deezer.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
 		try {
@@ -245,7 +229,6 @@ describe.each(STORE_KINDS)('release-day conversion on %s', (kind) => {
 		).toEqual(
 			fans
 				.filter((fan) => fan.platform === 'spotify')
-				.slice(1)
 				.map((fan) => fan.fanId)
 				.sort(),
 		);

@@ -19,7 +19,6 @@ import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
 import { presaveThroughConsent } from '../support/consent-round-trip';
 import { sandboxRedirectUris } from '../support/presave';
-import { connectFan } from '../support/streaming';
 import { freePort } from '../../scripts/n8n/free-port';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
@@ -33,10 +32,8 @@ const LEASE_MS = 2_000;
 jest.setTimeout(150_000);
 
 interface SeededFan {
-	fanId: string;
 	userId: string;
 	platform: Platform;
-	presaveId: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,53 +103,37 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		return response.body;
 	}
 
-	async function seed(prefix: string, perPlatform: number): Promise<SeededFan[]> {
-		const wanted = PLATFORMS.flatMap((platform) =>
+	/** Fans pre-save on the page as they do: the connect link, the platform's consent (MusicKit on Apple Music), the hub's callback. */
+	async function seed(
+		prefix: string,
+		perPlatform: number,
+	): Promise<{ fans: SeededFan[]; presaveIds: string[] }> {
+		const before = new Set(await presaveIdsInLedger());
+		const fans = PLATFORMS.flatMap((platform) =>
 			Array.from({ length: perPlatform }, (_, i) => ({
 				platform,
 				userId: `${prefix}-${platform}-${i}`,
 			})),
 		);
-		return inParallel(wanted, 24, async ({ platform, userId }) => {
-			if (platform !== 'apple_music') {
-				// As a fan does it: the page's connect link, the platform's consent screen, the hub's callback.
-				await presaveThroughConsent(hub.url, campaignSlug, platform, userId);
-				const fanId = (
-					await call('POST', '/v1/fans', { identities: [{ channel: platform, value: userId }] })
-				).fan.id as string;
-				const exported = await call('GET', `/v1/fans/${fanId}/export`);
-				const presave = exported.actions.find(
-					(action: { kind: string }) => action.kind === 'presave',
-				);
-				return { fanId, userId, platform, presaveId: presave.id as string };
-			}
-			// Apple Music's consent is MusicKit JS in a browser (the journey suite drives it in Chromium):
-			// here the stand-in's user token and the API stand in for it.
-			const fanId = (
-				await call('POST', '/v1/fans', {
-					identities: [{ channel: 'email', value: `${userId}@example.com` }],
-				})
-			).fan.id;
-			const grant = await connectFan(sandbox, platform, userId);
-			await call('POST', `/v1/fans/${fanId}/connections/${platform}`, {
-				accessToken: grant.accessToken,
-				refreshToken: grant.refreshToken,
-				scopes: grant.scopes,
-				accessExpiresAt: grant.accessExpiresAtMs
-					? new Date(grant.accessExpiresAtMs).toISOString()
-					: null,
-				refreshExpiresAt: grant.refreshExpiresAtMs
-					? new Date(grant.refreshExpiresAtMs).toISOString()
-					: null,
-			});
-			const presave = await call('POST', '/v1/actions', {
-				fanId,
-				campaignId,
-				kind: 'presave',
-				platform,
-			});
-			return { fanId, userId, platform, presaveId: presave.action.id as string };
-		});
+		await inParallel(fans, 24, ({ platform, userId }) =>
+			presaveThroughConsent(hub.url, campaignSlug, platform, userId),
+		);
+		const presaveIds = (await presaveIdsInLedger()).filter((id) => !before.has(id));
+		expect(presaveIds).toHaveLength(fans.length);
+		return { fans, presaveIds };
+	}
+
+	async function presaveIdsInLedger(): Promise<string[]> {
+		const store = await openStore({ dataDir: workDir });
+		try {
+			const rows = await store.all<{ id: string }>(
+				"SELECT id FROM actions WHERE kind = 'presave' AND campaign_id = $1",
+				[campaignId],
+			);
+			return rows.map((row) => row.id);
+		} finally {
+			await store.close();
+		}
 	}
 
 	async function jobWhenDone(
@@ -221,6 +202,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			FANLOOP_APPLE_MUSIC_KEY_ID: sandbox.credentials.appleMusic.keyId,
 			FANLOOP_APPLE_MUSIC_PRIVATE_KEY_FILE: appleKeyFile,
 			FANLOOP_APPLE_MUSIC_API_URL: sandbox.urls.appleMusic,
+			FANLOOP_APPLE_MUSICKIT_SCRIPT_URL: `${sandbox.urls.appleMusic}/musickit.js`,
 			FANLOOP_APPLE_MUSIC_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
 			FANLOOP_DEEZER_APP_ID: sandbox.credentials.deezer.appId,
 			FANLOOP_DEEZER_SECRET: sandbox.credentials.deezer.secret,
@@ -259,7 +241,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 	});
 
 	it('converts every pre-save exactly once after a SIGKILL mid-run and a restart', async () => {
-		const fans = await seed('crash', FANS_PER_PLATFORM);
+		const { fans, presaveIds } = await seed('crash', FANS_PER_PLATFORM);
 		const landed = () => fans.filter((fan) => libraryHolds(fan.platform, fan.userId) > 0).length;
 		const { jobId } = await call('POST', `/v1/campaigns/${campaignSlug}/conversions`, {});
 
@@ -277,7 +259,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		expect(Date.now() - killedAt).toBeLessThan(60_000);
 
 		for (const fan of fans) expect(libraryHolds(fan.platform, fan.userId)).toBe(1);
-		const { saves, events } = await ledgerCounts(fans.map((fan) => fan.presaveId));
+		const { saves, events } = await ledgerCounts(presaveIds);
 		expect(saves).toHaveLength(fans.length);
 		expect(saves.every((row) => row.status === 'done' && Number(row.n) === 1)).toBe(true);
 		expect(events).toBe(fans.length);
@@ -299,7 +281,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 	});
 
 	it('finishes through a 50% 429 storm and marks revoked fans for re-consent', async () => {
-		const fans = await seed('storm', 20);
+		const { fans } = await seed('storm', 20);
 		const revoked = fans.filter((fan) => fan.platform === 'spotify').slice(0, 2);
 		for (const fan of revoked) sandbox.spotify.revoke(fan.userId);
 		sandbox.spotify.api.faults.set({ rateLimitRate: 0.5, retryAfterSeconds: 1 });
@@ -323,7 +305,11 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 		for (const fan of fans)
 			expect(libraryHolds(fan.platform, fan.userId)).toBe(revoked.includes(fan) ? 0 : 1);
 		for (const fan of revoked) {
-			const exported = await call('GET', `/v1/fans/${fan.fanId}/export`);
+			const owner = await call(
+				'GET',
+				`/v1/fans/by-identity?channel=spotify&value=${encodeURIComponent(fan.userId)}`,
+			);
+			const exported = await call('GET', `/v1/fans/${owner.id}/export`);
 			expect(exported.tokens[0].status).toBe('needs_reconsent');
 			expect(
 				exported.actions.find((action: { kind: string }) => action.kind === 'save'),

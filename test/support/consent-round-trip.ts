@@ -1,17 +1,23 @@
 /**
- * A fan's pre-save on a redirect platform, done over plain HTTP the way a browser without
- * scripts does it: the hub's own connect link, the stand-in's consent form submitted with
- * Agree, the hub's callback, the layers page. For job tests that need many fans fast;
+ * A fan's pre-save done over plain HTTP the way the page's browser does it: the hub's own
+ * connect link, then on a redirect platform the stand-in's consent form submitted with
+ * Agree and the hub's callback; on Apple Music what the page's script does with MusicKit
+ * (the stand-in's sign-in window agreed to, its Music User Token posted to the hub's
+ * callback). Answers the layers page's address. For job tests that need many fans fast;
  * the journey suite does the same in Chromium.
  */
 export async function presaveThroughConsent(
 	hubUrl: string,
 	slug: string,
-	platform: 'spotify' | 'deezer' | 'youtube',
+	platform: 'spotify' | 'deezer' | 'youtube' | 'apple_music',
 	userId: string,
 ): Promise<string> {
+	const connectUrl = `${hubUrl}/c/${slug}/connect/${platform}`;
 	for (let attempt = 1; ; attempt++) {
-		const landed = await consentRoundTrip(`${hubUrl}/c/${slug}/connect/${platform}`, userId);
+		const landed =
+			platform === 'apple_music'
+				? await musicKitRoundTrip(connectUrl, userId)
+				: await consentRoundTrip(connectUrl, userId);
 		if (landed.url.includes('/layers?')) return landed.url;
 		// A platform error page (the stand-in's rate limit under load) offers "Try again": the fan taps it.
 		if (landed.status !== 502 || attempt === 3) {
@@ -45,10 +51,7 @@ export async function consentRoundTrip(
 		if (consents > 0 && (!isConsentScreen || consents === MAX_CONSENT_SCREENS))
 			return { url, status: response.status, text: page };
 		const action = new URL(attribute(page, /<form method="post" action="([^"]*)"/), url);
-		const form = new URLSearchParams();
-		for (const match of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-			form.set(unescapeHtml(match[1]), unescapeHtml(match[2]));
-		}
+		const form = new URLSearchParams(hiddenFields(page));
 		form.set('user_id', userId);
 		form.set('decision', 'agree');
 		response = await fetch(action, { method: 'POST', body: form, redirect: 'manual' });
@@ -56,45 +59,60 @@ export async function consentRoundTrip(
 	}
 }
 
-/**
- * An Apple Music connect over plain HTTP, doing what the hub's connect page does with MusicKit
- * JS: the sign-in window on the MusicKit stand-in (its consent form, Agree as `userId`), then
- * the page's form posted to the hub's callback with the Music User Token the window handed back.
- * Answers where the hub sent the fan next (the layers page once the pre-save is recorded).
- */
-export async function appleMusicConsentRoundTrip(
-	connectUrl: string,
-	musicKitOrigin: string,
-	userId: string,
-): Promise<string> {
-	const connectPage = await (await fetch(connectUrl)).text();
-	const query = new URLSearchParams({
-		origin: new URL(connectUrl).origin,
-		developer_token: attribute(connectPage, /data-developer-token="([^"]*)"/),
-	});
-	const signIn = await consentRoundTrip(`${musicKitOrigin}/musickit/authorize?${query}`, userId);
-	const musicUserToken = /"musicUserToken":"([^"]+)"/.exec(signIn.text)?.[1];
-	if (!musicUserToken) throw new Error(`the MusicKit sign-in handed back no token: ${signIn.text}`);
-	const callback = new URL(
-		attribute(connectPage, /<form id="apple-connect" method="post" action="([^"]*)"/),
-		connectUrl,
-	);
-	const response = await fetch(callback, {
-		method: 'POST',
-		body: new URLSearchParams({
-			state: attribute(connectPage, /<input type="hidden" name="state" value="([^"]*)">/),
-			music_user_token: musicUserToken,
-			error: '',
-		}),
-		redirect: 'manual',
-	});
-	if (!isRedirect(response))
-		throw new Error(`the callback answered ${response.status}: ${await response.text()}`);
-	return locationOf(response, callback.toString());
-}
-
 /** More consent screens in one round trip than this is a loop, not a fan agreeing. */
 const MAX_CONSENT_SCREENS = 3;
+
+/**
+ * The Apple Music connect page as its script drives it: MusicKit's sign-in window (the
+ * stand-in's consent form, agreed to as `userId`) hands back a Music User Token, which the
+ * page's form posts to the hub with its state; the hub's redirects are followed.
+ */
+export async function musicKitRoundTrip(
+	connectUrl: string,
+	userId: string,
+): Promise<{ url: string; status: number; text: string }> {
+	const page = await (await fetch(connectUrl)).text();
+	const scriptUrl = attribute(page, /<script src="([^"]*\/musickit\.js)"/);
+	const developerToken = attribute(page, /data-developer-token="([^"]*)"/);
+	const callback = new URL(
+		attribute(page, /<form id="apple-connect" method="post" action="([^"]*)"/),
+		connectUrl,
+	);
+	const signIn = new URL('/musickit/authorize', scriptUrl);
+	signIn.search = new URLSearchParams({
+		origin: new URL(connectUrl).origin,
+		developer_token: developerToken,
+	}).toString();
+	const consent = await (await fetch(signIn)).text();
+	const form = new URLSearchParams(hiddenFields(consent));
+	form.set('user_id', userId);
+	form.set('decision', 'agree');
+	const action = new URL(attribute(consent, /<form method="post" action="([^"]*)"/), signIn);
+	const result = await (await fetch(action, { method: 'POST', body: form })).text();
+	const handed = JSON.parse(
+		(result.match(/postMessage\((\{.*?\}), /)?.[1] ?? '{}').replace(/\\u003c/g, '<'),
+	) as { musicUserToken?: string; error?: string };
+	if (!handed.musicUserToken) throw new Error(`MusicKit did not authorize: ${handed.error}`);
+	const posted = new URLSearchParams({
+		state: attribute(page, /<input type="hidden" name="state" value="([^"]*)">/),
+		music_user_token: handed.musicUserToken,
+		error: '',
+	});
+	let url = callback.toString();
+	let response = await fetch(url, { method: 'POST', body: posted, redirect: 'manual' });
+	while (isRedirect(response)) {
+		url = locationOf(response, url);
+		if (url.includes('/layers?')) return { url, status: 200, text: '' };
+		response = await fetch(url, { redirect: 'manual' });
+	}
+	return { url, status: response.status, text: await response.text() };
+}
+
+function hiddenFields(html: string): Array<[string, string]> {
+	return [...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map(
+		(match) => [unescapeHtml(match[1]), unescapeHtml(match[2])],
+	);
+}
 
 function isRedirect(response: Response): boolean {
 	return response.status >= 300 && response.status < 400 && response.headers.has('location');
