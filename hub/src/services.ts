@@ -3,6 +3,7 @@ import { BROADCAST_JOB, CommunityBroadcasts } from './core/community/broadcast';
 import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
+import { StoreUpkeep, type UpkeepOptions } from './core/upkeep';
 import { FanReferences } from './core/fan-references';
 import type { FanAuthorizations } from './core/presave/authorization';
 import { LayerSessions } from './core/presave/layer-sessions';
@@ -62,6 +63,7 @@ export interface ServicesOptions {
 	logger: Logger;
 	clock: () => number;
 	delivery?: DeliveryOptions;
+	upkeep?: UpkeepOptions;
 	jobs?: JobRunnerOptions;
 	/** The streaming platforms this hub may act on (adapters from providers/, or stand-ins' in tests). */
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
@@ -102,6 +104,7 @@ export interface HubServices {
 	messages: Messages;
 	jobs: JobRunner;
 	delivery: DeliveryLoop;
+	upkeep: StoreUpkeep;
 	streaming: Streaming;
 	conversion: ReleaseConversion;
 	community: CommunityServices;
@@ -205,6 +208,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		messages,
 		jobs,
 		delivery,
+		upkeep: new StoreUpkeep(options.store, options.logger, options.clock, options.upkeep),
 		streaming,
 		conversion,
 		community,
