@@ -125,6 +125,8 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		clock: options.clock,
 		onEventQueued: () => delivery?.wake(),
 	});
+	// A fan's action queues an event, never a job: waking the job runner for it cost a claim query per action.
+	const eventQueued = () => delivery?.wake();
 	const queued = () => {
 		delivery?.wake();
 		jobs?.wake();
@@ -167,7 +169,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		queued,
 		futureSaveConversion,
 	);
-	const community = openCommunity(ledger, options, queued, streaming);
+	const community = openCommunity(ledger, options, { queued, eventQueued }, streaming);
 	delivery = new DeliveryLoop(
 		options.store,
 		ledger.webhooks,
@@ -238,7 +240,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 function openCommunity(
 	ledger: Ledger,
 	options: ServicesOptions,
-	queued: () => void,
+	wake: { queued: () => void; eventQueued: () => void },
 	streaming: Streaming,
 ): CommunityServices {
 	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
@@ -250,7 +252,7 @@ function openCommunity(
 		program: options.program,
 		libraryPlatforms: () => streaming.withLibrary(),
 		clock: options.clock,
-		onQueued: queued,
+		onQueued: wake.eventQueued,
 	});
 	const admin = new CommunityAdmin(ledger, desk, platforms);
 	return {
@@ -269,7 +271,7 @@ function openCommunity(
 			admin,
 			platforms.pacers,
 			options.clock,
-			queued,
+			wake.queued,
 		),
 	};
 }
