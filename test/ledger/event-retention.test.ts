@@ -55,7 +55,9 @@ describe.each(STORE_KINDS)('event retention on %s', (kind) => {
 		const [, delivered, owed] = await eventIds();
 		nowMs += 10 * DAY_MS;
 		await presave('recent@example.com');
-		const recent = (await eventIds()).find((id) => ![unheard, delivered, owed].includes(id));
+		const recent = (await eventIds()).find(
+			(id) => ![unheard, delivered, owed].includes(id),
+		) as string;
 
 		// The first three are now 35 days old, past retention: only the settled ones go.
 		nowMs += 25 * DAY_MS;

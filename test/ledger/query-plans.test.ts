@@ -19,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../support/stores';
 
 /** Tables that grow with fans, events or clicks; a full scan of one of them is what this test forbids. */
 const GROWING_TABLES = [
+	'campaigns',
 	'fans',
 	'identities',
 	'consents',
@@ -29,6 +30,9 @@ const GROWING_TABLES = [
 	'community_invites',
 	'community_deliveries',
 ];
+
+/** Sorts of rows one fan has a handful of (their identities, one per channel): bounded, not growing. */
+const BOUNDED_SORTS = ['SELECT channel, external_id FROM identities WHERE fan_id = $1 ORDER BY'];
 
 /** Every statement that went through `store`, as written. */
 function recording(store: SqlStore): { store: SqlStore; statements: Set<string> } {
@@ -81,6 +85,8 @@ describe('query plans on a ledger without statistics (SQLite)', () => {
 				pacers: {},
 			},
 		});
+		// Migrations run once; what follows is what the hub repeats.
+		statements.clear();
 		planner = new DatabaseSync(path.join(database.dataDir as string, 'ledger.sqlite'));
 	});
 
@@ -102,6 +108,14 @@ describe('query plans on a ledger without statistics (SQLite)', () => {
 			);
 		}
 		return plans;
+	}
+
+	/** `FROM actions a` → { a: 'actions' }: plans name tables by their alias. */
+	function aliasesIn(sql: string): Record<string, string> {
+		const named = sql.matchAll(
+			/\b(?:FROM|JOIN)\s+(\w+)\s+(?!WHERE\b|ON\b|JOIN\b|LEFT\b|CROSS\b|ORDER\b|GROUP\b|LIMIT\b|UNION\b)(\w+)/gi,
+		);
+		return Object.fromEntries([...named].map(([, table, alias]) => [alias, table]));
 	}
 
 	/** Plan lines that read a growing table whole, or sort what was read. */
@@ -155,9 +169,7 @@ describe('query plans on a ledger without statistics (SQLite)', () => {
 
 		const touchesGrowing = (sql: string) =>
 			/^\s*(SELECT|UPDATE|DELETE)/i.test(sql) &&
-			['oauth_states', 'deliveries', 'outbox', 'community_invites', 'community_deliveries'].some(
-				(table) => sql.includes(table),
-			);
+			GROWING_TABLES.some((table) => new RegExp(`\\b${table}\\b`).test(sql));
 		const plans = plansOf(touchesGrowing);
 		const expected = [
 			'DELETE FROM oauth_states WHERE expires_at',
@@ -167,24 +179,21 @@ describe('query plans on a ledger without statistics (SQLite)', () => {
 			"FROM community_invites WHERE platform = 'discord' AND fan_id",
 			"FROM community_invites WHERE platform = 'discord' AND used_at IS NULL",
 			'FROM fans f CROSS JOIN identities i',
+			'SELECT id FROM campaigns WHERE id = $1 UNION ALL',
 		];
-		for (const fragment of expected) {
-			expect([...plans.keys()].some((sql) => sql.includes(fragment))).toBe(true);
-		}
+		const missing = expected.filter(
+			(fragment) => ![...plans.keys()].some((sql) => sql.includes(fragment)),
+		);
+		expect(missing).toEqual([]);
 		const offenders = [...plans]
 			.map(([sql, plan]) => ({
 				sql,
-				fullReads: fullReads(plan, {
-					f: 'fans',
-					i: 'identities',
-					d: 'deliveries',
-					o: 'outbox',
-					s: 'webhook_subscriptions',
-					a: 'actions',
-					c: 'consents',
-				}),
+				fullReads: fullReads(plan, aliasesIn(sql)),
 			}))
-			.filter((entry) => entry.fullReads.length > 0);
+			.filter(
+				(entry) =>
+					entry.fullReads.length > 0 && !BOUNDED_SORTS.some((sort) => entry.sql.startsWith(sort)),
+			);
 		expect(offenders).toEqual([]);
 	});
 });
