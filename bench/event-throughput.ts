@@ -54,7 +54,8 @@ const triggerOnly = {
 async function waitForCount(n8n: N8n, workflowId: string, count: number): Promise<void> {
 	const deadline = Date.now() + 10 * 60_000;
 	for (;;) {
-		const done = (await n8n.executions(workflowId)).filter((e) => e.stoppedAt);
+		// A busy n8n answers 503 "Database is not ready" now and then: ask again at the next poll.
+		const done = (await n8n.executions(workflowId).catch(() => [])).filter((e) => e.stoppedAt);
 		if (done.length >= count) return;
 		if (Date.now() > deadline) throw new Error(`${workflowId}: ${done.length}/${count} executions`);
 		// Listing executions loads n8n's database too: poll gently (adds < 1 s to a 10+ s run).
