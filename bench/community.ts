@@ -39,7 +39,7 @@ import { sleep } from '../test/n8n/harness';
 import { HubApi } from '../test/support/hub-api';
 
 const UPDATES = Math.min(Number(process.env.BENCH_BOT_UPDATES ?? 500), 5_000);
-const DM_FANS = Math.min(Number(process.env.BENCH_DM_FANS ?? 600), 5_000);
+const DM_FANS = Math.min(Number(process.env.BENCH_DM_FANS ?? 10_000), 20_000);
 const TELEGRAM_MESSAGES_PER_SECOND = 30;
 /** /start updates each bot answers before it is timed: code paths compiled, connections open. */
 const WARM_UP_UPDATES = 100;
@@ -60,6 +60,8 @@ async function until(what: string, check: () => boolean, timeoutMs = 10 * 60_000
 
 interface Timed {
 	seconds: number;
+	/** 99th percentile of the time from a fan's /start to their last reply (polled every 20 ms). */
+	p99Ms: number;
 	/** CPU this process spent meanwhile (bot, hub and stand-in alike): robust when other work shares the machine. */
 	cpuSeconds: number;
 }
@@ -74,12 +76,21 @@ async function timeStarts(
 	const cpuBefore = process.cpuUsage();
 	const started = performance.now();
 	for (const fan of fans) telegram.send(fan.id, '/start');
-	await until('every fan to get a reply', () =>
-		fans.every((fan) => telegram.messages(fan.id).length >= repliesEach),
-	);
+	const answeredMs: number[] = [];
+	let waiting = fans;
+	await until('every fan to get a reply', () => {
+		waiting = waiting.filter((fan) => {
+			if (telegram.messages(fan.id).length < repliesEach) return true;
+			answeredMs.push(performance.now() - started);
+			return false;
+		});
+		return waiting.length === 0;
+	});
 	const cpu = process.cpuUsage(cpuBefore);
+	answeredMs.sort((a, b) => a - b);
 	return {
 		seconds: (performance.now() - started) / 1000,
+		p99Ms: answeredMs[Math.max(0, Math.ceil(answeredMs.length * 0.99) - 1)],
 		cpuSeconds: (cpu.user + cpu.system) / 1e6,
 	};
 }
@@ -228,8 +239,8 @@ async function main(): Promise<void> {
 		cpuRatios.push(bare.cpuSeconds / hub.cpuSeconds);
 		console.log(
 			`  ${hubFirst ? 'hub first ' : 'bare first'}: hub Telegram bot (desk + ledger) ${(UPDATES / hub.seconds).toFixed(0)} updates/s, ` +
-				`${((hub.cpuSeconds * 1000) / UPDATES).toFixed(2)} CPU ms each; bare grammY bot (same two replies) ` +
-				`${(UPDATES / bare.seconds).toFixed(0)} updates/s, ${((bare.cpuSeconds * 1000) / UPDATES).toFixed(2)} CPU ms each`,
+				`${((hub.cpuSeconds * 1000) / UPDATES).toFixed(2)} CPU ms each, p99 ${hub.p99Ms.toFixed(0)} ms; bare grammY bot (same two replies) ` +
+				`${(UPDATES / bare.seconds).toFixed(0)} updates/s, ${((bare.cpuSeconds * 1000) / UPDATES).toFixed(2)} CPU ms each, p99 ${bare.p99Ms.toFixed(0)} ms`,
 		);
 	}
 	const mean = (values: number[]) => values.reduce((x, y) => x + y) / values.length;
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
 	const broadcast = await broadcastRate();
 	console.log(
 		`  DM broadcast: ${broadcast.perSecond.toFixed(1)} messages/s (${DM_FANS} in ${broadcast.seconds.toFixed(1)} s); ` +
-			`÷ Telegram's allowed ${TELEGRAM_MESSAGES_PER_SECOND}/s: ${(broadcast.perSecond / TELEGRAM_MESSAGES_PER_SECOND).toFixed(3)}`,
+			`÷ Telegram's allowed ${TELEGRAM_MESSAGES_PER_SECOND}/s: ${(broadcast.perSecond / TELEGRAM_MESSAGES_PER_SECOND).toFixed(3)} (target ≥ 0.95 with no 429)`,
 	);
 }
 

@@ -4,7 +4,7 @@
  * BENCH_RELEASE_DAY_RATE requests/s and whose rate the hub is told.
  *
  * 1. Rate: BENCH_RELEASE_DAY_FANS (10,000) fans at each stand-in latency of
- *    BENCH_RELEASE_DAY_LATENCIES_MS (0, 100, 300: real APIs are not instant), the hub under the
+ *    BENCH_RELEASE_DAY_LATENCIES_MS (0, 50, 100, 300: real APIs are not instant), the hub under the
  *    README's heap budget. Printed: requests/s served ÷ the rate allowed (target ≥ 0.95) and
  *    the hub's CPU seconds per 1,000 saves, which holds when other work shares the machine.
  * 2. Memory: BENCH_RELEASE_DAY_MEMORY_FANS (10,000 and 100,000) fans with no heap budget, the
@@ -32,7 +32,7 @@ import { freePort } from '../test/n8n/harness';
 const RATE = Number(process.env.BENCH_RELEASE_DAY_RATE ?? 500);
 const list = (value: string) => value.split(',').filter(Boolean).map(Number);
 const FANS = Number(process.env.BENCH_RELEASE_DAY_FANS ?? 10_000);
-const LATENCIES_MS = list(process.env.BENCH_RELEASE_DAY_LATENCIES_MS ?? '0,100,300');
+const LATENCIES_MS = list(process.env.BENCH_RELEASE_DAY_LATENCIES_MS ?? '0,50,100,300');
 const MEMORY_SIZES = list(process.env.BENCH_RELEASE_DAY_MEMORY_FANS ?? '10000,100000');
 const LIVE_HEAP_SAMPLE_MS = 2_000;
 const SEED_CONCURRENCY = 16;
