@@ -42,7 +42,7 @@ const UPDATES = Math.min(Number(process.env.BENCH_BOT_UPDATES ?? 500), 5_000);
 const DM_FANS = Math.min(Number(process.env.BENCH_DM_FANS ?? 10_000), 20_000);
 const TELEGRAM_MESSAGES_PER_SECOND = 30;
 /** /start updates each bot answers before it is timed: code paths compiled, connections open. */
-const WARM_UP_UPDATES = 100;
+const WARM_UP_UPDATES = 300;
 /** Telegram's limits out of the way: the bot figure measures the bots, not the pacing. */
 const UNLIMITED = {
 	messagesPerSecond: 1_000_000,

@@ -41,9 +41,12 @@ async function convert(options: {
 	requestsPerSecond: number;
 	latencyMs: number;
 	saves: number;
+	/** What the hub's machine manages, below the platform's budget: a call's own work queues for it. */
+	machinePerSecond?: number;
 }): Promise<{ perSecond: number; peakInFlight: number; limit: number }> {
 	const clock = new VirtualClock();
 	const paced = pacer(clock, options.requestsPerSecond);
+	const machine = pacer(clock, options.machinePerSecond ?? Infinity);
 	const window = new AdaptiveConcurrency({
 		requestsPerSecond: options.requestsPerSecond,
 		now: clock.now,
@@ -54,6 +57,7 @@ async function convert(options: {
 		for (let index = 0; index < options.saves; index++) {
 			await window.start(async () => {
 				peakInFlight = Math.max(peakInFlight, ++inFlight);
+				await machine();
 				await paced();
 				await clock.sleep(options.latencyMs);
 				inFlight--;
@@ -86,6 +90,18 @@ describe('release-day concurrency', () => {
 
 		expect(run.peakInFlight).toBe(50);
 		expect(run.limit).toBe(50);
+	});
+
+	it('undoes a growth that brings nothing when the machine, not the platform, is the limit', async () => {
+		const run = await convert({
+			requestsPerSecond: 1_000,
+			latencyMs: 0,
+			saves: 4_000,
+			machinePerSecond: 200,
+		});
+
+		expect(run.perSecond).toBeGreaterThanOrEqual(200 * 0.95);
+		expect(run.limit).toBeLessThanOrEqual(8);
 	});
 
 	it('stays small when the platform answers at once and the budget is what limits', async () => {

@@ -8,6 +8,10 @@ const HEADROOM = 1.25;
 const BUDGET_SPENT = 0.95;
 /** A measurement period lasts at least this long, so a few fast answers do not decide the window alone. */
 const MIN_PERIOD_MS = 100;
+/** A larger window must bring at least this much more throughput to be kept. */
+const GROWTH_THAT_PAYS = 1.1;
+/** After a larger window brought nothing, how long the window stays put before it tries again. */
+const HOLD_AFTER_FUTILE_GROWTH_MS = 5_000;
 
 export interface AdaptiveConcurrencyOptions {
 	/** The platform's budget: what its pacer lets through per second. */
@@ -25,8 +29,9 @@ export interface AdaptiveConcurrencyOptions {
  * call waits in the pacer, so the time a call takes is the platform's own latency. Once
  * the budget is spent it holds, because a call's time then includes its wait in the
  * pacer, and sizing on that would feed the queue back into itself. Where the machine,
- * not the platform, is the limit, a call's time grows with the window too; the cap of a
- * second of budget bounds what that can cost.
+ * not the platform, is the limit (a busy CPU, the database), a call's time grows with the
+ * window too: a growth that does not raise throughput is undone, and the window waits a
+ * while before it tries again. The cap of a second of budget bounds all of it.
  */
 export class AdaptiveConcurrency {
 	private readonly cap: number;
@@ -39,6 +44,9 @@ export class AdaptiveConcurrency {
 	private periodStartedMs: number;
 	private periodFinished = 0;
 	private periodBusyMs = 0;
+	/** The window before its last growth, and the throughput it had, until the growth is judged. */
+	private growth: { fromLimit: number; fromPerSecond: number } | undefined;
+	private holdUntilMs = 0;
 
 	constructor(options: AdaptiveConcurrencyOptions) {
 		this.requestsPerSecond = options.requestsPerSecond;
@@ -90,13 +98,28 @@ export class AdaptiveConcurrency {
 		const elapsedMs = this.now() - this.periodStartedMs;
 		if (this.periodFinished < this.limit || elapsedMs < MIN_PERIOD_MS) return;
 		const perSecond = (this.periodFinished * 1000) / elapsedMs;
-		if (perSecond < this.requestsPerSecond * BUDGET_SPENT) {
-			const averageLatencyS = this.periodBusyMs / this.periodFinished / 1000;
-			const needed = Math.ceil(this.requestsPerSecond * averageLatencyS * HEADROOM);
-			this.limit = Math.min(this.cap, Math.max(this.limit, needed));
-		}
+		const averageLatencyS = this.periodBusyMs / this.periodFinished / 1000;
+		this.resize(perSecond, averageLatencyS);
 		this.periodStartedMs = this.now();
 		this.periodFinished = 0;
 		this.periodBusyMs = 0;
+	}
+
+	private resize(perSecond: number, averageLatencyS: number): void {
+		const growth = this.growth;
+		this.growth = undefined;
+		if (growth && perSecond < growth.fromPerSecond * GROWTH_THAT_PAYS) {
+			this.limit = growth.fromLimit;
+			this.holdUntilMs = this.now() + HOLD_AFTER_FUTILE_GROWTH_MS;
+			return;
+		}
+		if (perSecond >= this.requestsPerSecond * BUDGET_SPENT || this.now() < this.holdUntilMs) return;
+		const needed = Math.min(
+			this.cap,
+			Math.ceil(this.requestsPerSecond * averageLatencyS * HEADROOM),
+		);
+		if (needed <= this.limit) return;
+		this.growth = { fromLimit: this.limit, fromPerSecond: perSecond };
+		this.limit = needed;
 	}
 }
