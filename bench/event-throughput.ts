@@ -15,7 +15,7 @@ import { N8n, repoRoot, sleep } from '../test/n8n/harness';
 import { HubClient } from '../test/n8n/hub-client';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
-const CONCURRENCY = 32; // the hub's default delivery batch, posted in parallel
+const CONCURRENCY = 32; // the hub's default delivery window: POSTs in flight at once
 
 const bare = JSON.parse(
 	fs.readFileSync(path.join(repoRoot, 'test/n8n/fixtures/bare-webhook.workflow.json'), 'utf8'),
@@ -54,7 +54,8 @@ const triggerOnly = {
 async function waitForCount(n8n: N8n, workflowId: string, count: number): Promise<void> {
 	const deadline = Date.now() + 10 * 60_000;
 	for (;;) {
-		const done = (await n8n.executions(workflowId)).filter((e) => e.stoppedAt);
+		// A busy n8n answers 503 "Database is not ready" now and then: ask again at the next poll.
+		const done = (await n8n.executions(workflowId).catch(() => [])).filter((e) => e.stoppedAt);
 		if (done.length >= count) return;
 		if (Date.now() > deadline) throw new Error(`${workflowId}: ${done.length}/${count} executions`);
 		// Listing executions loads n8n's database too: poll gently (adds < 1 s to a 10+ s run).
@@ -110,6 +111,9 @@ async function main(): Promise<void> {
 		);
 		await waitForCount(n8n, triggerOnly.id, EVENTS);
 		const hubSeconds = (performance.now() - started) / 1000;
+		console.log(
+			`  hub → Fanloop Trigger workflow: ${(EVENTS / hubSeconds).toFixed(1)} events/s (${hubSeconds.toFixed(2)} s, record → finished execution)`,
+		);
 
 		// Straight to a bare Webhook: the same event shape, no signature.
 		const body = (i: number): string =>
@@ -129,13 +133,18 @@ async function main(): Promise<void> {
 		await Promise.all(
 			Array.from({ length: CONCURRENCY }, async () => {
 				while (next < EVENTS) {
-					const res = await fetch(url, {
-						method: 'POST',
-						headers: { 'content-type': 'application/json' },
-						body: body(next++),
-					});
-					await res.arrayBuffer();
-					if (res.status !== 200) throw new Error(`bare webhook answered ${res.status}`);
+					const payload = body(next++);
+					// An overloaded n8n answers 500 now and then; the hub's delivery retries too.
+					for (let attempt = 1; ; attempt++) {
+						const res = await fetch(url, {
+							method: 'POST',
+							headers: { 'content-type': 'application/json' },
+							body: payload,
+						});
+						await res.arrayBuffer();
+						if (res.status === 200) break;
+						if (attempt === 3) throw new Error(`bare webhook answered ${res.status}`);
+					}
 				}
 			}),
 		);
@@ -147,9 +156,8 @@ async function main(): Promise<void> {
 		process.stdout.write(
 			[
 				`event-throughput (${EVENTS} events, n8n ${'2.41.1'}, SQLite hub, loopback)`,
-				`  hub → Fanloop Trigger workflow: ${hubRate.toFixed(1)} events/s (${hubSeconds.toFixed(2)} s, record → finished execution)`,
 				`  POST → bare Webhook workflow:   ${bareRate.toFixed(1)} events/s (${bareSeconds.toFixed(2)} s, ${CONCURRENCY} in flight)`,
-				`  ratio Fanloop/bare: ${(hubRate / bareRate).toFixed(2)}`,
+				`  hub → Fanloop Trigger vs bare n8n Webhook: ${(hubRate / bareRate).toFixed(2)} (target ≥ 0.8)`,
 				'',
 			].join('\n'),
 		);

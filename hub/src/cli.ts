@@ -66,6 +66,7 @@ async function serve(config: HubConfig): Promise<void> {
 		fanAuthorizations: fanAuthorizations(config.streaming),
 		community: config.community,
 		delivery: { pollMs: config.deliveryPollMs },
+		upkeep: { eventRetentionMs: config.eventRetentionMs },
 		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),
 		logger,
 	});

@@ -5,6 +5,7 @@ import {
 	type CommunityConfigInput,
 } from '../../bot/src/config';
 import type { DeliveryOptions } from './core/delivery';
+import type { UpkeepOptions } from './core/upkeep';
 import { HubError } from './core/errors';
 import type { JobRunnerOptions } from './core/jobs';
 import type { Ledger } from './core/ledger';
@@ -27,6 +28,8 @@ export interface StartHubOptions extends StoreLocation {
 	program?: Partial<Omit<OptInProgram, 'publicUrl'>>;
 	messaging?: MessagingConfig;
 	delivery?: DeliveryOptions;
+	/** Event retention and the store's housekeeping (core/upkeep.ts). */
+	upkeep?: UpkeepOptions;
 	jobs?: JobRunnerOptions;
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 	/** How fans connect each platform on a pre-save page (providers/fan-authorization.ts, or the sandbox's in tests). */
@@ -91,6 +94,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			logger,
 			clock,
 			delivery: options.delivery,
+			upkeep: options.upkeep,
 			jobs: options.jobs,
 			streamingPlatforms: options.streamingPlatforms,
 			fanAuthorizations: options.fanAuthorizations,
@@ -114,11 +118,17 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	if (!options.publicUrl) program.publicUrl = address;
 	services.delivery.start();
 	services.jobs.start();
+	services.upkeep.start();
 	try {
 		await bots?.start(program.publicUrl);
 	} catch (error) {
 		await server.close();
-		await Promise.all([services.jobs.stop(), services.delivery.stop(), bots?.stop()]);
+		await Promise.all([
+			services.jobs.stop(),
+			services.delivery.stop(),
+			services.upkeep.stop(),
+			bots?.stop(),
+		]);
 		await services.ledger.close();
 		throw error;
 	}
@@ -133,6 +143,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			await server.close();
 			await services.jobs.stop();
 			await services.delivery.stop();
+			await services.upkeep.stop();
 			await services.ledger.close();
 		},
 	};

@@ -3,6 +3,7 @@ import { BROADCAST_JOB, CommunityBroadcasts } from './core/community/broadcast';
 import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
+import { StoreUpkeep, type UpkeepOptions } from './core/upkeep';
 import { FanReferences } from './core/fan-references';
 import type { FanAuthorizations } from './core/presave/authorization';
 import { LayerSessions } from './core/presave/layer-sessions';
@@ -62,6 +63,7 @@ export interface ServicesOptions {
 	logger: Logger;
 	clock: () => number;
 	delivery?: DeliveryOptions;
+	upkeep?: UpkeepOptions;
 	jobs?: JobRunnerOptions;
 	/** The streaming platforms this hub may act on (adapters from providers/, or stand-ins' in tests). */
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
@@ -102,6 +104,7 @@ export interface HubServices {
 	messages: Messages;
 	jobs: JobRunner;
 	delivery: DeliveryLoop;
+	upkeep: StoreUpkeep;
 	streaming: Streaming;
 	conversion: ReleaseConversion;
 	community: CommunityServices;
@@ -122,6 +125,8 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		clock: options.clock,
 		onEventQueued: () => delivery?.wake(),
 	});
+	// A fan's action queues an event, never a job: waking the job runner for it cost a claim query per action.
+	const eventQueued = () => delivery?.wake();
 	const queued = () => {
 		delivery?.wake();
 		jobs?.wake();
@@ -164,7 +169,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		queued,
 		futureSaveConversion,
 	);
-	const community = openCommunity(ledger, options, queued, streaming);
+	const community = openCommunity(ledger, options, { queued, eventQueued }, streaming);
 	delivery = new DeliveryLoop(
 		options.store,
 		ledger.webhooks,
@@ -205,6 +210,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		messages,
 		jobs,
 		delivery,
+		upkeep: new StoreUpkeep(options.store, options.logger, options.clock, options.upkeep),
 		streaming,
 		conversion,
 		community,
@@ -234,7 +240,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 function openCommunity(
 	ledger: Ledger,
 	options: ServicesOptions,
-	queued: () => void,
+	wake: { queued: () => void; eventQueued: () => void },
 	streaming: Streaming,
 ): CommunityServices {
 	const platforms = options.communityPlatforms ?? { messengers: {}, invites: {}, pacers: {} };
@@ -246,7 +252,7 @@ function openCommunity(
 		program: options.program,
 		libraryPlatforms: () => streaming.withLibrary(),
 		clock: options.clock,
-		onQueued: queued,
+		onQueued: wake.eventQueued,
 	});
 	const admin = new CommunityAdmin(ledger, desk, platforms);
 	return {
@@ -265,7 +271,7 @@ function openCommunity(
 			admin,
 			platforms.pacers,
 			options.clock,
-			queued,
+			wake.queued,
 		),
 	};
 }

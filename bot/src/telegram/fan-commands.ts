@@ -21,8 +21,8 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 	const commands = new Composer<Context>();
 	const privateChats = commands.chatType('private');
 
-	const offerJoin = async (ctx: Context, user: ChatUser) => {
-		const offer = replies.joinOffer(await desk.releaseUpdatesWording(user));
+	const offerJoin = async (ctx: Context, user: ChatUser, wording?: string) => {
+		const offer = replies.joinOffer(wording ?? (await desk.releaseUpdatesWording(user)));
 		await ctx.reply(offer.text, { reply_markup: offer.keyboard });
 	};
 
@@ -84,7 +84,7 @@ export function fanCommands(desk: CommunityDesk): Composer<Context> {
 			return;
 		}
 		await ctx.reply(replies.greeting(result.campaign, result.releaseUpdates));
-		if (!result.releaseUpdates) await offerJoin(ctx, user);
+		if (!result.releaseUpdates) await offerJoin(ctx, user, result.releaseUpdatesWording);
 	});
 
 	// Typed, /join shows the wording first (to fans who can still give it); the button under it is the fan's yes.

@@ -72,6 +72,14 @@ function toCampaign(row: CampaignRow): Campaign {
 const CAMPAIGN_SELECT =
 	'SELECT c.*, a.name AS artist_name FROM campaigns c JOIN artists a ON a.id = c.artist_id';
 
+/**
+ * The id of the campaign whose id or slug is $1, as two index lookups whatever the statistics
+ * say: with those of a hub holding a few campaigns, `id = $1 OR slug = $1` was planned as a scan
+ * of the campaigns and of the artists for each, four times slower on every page view and save.
+ */
+const ID_BY_ID_OR_SLUG =
+	'SELECT id FROM campaigns WHERE id = $1 UNION ALL SELECT id FROM campaigns WHERE slug = $1 LIMIT 1';
+
 function isTimeZone(zone: string): boolean {
 	try {
 		new Intl.DateTimeFormat('en', { timeZone: zone });
@@ -90,10 +98,7 @@ function notFound(idOrSlug: string): HubError {
  * either, and this is the one place a slug turns into the id the ledger stores.
  */
 export async function campaignIdOf(executor: SqlExecutor, idOrSlug: string): Promise<string> {
-	const row = await executor.get<{ id: string }>(
-		'SELECT id FROM campaigns WHERE id = $1 OR slug = $1',
-		[idOrSlug],
-	);
+	const row = await executor.get<{ id: string }>(ID_BY_ID_OR_SLUG, [idOrSlug]);
 	if (!row) throw notFound(idOrSlug);
 	return row.id;
 }
@@ -186,7 +191,7 @@ export class Campaigns {
 	/** By id (`cmp_…`) or by slug. */
 	async get(idOrSlug: string): Promise<Campaign> {
 		const row = await this.store.get<CampaignRow>(
-			`${CAMPAIGN_SELECT} WHERE c.id = $1 OR c.slug = $1`,
+			`${CAMPAIGN_SELECT} WHERE c.id = (${ID_BY_ID_OR_SLUG})`,
 			[idOrSlug],
 		);
 		if (!row) throw notFound(idOrSlug);

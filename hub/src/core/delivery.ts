@@ -13,7 +13,8 @@ export type EventPoster = (
 
 export interface DeliveryOptions {
 	pollMs?: number;
-	batchSize?: number;
+	/** POSTs in flight at once; a finished one makes room for the next at once. */
+	maxInFlight?: number;
 	/** Retries back off exponentially from 1 s up to this. */
 	maxBackoffMs?: number;
 	/** After this long an undelivered event is marked failed. */
@@ -43,7 +44,7 @@ interface DeliveryWork extends ClaimedDelivery {
 
 const DEFAULTS: Required<Omit<DeliveryOptions, 'signingClock'>> = {
 	pollMs: 500,
-	batchSize: 32,
+	maxInFlight: 32,
 	maxBackoffMs: 10 * 60_000,
 	giveUpAfterMs: 72 * 3_600_000,
 	leaseMs: 60_000,
@@ -64,7 +65,8 @@ export function fetchPoster(timeoutMs: number): EventPoster {
 }
 
 /**
- * Delivers the outbox to webhook subscriptions at least once. Deliveries are claimed
+ * Delivers the outbox to webhook subscriptions at least once, keeping a window of POSTs
+ * in flight that is refilled as each one finishes. Deliveries are claimed
  * with a lease (row locks on PostgreSQL), so several hub processes share the work and
  * a crashed process's claims come back after the lease.
  */
@@ -72,6 +74,8 @@ export class DeliveryLoop extends PollingLoop {
 	private readonly options: Required<Omit<DeliveryOptions, 'signingClock'>> & DeliveryOptions;
 	private readonly post: EventPoster;
 	private readonly secrets = new Map<string, string>();
+	private readonly inFlight = new Set<Promise<void>>();
+	private roomMade: (() => void) | undefined;
 
 	constructor(
 		private readonly store: SqlStore,
@@ -87,12 +91,46 @@ export class DeliveryLoop extends PollingLoop {
 		this.post = post ?? fetchPoster(this.options.requestTimeoutMs);
 	}
 
+	/**
+	 * Claims as many due deliveries as the window has room for and starts them without
+	 * waiting: one slow receiver holds up one slot, not everything claimed with it.
+	 */
 	protected async pass(): Promise<boolean> {
-		return (await this.deliverDue()) === this.options.batchSize;
+		await this.roomInWindow();
+		const room = this.options.maxInFlight - this.inFlight.size;
+		const claimed = await this.claim(room);
+		for (const delivery of claimed) {
+			const posted: Promise<void> = this.deliver(delivery).finally(() => {
+				this.inFlight.delete(posted);
+				this.roomMade?.();
+			});
+			this.inFlight.add(posted);
+		}
+		return claimed.length === room;
 	}
 
-	/** Claims and delivers one batch; returns how many deliveries it attempted. */
+	/** Stops claiming, then lets the POSTs already started finish. */
+	override async stop(): Promise<void> {
+		await super.stop();
+		await Promise.allSettled([...this.inFlight]);
+	}
+
+	/** Claims and delivers what is due, up to the window, and waits for it; returns how many it attempted. */
 	async deliverDue(): Promise<number> {
+		const claimed = await this.claim(this.options.maxInFlight);
+		await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+		return claimed.length;
+	}
+
+	private async roomInWindow(): Promise<void> {
+		while (this.inFlight.size >= this.options.maxInFlight) {
+			await new Promise<void>((resolve) => (this.roomMade = resolve));
+			this.roomMade = undefined;
+		}
+	}
+
+	/** Claims up to `limit` due deliveries and reads what to send for all of them in one query. */
+	private async claim(limit: number): Promise<DeliveryWork[]> {
 		const now = this.clock();
 		const claimed = await this.store.all<ClaimedDelivery>(
 			`UPDATE deliveries SET locked_until = $1, attempts = attempts + 1
@@ -101,22 +139,30 @@ export class DeliveryLoop extends PollingLoop {
 				WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
 				ORDER BY next_attempt_at LIMIT $3${this.store.dialect.claimRowsSuffix})
 			 RETURNING event_id, subscription_id, attempts`,
-			[now + this.options.leaseMs, now, this.options.batchSize],
+			[now + this.options.leaseMs, now, limit],
 		);
-		if (claimed.length === 0) return 0;
-		const work = await this.load(claimed);
-		await Promise.all(work.map((delivery) => this.deliver(delivery)));
-		return claimed.length;
-	}
-
-	private async load(claimed: ClaimedDelivery[]): Promise<DeliveryWork[]> {
+		if (claimed.length === 0) return [];
+		const params: string[] = [];
+		const placeholders = (ids: Iterable<string>) =>
+			[...new Set(ids)].map((id) => `$${params.push(id)}`).join(', ');
+		const events = placeholders(claimed.map((delivery) => delivery.event_id));
+		const subscriptions = placeholders(claimed.map((delivery) => delivery.subscription_id));
+		const rows = await this.store.all<{
+			event_id: string;
+			subscription_id: string;
+			payload: string;
+			url: string;
+			created_at: number;
+		}>(
+			`SELECT d.event_id, d.subscription_id, o.payload, s.url, o.created_at
+			 FROM deliveries d JOIN outbox o ON o.id = d.event_id JOIN webhook_subscriptions s ON s.id = d.subscription_id
+			 WHERE d.event_id IN (${events}) AND d.subscription_id IN (${subscriptions})`,
+			params,
+		);
+		const toSend = new Map(rows.map((row) => [`${row.event_id} ${row.subscription_id}`, row]));
 		const work: DeliveryWork[] = [];
 		for (const delivery of claimed) {
-			const row = await this.store.get<{ payload: string; url: string; created_at: number }>(
-				`SELECT o.payload, s.url, o.created_at FROM outbox o, webhook_subscriptions s
-				 WHERE o.id = $1 AND s.id = $2`,
-				[delivery.event_id, delivery.subscription_id],
-			);
+			const row = toSend.get(`${delivery.event_id} ${delivery.subscription_id}`);
 			if (row) work.push({ ...delivery, ...row, attempts: Number(delivery.attempts) });
 		}
 		return work;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
 	DIRECT_SOURCE,
 	normalizeSource,
@@ -6,6 +6,7 @@ import {
 	type PageStep,
 } from '../core/insights/page-counters';
 import type { Logger } from '../core/logger';
+import type { Campaign } from '../core/model';
 import type { HubServices } from '../services';
 
 /**
@@ -24,6 +25,14 @@ export function linkSourceOf(query: Fields): string | undefined {
 	const raw = typeof query.src === 'string' ? query.src : query.utm_source;
 	const source = normalizeSource(typeof raw === 'string' ? raw : undefined);
 	return source === DIRECT_SOURCE ? undefined : source;
+}
+
+/** The campaign a page handler already read for its request: the counter does not read it again. */
+const campaignsRead = new WeakMap<FastifyRequest, Campaign>();
+
+/** Called by a counted page's handler with the campaign it served. */
+export function rememberCampaign(request: FastifyRequest, campaign: Campaign): void {
+	campaignsRead.set(request, campaign);
 }
 
 /** The source a page request counts under: the link's, else direct. */
@@ -61,7 +70,7 @@ export function registerPageCounters(
 		const slug = String(params.slug ?? '');
 		if (!SLUG.test(slug)) return;
 		try {
-			const campaign = await services.ledger.campaigns.get(slug);
+			const campaign = campaignsRead.get(request) ?? (await services.ledger.campaigns.get(slug));
 			const platform = typeof params.platform === 'string' ? params.platform : '';
 			// Only platforms the campaign offers: a made-up path segment must not open a counter of its own.
 			if (platform && !Object.keys(campaign.platforms).includes(platform)) return;

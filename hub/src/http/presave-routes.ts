@@ -15,7 +15,7 @@ import { agreeToFutureSaves, futureSavesOffer } from './future-saves-layer';
 import { sendPage, type PageOptions } from './html';
 import { APPLE_MUSIC_CONNECT_SCRIPT } from './presave-apple-music-script';
 import { DIRECT_SOURCE } from '../core/insights/page-counters';
-import { linkSourceOf, pageSourceOf } from './page-counters';
+import { linkSourceOf, pageSourceOf, rememberCampaign } from './page-counters';
 import { pageUrlOf, presavePaths } from './presave-paths';
 import { reconnectedText, registerReconnectPages } from './reconnect-routes';
 import { pickLanguage, PLATFORM_NAMES, stringsFor, type PresaveStrings } from './presave-strings';
@@ -30,6 +30,8 @@ import {
 } from './presave-views';
 
 const APPLE_SCRIPT_PATH = '/presave/apple-music.js';
+/** Rendered pre-save pages kept at once: many campaigns × languages × link sources. */
+const RENDERED_PAGES_KEPT = 1_000;
 
 type Fields = Record<string, string | undefined>;
 
@@ -82,14 +84,19 @@ export function registerPresavePages(
 			campaignLocale,
 		);
 
-	async function campaignBySlug(slug: string): Promise<Campaign | undefined> {
+	async function campaignBySlug(
+		request: FastifyRequest,
+		slug: string,
+	): Promise<Campaign | undefined> {
 		// Only slugs reach the database: a campaign id in the URL must not open its page.
 		if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) return undefined;
 		const campaign = await ledger.campaigns.get(slug).catch((error: unknown) => {
 			if (error instanceof HubError && error.code === 'campaign_not_found') return undefined;
 			throw error;
 		});
-		return campaign?.slug === slug ? campaign : undefined;
+		if (campaign?.slug !== slug) return undefined;
+		rememberCampaign(request, campaign);
+		return campaign;
 	}
 
 	function notFound(request: FastifyRequest, reply: FastifyReply) {
@@ -117,36 +124,75 @@ export function registerPresavePages(
 			.send(APPLE_MUSIC_CONNECT_SCRIPT),
 	);
 
-	app.get('/c/:slug', async (request, reply) => {
-		const campaign = await campaignBySlug((request.params as { slug: string }).slug);
-		if (!campaign) return notFound(request, reply);
-		const language = languageOf(request, campaign.locale);
+	/**
+	 * A rendered pre-save page per campaign version, language, browser kind and link source:
+	 * a campaign's page is the same for every fan, so a launch's crowd is served from here. An
+	 * edited campaign has a new `updatedAt` and renders afresh; the cache is emptied when full.
+	 */
+	const renderedPages = new Map<string, { title: string; body: string; options: PageOptions }>();
+
+	function renderPresavePage(
+		campaign: Campaign,
+		language: string,
+		inAppBrowser: boolean,
+		source: string | undefined,
+	) {
+		// The artist's name is read from the artists table: a rename does not change the campaign's updatedAt.
+		const key = [
+			campaign.id,
+			campaign.updatedAt,
+			campaign.artist,
+			language,
+			inAppBrowser,
+			source ?? '',
+		].join('\n');
+		const cached = renderedPages.get(key);
+		if (cached) return cached;
 		const strings = stringsFor(language);
 		const platforms = offered(campaign);
-		const body = presavePageBody({
-			campaign,
-			language,
-			strings,
-			platforms,
-			offerFollow: platforms.some((platform) => presaves.canFollow(campaign, platform)),
-			inAppBrowser: isInAppBrowser(request.headers['user-agent']),
-			pageUrl: pageUrlOf(program.publicUrl, campaign.slug),
-			source: linkSourceOf(queryOf(request)),
-		});
 		// The form's buttons end on each platform's consent screen: form-action must allow those redirects.
 		const consentOrigins = platforms.flatMap((platform) => {
 			const authorization = authorizations.get(platform);
 			return authorization?.flow === 'redirect' ? [authorization.consentOrigin] : [];
 		});
-		return page(reply, 200, language, strings.presaveTitle(campaign.title, campaign.artist), body, {
-			imgSrc: campaign.artworkUrl ? [originOf(campaign.artworkUrl)] : undefined,
-			formAction: [...new Set(consentOrigins)],
-		});
+		const rendered = {
+			title: strings.presaveTitle(campaign.title, campaign.artist),
+			body: presavePageBody({
+				campaign,
+				language,
+				strings,
+				platforms,
+				offerFollow: platforms.some((platform) => presaves.canFollow(campaign, platform)),
+				inAppBrowser,
+				pageUrl: pageUrlOf(program.publicUrl, campaign.slug),
+				source,
+			}),
+			options: {
+				imgSrc: campaign.artworkUrl ? [originOf(campaign.artworkUrl)] : undefined,
+				formAction: [...new Set(consentOrigins)],
+			},
+		};
+		if (renderedPages.size >= RENDERED_PAGES_KEPT) renderedPages.clear();
+		renderedPages.set(key, rendered);
+		return rendered;
+	}
+
+	app.get('/c/:slug', async (request, reply) => {
+		const campaign = await campaignBySlug(request, (request.params as { slug: string }).slug);
+		if (!campaign) return notFound(request, reply);
+		const language = languageOf(request, campaign.locale);
+		const rendered = renderPresavePage(
+			campaign,
+			language,
+			isInAppBrowser(request.headers['user-agent']),
+			linkSourceOf(queryOf(request)),
+		);
+		return page(reply, 200, language, rendered.title, rendered.body, rendered.options);
 	});
 
 	app.get('/c/:slug/connect/:platform', async (request, reply) => {
 		const params = request.params as { slug: string; platform: string };
-		const campaign = await campaignBySlug(params.slug);
+		const campaign = await campaignBySlug(request, params.slug);
 		const platform = params.platform;
 		if (!campaign || !isStreamingPlatform(platform) || !offered(campaign).includes(platform))
 			return notFound(request, reply);

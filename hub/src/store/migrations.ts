@@ -333,6 +333,24 @@ const MIGRATIONS: Migration[] = [
 		],
 	},
 	{
+		version: 10,
+		name: 'lookup and retention indexes',
+		// Each of these was a full scan on a path that runs often or grows without bound.
+		statements: [
+			// Every pre-save click purges expired states.
+			`CREATE INDEX oauth_states_by_expiry ON oauth_states (expires_at)`,
+			// A trigger re-registering its URL moves and deletes its subscription's deliveries.
+			`CREATE INDEX deliveries_by_subscription ON deliveries (subscription_id, status)`,
+			// Retention drops events by age, oldest first.
+			`CREATE INDEX outbox_by_age ON outbox (created_at, id)`,
+			// A broadcast's progress counts its claims by status, without sorting them.
+			`CREATE INDEX community_deliveries_by_status ON community_deliveries (platform, message_key, status)`,
+			// A fan's open Discord invite, and the open invites the bot matches a join against.
+			`CREATE INDEX community_invites_by_fan ON community_invites (fan_id, platform, created_at)`,
+			`CREATE INDEX community_invites_open ON community_invites (platform, used_at, created_at)`,
+		],
+	},
+	{
 		version: 12,
 		name: 'consent asked anew',
 		statements: [
@@ -371,7 +389,7 @@ export async function migrate(
 	nowMs = Date.now(),
 	upToVersion = LATEST_SCHEMA_VERSION,
 ): Promise<number[]> {
-	return store.exclusive(async (tx) => {
+	const ran = await store.exclusive(async (tx) => {
 		const applied = await appliedVersions(tx);
 		const ran: number[] = [];
 		for (const migration of MIGRATIONS) {
@@ -385,4 +403,7 @@ export async function migrate(
 		}
 		return ran;
 	});
+	// New tables and indexes start without statistics; the planner guesses until it has some.
+	if (ran.length > 0) await store.run(store.dialect.refreshStatisticsSql);
+	return ran;
 }

@@ -2,7 +2,17 @@ import { Pool, types, type PoolClient } from 'pg';
 import { HubError } from '../core/errors';
 import type { SqlDialect, SqlExecutor, SqlStore, SqlValue } from './sql-store';
 
-const DIALECT: SqlDialect = { name: 'postgres', claimRowsSuffix: ' FOR UPDATE SKIP LOCKED' };
+const DIALECT: SqlDialect = {
+	name: 'postgres',
+	claimRowsSuffix: ' FOR UPDATE SKIP LOCKED',
+	// Autovacuum analyzes too, but only once enough rows changed: this covers a fresh schema and
+	// big jobs. Only the hub's own schema: a bare ANALYZE would walk every schema of the database.
+	refreshStatisticsSql: `DO $$ DECLARE t record; BEGIN
+		FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+			EXECUTE format('ANALYZE %I', t.tablename);
+		END LOOP;
+	END $$`,
+};
 const INT8_OID = 20;
 // Any constant both processes agree on; it names the lock that serialises migrations.
 const MIGRATION_LOCK_KEY = 4_651_207;

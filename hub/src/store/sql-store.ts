@@ -16,6 +16,8 @@ export interface SqlDialect {
 	readonly name: 'sqlite' | 'postgres';
 	/** Appended to a SELECT that claims rows several hub processes may race for. */
 	readonly claimRowsSuffix: string;
+	/** Brings the query planner's table statistics up to date where they are stale or missing. */
+	readonly refreshStatisticsSql: string;
 }
 
 export interface SqlStore extends SqlExecutor {

@@ -3,7 +3,12 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlDialect, SqlExecutor, SqlStore, SqlValue } from './sql-store';
 
-const DIALECT: SqlDialect = { name: 'sqlite', claimRowsSuffix: '' };
+const DIALECT: SqlDialect = {
+	name: 'sqlite',
+	claimRowsSuffix: '',
+	// 0x10002: analyze every table whose statistics are missing or stale, within SQLite's own analysis limit.
+	refreshStatisticsSql: 'PRAGMA optimize=0x10002',
+};
 const BUSY_GIVE_UP_MS = 10_000;
 const SQLITE_BUSY = 5;
 

@@ -47,6 +47,14 @@ export interface BroadcastProgress {
 	passes: number;
 }
 
+/** What this pass settled so far, added to what the ledger counted when it began. */
+interface PassTally {
+	waiting: number;
+	sent: number;
+	blocked: number;
+	failed: number;
+}
+
 interface Recipient {
 	fan_id: string;
 	user_id: string;
@@ -116,7 +124,10 @@ export class CommunityBroadcasts {
 		);
 		const passes =
 			(previous?.progress ? (JSON.parse(previous.progress) as BroadcastProgress).passes : 0) + 1;
-		const pass = { waiting: 0 };
+		// Counted from the ledger at the start and end of a pass; in between, this pass's outcomes
+		// are added as they settle (a COUNT per batch would re-read every claim so far).
+		const counted = await this.progress(request, 0, passes);
+		const pass: PassTally = { waiting: 0, sent: 0, blocked: 0, failed: 0 };
 		let cursor = '';
 		for (;;) {
 			const batch = await this.recipients(request, cursor);
@@ -125,7 +136,13 @@ export class CommunityBroadcasts {
 			await this.inParallel(batch, (recipient) =>
 				this.deliver(request, messenger, recipient, pass),
 			);
-			await job.reportProgress({ ...(await this.progress(request, pass.waiting, passes)) });
+			await job.reportProgress({
+				...counted,
+				sent: counted.sent + pass.sent,
+				blocked: counted.blocked + pass.blocked,
+				failed: counted.failed + pass.failed,
+				waiting: pass.waiting,
+			});
 		}
 		const progress = await this.progress(request, pass.waiting, passes);
 		await job.reportProgress({ ...progress });
@@ -134,8 +151,8 @@ export class CommunityBroadcasts {
 
 	/**
 	 * Counted from the claims themselves, so the numbers hold across passes and across runs
-	 * of a job whose process died. Between batches every claim of this run is settled: one
-	 * still "sending" was left by a run that died.
+	 * of a job whose process died. At the start and end of a pass every claim of this run is
+	 * settled: one still "sending" was left by a run that died.
 	 */
 	private async progress(
 		request: BroadcastRequest,
@@ -183,9 +200,12 @@ export class CommunityBroadcasts {
 			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
 		}
 		return this.ledger.store.all<Recipient>(
+			// CROSS JOIN keeps fans, read in id order from the cursor, as SQLite's outer loop: without
+			// statistics it started from the platform's identities and sorted them all, every batch.
+			// PostgreSQL plans it as an ordinary join.
 			`SELECT f.id AS fan_id, i.external_id AS user_id
-			 FROM fans f JOIN identities i ON i.fan_id = f.id AND i.channel = $1
-			 WHERE f.erased_at IS NULL AND f.merged_into IS NULL AND f.id > $4
+			 FROM fans f CROSS JOIN identities i
+			 WHERE i.fan_id = f.id AND i.channel = $1 AND f.erased_at IS NULL AND f.merged_into IS NULL AND f.id > $4
 			 AND EXISTS (SELECT 1 FROM consents c WHERE c.fan_id = f.id AND c.channel = $1 AND c.purpose = $2 AND c.status = 'granted')
 			 AND NOT EXISTS (SELECT 1 FROM community_deliveries d WHERE d.platform = $1 AND d.message_key = $3 AND d.fan_id = f.id)
 			 ${where.join(' ')}
@@ -198,7 +218,7 @@ export class CommunityBroadcasts {
 		request: BroadcastRequest,
 		messenger: CommunityMessenger,
 		recipient: Recipient,
-		pass: { waiting: number },
+		pass: PassTally,
 	): Promise<void> {
 		const pacer = this.pacerFor(messenger);
 		await pacer.take();
@@ -209,6 +229,7 @@ export class CommunityBroadcasts {
 			try {
 				const { messageId } = await messenger.sendDirect(recipient.user_id, request.text);
 				await this.settle(request, recipient.fan_id, 'sent', messageId, null);
+				pass.sent++;
 				return;
 			} catch (error) {
 				if (!(error instanceof CommunityPlatformError)) throw error;
@@ -218,6 +239,7 @@ export class CommunityBroadcasts {
 				}
 				if (error.kind === 'blocked') {
 					await this.settle(request, recipient.fan_id, 'blocked', null, error.message);
+					pass.blocked++;
 					await this.recordBlocked(request, recipient.fan_id, error.message);
 				} else if (error.kind === 'rate_limited' || error.kind === 'transient') {
 					// Released for the next pass: the message was not delivered, so sending it later is no duplicate.
@@ -225,6 +247,7 @@ export class CommunityBroadcasts {
 					pass.waiting++;
 				} else {
 					await this.settle(request, recipient.fan_id, 'failed', null, error.message);
+					pass.failed++;
 				}
 				return;
 			}

@@ -79,6 +79,7 @@ export interface CommunityOptions {
 	/** The platforms whose library can hold a release: what "save every release" can save to. */
 	libraryPlatforms: () => StreamingPlatformName[];
 	clock: () => number;
+	/** An event was queued for delivery. */
 	onQueued: () => void;
 }
 
@@ -199,11 +200,14 @@ export class Community implements CommunityDesk {
 	async releaseUpdatesWording(user: ChatUser): Promise<string> {
 		const identity = this.identityOf(user);
 		const fanId = await this.ownerOf(this.ledger.store, identity);
-		const campaign = await this.campaignFor(fanId);
-		const custom = campaign?.consentWordings[user.platform];
+		return this.wordingFor(await this.campaignFor(fanId), user.platform);
+	}
+
+	private wordingFor(campaign: Campaign | undefined, platform: CommunityPlatform): string {
+		const custom = campaign?.consentWordings[platform];
 		if (custom) return custom;
 		const who = campaign?.artist ?? this.program.name;
-		return user.platform === 'discord'
+		return platform === 'discord'
 			? `Yes, give me the release-updates role so ${who} can ping me here about new releases. I can run /stop at any time to drop it.`
 			: `Yes, ${who} may message me here on Telegram about new releases. I can send /stop at any time to stop these messages.`;
 	}
@@ -594,6 +598,7 @@ export class Community implements CommunityDesk {
 				newFan: result.newFan,
 				alreadyLinked: result.alreadyLinked,
 				releaseUpdates: result.releaseUpdates,
+				releaseUpdatesWording: this.wordingFor(campaign, user.platform),
 				...(campaign ? { campaign: this.summaryOf(campaign) } : {}),
 			};
 		} catch (error) {

@@ -38,6 +38,8 @@ export type StartResult =
 			alreadyLinked: boolean;
 			/** Whether the fan already gets release updates here (so the bot offers /join only when not). */
 			releaseUpdates: boolean;
+			/** What `releaseUpdatesWording` would answer now: the bot's /join offer shows it without asking again. */
+			releaseUpdatesWording: string;
 			campaign?: CampaignSummary;
 	  }
 	| Refused;

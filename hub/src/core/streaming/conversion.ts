@@ -7,14 +7,13 @@ import { ERASED_REASON, settlePresaveWithin } from '../presave/lifecycle';
 import type { SqlStore, SqlValue } from '../../store/sql-store';
 import { STREAMING_PLATFORMS, type PlatformRelease, type StreamingPlatformName } from './platform';
 import type { Streaming } from './streaming';
+import { AdaptiveConcurrency } from './adaptive-concurrency';
 import type { FutureSaveConversion, FutureSaveProgress } from './future-saves';
 
 export const CONVERSION_JOB = 'release_conversion';
 
 /** Pre-saves read per batch: memory stays flat however many fans pre-saved. */
 const BATCH_SIZE = 200;
-/** Saves in flight at once; the platform pacer decides how fast they really go. */
-const CONCURRENCY = 16;
 /** How soon to look again when the release is not visible yet, or some fans are not due or hit a passing error. */
 const RETRY_LATER_MS = 60_000;
 
@@ -144,65 +143,81 @@ export class ReleaseConversion {
 		job: JobContext,
 	): Promise<void> {
 		const source = conversionSource(job.id);
+		const window = new AdaptiveConcurrency({
+			requestsPerSecond: this.streaming.platform(platform).requestsPerSecond,
+		});
+		// Each batch is counted from the ledger once its saves are done, in batch order, while
+		// the next batches' saves already fill the window.
+		let counted: Promise<void> = Promise.resolve();
 		let cursor = '';
-		for (;;) {
-			// Pending pre-saves, less those waiting for a reconnect that has not happened yet.
-			const batch = await this.store.all<PendingPresave>(
-				`SELECT a.id, a.fan_id, f.timezone, f.erased_at FROM actions a JOIN fans f ON f.id = a.fan_id
+		try {
+			for (;;) {
+				// Pending pre-saves, less those waiting for a reconnect that has not happened yet.
+				const batch = await this.store.all<PendingPresave>(
+					`SELECT a.id, a.fan_id, f.timezone, f.erased_at FROM actions a JOIN fans f ON f.id = a.fan_id
 				 LEFT JOIN tokens t ON t.fan_id = a.fan_id AND t.platform = a.platform
 				 WHERE a.campaign_id = $1 AND a.kind = 'presave' AND a.platform = $2 AND a.status = 'pending' AND a.id > $3
 				 AND (a.error IS NULL OR t.status = 'valid')
 				 ORDER BY a.id LIMIT $4`,
-				[campaign.id, platform, cursor, BATCH_SIZE],
-			);
-			if (batch.length === 0) return;
-			cursor = batch[batch.length - 1].id;
-			const batchStartedMs = this.clock();
-			const erased = batch.filter((presave) => presave.erased_at !== null);
-			for (const presave of erased) {
-				await this.store.transaction((tx) =>
-					settlePresaveWithin(
-						tx,
-						presave.id,
-						{ status: 'skipped', error: ERASED_REASON },
-						this.clock(),
-					),
+					[campaign.id, platform, cursor, BATCH_SIZE],
 				);
-			}
-			totals.skipped += erased.length;
-			const due = batch.filter(
-				(presave) =>
-					presave.erased_at === null &&
-					releaseInstantFor(campaign, presave.timezone) <= batchStartedMs,
-			);
-			totals.waiting += batch.length - erased.length - due.length;
-			await this.inParallel(due, async (presave) => {
-				try {
-					const outcome = await this.streaming.saveRelease({
-						fanId: presave.fan_id,
-						campaignId: campaign.id,
-						platform,
-						parentActionId: presave.id,
-						release,
-						source,
-					});
-					if (outcome.status === 'not_released') totals.waiting++;
-				} catch {
-					// A passing failure (the platform kept failing, a dropped connection): the next pass picks this fan up.
-					totals.waiting++;
+				if (batch.length === 0) break;
+				cursor = batch[batch.length - 1].id;
+				const batchStartedMs = this.clock();
+				const erased = batch.filter((presave) => presave.erased_at !== null);
+				for (const presave of erased) {
+					await this.store.transaction((tx) =>
+						settlePresaveWithin(
+							tx,
+							presave.id,
+							{ status: 'skipped', error: ERASED_REASON },
+							this.clock(),
+						),
+					);
 				}
-			});
-			const counted = await this.countSaves(
-				campaign.id,
-				job.id,
-				due.map((presave) => presave.id),
-				batchStartedMs,
-			);
-			totals.converted += counted.converted;
-			totals.reconsent += counted.reconsent;
-			totals.failed += counted.failed;
-			await job.reportProgress({ ...totals });
+				totals.skipped += erased.length;
+				const due = batch.filter(
+					(presave) =>
+						presave.erased_at === null &&
+						releaseInstantFor(campaign, presave.timezone) <= batchStartedMs,
+				);
+				totals.waiting += batch.length - erased.length - due.length;
+				const saves: Promise<void>[] = [];
+				for (const presave of due) {
+					const started = await window.start(async () => {
+						try {
+							const outcome = await this.streaming.saveRelease({
+								fanId: presave.fan_id,
+								campaignId: campaign.id,
+								platform,
+								parentActionId: presave.id,
+								release,
+								source,
+							});
+							if (outcome.status === 'not_released') totals.waiting++;
+						} catch {
+							// A passing failure (the platform kept failing, a dropped connection): the next pass picks this fan up.
+							totals.waiting++;
+						}
+					});
+					saves.push(started.finished);
+				}
+				const presaveIds = due.map((presave) => presave.id);
+				counted = counted.then(async () => {
+					await Promise.all(saves);
+					const outcomes = await this.countSaves(campaign.id, job.id, presaveIds, batchStartedMs);
+					totals.converted += outcomes.converted;
+					totals.reconsent += outcomes.reconsent;
+					totals.failed += outcomes.failed;
+					await job.reportProgress({ ...totals });
+				});
+				// Its failure surfaces from the await below; until then it must not count as unhandled.
+				counted.catch(() => undefined);
+			}
+		} finally {
+			await window.idle();
 		}
+		await counted;
 	}
 
 	/**
@@ -236,14 +251,5 @@ export class ReleaseConversion {
 		);
 		for (const row of rows) counts[row.outcome as keyof LedgerCounts] = Number(row.n);
 		return counts;
-	}
-
-	private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-		let next = 0;
-		await Promise.all(
-			Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-				while (next < items.length) await work(items[next++]);
-			}),
-		);
 	}
 }

@@ -4,11 +4,10 @@ import type { SqlStore } from '../../store/sql-store';
 import { releaseInstantFor } from './conversion';
 import type { PlatformRelease, StreamingPlatformName } from './platform';
 import type { Streaming } from './streaming';
+import { AdaptiveConcurrency } from './adaptive-concurrency';
 
 /** Agreements read per batch: memory stays flat however many fans agreed. */
 const BATCH_SIZE = 200;
-/** Saves in flight at once; the platform pacer decides how fast they really go. */
-const CONCURRENCY = 16;
 /** A release already out when the fan agreed is not a future release; a day covers every local midnight. */
 const LOCAL_MIDNIGHT_SLACK_MS = 24 * 3_600_000;
 
@@ -49,10 +48,14 @@ export class FutureSaveConversion {
 		progress: FutureSaveProgress,
 	): Promise<void> {
 		const agreedBy = Date.parse(campaign.releaseAtUtc) + LOCAL_MIDNIGHT_SLACK_MS;
+		const window = new AdaptiveConcurrency({
+			requestsPerSecond: this.streaming.platform(platform).requestsPerSecond,
+		});
 		let cursor = '';
-		for (;;) {
-			const batch = await this.store.all<DueAgreement>(
-				`SELECT con.id, con.fan_id, con.action_id, f.timezone
+		try {
+			for (;;) {
+				const batch = await this.store.all<DueAgreement>(
+					`SELECT con.id, con.fan_id, con.action_id, f.timezone
 				 FROM consents con JOIN actions a ON a.id = con.action_id JOIN campaigns c ON c.id = a.campaign_id
 				 JOIN fans f ON f.id = con.fan_id
 				 WHERE c.artist_id = $1 AND con.purpose = $2 AND con.channel = $3 AND con.status = 'granted'
@@ -60,51 +63,47 @@ export class FutureSaveConversion {
 				 AND NOT EXISTS (SELECT 1 FROM actions s WHERE s.idempotency_key = CAST($6 AS TEXT) || con.fan_id || CAST($7 AS TEXT)
 					AND s.status IN ('done', 'failed'))
 				 ORDER BY con.id LIMIT $8`,
-				[
-					campaign.artistId,
-					FUTURE_SAVES_PURPOSE,
-					platform,
-					agreedBy,
-					cursor,
-					`save:${campaign.id}:`,
-					`:${platform}`,
-					BATCH_SIZE,
-				],
-			);
-			if (batch.length === 0) return;
-			cursor = batch[batch.length - 1].id;
-			const now = this.clock();
-			const due = batch.filter(
-				(agreement) => releaseInstantFor(campaign, agreement.timezone) <= now,
-			);
-			progress.waiting += batch.length - due.length;
-			await this.inParallel(due, async (agreement) => {
-				try {
-					const outcome = await this.streaming.saveRelease({
-						fanId: agreement.fan_id,
-						campaignId: campaign.id,
+					[
+						campaign.artistId,
+						FUTURE_SAVES_PURPOSE,
 						platform,
-						parentActionId: agreement.action_id,
-						release,
+						agreedBy,
+						cursor,
+						`save:${campaign.id}:`,
+						`:${platform}`,
+						BATCH_SIZE,
+					],
+				);
+				if (batch.length === 0) return;
+				cursor = batch[batch.length - 1].id;
+				const now = this.clock();
+				const due = batch.filter(
+					(agreement) => releaseInstantFor(campaign, agreement.timezone) <= now,
+				);
+				progress.waiting += batch.length - due.length;
+				for (const agreement of due) {
+					await window.start(async () => {
+						try {
+							const outcome = await this.streaming.saveRelease({
+								fanId: agreement.fan_id,
+								campaignId: campaign.id,
+								platform,
+								parentActionId: agreement.action_id,
+								release,
+							});
+							if (outcome.status === 'done') progress.converted++;
+							else if (outcome.status === 'reconsent') progress.reconsent++;
+							else if (outcome.status === 'failed') progress.failed++;
+							else progress.waiting++;
+						} catch {
+							// A passing failure: the next pass picks this fan up.
+							progress.waiting++;
+						}
 					});
-					if (outcome.status === 'done') progress.converted++;
-					else if (outcome.status === 'reconsent') progress.reconsent++;
-					else if (outcome.status === 'failed') progress.failed++;
-					else progress.waiting++;
-				} catch {
-					// A passing failure: the next pass picks this fan up.
-					progress.waiting++;
 				}
-			});
+			}
+		} finally {
+			await window.idle();
 		}
-	}
-
-	private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-		let next = 0;
-		await Promise.all(
-			Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-				while (next < items.length) await work(items[next++]);
-			}),
-		);
 	}
 }
