@@ -119,6 +119,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	services.delivery.start();
 	services.jobs.start();
 	services.upkeep.start();
+	services.insightsFolding.start();
 	try {
 		await bots?.start(program.publicUrl);
 	} catch (error) {
@@ -127,6 +128,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			services.jobs.stop(),
 			services.delivery.stop(),
 			services.upkeep.stop(),
+			services.insightsFolding.stop(),
 			bots?.stop(),
 		]);
 		await services.ledger.close();
@@ -144,6 +146,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			await services.jobs.stop();
 			await services.delivery.stop();
 			await services.upkeep.stop();
+			await services.insightsFolding.stop();
 			await services.ledger.close();
 		},
 	};

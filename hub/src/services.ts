@@ -4,6 +4,7 @@ import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
 import { StoreUpkeep, type UpkeepOptions } from './core/upkeep';
+import { InsightsFolding } from './core/insights/folding';
 import { FanReferences } from './core/fan-references';
 import type { FanAuthorizations } from './core/presave/authorization';
 import { LayerSessions } from './core/presave/layer-sessions';
@@ -105,6 +106,7 @@ export interface HubServices {
 	jobs: JobRunner;
 	delivery: DeliveryLoop;
 	upkeep: StoreUpkeep;
+	insightsFolding: InsightsFolding;
 	streaming: Streaming;
 	conversion: ReleaseConversion;
 	community: CommunityServices;
@@ -211,6 +213,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		jobs,
 		delivery,
 		upkeep: new StoreUpkeep(options.store, options.logger, options.clock, options.upkeep),
+		insightsFolding: new InsightsFolding(options.store, options.logger),
 		streaming,
 		conversion,
 		community,
