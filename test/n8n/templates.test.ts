@@ -186,7 +186,7 @@ describe('the workflow templates in a real n8n', () => {
 	});
 
 	n8nIt(
-		'pre-save: asks the fan for SMS at the number on record, layered on the pre-save',
+		'pre-save recorded through the API for an imported fan: asks for SMS at the number on record, layered on the pre-save',
 		async () => {
 			const phone = '+4915120000001';
 			const { campaign } = await call('POST', '/v1/campaigns', {
@@ -240,29 +240,32 @@ describe('the workflow templates in a real n8n', () => {
 		},
 	);
 
-	n8nIt('pre-save: asks a fan with no number on record for email instead', async () => {
-		const address = `email-only.${randomBytes(3).toString('hex')}@example.com`;
-		const { fan } = await call('POST', '/v1/fans', {
-			identities: [{ channel: 'email', value: address }],
-			timezone: 'Europe/Berlin',
-		});
-		const { action: presaveAction } = await call<{ action: HubAction }>('POST', '/v1/actions', {
-			fanId: fan.id,
-			kind: 'presave',
-			status: 'done',
-		});
-		const mail = await messaging.smtp.waitFor((m) => m.to.includes(address), 60_000);
-		expect(mail.text).toMatch(/\/optin\/confirm\?token=/);
-		const exported = await call('GET', `/v1/fans/${fan.id}/export`);
-		expect((exported.actions as HubAction[]).filter((a) => a.kind.startsWith('optin_'))).toEqual([
-			expect.objectContaining({
-				kind: 'optin_email',
-				status: 'pending',
-				parentActionId: presaveAction.id,
-			}),
-		]);
-		await expectOnlySuccessfulRuns(new Map([[presave, 2]]));
-	});
+	n8nIt(
+		'pre-save recorded through the API: asks an imported fan with no number on record for email instead',
+		async () => {
+			const address = `email-only.${randomBytes(3).toString('hex')}@example.com`;
+			const { fan } = await call('POST', '/v1/fans', {
+				identities: [{ channel: 'email', value: address }],
+				timezone: 'Europe/Berlin',
+			});
+			const { action: presaveAction } = await call<{ action: HubAction }>('POST', '/v1/actions', {
+				fanId: fan.id,
+				kind: 'presave',
+				status: 'done',
+			});
+			const mail = await messaging.smtp.waitFor((m) => m.to.includes(address), 60_000);
+			expect(mail.text).toMatch(/\/optin\/confirm\?token=/);
+			const exported = await call('GET', `/v1/fans/${fan.id}/export`);
+			expect((exported.actions as HubAction[]).filter((a) => a.kind.startsWith('optin_'))).toEqual([
+				expect.objectContaining({
+					kind: 'optin_email',
+					status: 'pending',
+					parentActionId: presaveAction.id,
+				}),
+			]);
+			await expectOnlySuccessfulRuns(new Map([[presave, 2]]));
+		},
+	);
 
 	n8nIt(
 		'SMS keyword: JOIN → reply YES → one welcome text; quiet hours hold a late send; STOP suppresses',
