@@ -366,6 +366,17 @@ const MIGRATIONS: Migration[] = [
 			`ALTER TABLE oauth_states ADD COLUMN source TEXT`,
 		],
 	},
+	{
+		version: 14,
+		name: 'shared rate budgets',
+		statements: [
+			// The next free slot of each platform app's budget, for hub processes sharing one database (core/streaming/pacer.ts).
+			`CREATE TABLE rate_budgets (
+				budget TEXT PRIMARY KEY,
+				next_slot_ms DOUBLE PRECISION NOT NULL
+			)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

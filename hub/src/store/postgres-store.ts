@@ -5,6 +5,8 @@ import type { SqlDialect, SqlExecutor, SqlStore, SqlValue } from './sql-store';
 const DIALECT: SqlDialect = {
 	name: 'postgres',
 	claimRowsSuffix: ' FOR UPDATE SKIP LOCKED',
+	sharedByProcesses: true,
+	nowMsSql: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
 	// Autovacuum analyzes too, but only once enough rows changed: this covers a fresh schema and
 	// big jobs. Only the hub's own schema: a bare ANALYZE would walk every schema of the database.
 	refreshStatisticsSql: `DO $$ DECLARE t record; BEGIN

@@ -18,6 +18,13 @@ export interface SqlDialect {
 	readonly claimRowsSuffix: string;
 	/** Brings the query planner's table statistics up to date where they are stale or missing. */
 	readonly refreshStatisticsSql: string;
+	/**
+	 * Several hub processes may share this database (PostgreSQL), so budgets live in it and
+	 * long work splits into pieces every process can claim; false where one process owns it (SQLite).
+	 */
+	readonly sharedByProcesses: boolean;
+	/** The database's clock in epoch milliseconds, as an SQL expression: one clock for every process. */
+	readonly nowMsSql: string;
 }
 
 export interface SqlStore extends SqlExecutor {

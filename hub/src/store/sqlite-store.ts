@@ -8,6 +8,8 @@ const DIALECT: SqlDialect = {
 	claimRowsSuffix: '',
 	// 0x10002: analyze every table whose statistics are missing or stale, within SQLite's own analysis limit.
 	refreshStatisticsSql: 'PRAGMA optimize=0x10002',
+	sharedByProcesses: false,
+	nowMsSql: `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
 };
 const BUSY_GIVE_UP_MS = 10_000;
 const SQLITE_BUSY = 5;

@@ -10,7 +10,7 @@ import {
 } from '../presave/lifecycle';
 import type { Tokens } from '../tokens';
 import type { SqlExecutor, SqlStore } from '../../store/sql-store';
-import { RatePacer } from './pacer';
+import { pacerFor, type Pacer } from './pacer';
 import {
 	PlatformError,
 	type PlatformGrant,
@@ -55,7 +55,7 @@ export type StreamingOutcome =
  * re-consent and records a failed action rather than failing anything else.
  */
 export class Streaming {
-	private readonly pacers = new Map<StreamingPlatformName, RatePacer>();
+	private readonly pacers = new Map<StreamingPlatformName, Pacer>();
 
 	constructor(
 		private readonly platforms: ReadonlyMap<StreamingPlatformName, StreamingPlatform>,
@@ -69,7 +69,11 @@ export class Streaming {
 			new Promise((resolve) => setTimeout(resolve, ms)),
 	) {
 		for (const [name, platform] of platforms) {
-			this.pacers.set(name, new RatePacer(platform.requestsPerSecond, Date.now, sleep));
+			// One budget per platform app: shared by every hub process where they share the store.
+			this.pacers.set(
+				name,
+				pacerFor(store, `streaming:${name}`, platform.requestsPerSecond, sleep),
+			);
 		}
 	}
 
@@ -334,7 +338,7 @@ export class Streaming {
 
 	/** One paced platform call: waits out 429s (Retry-After), retries transient failures with backoff. */
 	private async call<T>(name: StreamingPlatformName, work: () => Promise<T>): Promise<T> {
-		const pacer = this.pacers.get(name) as RatePacer;
+		const pacer = this.pacers.get(name) as Pacer;
 		let transientFailures = 0;
 		let rateLimitedWaits = 0;
 		for (;;) {
@@ -347,7 +351,7 @@ export class Streaming {
 					error.kind === 'rate_limited' &&
 					++rateLimitedWaits < MAX_RATE_LIMITED_WAITS
 				) {
-					pacer.pauseFor(error.retryAfterMs ?? 1000);
+					await pacer.pauseFor(error.retryAfterMs ?? 1000);
 				} else if (
 					error instanceof PlatformError &&
 					error.kind === 'transient' &&
