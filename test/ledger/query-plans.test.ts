@@ -164,7 +164,11 @@ describe('query plans on a ledger without statistics (SQLite)', () => {
 				messageKey: 'plans',
 				segment: { campaignId: campaign.id, hasAction: 'presave' },
 			},
-			{ id: `${BROADCAST_JOB}-plans`, reportProgress: async () => undefined },
+			{
+				id: `${BROADCAST_JOB}-plans`,
+				reportProgress: async () => undefined,
+				runOneOf: async () => false,
+			},
 		);
 
 		const touchesGrowing = (sql: string) =>

@@ -3,12 +3,19 @@ import { newId } from './ids';
 import { iso } from './model';
 import type { Logger } from './logger';
 import { PollingLoop } from './polling-loop';
-import type { SqlExecutor, SqlStore } from '../store/sql-store';
+import type { SqlExecutor, SqlStore, SqlValue } from '../store/sql-store';
 
 export interface JobContext {
 	id: string;
 	/** Saves how far the job got, for `GET /v1/jobs/{id}` and for the job itself when it resumes. */
 	reportProgress(progress: Record<string, unknown>): Promise<void>;
+	/**
+	 * Claims one of `jobIds` that is due (queued, or running under a lease that ran out) and
+	 * runs it in this process; false when none was. A job split into pieces works on its own
+	 * pieces this way while other processes claim the rest, so it never waits on a piece
+	 * nobody runs (one process, or a process that died holding it).
+	 */
+	runOneOf(jobIds: readonly string[]): Promise<boolean>;
 }
 
 /** A handler may ask to run again later (the release is not live yet); the job keeps its id and progress. */
@@ -39,6 +46,11 @@ export interface JobRunnerOptions {
 	batchSize?: number;
 	leaseMs?: number;
 	maxAttempts?: number;
+	/**
+	 * Kinds this process claims one of per pass, not a batch: pieces of one job split so
+	 * that every hub process takes some, instead of the first to look taking them all.
+	 */
+	oneAtATime?: string[];
 }
 
 const DEFAULTS: Required<JobRunnerOptions> = {
@@ -46,7 +58,11 @@ const DEFAULTS: Required<JobRunnerOptions> = {
 	batchSize: 16,
 	leaseMs: 5 * 60_000,
 	maxAttempts: 8,
+	oneAtATime: [],
 };
+
+/** How many times per lease a running job's lease is renewed: a missed renewal or two is not a death. */
+const RENEWALS_PER_LEASE = 3;
 
 /** Puts durable work in the jobs table, in the caller's transaction, to run at `runAtMs`. */
 export async function enqueueJob(
@@ -116,26 +132,63 @@ export class JobRunner extends PollingLoop {
 
 	/** Claims and runs one batch of due jobs; returns how many it ran. */
 	async runDue(): Promise<number> {
-		const now = this.clock();
-		const claimed = await this.store.all<JobRow>(
-			`UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
-			 WHERE id IN (
-				SELECT id FROM jobs
-				WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)
-				ORDER BY run_at LIMIT $4${this.store.dialect.claimRowsSuffix})
-			 RETURNING id, kind, payload, attempts`,
-			[this.worker, now + this.options.leaseMs, now, this.options.batchSize],
+		const single = this.options.oneAtATime;
+		const claimed = await this.claim(
+			this.options.batchSize,
+			single.length > 0 ? `AND kind NOT IN (${placeholders(single, 5)})` : '',
+			single,
 		);
+		for (const kind of single) claimed.push(...(await this.claim(1, 'AND kind = $5', [kind])));
 		await Promise.all(claimed.map((job) => this.runJob(job)));
 		return claimed.length;
 	}
 
+	/** Due jobs (queued and due, or running under a lease that ran out) within `scope`, leased to this process. */
+	private claim(limit: number, scope: string, scopeParams: readonly SqlValue[]): Promise<JobRow[]> {
+		const now = this.clock();
+		return this.store.all<JobRow>(
+			`UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+			 WHERE id IN (
+				SELECT id FROM jobs
+				WHERE ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) ${scope}
+				ORDER BY run_at LIMIT $4${this.store.dialect.claimRowsSuffix})
+			 RETURNING id, kind, payload, attempts`,
+			[this.worker, now + this.options.leaseMs, now, limit, ...scopeParams],
+		);
+	}
+
 	private async runJob(job: JobRow): Promise<void> {
 		const handler = this.handlers[job.kind];
+		// The lease is renewed while the job runs: it runs out only when this process is gone.
+		const renewLease = (): Promise<unknown> => {
+			const now = this.clock();
+			return this.store.run(
+				`UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_by = $3 AND status = 'running'`,
+				[job.id, now + this.options.leaseMs, this.worker],
+			);
+		};
+		const heartbeat = setInterval(
+			() =>
+				void renewLease().catch((error: unknown) =>
+					this.logger.warn('job lease not renewed', {
+						jobId: job.id,
+						error: (error as Error).message,
+					}),
+				),
+			this.options.leaseMs / RENEWALS_PER_LEASE,
+		);
+		heartbeat.unref();
 		try {
 			if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
 			const context: JobContext = {
 				id: job.id,
+				runOneOf: async (jobIds) => {
+					if (jobIds.length === 0) return false;
+					const [piece] = await this.claim(1, `AND id IN (${placeholders(jobIds, 5)})`, jobIds);
+					if (!piece) return false;
+					await this.runJob(piece);
+					return true;
+				},
 				reportProgress: async (progress) => {
 					// Reporting progress also renews the lease: a job that keeps working past the lease
 					// (release day at a platform's pace takes hours) is not taken over as if it had died.
@@ -178,6 +231,13 @@ export class JobRunner extends PollingLoop {
 				attempt: attempts,
 				error: (error as Error).message,
 			});
+		} finally {
+			clearInterval(heartbeat);
 		}
 	}
+}
+
+/** `$from, $from+1, …` for a list of values bound after the fixed parameters. */
+function placeholders(values: readonly unknown[], from: number): string {
+	return values.map((_, index) => `$${from + index}`).join(', ');
 }
