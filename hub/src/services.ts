@@ -30,7 +30,11 @@ import { BrevoDoubleOptIn, type BrevoConfig } from './providers/brevo';
 import { MailchimpDoubleOptIn, type MailchimpConfig } from './providers/mailchimp';
 import { SmtpEmail, type SmtpConfig } from './providers/smtp';
 import { TwilioSms, type TwilioConfig } from './providers/twilio';
-import { CONVERSION_JOB, ReleaseConversion } from './core/streaming/conversion';
+import {
+	CONVERSION_JOB,
+	CONVERSION_PART_JOB,
+	ReleaseConversion,
+} from './core/streaming/conversion';
 import { FutureSaveConversion } from './core/streaming/future-saves';
 import type { StreamingPlatform, StreamingPlatformName } from './core/streaming/platform';
 import { Streaming } from './core/streaming/streaming';
@@ -188,13 +192,15 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 			[LIST_OPT_IN_JOB]: (payload) =>
 				optIns.requestListOptIn(String(payload.consentId), String(payload.email)),
 			[CONVERSION_JOB]: (payload, job) => conversion.run(payload, job),
+			[CONVERSION_PART_JOB]: (payload, job) => conversion.runPart(payload, job),
 			[LIST_OPT_IN_POLL_JOB]: (payload) =>
 				optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
 			[BROADCAST_JOB]: (payload, job) => community.broadcasts.run(payload, job),
 		},
 		options.logger,
 		options.clock,
-		options.jobs,
+		// A process runs one conversion piece at a time, so the pieces spread over every process up.
+		{ ...options.jobs, oneAtATime: [CONVERSION_PART_JOB] },
 	);
 	const references = new FanReferences(options.sealingKey);
 	const reconnects = new Reconnects(

@@ -11,11 +11,25 @@ import { AdaptiveConcurrency } from './adaptive-concurrency';
 import type { FutureSaveConversion, FutureSaveProgress } from './future-saves';
 
 export const CONVERSION_JOB = 'release_conversion';
+/** A piece of a conversion job's pass: one platform, one share of its fans; every hub process may claim one. */
+export const CONVERSION_PART_JOB = 'release_conversion_part';
 
 /** Pre-saves read per batch: memory stays flat however many fans pre-saved. */
 const BATCH_SIZE = 200;
 /** How soon to look again when the release is not visible yet, or some fans are not due or hit a passing error. */
 const RETRY_LATER_MS = 60_000;
+/**
+ * Pieces per platform where several hub processes share the store: enough that every
+ * process up gets some and one that dies leaves a small share to take over, few enough
+ * that each piece's own adaptive window still fills the budget.
+ */
+export const CONVERSION_PARTS_PER_PLATFORM = 8;
+/** How often a conversion waiting on pieces other processes run looks at them again. */
+const PART_POLL_MS = 250;
+/** How often a conversion waiting on its pieces reports the sum of them. */
+const PROGRESS_EVERY_MS = 2_000;
+/** The last character of an action id is one of its random digits: a piece takes the ids ending in its share of them. */
+const ID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export interface ConversionProgress {
 	converted: number;
@@ -40,6 +54,24 @@ interface PendingPresave {
 
 /** What the ledger holds of one job's saves, as outcome counts. */
 type LedgerCounts = Pick<ConversionProgress, 'converted' | 'reconsent' | 'failed'>;
+
+/** One piece's tally: what a conversion sums over its pieces beside the ledger's counts. */
+type PartProgress = LedgerCounts & Pick<ConversionProgress, 'skipped' | 'waiting'>;
+
+interface ConversionPart {
+	/** The conversion job the piece belongs to: its saves carry that job's source. */
+	conversionJobId: string;
+	campaignId: string;
+	platform: StreamingPlatformName;
+	release: PlatformRelease;
+	part: number;
+	parts: number;
+}
+
+/** The pre-saves one piece converts: those whose id ends in its share of the digits. */
+function partDigits(part: number, parts: number): string[] {
+	return [...ID_DIGITS].filter((_, index) => index % parts === part);
+}
 
 /** Saves a conversion job records say so in their source: its progress is counted from them. */
 export function conversionSource(jobId: string): string {
@@ -121,28 +153,163 @@ export class ReleaseConversion {
 			passes: (earlier.passes ?? 0) + 1,
 			futureSaves: { converted: 0, reconsent: 0, failed: 0, ...earlier.futureSaves, waiting: 0 },
 		};
+		const live: { platform: StreamingPlatformName; release: PlatformRelease }[] = [];
 		for (const platform of platforms) {
 			const release = await this.streaming.releaseOf(campaign, platform);
-			if (!release) {
-				totals.notVisibleOn.push(platform);
-				continue;
+			if (release) live.push({ platform, release });
+			else totals.notVisibleOn.push(platform);
+		}
+		if (this.store.dialect.sharedByProcesses) {
+			await this.convertInParts(campaign, live, totals, earlier, job);
+			for (const { platform, release } of live)
+				await this.futureSaves.convert(campaign, platform, release, totals.futureSaves);
+		} else {
+			for (const { platform, release } of live) {
+				await this.convertPlatform(campaign, platform, release, totals, job.id, job);
+				await this.futureSaves.convert(campaign, platform, release, totals.futureSaves);
 			}
-			await this.convertPlatform(campaign, platform, release, totals, job);
-			await this.futureSaves.convert(campaign, platform, release, totals.futureSaves);
 		}
 		await job.reportProgress({ ...totals });
 		if (totals.waiting > 0 || totals.futureSaves.waiting > 0 || totals.notVisibleOn.length > 0)
 			return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
 	}
 
+	/**
+	 * One pass split into pieces (platform × share of the fans), each its own leased job, so
+	 * every hub process on the store takes part and a piece whose process died is taken
+	 * over once its lease runs out. This job works on its pieces too while the others claim
+	 * the rest, and sums them. A pass its process died in is carried on, not started anew:
+	 * its pieces keep their ids, so none is run twice at once.
+	 */
+	private async convertInParts(
+		campaign: Campaign,
+		live: { platform: StreamingPlatformName; release: PlatformRelease }[],
+		totals: ConversionProgress,
+		earlier: Partial<ConversionProgress> & { skippedBeforePass?: number },
+		job: JobContext,
+	): Promise<void> {
+		const partIds = (pass: number) =>
+			live.flatMap(({ platform }) =>
+				Array.from(
+					{ length: CONVERSION_PARTS_PER_PLATFORM },
+					(_, part) => `${job.id}.${pass}.${platform}.${part}`,
+				),
+			);
+		const previousPass = earlier.passes ?? 0;
+		const unfinished =
+			previousPass > 0 &&
+			(await this.partsOf(partIds(previousPass))).some((row) => row.status !== 'done');
+		if (unfinished) totals.passes = previousPass;
+		const skippedBeforePass = unfinished
+			? (earlier.skippedBeforePass ?? earlier.skipped ?? 0)
+			: (earlier.skipped ?? 0);
+		const now = this.clock();
+		await this.store.transaction(async (tx) => {
+			for (const { platform, release } of live) {
+				for (let part = 0; part < CONVERSION_PARTS_PER_PLATFORM; part++) {
+					const piece: ConversionPart = {
+						conversionJobId: job.id,
+						campaignId: campaign.id,
+						platform,
+						release,
+						part,
+						parts: CONVERSION_PARTS_PER_PLATFORM,
+					};
+					await tx.run(
+						`INSERT INTO jobs (id, kind, status, payload, run_at, attempts, created_at, updated_at)
+						 VALUES ($1, $2, 'queued', $3, $4, 0, $4, $4) ON CONFLICT (id) DO NOTHING`,
+						[
+							`${job.id}.${totals.passes}.${platform}.${part}`,
+							CONVERSION_PART_JOB,
+							JSON.stringify(piece),
+							now,
+						],
+					);
+				}
+			}
+		});
+		if (live.length > 0) this.onQueued();
+		const ids = partIds(totals.passes);
+		let reportedMs = 0;
+		for (;;) {
+			const ran = await job.runOneOf(ids);
+			const rows = await this.partsOf(ids);
+			const pass = { skipped: 0, waiting: 0 };
+			for (const row of rows) {
+				const progress = row.progress ? (JSON.parse(row.progress) as Partial<PartProgress>) : {};
+				pass.skipped += progress.skipped ?? 0;
+				pass.waiting += progress.waiting ?? 0;
+			}
+			totals.skipped = skippedBeforePass + pass.skipped;
+			totals.waiting = pass.waiting;
+			const finished = rows.every((row) => row.status === 'done' || row.status === 'failed');
+			if (finished) {
+				if (rows.some((row) => row.status === 'failed'))
+					throw new Error(
+						'a piece of the conversion failed every attempt; the next pass retries it',
+					);
+				Object.assign(totals, await this.countSaves(campaign.id, job.id));
+				return;
+			}
+			// Counting the ledger is the costly part of a report: a few times a minute is enough to watch.
+			if (Date.now() - reportedMs >= PROGRESS_EVERY_MS) {
+				Object.assign(totals, await this.countSaves(campaign.id, job.id));
+				await job.reportProgress({ ...totals, skippedBeforePass });
+				reportedMs = Date.now();
+			}
+			if (!ran) await new Promise((resolve) => setTimeout(resolve, PART_POLL_MS));
+		}
+	}
+
+	private partsOf(ids: string[]): Promise<{ status: string; progress: string | null }[]> {
+		if (ids.length === 0) return Promise.resolve([]);
+		return this.store.all(
+			`SELECT status, progress FROM jobs WHERE id IN (${ids.map((_, index) => `$${index + 1}`).join(', ')})`,
+			ids,
+		);
+	}
+
+	/** The piece handler: converts one share of one platform's pending pre-saves. */
+	async runPart(payload: Record<string, unknown>, job: JobContext): Promise<void> {
+		const piece = payload as unknown as ConversionPart;
+		const campaign = await this.campaigns.get(piece.campaignId);
+		const previous = await this.store.get<{ progress: string | null }>(
+			'SELECT progress FROM jobs WHERE id = $1',
+			[job.id],
+		);
+		const earlier = previous?.progress
+			? (JSON.parse(previous.progress) as Partial<PartProgress>)
+			: {};
+		// A piece taken over keeps what its first process skipped: those pre-saves are settled and not read again.
+		const totals: PartProgress = {
+			converted: 0,
+			reconsent: 0,
+			failed: 0,
+			skipped: earlier.skipped ?? 0,
+			waiting: 0,
+		};
+		await this.convertPlatform(
+			campaign,
+			piece.platform,
+			piece.release,
+			totals,
+			piece.conversionJobId,
+			job,
+			partDigits(piece.part, piece.parts),
+		);
+		await job.reportProgress({ ...totals });
+	}
+
 	private async convertPlatform(
 		campaign: Campaign,
 		platform: StreamingPlatformName,
 		release: PlatformRelease,
-		totals: ConversionProgress,
+		totals: PartProgress,
+		conversionJobId: string,
 		job: JobContext,
+		idDigits?: string[],
 	): Promise<void> {
-		const source = conversionSource(job.id);
+		const source = conversionSource(conversionJobId);
 		const window = new AdaptiveConcurrency({
 			requestsPerSecond: this.streaming.platform(platform).requestsPerSecond,
 		});
@@ -153,13 +320,16 @@ export class ReleaseConversion {
 		try {
 			for (;;) {
 				// Pending pre-saves, less those waiting for a reconnect that has not happened yet.
+				const share = idDigits
+					? `AND substr(a.id, length(a.id), 1) IN (${idDigits.map((_, index) => `$${index + 5}`).join(', ')})`
+					: '';
 				const batch = await this.store.all<PendingPresave>(
 					`SELECT a.id, a.fan_id, f.timezone, f.erased_at FROM actions a JOIN fans f ON f.id = a.fan_id
 				 LEFT JOIN tokens t ON t.fan_id = a.fan_id AND t.platform = a.platform
 				 WHERE a.campaign_id = $1 AND a.kind = 'presave' AND a.platform = $2 AND a.status = 'pending' AND a.id > $3
-				 AND (a.error IS NULL OR t.status = 'valid')
+				 AND (a.error IS NULL OR t.status = 'valid') ${share}
 				 ORDER BY a.id LIMIT $4`,
-					[campaign.id, platform, cursor, BATCH_SIZE],
+					[campaign.id, platform, cursor, BATCH_SIZE, ...(idDigits ?? [])],
 				);
 				if (batch.length === 0) break;
 				cursor = batch[batch.length - 1].id;
@@ -205,7 +375,12 @@ export class ReleaseConversion {
 				const presaveIds = due.map((presave) => presave.id);
 				counted = counted.then(async () => {
 					await Promise.all(saves);
-					const outcomes = await this.countSaves(campaign.id, job.id, presaveIds, batchStartedMs);
+					const outcomes = await this.countSaves(
+						campaign.id,
+						conversionJobId,
+						presaveIds,
+						batchStartedMs,
+					);
 					totals.converted += outcomes.converted;
 					totals.reconsent += outcomes.reconsent;
 					totals.failed += outcomes.failed;
