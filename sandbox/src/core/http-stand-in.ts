@@ -51,6 +51,8 @@ const GENERIC_FAULT_ANSWERS: FaultAnswers = {
 export class HttpStandIn {
 	readonly faults = new Faults();
 	readonly requests: StandInRequest[] = [];
+	/** How many answers of each status it gave, faults included: a test can say no 429 was earned. */
+	readonly answered = new Map<number, number>();
 	private server: Server | undefined;
 	private port = 0;
 	private upgradeListener:
@@ -127,6 +129,7 @@ export class HttpStandIn {
 				};
 			}
 		}
+		this.answered.set(answer.status, (this.answered.get(answer.status) ?? 0) + 1);
 		const isText = typeof answer.body === 'string' || answer.body === undefined;
 		response.writeHead(answer.status, {
 			...(isText ? {} : { 'content-type': 'application/json' }),

@@ -1,0 +1,233 @@
+/**
+ * Several hub processes on one PostgreSQL database: three `hub serve` processes share
+ * Spotify's budget and a release day over a few thousand pre-saves, one is SIGKILLed in
+ * the middle, and the others finish its share. The Spotify stand-in enforces its rolling
+ * window at the hubs' configured rate, so three processes pacing on their own (three
+ * times the rate) would meet 429s at once; drawing from one budget in the database they
+ * meet none, and still spend most of it.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import type { Ledger } from '../../hub/src/core/ledger';
+import { CONVERSION_PART_JOB } from '../../hub/src/core/streaming/conversion';
+import {
+	SANDBOX_DEMO_RELEASE,
+	startStreamingSandbox,
+	type StreamingSandbox,
+} from '../../sandbox/src/streaming';
+import { freePort } from '../../scripts/n8n/free-port';
+import { eventually } from '../support/eventually';
+import { HubApi } from '../support/hub-api';
+import { buildHub, HubProcess } from '../support/hub-process';
+import { openLedger } from '../support/ledger';
+import { sandboxRedirectUris } from '../support/presave';
+import { createTestDatabase, type TestDatabase } from '../support/stores';
+import { connectFan } from '../support/streaming';
+
+const HUB_PROCESSES = 3;
+const FANS = 3_000;
+/** The app's budget each hub is told: together they must stay inside it, not three times it. */
+const REQUESTS_PER_SECOND = 120;
+/** The stand-in's rolling window: Spotify's is 30 s; a shorter one catches a burst sooner. */
+const WINDOW_MS = 5_000;
+/** Slots are spaced exactly; requests reach the stand-in with a few milliseconds of jitter. */
+const JITTER_ALLOWANCE = 1.05;
+const LEASE_MS = 3_000;
+
+jest.setTimeout(180_000);
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function inParallel<T>(
+	items: T[],
+	limit: number,
+	work: (item: T) => Promise<void>,
+): Promise<void> {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(limit, items.length) }, async () => {
+			while (next < items.length) await work(items[next++]);
+		}),
+	);
+}
+
+describe('several hub processes on one PostgreSQL database', () => {
+	let database: TestDatabase;
+	let sandbox: StreamingSandbox;
+	let ledger: Ledger;
+	const hubs: HubProcess[] = [];
+	const workDirs: string[] = [];
+
+	const userId = (index: number) => `scale-fan-${index}`;
+	const savedIn = (index: number) =>
+		sandbox.spotify
+			.library(userId(index))
+			.filter((uri) => uri === SANDBOX_DEMO_RELEASE.spotify.albumUri).length;
+
+	beforeAll(async () => {
+		buildHub();
+		database = await createTestDatabase('postgres');
+		const ports: number[] = [];
+		while (ports.length < HUB_PROCESSES) {
+			const port = await freePort();
+			if (!ports.includes(port)) ports.push(port);
+		}
+		sandbox = await startStreamingSandbox({
+			spotifyDevModeUserCap: 0,
+			// Fans are seeded with grants, not through a hub's consent page: one hub's callbacks are enough.
+			redirectUris: sandboxRedirectUris(`http://127.0.0.1:${ports[0]}`),
+			rateLimits: {
+				spotify: {
+					requests: Math.floor(((REQUESTS_PER_SECOND * WINDOW_MS) / 1000) * JITTER_ALLOWANCE),
+					windowMs: WINDOW_MS,
+				},
+			},
+		});
+		const sealingKey = randomBytes(32);
+		for (const port of ports) {
+			const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-scale-'));
+			workDirs.push(workDir);
+			const env: NodeJS.ProcessEnv = {
+				PATH: process.env.PATH,
+				HOME: process.env.HOME,
+				FANLOOP_HOST: '127.0.0.1',
+				FANLOOP_PORT: String(port),
+				FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
+				FANLOOP_DATA_DIR: workDir,
+				FANLOOP_DATABASE_URL: database.databaseUrl,
+				FANLOOP_SEALING_KEY: sealingKey.toString('base64'),
+				FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
+				FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
+				FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
+				FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
+				FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
+				FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+			};
+			hubs.push(new HubProcess(env, `http://127.0.0.1:${port}`));
+		}
+		ledger = await openLedger(database, sealingKey);
+	});
+
+	afterAll(async () => {
+		await Promise.all(hubs.map((hub) => hub.kill('SIGTERM')));
+		await ledger?.store.close();
+		await sandbox?.stop();
+		await database?.drop();
+		for (const workDir of workDirs) fs.rmSync(workDir, { recursive: true, force: true });
+	});
+
+	it('share one Spotify budget and one release day, and finish the share of a process that dies', async () => {
+		const apiKey = hubs[0]
+			.cli(['api-key', 'create', '--name', 'scale test'])
+			.trim()
+			.split('\n')
+			.pop() as string;
+		await Promise.all(hubs.map((hub) => hub.start()));
+		let api = new HubApi(hubs[0].url, apiKey);
+		const created = await api.call<{ campaign: { id: string } }>('POST', '/v1/campaigns', {
+			slug: 'loop-back-home-at-scale',
+			artist: SANDBOX_DEMO_RELEASE.artistName,
+			title: SANDBOX_DEMO_RELEASE.title,
+			releaseAtUtc: new Date(Date.now() - 3_600_000).toISOString(),
+			upc: SANDBOX_DEMO_RELEASE.upc,
+			platforms: { spotify: {} },
+		});
+		expect(created.status).toBe(200);
+		const campaignId = created.body.campaign.id;
+
+		// The fans' path is other suites' subject: here each fan is seeded as the OAuth callback leaves it.
+		const seedingStartedMs = Date.now();
+		await inParallel(
+			Array.from({ length: FANS }, (_, index) => index),
+			16,
+			async (index) => {
+				const grant = await connectFan(sandbox, 'spotify', userId(index));
+				const { fan } = await ledger.fans.upsert({
+					identities: [{ channel: 'spotify', value: userId(index) }],
+				});
+				await ledger.tokens.save(fan.id, 'spotify', grant);
+				await ledger.actions.record({
+					fanId: fan.id,
+					campaignId,
+					kind: 'presave',
+					platform: 'spotify',
+					status: 'pending',
+					verification: 'soft',
+					idempotencyKey: `presave:${campaignId}:${fan.id}:spotify`,
+				});
+			},
+		);
+		const seedingMs = Date.now() - seedingStartedMs;
+
+		const startedMs = Date.now();
+		const callsBefore = sandbox.spotify.api.requests.length;
+		const started = await api.call<{ jobId: string }>(
+			'POST',
+			`/v1/campaigns/${campaignId}/conversions`,
+			{},
+		);
+		expect(started.status).toBe(202);
+		const landed = () => Array.from({ length: FANS }, (_, index) => savedIn(index)).filter(Boolean);
+		await eventually('a third of the saves to land', () =>
+			landed().length >= FANS / 3 ? true : undefined,
+		);
+		// The hub the job was started on most likely holds the job itself, not only pieces of it.
+		await hubs[0].kill('SIGKILL');
+		const atKill = landed().length;
+		expect(atKill).toBeLessThan(FANS);
+		api = new HubApi(hubs[1].url, apiKey);
+
+		const job = await eventually(
+			'the conversion to finish',
+			async () => {
+				const read = await api.call<{ status: string; progress: Record<string, unknown> }>(
+					'GET',
+					`/v1/jobs/${started.body.jobId}`,
+				);
+				return read.body.status === 'done' || read.body.status === 'failed' ? read.body : undefined;
+			},
+			90_000,
+			undefined,
+			250,
+		);
+		const conversionMs = Date.now() - startedMs;
+		expect(job.status).toBe('done');
+		expect(job.progress).toMatchObject({ converted: FANS, reconsent: 0, failed: 0, waiting: 0 });
+
+		// Every fan saved exactly once, in their library and in the ledger.
+		for (let index = 0; index < FANS; index++) expect(savedIn(index)).toBe(1);
+		const saves = await ledger.store.all<{ parent_action_id: string; status: string; n: number }>(
+			`SELECT parent_action_id, status, COUNT(*) AS n FROM actions
+			 WHERE kind = 'save' AND campaign_id = $1 GROUP BY parent_action_id, status`,
+			[campaignId],
+		);
+		expect(saves).toHaveLength(FANS);
+		expect(saves.every((row) => row.status === 'done' && Number(row.n) === 1)).toBe(true);
+		const pending = await ledger.store.get<{ n: number }>(
+			`SELECT COUNT(*) AS n FROM actions WHERE kind = 'presave' AND campaign_id = $1 AND status <> 'done'`,
+			[campaignId],
+		);
+		expect(Number(pending?.n)).toBe(0);
+
+		// One budget: the stand-in never had to refuse the hubs together, and most of it was spent.
+		expect(sandbox.spotify.api.answered.get(429) ?? 0).toBe(0);
+		const calls = sandbox.spotify.api.requests.length - callsBefore;
+		const callsPerSecond = (calls * 1000) / conversionMs;
+		expect(callsPerSecond).toBeGreaterThan(REQUESTS_PER_SECOND * 0.5);
+
+		// More than one process converted: the pieces were done under different leases.
+		const workers = await ledger.store.all<{ locked_by: string }>(
+			`SELECT DISTINCT locked_by FROM jobs WHERE kind = $1 AND status = 'done'`,
+			[CONVERSION_PART_JOB],
+		);
+		expect(workers.length).toBeGreaterThan(1);
+
+		console.log(
+			`${HUB_PROCESSES} hubs, ${FANS} fans: seeded in ${seedingMs} ms; converted in ${conversionMs} ms ` +
+				`(${calls} Spotify calls, ${callsPerSecond.toFixed(1)}/s of ${REQUESTS_PER_SECOND}/s; ` +
+				`${atKill} saved when one hub was killed; pieces done by ${workers.length} processes)`,
+		);
+	});
+});
