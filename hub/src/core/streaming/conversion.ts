@@ -196,9 +196,13 @@ export class ReleaseConversion {
 				),
 			);
 		const previousPass = earlier.passes ?? 0;
+		// Pieces still queued or running: the pass was cut short. One that failed every attempt is
+		// left to the next pass, which gives it a fresh set of pieces.
 		const unfinished =
 			previousPass > 0 &&
-			(await this.partsOf(partIds(previousPass))).some((row) => row.status !== 'done');
+			(await this.partsOf(partIds(previousPass))).some(
+				(row) => row.status === 'queued' || row.status === 'running',
+			);
 		if (unfinished) totals.passes = previousPass;
 		const skippedBeforePass = unfinished
 			? (earlier.skippedBeforePass ?? earlier.skipped ?? 0)
