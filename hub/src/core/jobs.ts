@@ -47,8 +47,9 @@ export interface JobRunnerOptions {
 	leaseMs?: number;
 	maxAttempts?: number;
 	/**
-	 * Kinds this process claims one of per pass, not a batch: pieces of one job split so
-	 * that every hub process takes some, instead of the first to look taking them all.
+	 * Kinds this process runs one of at a time, beside its batches: pieces of one job split
+	 * so that every hub process takes some, instead of the first to look taking them all,
+	 * while the other jobs due meanwhile (sends, broadcasts) do not wait for a piece.
 	 */
 	oneAtATime?: string[];
 }
@@ -89,6 +90,8 @@ export async function enqueueJob(
 export class JobRunner extends PollingLoop {
 	private readonly options: Required<JobRunnerOptions>;
 	private readonly worker = newId('worker');
+	/** The `oneAtATime` job of each kind this process is running beside its batches. */
+	private readonly alongside = new Map<string, Promise<void>>();
 
 	constructor(
 		private readonly store: SqlStore,
@@ -130,7 +133,10 @@ export class JobRunner extends PollingLoop {
 		};
 	}
 
-	/** Claims and runs one batch of due jobs; returns how many it ran. */
+	/**
+	 * Claims and runs one batch of due jobs, and starts a `oneAtATime` job of each kind not
+	 * running here already (it finishes in the background); returns how many it claimed.
+	 */
 	async runDue(): Promise<number> {
 		const single = this.options.oneAtATime;
 		const claimed = await this.claim(
@@ -138,9 +144,27 @@ export class JobRunner extends PollingLoop {
 			single.length > 0 ? `AND kind NOT IN (${placeholders(single, 5)})` : '',
 			single,
 		);
-		for (const kind of single) claimed.push(...(await this.claim(1, 'AND kind = $5', [kind])));
+		let started = 0;
+		for (const kind of single) {
+			if (this.alongside.has(kind)) continue;
+			const [job] = await this.claim(1, 'AND kind = $5', [kind]);
+			if (!job) continue;
+			started++;
+			const run = this.runJob(job).finally(() => {
+				this.alongside.delete(kind);
+				// The next piece is claimed at once, not at the next poll.
+				this.wake();
+			});
+			this.alongside.set(kind, run);
+		}
 		await Promise.all(claimed.map((job) => this.runJob(job)));
-		return claimed.length;
+		return claimed.length + started;
+	}
+
+	/** Stops claiming and waits for what this process runs, the background pieces included. */
+	override async stop(): Promise<void> {
+		await super.stop();
+		await Promise.all(this.alongside.values());
 	}
 
 	/** Due jobs (queued and due, or running under a lease that ran out) within `scope`, leased to this process. */
