@@ -91,6 +91,7 @@ export class N8nQueue {
 				},
 			),
 		);
+		// The webhook process starts no task runner (only `start` and `worker` do): no broker port.
 		this.webhook = spawnOf(['webhook'], 'webhook', { N8N_PORT: String(webhookPort) });
 	}
 
@@ -126,7 +127,8 @@ export class N8nQueue {
 				// Webhook URLs registered with the hub name the webhook process, not the main one.
 				N8N_WEBHOOK_URL: `${webhookUrl}/`,
 				N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
-				// Manual runs from the editor go to the workers too, so every execution runs alike.
+				// Manual runs from the editor go to the workers too, so every execution runs alike (and
+				// the main starts no task runner: n8n's start command, 2.41).
 				OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 				// Workers answer /healthz/readiness (their database and Redis connected) on their own port.
 				QUEUE_HEALTH_CHECK_ACTIVE: 'true',
