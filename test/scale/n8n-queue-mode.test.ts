@@ -75,6 +75,8 @@ describe('n8n in queue mode receiving the hub’s events', () => {
 	let n8nDatabase: TestDatabase;
 	let hub: RunningHub;
 	let queue: N8nQueue | undefined;
+	/** Why the hub had to deliver an event again, as its delivery loop logs it. */
+	const failedDeliveries: string[] = [];
 
 	beforeAll(async () => {
 		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-hub-'));
@@ -87,6 +89,13 @@ describe('n8n in queue mode receiving the hub’s events', () => {
 			// The request timeout outlasts n8n's stall detection below, so a redelivery here is the
 			// webhook process's 500 for the lost run, not the hub giving up on waiting.
 			delivery: { pollMs: 100, maxBackoffMs: 1_000, requestTimeoutMs: 60_000 },
+			logger: {
+				info() {},
+				error() {},
+				warn(message, fields) {
+					if (message === 'event delivery failed') failedDeliveries.push(String(fields?.reason));
+				},
+			},
 		});
 		queue = await N8nQueue.start({
 			name: 'queue-mode',
@@ -196,6 +205,9 @@ describe('n8n in queue mode receiving the hub’s events', () => {
 				'SELECT attempts FROM deliveries WHERE attempts > 1',
 			);
 			expect(redelivered.length).toBeGreaterThan(0);
+			// The webhook process answered the lost runs with a 500; the hub did not merely time out.
+			expect(failedDeliveries.length).toBeGreaterThan(0);
+			expect(failedDeliveries.every((reason) => reason === 'HTTP 500')).toBe(true);
 			// The surviving worker kept running: nothing waits on the dead one.
 			expect(n8n.workers[1]!.running).toBe(true);
 		} catch (error) {
