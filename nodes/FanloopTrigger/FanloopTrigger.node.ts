@@ -52,7 +52,11 @@ export class FanloopTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
+				// n8n reads both per request (webhook-helpers' evaluateResponseOptions). Answering when
+				// the run has finished turns a run that failed or was lost with its queue-mode worker
+				// (n8n fails, never retries, a stalled job) into a 500, so the hub delivers it again.
+				responseMode: '={{$parameter["respondWhen"]}}',
+				responseData: 'noData',
 				path: 'webhook',
 			},
 		],
@@ -133,6 +137,28 @@ export class FanloopTrigger implements INodeType {
 				placeholder: 'cmp_01J… or mia-neon-nights',
 				description:
 					'Only events of this campaign start the workflow: its ID or its slug. Leave empty for every campaign.',
+			},
+			{
+				displayName: 'Answer the Hub',
+				name: 'respondWhen',
+				type: 'options',
+				default: 'lastNode',
+				description:
+					'When the hub hears that the event arrived. Until then it keeps the event, and it delivers again what was not answered with success.',
+				options: [
+					{
+						name: 'When the Workflow Has Finished',
+						value: 'lastNode',
+						description:
+							"No event is lost: a run that fails, or dies with its worker in queue mode, is delivered again. A run longer than the hub's delivery timeout is delivered again too.",
+					},
+					{
+						name: 'On Receipt',
+						value: 'onReceived',
+						description:
+							'The hub moves on at once; an event whose run fails or is lost is not delivered again',
+					},
+				],
 			},
 		],
 	};
