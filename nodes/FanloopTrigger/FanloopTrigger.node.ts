@@ -142,21 +142,21 @@ export class FanloopTrigger implements INodeType {
 				displayName: 'Answer the Hub',
 				name: 'respondWhen',
 				type: 'options',
-				default: 'lastNode',
+				default: 'onReceived',
 				description:
-					'When the hub hears that the event arrived. Until then it keeps the event, and it delivers again what was not answered with success.',
+					'When the hub hears that the event arrived. It keeps the event until then and delivers again what was not answered with success.',
 				options: [
-					{
-						name: 'When the Workflow Has Finished',
-						value: 'lastNode',
-						description:
-							"No event is lost: a run that fails, or dies with its worker in queue mode, is delivered again. A run longer than the hub's delivery timeout is delivered again too.",
-					},
 					{
 						name: 'On Receipt',
 						value: 'onReceived',
 						description:
-							'The hub moves on at once; an event whose run fails or is lost is not delivered again',
+							'The hub moves on at once, as with n8n’s own Webhook. An event whose run fails, or dies with its worker in queue mode, is not delivered again.',
+					},
+					{
+						name: 'When the Workflow Has Finished',
+						value: 'lastNode',
+						description:
+							"No event is lost, for queue mode and short workflows: a run that fails or dies with its worker is delivered again. So is a run that outlasts the hub's delivery timeout (10 s by default); a Wait of more than 65 seconds counts as finished.",
 					},
 				],
 			},

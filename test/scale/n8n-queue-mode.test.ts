@@ -35,7 +35,7 @@ const workflow = {
 			typeVersion: 1,
 			position: [0, 0],
 			webhookId: '7d1c1a52-0c7e-4b8e-a0f6-6b0f6f9e3002',
-			parameters: { events: ['presave.completed'], campaignId: '' },
+			parameters: { events: ['presave.completed'], campaignId: '', respondWhen: 'lastNode' },
 			credentials: { fanloopHubApi: { id: 'fanloopHubCredQ', name: 'Fanloop Hub' } },
 		},
 		{
