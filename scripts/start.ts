@@ -20,7 +20,8 @@ import {
 	startSandboxInbox,
 	startStreamingSandbox,
 } from '../sandbox/src';
-import { N8n } from './n8n/instance';
+import { N8n, type N8nOptions } from './n8n/instance';
+import { N8nQueue } from './n8n/queue';
 import { teamSmtpCredential } from './n8n/smtp-credential';
 import { repoRoot } from './n8n/paths';
 import { run } from './n8n/run';
@@ -30,6 +31,8 @@ import { communityEnv, messagingEnv, streamingEnv } from './sandbox-env';
 const HUB_PORT = Number(process.env.FANLOOP_PORT ?? 8790);
 const N8N_PORT = Number(process.env.FANLOOP_N8N_PORT ?? 5678);
 const INBOX_PORT = Number(process.env.FANLOOP_SANDBOX_INBOX_PORT ?? 8791);
+/** `npm run start:queue`: n8n in queue mode on PostgreSQL and Redis (README, "Running at scale"). */
+const QUEUE_MODE = process.env.FANLOOP_N8N_QUEUE === '1';
 const state = path.resolve(process.env.FANLOOP_HOME ?? path.join(repoRoot, '.fanloop'));
 const secrets = path.join(state, 'secrets');
 const logs = path.join(state, 'logs');
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
 	const communitySandbox = realBots ? undefined : await startCommunitySandbox();
 	let inbox: Awaited<ReturnType<typeof startSandboxInbox>> | undefined;
 	let n8n: N8n | undefined;
+	let n8nQueue: N8nQueue | undefined;
 	let hub: ReturnType<typeof spawn> | undefined;
 	let hubExited = false;
 	let stopping = false;
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		process.stdout.write('\nStopping n8n and the hub…\n');
-		await n8n?.stop().catch(() => undefined);
+		await (n8nQueue ?? n8n)?.stop().catch(() => undefined);
 		if (hub && !hubExited) {
 			const exited = new Promise((resolve) => hub!.once('exit', resolve));
 			hub.kill('SIGTERM');
@@ -167,7 +171,8 @@ async function main(): Promise<void> {
 	});
 	await waitForHub(hubUrl, () => hubExited);
 
-	const n8nFolder = path.join(state, 'n8n');
+	// Queue mode keeps its own user folder: its credentials live in PostgreSQL, encrypted with its key.
+	const n8nFolder = path.join(state, QUEUE_MODE ? 'n8n-queue' : 'n8n');
 	const n8nLogFile = path.join(logs, 'n8n.log');
 	fs.mkdirSync(n8nFolder, { recursive: true });
 	const credentialStamp = path.join(n8nFolder, 'imported-credential.txt');
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
 		: true;
 	const owner = { email: 'owner@fanloop.local', password: ownerPassword };
 	say(`preparing n8n: the Fanloop package, the credential, the templates (log: ${n8nLogFile})`);
-	n8n = await N8n.prepare({
+	const n8nOptions: N8nOptions = {
 		name: 'main',
 		userFolder: n8nFolder,
 		port: N8N_PORT,
@@ -198,12 +203,31 @@ async function main(): Promise<void> {
 					...(smtpUrl ? [teamSmtpCredential(smtpUrl)] : []),
 				]
 			: [],
-	});
+	};
+	if (QUEUE_MODE) {
+		n8nQueue = await N8nQueue.prepare({
+			...n8nOptions,
+			databaseUrl:
+				process.env.FANLOOP_N8N_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fanloop_n8n',
+			redisUrl: process.env.FANLOOP_N8N_REDIS_URL,
+			workers: Number(process.env.FANLOOP_N8N_WORKERS ?? 2),
+			webhookPort: Number(process.env.FANLOOP_N8N_WEBHOOK_PORT ?? 5680),
+			// Fixed, so a restart finds the jobs its queue still holds.
+			queuePrefix: 'fanloop',
+		});
+		n8n = n8nQueue.main;
+	} else {
+		n8n = await N8n.prepare(n8nOptions);
+	}
 	if (importCredential) fs.writeFileSync(credentialStamp, credentialKey + '\n');
 	// Templates need a look (campaign, wording) before they go live: imported, not published.
 	await importNewTemplates(n8n, path.join(repoRoot, 'workflows'));
-	say('starting n8n');
-	await n8n.start();
+	say(
+		n8nQueue
+			? `starting n8n in queue mode: main, webhook and ${n8nQueue.workers.length} workers (logs: n8n-*.log beside ${n8nLogFile})`
+			: 'starting n8n',
+	);
+	await (n8nQueue ?? n8n).start();
 	if (sandbox || communitySandbox) {
 		inbox = await startSandboxInbox({
 			messaging: sandbox && { sandbox, hubInboundSmsUrl: `${hubUrl}/webhooks/twilio/sms` },
@@ -217,6 +241,11 @@ async function main(): Promise<void> {
 			'',
 			'Fanloop is running.',
 			`  n8n:  http://localhost:${N8N_PORT}   (sign in as ${owner.email} / ${owner.password})`,
+			...(n8nQueue
+				? [
+						`  n8n in queue mode: webhooks at ${n8nQueue.webhookUrl}, ${n8nQueue.workers.length} workers, database ${process.env.FANLOOP_N8N_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/fanloop_n8n'}`,
+					]
+				: []),
 			`  hub:  http://localhost:${HUB_PORT}   (n8n's "Fanloop Hub" credential already points here)`,
 			`  hub API key (already in that credential): ${apiKeyFile}`,
 			...(smtpUrl

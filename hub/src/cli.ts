@@ -65,7 +65,7 @@ async function serve(config: HubConfig): Promise<void> {
 		streamingPlatforms: streamingPlatforms(config.streaming),
 		fanAuthorizations: fanAuthorizations(config.streaming),
 		community: config.community,
-		delivery: { pollMs: config.deliveryPollMs },
+		delivery: { pollMs: config.deliveryPollMs, requestTimeoutMs: config.deliveryTimeoutMs },
 		upkeep: { eventRetentionMs: config.eventRetentionMs },
 		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),
 		logger,

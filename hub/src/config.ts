@@ -16,6 +16,8 @@ export interface HubConfig extends StartHubSettings {
 	databaseUrl?: string;
 	sealingKey: Buffer;
 	deliveryPollMs: number;
+	/** How long a delivery waits for n8n's answer; the Fanloop Trigger answers when its run has finished. */
+	deliveryTimeoutMs: number;
 	/** How long settled events and their delivery records are kept. */
 	eventRetentionMs: number;
 	/** How long a claimed job is held before another hub process (or a restarted one) may take it over. */
@@ -73,6 +75,7 @@ const environment = z.object({
 	FANLOOP_SEALING_KEY: z.string().optional(),
 	FANLOOP_SEALING_KEY_FILE: z.string().optional(),
 	FANLOOP_DELIVERY_POLL_MS: z.coerce.number().int().min(10).default(500),
+	FANLOOP_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
 	FANLOOP_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
 	FANLOOP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 	FANLOOP_PROGRAM_NAME: z.string().min(1).optional(),
@@ -270,6 +273,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 		databaseUrl: values.FANLOOP_DATABASE_URL,
 		sealingKey: sealingKeyFrom(values),
 		deliveryPollMs: values.FANLOOP_DELIVERY_POLL_MS,
+		deliveryTimeoutMs: values.FANLOOP_DELIVERY_TIMEOUT_MS,
 		eventRetentionMs: values.FANLOOP_EVENT_RETENTION_DAYS * 24 * 3_600_000,
 		jobLeaseMs: values.FANLOOP_JOB_LEASE_MS,
 		publicUrl: values.FANLOOP_PUBLIC_URL?.replace(/\/$/, ''),

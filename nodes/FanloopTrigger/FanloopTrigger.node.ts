@@ -52,7 +52,11 @@ export class FanloopTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
+				// n8n reads both per request (webhook-helpers' evaluateResponseOptions). Answering when
+				// the run has finished turns a run that failed or was lost with its queue-mode worker
+				// (n8n fails, never retries, a stalled job) into a 500, so the hub delivers it again.
+				responseMode: '={{$parameter["respondWhen"]}}',
+				responseData: 'noData',
 				path: 'webhook',
 			},
 		],
@@ -133,6 +137,28 @@ export class FanloopTrigger implements INodeType {
 				placeholder: 'cmp_01J… or mia-neon-nights',
 				description:
 					'Only events of this campaign start the workflow: its ID or its slug. Leave empty for every campaign.',
+			},
+			{
+				displayName: 'Answer the Hub',
+				name: 'respondWhen',
+				type: 'options',
+				default: 'onReceived',
+				description:
+					'When the hub hears that the event arrived. It keeps the event until then and delivers again what was not answered with success.',
+				options: [
+					{
+						name: 'On Receipt',
+						value: 'onReceived',
+						description:
+							'The hub moves on at once, as with n8n’s own Webhook. An event whose run fails, or dies with its worker in queue mode, is not delivered again.',
+					},
+					{
+						name: 'When the Workflow Has Finished',
+						value: 'lastNode',
+						description:
+							"No event is lost, for queue mode and short workflows: a run that fails or dies with its worker is delivered again. So is a run that outlasts the hub's delivery timeout (10 s by default); a Wait of more than 65 seconds counts as finished.",
+					},
+				],
 			},
 		],
 	};

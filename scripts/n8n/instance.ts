@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +9,7 @@ import { ensureN8nInstalled, n8nBin } from './install';
 import { buildAndPackNodePackage, installNodePackage } from './node-package';
 import { ownerPasswordHash, type N8nOwner } from './owner';
 import { N8N_VERSION } from './paths';
-import { signalGroup, trackGroup, untrackGroup } from './process-group';
+import { N8nProcess } from './process';
 import { N8nPublicApi, type Execution } from './public-api';
 import { RunError, run } from './run';
 import { temporaryUserFolder } from './temp-folder';
@@ -46,18 +45,21 @@ export class N8n {
 	readonly url: string;
 	readonly logFile: string;
 	private readonly publicApi: N8nPublicApi;
-	private child: ChildProcess | undefined;
-	private exited: Promise<void> = Promise.resolve();
+	/** Where production webhooks are served: this process, or an `n8n webhook` process in queue mode. */
+	webhookBaseUrl: string;
+	private main: N8nProcess | undefined;
 
 	private constructor(
 		readonly n8nDir: string,
 		readonly userFolder: string,
 		readonly port: number,
 		readonly owner: N8nOwner,
-		private readonly env: NodeJS.ProcessEnv,
+		/** The environment every n8n command of this instance runs with. */
+		readonly env: NodeJS.ProcessEnv,
 		private readonly options: N8nOptions,
 	) {
 		this.url = `http://127.0.0.1:${port}`;
+		this.webhookBaseUrl = this.url;
 		this.logFile = options.logFile ?? path.join(userFolder, 'n8n.log');
 		this.publicApi = new N8nPublicApi(this.url, owner);
 	}
@@ -147,46 +149,33 @@ export class N8n {
 	}
 
 	get running(): boolean {
-		return (
-			this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-		);
+		return this.main?.running ?? false;
 	}
 
 	/** `n8n start`; resolves once n8n reports itself ready and every published webhook answers. */
 	async start(timeoutMs = 120_000): Promise<void> {
-		if (this.running) return;
-		const log = fs.createWriteStream(this.logFile, { flags: 'a' });
-		log.write(`\n$ n8n start (port ${this.port})\n`);
-		const child = spawn(process.execPath, [n8nBin(this.n8nDir), 'start'], {
-			env: this.env,
-			cwd: this.userFolder,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true, // own process group: stop() also ends the task runner it spawns
-		});
-		this.child = child;
-		if (child.pid !== undefined) trackGroup(child.pid);
-		child.stdout?.pipe(log, { end: false });
-		child.stderr?.pipe(log, { end: false });
-		this.exited = new Promise((resolve) => {
-			child.on('exit', (code, signal) => {
-				log.write(`\n[n8n exited code=${code} signal=${signal}]\n`);
-				resolve();
-			});
-		});
-		// Output can still arrive between `exit` and the pipes closing.
-		child.on('close', () => log.end());
 		const deadline = Date.now() + timeoutMs;
-		// /healthz answers as soon as the port is open; the editor's routes come later, with readiness.
-		await this.waitFor('n8n /healthz/readiness', deadline, async () => {
-			const res = await fetch(`${this.url}/healthz/readiness`).catch(() => undefined);
-			return res?.status === 200;
-		});
+		await this.startMain(deadline);
+		await this.waitForWebhooks(deadline);
+	}
+
+	/** `n8n start` (the main process) until /healthz/readiness answers, which comes with the editor's routes. */
+	async startMain(deadline: number): Promise<void> {
+		if (this.running) return;
+		this.main = new N8nProcess(['start'], this.n8nDir, this.userFolder, this.env, this.logFile);
+		this.main.spawn();
+		await this.main.waitUntilReady(this.url, deadline);
+	}
+
+	/** Waits until whoever serves production webhooks answers every published workflow's. */
+	async waitForWebhooks(deadline: number): Promise<void> {
 		const hooks = (this.options.publish === false ? [] : (this.options.workflows ?? [])).flatMap(
 			webhookPaths,
 		);
 		if (hooks.length) {
 			// Read by whoever studies this log after a failure: these probes' 404s are not the failure.
-			log.write(
+			fs.appendFileSync(
+				this.logFile,
 				`\n[fanloop: probing ${hooks.length} production webhook(s) with OPTIONS until n8n serves them; "is not registered" errors before that are the probe]\n`,
 			);
 		}
@@ -202,10 +191,8 @@ export class N8n {
 		deadline: number,
 		check: () => Promise<boolean>,
 	): Promise<void> {
+		if (this.main) return this.main.waitFor(what, deadline, check);
 		for (;;) {
-			if (this.child && !this.running) {
-				throw new Error(`n8n exited while waiting for ${what}\n${this.logTail()}`);
-			}
 			if (await check()) return;
 			if (Date.now() > deadline)
 				throw new Error(`timed out waiting for ${what}\n${this.logTail()}`);
@@ -219,27 +206,13 @@ export class N8n {
 	}
 
 	webhookUrl(webhookPath: string): string {
-		return `${this.url}/webhook/${webhookPath.replace(/^\//, '')}`;
+		return `${this.webhookBaseUrl}/webhook/${webhookPath.replace(/^\//, '')}`;
 	}
 
 	/** Stops n8n (SIGTERM to its process group, SIGKILL after a grace period). */
 	async stop(graceMs = 15_000): Promise<void> {
-		const child = this.child;
-		if (!child || child.pid === undefined) return;
-		const pid = child.pid;
-		if (this.running) {
-			signalGroup(pid, 'SIGTERM');
-			let timer: NodeJS.Timeout | undefined;
-			const ignoredTerm = await Promise.race([
-				this.exited.then(() => false),
-				new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
-			]);
-			clearTimeout(timer);
-			if (ignoredTerm) signalGroup(pid, 'SIGKILL');
-			await this.exited;
-		}
-		signalGroup(pid, 'SIGKILL'); // a task runner left behind in the group
-		untrackGroup(pid);
+		if (!this.main) return;
+		await this.main.stop(graceMs);
 		this.publicApi.signedOut();
 	}
 
