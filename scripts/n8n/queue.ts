@@ -124,6 +124,10 @@ export class N8nQueue {
 				...postgresEnv(options.databaseUrl),
 				...redisEnv(redisUrl),
 				QUEUE_BULL_PREFIX: queuePrefix,
+				// n8n's cache and instance registry live in the same Redis in queue mode: under the same
+				// prefix, two installations never read each other's webhooks, and dropping the queue's
+				// keys drops them too.
+				N8N_REDIS_KEY_PREFIX: queuePrefix,
 				// Webhook URLs registered with the hub name the webhook process, not the main one.
 				N8N_WEBHOOK_URL: `${webhookUrl}/`,
 				N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
