@@ -119,7 +119,6 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	services.delivery.start();
 	services.jobs.start();
 	services.upkeep.start();
-	services.insightsFolding.start();
 	try {
 		await bots?.start(program.publicUrl);
 	} catch (error) {
@@ -128,7 +127,6 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			services.jobs.stop(),
 			services.delivery.stop(),
 			services.upkeep.stop(),
-			services.insightsFolding.stop(),
 			bots?.stop(),
 		]);
 		await services.ledger.close();
@@ -146,7 +144,6 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			await services.jobs.stop();
 			await services.delivery.stop();
 			await services.upkeep.stop();
-			await services.insightsFolding.stop();
 			await services.ledger.close();
 		},
 	};

@@ -4,7 +4,6 @@ import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
 import { StoreUpkeep, type UpkeepOptions } from './core/upkeep';
-import { InsightsFolding } from './core/insights/folding';
 import { FanReferences } from './core/fan-references';
 import type { FanAuthorizations } from './core/presave/authorization';
 import { LayerSessions } from './core/presave/layer-sessions';
@@ -110,7 +109,6 @@ export interface HubServices {
 	jobs: JobRunner;
 	delivery: DeliveryLoop;
 	upkeep: StoreUpkeep;
-	insightsFolding: InsightsFolding;
 	streaming: Streaming;
 	conversion: ReleaseConversion;
 	community: CommunityServices;
@@ -219,7 +217,6 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		jobs,
 		delivery,
 		upkeep: new StoreUpkeep(options.store, options.logger, options.clock, options.upkeep),
-		insightsFolding: new InsightsFolding(options.store, options.logger),
 		streaming,
 		conversion,
 		community,

@@ -1,5 +1,4 @@
 import { startHub, type RunningHub } from '../../hub/src';
-import { eventually } from '../support/eventually';
 import { InsightsAggregates } from '../../hub/src/core/insights/aggregates';
 import { migrate } from '../../hub/src/store/migrations';
 import { openStore } from '../../hub/src/store/open-store';
@@ -243,36 +242,6 @@ describe.each(STORE_KINDS)('kept insights figures (%s)', (kind) => {
 			),
 		);
 		expect(rebuilt).toEqual(kept);
-	});
-
-	it('folds what fans did into the kept figures in the background, before anyone reads a report', async () => {
-		const campaign = (
-			await hub.ledger.campaigns.upsert({
-				slug: 'ada-background',
-				artist: 'Ada Ray',
-				title: 'Background',
-				releaseAtUtc: '2026-12-01T00:00:00Z',
-			})
-		).campaign;
-		const fans = await Promise.all(
-			['one', 'two', 'three'].map((name) => fan(`${name}-background@example.com`)),
-		);
-		for (const fanId of fans) await act(fanId, campaign.id, 'presave', { platform: 'deezer' });
-		const stale = async () =>
-			Number(
-				(
-					await hub.ledger.store.get<{ n: number }>(
-						`SELECT COUNT(*) AS n FROM insights_stale_fans WHERE fan_id IN ($1, $2, $3)`,
-						fans,
-					)
-				)?.n,
-			);
-		await eventually('the background fold', async () => ((await stale()) === 0 ? true : undefined));
-		const kept = await hub.ledger.store.get<{ n: number }>(
-			`SELECT COUNT(DISTINCT fan_id) AS n FROM insights_fan_shares WHERE scope_id = $1`,
-			[campaign.id],
-		);
-		expect(Number(kept?.n)).toBe(3);
 	});
 });
 

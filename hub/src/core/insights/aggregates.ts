@@ -34,12 +34,7 @@ export class InsightsAggregates {
 	async fold(): Promise<void> {
 		if (!(await this.store.get('SELECT fan_id FROM insights_stale_fans LIMIT 1'))) return;
 		// Folds and rebuilds hold the migration lock: two of them never rewrite the same fan's shares at once.
-		while ((await this.foldSome()) > 0);
-	}
-
-	/** Folds one batch of marked fans; answers how many (0 when the figures are in step). */
-	async foldSome(): Promise<number> {
-		return this.store.exclusive((tx) => this.foldBatch(tx));
+		while ((await this.store.exclusive((tx) => this.foldBatch(tx))) > 0);
 	}
 
 	/**
