@@ -29,7 +29,7 @@ import { createTelegramBot } from '../bot/src/telegram/bot';
 import { greeting, joinOffer } from '../bot/src/telegram/replies';
 import { startHub, type RunningHub } from '../hub/src';
 import { silentLogger } from '../hub/src/core/logger';
-import { RatePacer } from '../hub/src/core/streaming/pacer';
+import { RatePacer } from '../hub/src/core/pacing';
 import {
 	SANDBOX_TELEGRAM,
 	startTelegramStandIn,

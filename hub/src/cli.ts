@@ -90,8 +90,8 @@ async function runBots(config: HubConfig): Promise<void> {
 			'A Telegram webhook is served by the hub itself: run "serve", or use FANLOOP_TELEGRAM_UPDATES=polling here.',
 		);
 	}
-	const platforms = communityPlatforms(community);
 	const store = await openStore(config);
+	const platforms = communityPlatforms(community, store);
 	const services = await openServices({
 		store,
 		sealingKey: config.sealingKey,

@@ -76,8 +76,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 	const host = options.host ?? '127.0.0.1';
 	const port = options.port ?? 8790;
 	const community = parseCommunity(options.community);
-	const platforms = communityPlatforms(community);
 	const store = await openStore(options);
+	const platforms = communityPlatforms(community, store);
 	const program: OptInProgram = {
 		...DEFAULT_PROGRAM,
 		...options.program,

@@ -3,7 +3,7 @@ import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, BotError, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../../hub/src/core/logger';
-import { RatePacer } from '../../../hub/src/core/streaming/pacer';
+import { RatePacer, type Pacer } from '../../../hub/src/core/pacing';
 import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
 import { UserRateLimit } from '../user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
@@ -28,7 +28,7 @@ export interface TelegramBotOptions {
 	desk: CommunityDesk;
 	logger: Logger;
 	/** The process's Telegram pacer, shared with broadcasts; by default the bot's own at `messagesPerSecond`. */
-	pacer?: RatePacer;
+	pacer?: Pacer;
 }
 
 export interface TelegramBot {

@@ -1,13 +1,30 @@
 import type { CommunityConfig } from '../../../bot/src/config';
 import type { CommunityPlatforms } from '../core/community/community';
-import { RatePacer } from '../core/streaming/pacer';
+import { pacerFor, SharedRatePacer } from '../core/pacing';
+import type { SqlStore } from '../store/sql-store';
 import { DiscordRestClient } from './discord';
 import { TelegramClient } from './telegram';
 
-/** The hub's REST clients for the chat platforms this hub has a bot for; the others stay absent. */
-export function communityPlatforms(config: CommunityConfig): CommunityPlatforms {
+/**
+ * The hub's REST clients for the chat platforms this hub has a bot for; the others stay absent.
+ * Each bot's budget is paced in the store: one budget for every hub process on a shared
+ * database, the process's own on SQLite.
+ */
+export function communityPlatforms(config: CommunityConfig, store: SqlStore): CommunityPlatforms {
+	// A Telegram token starts with the bot's id; a Discord bot is its application.
+	const telegramBudget = config.telegram && `telegram:${config.telegram.botToken.split(':')[0]}`;
+	const discordBudget = config.discord && `discord:${config.discord.applicationId}`;
 	const telegram = config.telegram && new TelegramClient(config.telegram);
-	const discord = config.discord && new DiscordRestClient(config.discord);
+	const discord =
+		config.discord &&
+		new DiscordRestClient(
+			config.discord,
+			// In one process the client's rolling budget is the whole bot's; across processes they share one more.
+			store.dialect.sharedByProcesses
+				? (requestsPerSecond) =>
+						new SharedRatePacer(store, `${discordBudget}:requests`, requestsPerSecond)
+				: undefined,
+		);
 	return {
 		messengers: { ...(telegram ? { telegram } : {}), ...(discord ? { discord } : {}) },
 		invites: {
@@ -21,8 +38,12 @@ export function communityPlatforms(config: CommunityConfig): CommunityPlatforms 
 		},
 		...(discord ? { releaseRole: discord } : {}),
 		pacers: {
-			...(telegram ? { telegram: new RatePacer(telegram.messagesPerSecond) } : {}),
-			...(discord ? { discord: new RatePacer(discord.messagesPerSecond) } : {}),
+			...(telegram
+				? { telegram: pacerFor(store, telegramBudget as string, telegram.messagesPerSecond) }
+				: {}),
+			...(discord
+				? { discord: pacerFor(store, `${discordBudget}:messages`, discord.messagesPerSecond) }
+				: {}),
 		},
 	};
 }

@@ -13,6 +13,7 @@ import {
 	sendProviderRequest,
 	type ProviderResponse,
 } from './http-client';
+import type { Pacer } from '../core/pacing';
 import { RollingBudget } from './rolling-budget';
 
 export interface DiscordConfig {
@@ -78,16 +79,22 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 	readonly messagesPerSecond: number;
 	private readonly baseUrl: string;
 	private readonly budget: RollingBudget;
+	/** The bot's budget shared with the other hub processes on the same database, when there are any. */
+	private readonly sharedBudget: Pacer | undefined;
 	/** When each spent route bucket refills. */
 	private readonly spentUntilMs = new Map<string, number>();
 	private globalResumeAtMs = 0;
 	private readonly dmChannels = new Map<string, string>();
 
-	constructor(private readonly config: DiscordConfig) {
+	constructor(
+		private readonly config: DiscordConfig,
+		shareBudget?: (requestsPerSecond: number) => Pacer,
+	) {
 		const requestsPerSecond = Math.floor((config.requestsPerSecond ?? 50) * BUDGET_SHARE);
 		this.messagesPerSecond = requestsPerSecond / 2;
 		// Discord's global limit is per rolling second.
 		this.budget = new RollingBudget(requestsPerSecond, 1000);
+		this.sharedBudget = shareBudget?.(requestsPerSecond);
 		this.baseUrl = `${(config.apiRoot ?? DISCORD_API_ROOT).replace(/\/$/, '')}/${API_VERSION}`;
 	}
 
@@ -268,6 +275,7 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		for (;;) {
 			await this.waitForBucket(route);
 			answered = await this.budget.take();
+			await this.sharedBudget?.take();
 			if (this.resumeAtMs(route) <= Date.now()) break;
 			// Answers that came in while this request waited for the budget spent its bucket: wait again.
 			answered();
@@ -347,6 +355,8 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 				: response.retryAfterMs;
 		if (answer.global === true || response.header('x-ratelimit-global') === 'true') {
 			this.globalResumeAtMs = Date.now() + retryAfterMs;
+			// The other processes are the same bot: Discord holds them back too.
+			void Promise.resolve(this.sharedBudget?.pauseFor(retryAfterMs)).catch(() => undefined);
 		} else {
 			this.spentUntilMs.set(route, Date.now() + retryAfterMs);
 		}

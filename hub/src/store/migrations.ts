@@ -370,7 +370,7 @@ const MIGRATIONS: Migration[] = [
 		version: 14,
 		name: 'shared rate budgets',
 		statements: [
-			// The next free slot of each platform app's budget, for hub processes sharing one database (core/streaming/pacer.ts).
+			// The next free slot of each platform app's budget, for hub processes sharing one database (core/pacing.ts).
 			`CREATE TABLE rate_budgets (
 				budget TEXT PRIMARY KEY,
 				next_slot_ms DOUBLE PRECISION NOT NULL

@@ -2,7 +2,7 @@ import { HubError } from '../errors';
 import { enqueueJob, type JobContext } from '../jobs';
 import type { Ledger } from '../ledger';
 import type { ActionKind } from '../model';
-import { RatePacer } from '../streaming/pacer';
+import { RatePacer, type Pacer } from '../pacing';
 import type { CommunityAdmin } from './admin';
 import { RELEASE_UPDATES, type Community, type CommunityPlatforms } from './community';
 import { CommunityPlatformError, type CommunityMessenger, type CommunityPlatform } from './ports';
@@ -234,7 +234,7 @@ export class CommunityBroadcasts {
 			} catch (error) {
 				if (!(error instanceof CommunityPlatformError)) throw error;
 				if (error.kind === 'rate_limited' && attempt < RATE_LIMIT_RETRIES) {
-					pacer.pauseFor(error.retryAfterMs ?? 1000);
+					await pacer.pauseFor(error.retryAfterMs ?? 1000);
 					continue;
 				}
 				if (error.kind === 'blocked') {
@@ -299,7 +299,7 @@ export class CommunityBroadcasts {
 		}
 	}
 
-	private pacerFor(messenger: CommunityMessenger): RatePacer {
+	private pacerFor(messenger: CommunityMessenger): Pacer {
 		// Pacing is wall time, whatever clock the hub's ledger keeps.
 		const pacer = this.pacers[messenger.platform] ?? new RatePacer(messenger.messagesPerSecond);
 		this.pacers[messenger.platform] = pacer;

@@ -17,7 +17,7 @@ import { chatFutureSavesWording } from '../future-saves';
 import { normalizeIdentity, suppressionHash, type Identity } from '../identities';
 import type { Ledger } from '../ledger';
 import type { Campaign } from '../model';
-import type { RatePacer } from '../streaming/pacer';
+import type { Pacer } from '../pacing';
 import type { StreamingPlatformName } from '../streaming/platform';
 import type { SqlExecutor } from '../../store/sql-store';
 import {
@@ -64,10 +64,11 @@ export interface CommunityPlatforms {
 	invites: CommunityInvites;
 	releaseRole?: DiscordReleaseRole;
 	/**
-	 * One pacer per platform for this process, at the messenger's budget, shared by the
-	 * broadcast job and the bot's own replies so together they stay inside it.
+	 * One pacer per bot at the messenger's budget, shared by the broadcast job and the bot's
+	 * own replies so together they stay inside it; on a database several hub processes share,
+	 * shared by all of them too.
 	 */
-	pacers: Partial<Record<CommunityPlatform, RatePacer>>;
+	pacers: Partial<Record<CommunityPlatform, Pacer>>;
 }
 
 export interface CommunityOptions {

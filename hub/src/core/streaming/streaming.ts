@@ -10,7 +10,7 @@ import {
 } from '../presave/lifecycle';
 import type { Tokens } from '../tokens';
 import type { SqlExecutor, SqlStore } from '../../store/sql-store';
-import { pacerFor, type Pacer } from './pacer';
+import { pacerFor, type Pacer } from '../pacing';
 import {
 	PlatformError,
 	type PlatformGrant,

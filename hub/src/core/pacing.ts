@@ -1,4 +1,4 @@
-import type { SqlStore } from '../../store/sql-store';
+import type { SqlStore } from '../store/sql-store';
 
 /**
  * Spaces requests to one platform so the app stays inside its budget, and holds

@@ -3,7 +3,7 @@
  * connections (as two processes have) hand out slots one interval apart between them,
  * and a 429 one of them meets holds the other back. On SQLite the pacer stays in the process.
  */
-import { pacerFor, RatePacer, SharedRatePacer } from '../../hub/src/core/streaming/pacer';
+import { pacerFor, RatePacer, SharedRatePacer } from '../../hub/src/core/pacing';
 import { migrate } from '../../hub/src/store/migrations';
 import { openStore } from '../../hub/src/store/open-store';
 import type { SqlStore } from '../../hub/src/store/sql-store';
