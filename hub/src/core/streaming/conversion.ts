@@ -8,6 +8,15 @@ import type { SqlStore, SqlValue } from '../../store/sql-store';
 import { STREAMING_PLATFORMS, type PlatformRelease, type StreamingPlatformName } from './platform';
 import type { Streaming } from './streaming';
 import { AdaptiveConcurrency } from './adaptive-concurrency';
+import {
+	anyUnfinished,
+	idShareFilter,
+	pieceProgress,
+	queuePieces,
+	workOnPieces,
+	type IdShare,
+	type PieceRow,
+} from '../job-pieces';
 import type { FutureSaveConversion, FutureSaveProgress } from './future-saves';
 
 export const CONVERSION_JOB = 'release_conversion';
@@ -24,12 +33,6 @@ const RETRY_LATER_MS = 60_000;
  * that each piece's own adaptive window still fills the budget.
  */
 export const CONVERSION_PARTS_PER_PLATFORM = 8;
-/** How often a conversion waiting on pieces other processes run looks at them again. */
-const PART_POLL_MS = 250;
-/** How often a conversion waiting on its pieces reports the sum of them. */
-const PROGRESS_EVERY_MS = 2_000;
-/** The last character of an action id is one of its random digits: a piece takes the ids ending in its share of them. */
-const ID_DIGITS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export interface ConversionProgress {
 	converted: number;
@@ -58,19 +61,13 @@ type LedgerCounts = Pick<ConversionProgress, 'converted' | 'reconsent' | 'failed
 /** One piece's tally: what a conversion sums over its pieces beside the ledger's counts. */
 type PartProgress = LedgerCounts & Pick<ConversionProgress, 'skipped' | 'waiting'>;
 
-interface ConversionPart {
+/** A piece converts the pre-saves whose action id is in its share. */
+interface ConversionPart extends IdShare {
 	/** The conversion job the piece belongs to: its saves carry that job's source. */
 	conversionJobId: string;
 	campaignId: string;
 	platform: StreamingPlatformName;
 	release: PlatformRelease;
-	part: number;
-	parts: number;
-}
-
-/** The pre-saves one piece converts: those whose id ends in its share of the digits. */
-function partDigits(part: number, parts: number): string[] {
-	return [...ID_DIGITS].filter((_, index) => index % parts === part);
 }
 
 /** Saves a conversion job records say so in their source: its progress is counted from them. */
@@ -188,89 +185,61 @@ export class ReleaseConversion {
 		earlier: Partial<ConversionProgress> & { skippedBeforePass?: number },
 		job: JobContext,
 	): Promise<void> {
+		const pieceId = (pass: number, platform: StreamingPlatformName, part: number) =>
+			`${job.id}.${pass}.${platform}.${part}`;
 		const partIds = (pass: number) =>
 			live.flatMap(({ platform }) =>
-				Array.from(
-					{ length: CONVERSION_PARTS_PER_PLATFORM },
-					(_, part) => `${job.id}.${pass}.${platform}.${part}`,
+				Array.from({ length: CONVERSION_PARTS_PER_PLATFORM }, (_, part) =>
+					pieceId(pass, platform, part),
 				),
 			);
 		const previousPass = earlier.passes ?? 0;
-		// Pieces still queued or running: the pass was cut short. One that failed every attempt is
-		// left to the next pass, which gives it a fresh set of pieces.
-		const unfinished =
-			previousPass > 0 &&
-			(await this.partsOf(partIds(previousPass))).some(
-				(row) => row.status === 'queued' || row.status === 'running',
-			);
+		// Pieces still queued or running: the pass was cut short and is carried on.
+		const unfinished = previousPass > 0 && (await anyUnfinished(this.store, partIds(previousPass)));
 		if (unfinished) totals.passes = previousPass;
 		const skippedBeforePass = unfinished
 			? (earlier.skippedBeforePass ?? earlier.skipped ?? 0)
 			: (earlier.skipped ?? 0);
-		const now = this.clock();
-		await this.store.transaction(async (tx) => {
-			for (const { platform, release } of live) {
-				for (let part = 0; part < CONVERSION_PARTS_PER_PLATFORM; part++) {
-					const piece: ConversionPart = {
+		await queuePieces(
+			this.store,
+			CONVERSION_PART_JOB,
+			live.flatMap(({ platform, release }) =>
+				Array.from({ length: CONVERSION_PARTS_PER_PLATFORM }, (_, part) => ({
+					id: pieceId(totals.passes, platform, part),
+					payload: {
 						conversionJobId: job.id,
 						campaignId: campaign.id,
 						platform,
 						release,
 						part,
 						parts: CONVERSION_PARTS_PER_PLATFORM,
-					};
-					await tx.run(
-						`INSERT INTO jobs (id, kind, status, payload, run_at, attempts, created_at, updated_at)
-						 VALUES ($1, $2, 'queued', $3, $4, 0, $4, $4) ON CONFLICT (id) DO NOTHING`,
-						[
-							`${job.id}.${totals.passes}.${platform}.${part}`,
-							CONVERSION_PART_JOB,
-							JSON.stringify(piece),
-							now,
-						],
-					);
-				}
-			}
-		});
+					} satisfies ConversionPart,
+				})),
+			),
+			this.clock(),
+		);
 		if (live.length > 0) this.onQueued();
-		const ids = partIds(totals.passes);
-		let reportedMs = 0;
-		for (;;) {
-			const ran = await job.runOneOf(ids);
-			const rows = await this.partsOf(ids);
+		const sumPieces = (rows: PieceRow[]) => {
 			const pass = { skipped: 0, waiting: 0 };
 			for (const row of rows) {
-				const progress = row.progress ? (JSON.parse(row.progress) as Partial<PartProgress>) : {};
+				const progress = pieceProgress<PartProgress>(row);
 				pass.skipped += progress.skipped ?? 0;
 				pass.waiting += progress.waiting ?? 0;
 			}
 			totals.skipped = skippedBeforePass + pass.skipped;
 			totals.waiting = pass.waiting;
-			const finished = rows.every((row) => row.status === 'done' || row.status === 'failed');
-			if (finished) {
-				if (rows.some((row) => row.status === 'failed'))
-					throw new Error(
-						'a piece of the conversion failed every attempt; the next pass retries it',
-					);
-				Object.assign(totals, await this.countSaves(campaign.id, job.id));
-				return;
-			}
+		};
+		const rows = await workOnPieces(this.store, job, partIds(totals.passes), async (running) => {
 			// Counting the ledger is the costly part of a report: a few times a minute is enough to watch.
-			if (Date.now() - reportedMs >= PROGRESS_EVERY_MS) {
-				Object.assign(totals, await this.countSaves(campaign.id, job.id));
-				await job.reportProgress({ ...totals, skippedBeforePass });
-				reportedMs = Date.now();
-			}
-			if (!ran) await new Promise((resolve) => setTimeout(resolve, PART_POLL_MS));
-		}
-	}
-
-	private partsOf(ids: string[]): Promise<{ status: string; progress: string | null }[]> {
-		if (ids.length === 0) return Promise.resolve([]);
-		return this.store.all(
-			`SELECT status, progress FROM jobs WHERE id IN (${ids.map((_, index) => `$${index + 1}`).join(', ')})`,
-			ids,
-		);
+			sumPieces(running);
+			Object.assign(totals, await this.countSaves(campaign.id, job.id));
+			await job.reportProgress({ ...totals, skippedBeforePass });
+		});
+		sumPieces(rows);
+		// One that failed every attempt is left to the next pass, which gives it a fresh set of pieces.
+		if (rows.some((row) => row.status === 'failed'))
+			throw new Error('a piece of the conversion failed every attempt; the next pass retries it');
+		Object.assign(totals, await this.countSaves(campaign.id, job.id));
 	}
 
 	/** The piece handler: converts one share of one platform's pending pre-saves. */
@@ -299,7 +268,7 @@ export class ReleaseConversion {
 			totals,
 			piece.conversionJobId,
 			job,
-			partDigits(piece.part, piece.parts),
+			piece,
 		);
 		await job.reportProgress({ ...totals });
 	}
@@ -311,7 +280,7 @@ export class ReleaseConversion {
 		totals: PartProgress,
 		conversionJobId: string,
 		job: JobContext,
-		idDigits?: string[],
+		share?: IdShare,
 	): Promise<void> {
 		const source = conversionSource(conversionJobId);
 		const window = new AdaptiveConcurrency({
@@ -324,16 +293,14 @@ export class ReleaseConversion {
 		try {
 			for (;;) {
 				// Pending pre-saves, less those waiting for a reconnect that has not happened yet.
-				const share = idDigits
-					? `AND substr(a.id, length(a.id), 1) IN (${idDigits.map((_, index) => `$${index + 5}`).join(', ')})`
-					: '';
+				const inShare = idShareFilter('a.id', share, 5);
 				const batch = await this.store.all<PendingPresave>(
 					`SELECT a.id, a.fan_id, f.timezone, f.erased_at FROM actions a JOIN fans f ON f.id = a.fan_id
 				 LEFT JOIN tokens t ON t.fan_id = a.fan_id AND t.platform = a.platform
 				 WHERE a.campaign_id = $1 AND a.kind = 'presave' AND a.platform = $2 AND a.status = 'pending' AND a.id > $3
-				 AND (a.error IS NULL OR t.status = 'valid') ${share}
+				 AND (a.error IS NULL OR t.status = 'valid') ${inShare.sql}
 				 ORDER BY a.id LIMIT $4`,
-					[campaign.id, platform, cursor, BATCH_SIZE, ...(idDigits ?? [])],
+					[campaign.id, platform, cursor, BATCH_SIZE, ...inShare.params],
 				);
 				if (batch.length === 0) break;
 				cursor = batch[batch.length - 1].id;
