@@ -1,5 +1,5 @@
 import { CommunityAdmin } from './core/community/admin';
-import { BROADCAST_JOB, CommunityBroadcasts } from './core/community/broadcast';
+import { BROADCAST_JOB, BROADCAST_PART_JOB, CommunityBroadcasts } from './core/community/broadcast';
 import { Community, type CommunityPlatforms } from './core/community/community';
 import { CommunityLinks } from './core/community/links';
 import { DeliveryLoop, type DeliveryOptions } from './core/delivery';
@@ -194,11 +194,12 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 			[LIST_OPT_IN_POLL_JOB]: (payload) =>
 				optIns.pollListOptIn(String(payload.consentId), String(payload.email)),
 			[BROADCAST_JOB]: (payload, job) => community.broadcasts.run(payload, job),
+			[BROADCAST_PART_JOB]: (payload, job) => community.broadcasts.runPart(payload, job),
 		},
 		options.logger,
 		options.clock,
-		// A process runs one conversion piece at a time, so the pieces spread over every process up.
-		{ ...options.jobs, oneAtATime: [CONVERSION_PART_JOB] },
+		// A process runs one piece of each at a time, so the pieces spread over every process up.
+		{ ...options.jobs, oneAtATime: [CONVERSION_PART_JOB, BROADCAST_PART_JOB] },
 	);
 	const references = new FanReferences(options.sealingKey);
 	const reconnects = new Reconnects(

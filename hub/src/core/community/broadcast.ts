@@ -3,12 +3,28 @@ import { enqueueJob, type JobContext } from '../jobs';
 import type { Ledger } from '../ledger';
 import type { ActionKind } from '../model';
 import { RatePacer, type Pacer } from '../pacing';
+import {
+	anyUnfinished,
+	idShareFilter,
+	pieceProgress,
+	queuePieces,
+	workOnPieces,
+	type IdShare,
+	type PieceRow,
+} from '../job-pieces';
 import type { CommunityAdmin } from './admin';
 import { RELEASE_UPDATES, type Community, type CommunityPlatforms } from './community';
 import { CommunityPlatformError, type CommunityMessenger, type CommunityPlatform } from './ports';
 import { takenLayerSql } from '../presave/lifecycle';
 
 export const BROADCAST_JOB = 'community_broadcast';
+/** A share of a broadcast's fans for one pass; every hub process may claim one. */
+export const BROADCAST_PART_JOB = 'community_broadcast_part';
+/**
+ * Pieces per pass where several hub processes share the store: every process up gets some,
+ * and one that dies leaves a small share to the others. The bot's budget bounds them together.
+ */
+const BROADCAST_PARTS = 8;
 
 /** Recipients read per batch: memory stays flat however many fans opted in. */
 const BATCH_SIZE = 200;
@@ -53,6 +69,16 @@ interface PassTally {
 	sent: number;
 	blocked: number;
 	failed: number;
+}
+
+/** A piece sends the pass to the fans whose id is in its share. */
+interface BroadcastPart extends IdShare {
+	request: BroadcastRequest;
+}
+
+/** The pieces of one pass of a broadcast job, by id: a pass carried on after a crash finds them again. */
+function pieceIds(jobId: string, pass: number): string[] {
+	return Array.from({ length: BROADCAST_PARTS }, (_, part) => `${jobId}.${pass}.${part}`);
 }
 
 interface Recipient {
@@ -111,7 +137,10 @@ export class CommunityBroadcasts {
 		return jobId;
 	}
 
-	/** The job handler: one pass over every opted-in fan not yet messaged with this key. */
+	/**
+	 * The job handler: one pass over every opted-in fan not yet messaged with this key; in
+	 * pieces every hub process takes part in where several share the store.
+	 */
 	async run(
 		payload: Record<string, unknown>,
 		job: JobContext,
@@ -122,31 +151,100 @@ export class CommunityBroadcasts {
 			'SELECT progress FROM jobs WHERE id = $1',
 			[job.id],
 		);
-		const passes =
-			(previous?.progress ? (JSON.parse(previous.progress) as BroadcastProgress).passes : 0) + 1;
-		// Counted from the ledger at the start and end of a pass; in between, this pass's outcomes
-		// are added as they settle (a COUNT per batch would re-read every claim so far).
-		const counted = await this.progress(request, 0, passes);
+		const earlierPasses = previous?.progress
+			? (JSON.parse(previous.progress) as BroadcastProgress).passes
+			: 0;
+		let passes = earlierPasses + 1;
+		let waiting: number;
+		if (this.ledger.store.dialect.sharedByProcesses) {
+			// Pieces still queued or running: the pass was cut short (its process died) and is carried on.
+			if (
+				earlierPasses > 0 &&
+				(await anyUnfinished(this.ledger.store, pieceIds(job.id, earlierPasses)))
+			)
+				passes = earlierPasses;
+			waiting = await this.sendInPieces(request, job, passes);
+		} else {
+			// Counted from the ledger at the start and end of a pass; in between, this pass's outcomes
+			// are added as they settle (a COUNT per batch would re-read every claim so far).
+			const counted = await this.progress(request, 0, passes);
+			const pass: PassTally = { waiting: 0, sent: 0, blocked: 0, failed: 0 };
+			await this.sendShare(request, messenger, pass, undefined, () =>
+				job.reportProgress({
+					...counted,
+					sent: counted.sent + pass.sent,
+					blocked: counted.blocked + pass.blocked,
+					failed: counted.failed + pass.failed,
+					waiting: pass.waiting,
+				}),
+			);
+			waiting = pass.waiting;
+		}
+		const progress = await this.progress(request, waiting, passes);
+		await job.reportProgress({ ...progress });
+		if (progress.waiting > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
+	}
+
+	/** The piece handler: one share of the fans of a broadcast's pass. */
+	async runPart(payload: Record<string, unknown>, job: JobContext): Promise<void> {
+		const piece = payload as unknown as BroadcastPart;
+		const messenger = this.admin.messenger(piece.request.platform);
 		const pass: PassTally = { waiting: 0, sent: 0, blocked: 0, failed: 0 };
+		await this.sendShare(piece.request, messenger, pass, piece, () =>
+			job.reportProgress({ ...pass }),
+		);
+		await job.reportProgress({ ...pass });
+	}
+
+	/**
+	 * Queues the pass's pieces and works on them beside the other processes; answers how many
+	 * fans wait for the next pass. Progress is counted from the claims, whoever sent them.
+	 */
+	private async sendInPieces(
+		request: BroadcastRequest,
+		job: JobContext,
+		passes: number,
+	): Promise<number> {
+		const ids = pieceIds(job.id, passes);
+		await queuePieces(
+			this.ledger.store,
+			BROADCAST_PART_JOB,
+			ids.map((id, part) => ({
+				id,
+				payload: { request, part, parts: BROADCAST_PARTS } satisfies BroadcastPart,
+			})),
+			this.clock(),
+		);
+		this.onQueued();
+		const waitingIn = (rows: PieceRow[]) =>
+			rows.reduce((sum, row) => sum + (pieceProgress<PassTally>(row).waiting ?? 0), 0);
+		const rows = await workOnPieces(this.ledger.store, job, ids, async (running) =>
+			job.reportProgress({ ...(await this.progress(request, waitingIn(running), passes)) }),
+		);
+		// A piece that failed every attempt left its share unsent: the job's next attempt sends it with fresh pieces.
+		if (rows.some((row) => row.status === 'failed'))
+			throw new Error('a piece of the broadcast failed every attempt; the next pass retries it');
+		return waitingIn(rows);
+	}
+
+	/** Sends to every fan of `share` (all of them without one), reporting after each batch. */
+	private async sendShare(
+		request: BroadcastRequest,
+		messenger: CommunityMessenger,
+		pass: PassTally,
+		share: IdShare | undefined,
+		reportBatch: () => Promise<void>,
+	): Promise<void> {
 		let cursor = '';
 		for (;;) {
-			const batch = await this.recipients(request, cursor);
-			if (batch.length === 0) break;
+			const batch = await this.recipients(request, cursor, share);
+			if (batch.length === 0) return;
 			cursor = batch[batch.length - 1].fan_id;
 			await this.inParallel(batch, (recipient) =>
 				this.deliver(request, messenger, recipient, pass),
 			);
-			await job.reportProgress({
-				...counted,
-				sent: counted.sent + pass.sent,
-				blocked: counted.blocked + pass.blocked,
-				failed: counted.failed + pass.failed,
-				waiting: pass.waiting,
-			});
+			await reportBatch();
 		}
-		const progress = await this.progress(request, pass.waiting, passes);
-		await job.reportProgress({ ...progress });
-		if (progress.waiting > 0) return { rescheduleAtMs: this.clock() + RETRY_LATER_MS };
 	}
 
 	/**
@@ -174,7 +272,11 @@ export class CommunityBroadcasts {
 		};
 	}
 
-	private recipients(request: BroadcastRequest, cursor: string): Promise<Recipient[]> {
+	private recipients(
+		request: BroadcastRequest,
+		cursor: string,
+		share: IdShare | undefined,
+	): Promise<Recipient[]> {
 		const params: (string | number)[] = [
 			request.platform,
 			RELEASE_UPDATES,
@@ -199,6 +301,9 @@ export class CommunityBroadcasts {
 		if (segment.campaignId && !segment.hasAction && !segment.lacksAction) {
 			where.push(`AND EXISTS (SELECT 1 FROM actions a WHERE a.fan_id = f.id${campaign})`);
 		}
+		const inShare = idShareFilter('f.id', share, params.length + 1);
+		params.push(...inShare.params);
+		where.push(inShare.sql);
 		return this.ledger.store.all<Recipient>(
 			// CROSS JOIN keeps fans, read in id order from the cursor, as SQLite's outer loop: without
 			// statistics it started from the platform's identities and sorted them all, every batch.
