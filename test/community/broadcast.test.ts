@@ -21,6 +21,7 @@ import {
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
+import { inParallel } from '../support/in-parallel';
 import { freePort } from '../n8n/harness';
 import { outputsOf, readFixture, runWorkflow } from '../nodes/harness';
 
@@ -45,24 +46,6 @@ jest.setTimeout(300_000);
 interface Fan {
 	userId: number;
 	fanId: string;
-}
-
-async function inParallel<T, R>(
-	items: T[],
-	limit: number,
-	work: (item: T) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) {
-				const index = next++;
-				results[index] = await work(items[index]);
-			}
-		}),
-	);
-	return results;
 }
 
 describe('a release-day DM to 5,000 opted-in Telegram fans through the Community node', () => {

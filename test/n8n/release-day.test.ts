@@ -25,6 +25,7 @@ import { consentRoundTrip, presaveThroughConsent } from '../support/consent-roun
 import { sandboxMessaging } from '../support/messaging';
 import { sandboxFanAuthorizations, sandboxRedirectUris } from '../support/presave';
 import { sandboxPlatforms } from '../support/streaming';
+import { inParallel } from '../support/in-parallel';
 import {
 	eventually,
 	freePort,
@@ -64,24 +65,6 @@ const DEMO_PLATFORMS = {
 };
 
 jest.setTimeout(2 * N8N_RUNS_MS + 240_000);
-
-async function inParallel<T, R>(
-	items: T[],
-	limit: number,
-	work: (item: T) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) {
-				const index = next++;
-				results[index] = await work(items[index]);
-			}
-		}),
-	);
-	return results;
-}
 
 describe('release day in a real n8n', () => {
 	const clock = new SandboxClock();

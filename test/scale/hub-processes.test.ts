@@ -7,9 +7,6 @@
  * meet none, and still spend most of it.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import type { Ledger } from '../../hub/src/core/ledger';
 import {
@@ -21,14 +18,15 @@ import {
 	startStreamingSandbox,
 	type StreamingSandbox,
 } from '../../sandbox/src/streaming';
-import { freePort } from '../../scripts/n8n/free-port';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
-import { buildHub, HubProcess } from '../support/hub-process';
+import { freePorts, HubCluster } from '../support/hub-cluster';
+import { buildHub, type HubProcess } from '../support/hub-process';
 import { openLedger } from '../support/ledger';
 import { sandboxRedirectUris } from '../support/presave';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
 import { connectFan } from '../support/streaming';
+import { inParallel } from '../support/in-parallel';
 
 const HUB_PROCESSES = 3;
 const FANS = 3_000;
@@ -42,26 +40,12 @@ const LEASE_MS = 3_000;
 
 jest.setTimeout(180_000);
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inParallel<T>(
-	items: T[],
-	limit: number,
-	work: (item: T) => Promise<void>,
-): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) await work(items[next++]);
-		}),
-	);
-}
-
 describe('several hub processes on one PostgreSQL database', () => {
 	let database: TestDatabase;
 	let sandbox: StreamingSandbox;
 	let ledger: Ledger;
-	const hubs: HubProcess[] = [];
-	const workDirs: string[] = [];
+	let cluster: HubCluster;
+	let hubs: HubProcess[] = [];
 
 	const userId = (index: number) => `scale-fan-${index}`;
 	const savedIn = (index: number) =>
@@ -72,11 +56,7 @@ describe('several hub processes on one PostgreSQL database', () => {
 	beforeAll(async () => {
 		buildHub();
 		database = await createTestDatabase('postgres');
-		const ports: number[] = [];
-		while (ports.length < HUB_PROCESSES) {
-			const port = await freePort();
-			if (!ports.includes(port)) ports.push(port);
-		}
+		const ports = await freePorts(HUB_PROCESSES);
 		sandbox = await startStreamingSandbox({
 			spotifyDevModeUserCap: 0,
 			// Fans are seeded with grants, not through a hub's consent page: one hub's callbacks are enough.
@@ -89,36 +69,23 @@ describe('several hub processes on one PostgreSQL database', () => {
 			},
 		});
 		const sealingKey = randomBytes(32);
-		for (const port of ports) {
-			const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-scale-'));
-			workDirs.push(workDir);
-			const env: NodeJS.ProcessEnv = {
-				PATH: process.env.PATH,
-				HOME: process.env.HOME,
-				FANLOOP_HOST: '127.0.0.1',
-				FANLOOP_PORT: String(port),
-				FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
-				FANLOOP_DATA_DIR: workDir,
-				FANLOOP_DATABASE_URL: database.databaseUrl,
-				FANLOOP_SEALING_KEY: sealingKey.toString('base64'),
-				FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
-				FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
-				FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
-				FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
-				FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
-				FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
-			};
-			hubs.push(new HubProcess(env, `http://127.0.0.1:${port}`));
-		}
+		cluster = HubCluster.create(database, ports, sealingKey, {
+			FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
+			FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
+			FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
+			FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
+			FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
+			FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+		});
+		hubs = cluster.hubs;
 		ledger = await openLedger(database, sealingKey);
 	});
 
 	afterAll(async () => {
-		await Promise.all(hubs.map((hub) => hub.kill('SIGTERM')));
+		await cluster?.close();
 		await ledger?.store.close();
 		await sandbox?.stop();
 		await database?.drop();
-		for (const workDir of workDirs) fs.rmSync(workDir, { recursive: true, force: true });
 	});
 
 	it('share one Spotify budget and one release day, and finish the share of a process that dies', async () => {

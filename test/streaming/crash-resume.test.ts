@@ -19,6 +19,7 @@ import { HubApi } from '../support/hub-api';
 import { buildHub, HubProcess } from '../support/hub-process';
 import { presaveThroughConsent } from '../support/consent-round-trip';
 import { sandboxRedirectUris } from '../support/presave';
+import { inParallel } from '../support/in-parallel';
 import { freePort } from '../../scripts/n8n/free-port';
 
 const PLATFORMS = ['spotify', 'apple_music', 'deezer'] as const;
@@ -50,25 +51,6 @@ async function until<T>(
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await sleep(50);
 	}
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inParallel<T, R>(
-	items: T[],
-	limit: number,
-	work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) {
-				const index = next++;
-				results[index] = await work(items[index], index);
-			}
-		}),
-	);
-	return results;
 }
 
 describe('release-day conversion in a hub process that is killed mid-run', () => {

@@ -1,0 +1,18 @@
+/** Runs `work` over `items` with at most `limit` in flight; the results keep the items' order. */
+export async function inParallel<T, R>(
+	items: readonly T[],
+	limit: number,
+	work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(limit, items.length) }, async () => {
+			while (next < items.length) {
+				const index = next++;
+				results[index] = await work(items[index], index);
+			}
+		}),
+	);
+	return results;
+}
