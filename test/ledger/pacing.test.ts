@@ -3,7 +3,7 @@
  * connections (as two processes have) hand out slots one interval apart between them,
  * and a 429 one of them meets holds the other back. On SQLite the pacer stays in the process.
  */
-import { pacerFor, RatePacer, SharedRatePacer } from '../../hub/src/core/pacing';
+import { pacerFor, RatePacer, RollingPacer, SharedRatePacer } from '../../hub/src/core/pacing';
 import { migrate } from '../../hub/src/store/migrations';
 import { openStore } from '../../hub/src/store/open-store';
 import type { SqlStore } from '../../hub/src/store/sql-store';
@@ -73,6 +73,39 @@ describe('the platform pacer on a database several hub processes share', () => {
 		await first.pauseFor(400);
 		const startedMs = Date.now();
 		await second.take();
+		expect(Date.now() - startedMs).toBeGreaterThanOrEqual(350);
+	});
+});
+
+describe("a chat bot's pacer in one process", () => {
+	it('lets no more than the budget arrive in any rolling second, however long the answers take', async () => {
+		const pacer = new RollingPacer(20);
+		const arrivedAtMs: number[] = [];
+		await Promise.all(
+			Array.from({ length: 50 }, async (_, index) => {
+				const answered = await pacer.take();
+				// The way to the platform takes 0–60 ms; the message arrives somewhere on it.
+				const wayMs = (index * 37) % 60;
+				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
+				arrivedAtMs.push(Date.now());
+				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
+				answered();
+			}),
+		);
+		arrivedAtMs.sort((a, b) => a - b);
+		for (const from of arrivedAtMs) {
+			expect(arrivedAtMs.filter((at) => at >= from && at < from + 1000).length).toBeLessThanOrEqual(
+				20,
+			);
+		}
+	});
+
+	it('holds every message back when the platform asks to wait', async () => {
+		const pacer = new RollingPacer(20);
+		(await pacer.take())();
+		pacer.pauseFor(400);
+		const startedMs = Date.now();
+		(await pacer.take())();
 		expect(Date.now() - startedMs).toBeGreaterThanOrEqual(350);
 	});
 });

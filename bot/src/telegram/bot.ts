@@ -3,7 +3,7 @@ import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import { Bot, BotError, type Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../../hub/src/core/logger';
-import { RatePacer, type Pacer } from '../../../hub/src/core/pacing';
+import { RollingPacer, type Pacer } from '../../../hub/src/core/pacing';
 import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
 import { UserRateLimit } from '../user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
@@ -57,16 +57,16 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 		config.apiRoot ? { client: { apiRoot: config.apiRoot } } : {},
 	);
 
-	const pacer = options.pacer ?? new RatePacer(config.messagesPerSecond);
+	const pacer = options.pacer ?? new RollingPacer(config.messagesPerSecond);
 	// The runner stays silent (it would print raw errors, token and all); failed calls are logged here instead.
 	// Messages go out at the bot's overall pace; one refused for flooding waits as long as Telegram asks.
 	bot.api.config.use(async (previous, method, payload, signal) => {
 		const paced = PACED_METHODS.test(method);
 		for (let attempt = 1; ; attempt++) {
-			if (paced) await pacer.take();
+			const answered = paced ? await pacer.take() : undefined;
 			let answer: Awaited<ReturnType<typeof previous>>;
 			try {
-				answer = await previous(method, payload, signal);
+				answer = await previous(method, payload, signal).finally(answered);
 			} catch (error) {
 				if (!signal?.aborted)
 					logger.warn('telegram: call failed', { method, error: describeError(error) });

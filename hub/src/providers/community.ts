@@ -1,6 +1,6 @@
 import type { CommunityConfig } from '../../../bot/src/config';
 import type { CommunityPlatforms } from '../core/community/community';
-import { pacerFor, SharedRatePacer } from '../core/pacing';
+import { messagePacerFor, SharedRatePacer } from '../core/pacing';
 import type { SqlStore } from '../store/sql-store';
 import { DiscordRestClient } from './discord';
 import { TelegramClient } from './telegram';
@@ -39,10 +39,12 @@ export function communityPlatforms(config: CommunityConfig, store: SqlStore): Co
 		...(discord ? { releaseRole: discord } : {}),
 		pacers: {
 			...(telegram
-				? { telegram: pacerFor(store, telegramBudget as string, telegram.messagesPerSecond) }
+				? { telegram: messagePacerFor(store, telegramBudget as string, telegram.messagesPerSecond) }
 				: {}),
 			...(discord
-				? { discord: pacerFor(store, `${discordBudget}:messages`, discord.messagesPerSecond) }
+				? {
+						discord: messagePacerFor(store, `${discordBudget}:messages`, discord.messagesPerSecond),
+					}
 				: {}),
 		},
 	};

@@ -14,7 +14,7 @@ import {
 	type ProviderResponse,
 } from './http-client';
 import type { Pacer } from '../core/pacing';
-import { RollingBudget } from './rolling-budget';
+import { RollingBudget } from '../core/rolling-budget';
 
 export interface DiscordConfig {
 	botToken: string;
@@ -274,8 +274,12 @@ export class DiscordRestClient implements CommunityMessenger, DiscordReleaseRole
 		let answered: () => void;
 		for (;;) {
 			await this.waitForBucket(route);
-			answered = await this.budget.take();
-			await this.sharedBudget?.take();
+			const ownAnswered = await this.budget.take();
+			const sharedAnswered = await this.sharedBudget?.take();
+			answered = () => {
+				ownAnswered();
+				sharedAnswered?.();
+			};
 			if (this.resumeAtMs(route) <= Date.now()) break;
 			// Answers that came in while this request waited for the budget spent its bucket: wait again.
 			answered();

@@ -7,13 +7,6 @@ import {
 import { ProviderUnreachable, retryAfterMsFromSeconds, sendProviderRequest } from './http-client';
 
 export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
-/**
- * Telegram counts messages when they arrive; the pacer spaces them when they leave, and the
- * network, the database and a busy event loop bunch them up on the way. Pacing a little
- * under the budget absorbs that: at the full rate a broadcast met a 429 (and its one-second
- * wait) every few hundred messages.
- */
-const BUDGET_SHARE = 0.9;
 
 export interface TelegramClientConfig {
 	botToken: string;
@@ -56,7 +49,7 @@ export class TelegramClient implements CommunityMessenger, CommunityInvites {
 
 	constructor(private readonly config: TelegramClientConfig) {
 		this.apiRoot = (config.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/$/, '');
-		this.messagesPerSecond = (config.messagesPerSecond ?? 30) * BUDGET_SHARE;
+		this.messagesPerSecond = config.messagesPerSecond ?? 30;
 	}
 
 	async sendDirect(userId: string, text: string): Promise<{ messageId: string }> {

@@ -2,7 +2,7 @@ import { HubError } from '../errors';
 import { enqueueJob, type JobContext } from '../jobs';
 import type { Ledger } from '../ledger';
 import type { ActionKind } from '../model';
-import { RatePacer, type Pacer } from '../pacing';
+import { RollingPacer, type Pacer } from '../pacing';
 import {
 	anyUnfinished,
 	idShareFilter,
@@ -326,13 +326,18 @@ export class CommunityBroadcasts {
 		pass: PassTally,
 	): Promise<void> {
 		const pacer = this.pacerFor(messenger);
-		await pacer.take();
+		let answered = await pacer.take();
 		// Claimed only when its turn has come: a run that dies leaves as few fans uncertain as it can.
-		if (!(await this.claim(request, recipient.fan_id))) return;
+		if (!(await this.claim(request, recipient.fan_id))) {
+			answered();
+			return;
+		}
 		for (let attempt = 0; ; attempt++) {
-			if (attempt > 0) await pacer.take();
+			if (attempt > 0) answered = await pacer.take();
 			try {
-				const { messageId } = await messenger.sendDirect(recipient.user_id, request.text);
+				const { messageId } = await messenger
+					.sendDirect(recipient.user_id, request.text)
+					.finally(answered);
 				await this.settle(request, recipient.fan_id, 'sent', messageId, null);
 				pass.sent++;
 				return;
@@ -406,7 +411,7 @@ export class CommunityBroadcasts {
 
 	private pacerFor(messenger: CommunityMessenger): Pacer {
 		// Pacing is wall time, whatever clock the hub's ledger keeps.
-		const pacer = this.pacers[messenger.platform] ?? new RatePacer(messenger.messagesPerSecond);
+		const pacer = this.pacers[messenger.platform] ?? new RollingPacer(messenger.messagesPerSecond);
 		this.pacers[messenger.platform] = pacer;
 		return pacer;
 	}

@@ -342,9 +342,9 @@ export class Streaming {
 		let transientFailures = 0;
 		let rateLimitedWaits = 0;
 		for (;;) {
-			await pacer.take();
+			const answered = await pacer.take();
 			try {
-				return await work();
+				return await work().finally(answered);
 			} catch (error) {
 				if (
 					error instanceof PlatformError &&

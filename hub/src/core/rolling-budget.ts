@@ -13,6 +13,8 @@ export class RollingBudget {
 	/** Waiters take turns, first come first served, so a crowd does not wake up together for each free place. */
 	private queue: Promise<void> = Promise.resolve();
 	private answered: () => void = () => {};
+	/** Nobody starts before this: the platform asked to wait (Retry-After). */
+	private resumeAtMs = 0;
 
 	constructor(
 		private readonly limit: number,
@@ -34,9 +36,18 @@ export class RollingBudget {
 		};
 	}
 
+	/** The platform answered 429: nobody starts before `retryAfterMs` has passed. */
+	pauseFor(retryAfterMs: number): void {
+		this.resumeAtMs = Math.max(this.resumeAtMs, Date.now() + retryAfterMs);
+	}
+
 	private async waitForRoom(): Promise<void> {
 		for (;;) {
 			const nowMs = Date.now();
+			if (this.resumeAtMs > nowMs) {
+				await sleep(this.resumeAtMs - nowMs);
+				continue;
+			}
 			while (this.freesAtMs.length > 0 && this.freesAtMs[0] <= nowMs) this.freesAtMs.shift();
 			if (this.inFlight + this.freesAtMs.length < this.limit) {
 				this.inFlight += 1;
