@@ -8,8 +8,8 @@
  *    figure Telegram's limits are lifted in the stand-in and in the hub bot's pacer, so the
  *    ratio is what the hub's bot costs over grammY itself.
  * 2. The same crowd at Telegram's real pace: the hub bot's replies share the process's
- *    30 messages/s pacer, so a crowd is answered at most 15 /start a second (two replies each);
- *    the figure is shown ÷ that ceiling.
+ *    pacer (at most 30 messages in any rolling second), two replies each; the time is shown
+ *    ÷ the fastest that pace allows (a second's messages at once, then 30 a second).
  * 3. DM broadcast throughput ÷ Telegram's allowed rate: M fans opted in through the desk, one
  *    broadcast job through the hub API, timed until every fan has the message, with the
  *    stand-in enforcing Telegram's 30 messages/s.
@@ -29,7 +29,7 @@ import { createTelegramBot } from '../bot/src/telegram/bot';
 import { greeting, joinOffer } from '../bot/src/telegram/replies';
 import { startHub, type RunningHub } from '../hub/src';
 import { silentLogger } from '../hub/src/core/logger';
-import { RatePacer } from '../hub/src/core/pacing';
+import { RollingPacer } from '../hub/src/core/pacing';
 import {
 	SANDBOX_TELEGRAM,
 	startTelegramStandIn,
@@ -144,7 +144,7 @@ async function hubBotSeconds(
 				}),
 				desk: hub.services.community.desk,
 				logger: silentLogger,
-				pacer: new RatePacer(messagesPerSecond),
+				pacer: new RollingPacer(messagesPerSecond),
 			});
 			await telegramBot.start(hub.url);
 			try {
@@ -183,7 +183,7 @@ async function bareBotSeconds(): Promise<Timed> {
 }
 
 /** Messages per second a broadcast to DM_FANS opted-in fans achieves under Telegram's limits. */
-async function broadcastRate(): Promise<{ perSecond: number; seconds: number }> {
+async function broadcastRate(): Promise<{ perSecond: number; seconds: number; refused: number }> {
 	const telegram = await startTelegramStandIn({
 		rateLimits: { messagesPerSecond: TELEGRAM_MESSAGES_PER_SECOND },
 	});
@@ -216,7 +216,11 @@ async function broadcastRate(): Promise<{ perSecond: number; seconds: number }> 
 				fans.every((fan) => telegram.messages(fan.id).some((m) => m.text === text)),
 			);
 			const seconds = (performance.now() - started) / 1000;
-			return { perSecond: DM_FANS / seconds, seconds };
+			return {
+				perSecond: DM_FANS / seconds,
+				seconds,
+				refused: telegram.server.answered.get(429) ?? 0,
+			};
 		});
 	} finally {
 		await telegram.close();
@@ -224,7 +228,7 @@ async function broadcastRate(): Promise<{ perSecond: number; seconds: number }> 
 }
 
 async function main(): Promise<void> {
-	const pacedCount = Math.max(30, Math.round(UPDATES / 5));
+	const pacedCount = Math.max(150, Math.round(UPDATES / 2));
 	console.log(
 		`community: ${UPDATES} /start updates per bot; a DM broadcast to ${DM_FANS} opted-in fans`,
 	);
@@ -248,16 +252,20 @@ async function main(): Promise<void> {
 		`  hub Telegram bot vs bare grammY bot: throughput ${mean(ratios).toFixed(2)}, CPU per update ${mean(cpuRatios).toFixed(2)} (target ≥ 0.8)`,
 	);
 	const pacedSeconds = (await hubBotSeconds(pacedCount, TELEGRAM_MESSAGES_PER_SECOND, 0)).seconds;
-	const pacedRate = pacedCount / pacedSeconds;
-	const pacedCeiling = TELEGRAM_MESSAGES_PER_SECOND / 2;
+	// Telegram's rolling second lets a full second's messages go at once, then one slot each 1/30 s.
+	const fastestSeconds =
+		Math.max(0, 2 * pacedCount - TELEGRAM_MESSAGES_PER_SECOND) / TELEGRAM_MESSAGES_PER_SECOND;
 	console.log(
-		`  hub bot at Telegram's 30 messages/s: ${pacedRate.toFixed(1)} updates/s (${pacedCount} in ${pacedSeconds.toFixed(1)} s); ` +
-			`÷ the ${pacedCeiling}/s two replies each allow: ${(pacedRate / pacedCeiling).toFixed(3)}`,
+		`  hub bot at Telegram's 30 messages/s: ${(pacedCount / pacedSeconds).toFixed(1)} updates/s (${pacedCount} in ${pacedSeconds.toFixed(1)} s, two replies each); ` +
+			`÷ the fastest a rolling 30 a second allows (${fastestSeconds.toFixed(1)} s): ${(fastestSeconds / pacedSeconds).toFixed(3)}`,
 	);
 	const broadcast = await broadcastRate();
+	const fastestBroadcastSeconds =
+		Math.max(0, DM_FANS - TELEGRAM_MESSAGES_PER_SECOND) / TELEGRAM_MESSAGES_PER_SECOND;
 	console.log(
 		`  DM broadcast: ${broadcast.perSecond.toFixed(1)} messages/s (${DM_FANS} in ${broadcast.seconds.toFixed(1)} s); ` +
-			`÷ Telegram's allowed ${TELEGRAM_MESSAGES_PER_SECOND}/s: ${(broadcast.perSecond / TELEGRAM_MESSAGES_PER_SECOND).toFixed(3)} (target ≥ 0.95 with no 429)`,
+			`÷ Telegram's allowed ${TELEGRAM_MESSAGES_PER_SECOND}/s (the fastest it allows, ${fastestBroadcastSeconds.toFixed(1)} s): ` +
+			`${(fastestBroadcastSeconds / broadcast.seconds).toFixed(3)}, ${broadcast.refused} refused with 429 (target ≥ 0.95 with no 429)`,
 	);
 }
 
