@@ -144,6 +144,7 @@ async function hubBotSeconds(
 				}),
 				desk: hub.services.community.desk,
 				logger: silentLogger,
+				leases: hub.services.leases,
 				pacer: new RollingPacer(messagesPerSecond),
 			});
 			await telegramBot.start(hub.url);

@@ -18,3 +18,5 @@ export type {
 	StatusResult,
 	StopResult,
 } from '../../hub/src/core/community/desk';
+/** What a bot connects under, so one hub process at a time holds its gateway connection or poller. */
+export type { HeldLease, LeasedWork, Leases } from '../../hub/src/core/leases';

@@ -68,6 +68,7 @@ async function serve(config: HubConfig): Promise<void> {
 		delivery: { pollMs: config.deliveryPollMs, requestTimeoutMs: config.deliveryTimeoutMs },
 		upkeep: { eventRetentionMs: config.eventRetentionMs },
 		...(config.jobLeaseMs ? { jobs: { leaseMs: config.jobLeaseMs } } : {}),
+		leases: { leaseMs: config.botLeaseMs },
 		logger,
 	});
 	process.stdout.write(`Fanloop hub listening on ${hub.url}\n`);
@@ -104,11 +105,13 @@ async function runBots(config: HubConfig): Promise<void> {
 		logger,
 		clock: Date.now,
 		communityPlatforms: platforms,
+		leases: { leaseMs: config.botLeaseMs },
 	});
 	const bots = createBots({
 		config: community,
 		desk: services.community.desk,
 		logger,
+		leases: services.leases,
 		pacers: platforms.pacers,
 	});
 	await bots.start(config.publicUrl ?? '');

@@ -22,6 +22,8 @@ export interface HubConfig extends StartHubSettings {
 	eventRetentionMs: number;
 	/** How long a claimed job is held before another hub process (or a restarted one) may take it over. */
 	jobLeaseMs?: number;
+	/** How long a bot's gateway connection or Telegram poller stays with a process that stopped renewing its lease. */
+	botLeaseMs?: number;
 }
 
 type StartHubSettings = Pick<
@@ -134,6 +136,7 @@ const environment = z.object({
 	FANLOOP_APPLE_MUSICKIT_SCRIPT_URL: z.url({ protocol: /^https?$/ }).optional(),
 	FANLOOP_DEEZER_REQUESTS_PER_SECOND: z.coerce.number().positive().optional(),
 	FANLOOP_JOB_LEASE_MS: z.coerce.number().int().min(1000).optional(),
+	FANLOOP_BOT_LEASE_MS: z.coerce.number().int().min(1000).optional(),
 	FANLOOP_YOUTUBE_CLIENT_ID: z.string().min(1).optional(),
 	FANLOOP_YOUTUBE_CLIENT_SECRET: z.string().min(1).optional(),
 	FANLOOP_YOUTUBE_TOKEN_URL: z.url().optional(),
@@ -276,6 +279,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
 		deliveryTimeoutMs: values.FANLOOP_DELIVERY_TIMEOUT_MS,
 		eventRetentionMs: values.FANLOOP_EVENT_RETENTION_DAYS * 24 * 3_600_000,
 		jobLeaseMs: values.FANLOOP_JOB_LEASE_MS,
+		botLeaseMs: values.FANLOOP_BOT_LEASE_MS,
 		publicUrl: values.FANLOOP_PUBLIC_URL?.replace(/\/$/, ''),
 		program: {
 			...(values.FANLOOP_PROGRAM_NAME ? { name: values.FANLOOP_PROGRAM_NAME } : {}),

@@ -8,6 +8,7 @@ import type { DeliveryOptions } from './core/delivery';
 import type { UpkeepOptions } from './core/upkeep';
 import { HubError } from './core/errors';
 import type { JobRunnerOptions } from './core/jobs';
+import type { LeaseOptions } from './core/leases';
 import type { Ledger } from './core/ledger';
 import { silentLogger, type Logger } from './core/logger';
 import type { OptInProgram } from './core/optins/optins';
@@ -31,6 +32,8 @@ export interface StartHubOptions extends StoreLocation {
 	/** Event retention and the store's housekeeping (core/upkeep.ts). */
 	upkeep?: UpkeepOptions;
 	jobs?: JobRunnerOptions;
+	/** How long a bot's gateway connection or poller stays with a process that stopped renewing it (core/leases.ts). */
+	leases?: LeaseOptions;
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 	/** How fans connect each platform on a pre-save page (providers/fan-authorization.ts, or the sandbox's in tests). */
 	fanAuthorizations?: FanAuthorizations;
@@ -96,6 +99,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 			delivery: options.delivery,
 			upkeep: options.upkeep,
 			jobs: options.jobs,
+			leases: options.leases,
 			streamingPlatforms: options.streamingPlatforms,
 			fanAuthorizations: options.fanAuthorizations,
 			communityPlatforms: platforms,
@@ -109,6 +113,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 				config: community,
 				desk: services.community.desk,
 				logger,
+				leases: services.leases,
 				pacers: platforms.pacers,
 			})
 		: undefined;

@@ -11,6 +11,7 @@ import { OAuthStates } from './core/presave/oauth-states';
 import { Presaves } from './core/presave/presaves';
 import { ReconnectLinks, Reconnects } from './core/presave/reconnect';
 import { JobRunner, type JobRunnerOptions } from './core/jobs';
+import { leasesFor, type LeaseOptions, type Leases } from './core/leases';
 import { Ledger } from './core/ledger';
 import type { Logger } from './core/logger';
 import { LinkTokens } from './core/optins/link-tokens';
@@ -69,6 +70,8 @@ export interface ServicesOptions {
 	delivery?: DeliveryOptions;
 	upkeep?: UpkeepOptions;
 	jobs?: JobRunnerOptions;
+	/** The leases that keep one bot connection per bot across hub processes (core/leases.ts). */
+	leases?: LeaseOptions;
 	/** The streaming platforms this hub may act on (adapters from providers/, or stand-ins' in tests). */
 	streamingPlatforms?: ReadonlyMap<StreamingPlatformName, StreamingPlatform>;
 	/** Telegram and Discord as the hub reaches them (providers/telegram.ts, discord.ts); none when not configured. */
@@ -113,6 +116,8 @@ export interface HubServices {
 	conversion: ReleaseConversion;
 	community: CommunityServices;
 	presave: PresaveServices;
+	/** What the bots connect under: one gateway connection and one poller per bot, whichever process holds it. */
+	leases: Leases;
 	/** Set once the Telegram bot runs in webhook mode inside this process. */
 	telegramWebhook?: TelegramWebhook;
 	twilio?: TwilioConfig;
@@ -221,6 +226,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
 		streaming,
 		conversion,
 		community,
+		leases: leasesFor(options.store, options.logger, options.leases),
 		presave: {
 			presaves: new Presaves(
 				ledger.fans,

@@ -7,7 +7,7 @@ import { RollingPacer, type Pacer } from '../../../hub/src/core/pacing';
 import { TELEGRAM_WEBHOOK_PATH, type TelegramBotConfig } from '../config';
 import { UserRateLimit } from '../user-rate-limit';
 import { describeError, withoutSecrets } from '../log';
-import type { CommunityDesk } from '../port';
+import type { CommunityDesk, HeldLease, Leases } from '../port';
 import { memberships } from './memberships';
 import { fanCommands } from './fan-commands';
 import { COMMANDS, SLOW_DOWN } from './replies';
@@ -27,6 +27,8 @@ export interface TelegramBotOptions {
 	config: TelegramBotConfig;
 	desk: CommunityDesk;
 	logger: Logger;
+	/** What polling is held under (the hub's `services.leases`): Telegram answers a second poller with 409. */
+	leases: Leases;
 	/** The process's Telegram pacer, shared with broadcasts; by default the bot's own at `messagesPerSecond`. */
 	pacer?: Pacer;
 }
@@ -35,7 +37,10 @@ export interface TelegramBot {
 	readonly bot: Bot;
 	/** In webhook mode: what the hub's webhook route hands each (secret-checked) update to. */
 	readonly webhook?: { secretToken: string; handle(update: unknown): Promise<void> };
-	/** Starts polling, or registers the webhook at `<publicUrl>/telegram/webhook` (or the configured URL). */
+	/**
+	 * Registers the webhook at `<publicUrl>/telegram/webhook` (or the configured URL), or polls once
+	 * this process holds the bot's polling lease: at once when it is free, or when its holder stops or dies.
+	 */
 	start(publicUrl: string): Promise<void>;
 	stop(): Promise<void>;
 }
@@ -107,6 +112,20 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 	});
 
 	let runner: RunnerHandle | undefined;
+	let pollingLease: HeldLease | undefined;
+	const poll = {
+		start: async () => {
+			await bot.api.deleteWebhook();
+			runner = run(bot, {
+				runner: { fetch: { allowed_updates: ALLOWED_UPDATES }, silent: true },
+			});
+			logger.info('telegram polling', { username: bot.botInfo.username });
+		},
+		stop: async () => {
+			if (runner?.isRunning()) await runner.stop();
+			runner = undefined;
+		},
+	};
 	const webhook =
 		updates.mode === 'webhook'
 			? {
@@ -137,15 +156,14 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 					allowed_updates: ALLOWED_UPDATES,
 				});
 			} else {
-				await bot.api.deleteWebhook();
-				runner = run(bot, {
-					runner: { fetch: { allowed_updates: ALLOWED_UPDATES }, silent: true },
-				});
+				// The bot's id (the token's public half, as getMe gives it) names its lease.
+				pollingLease = await options.leases.hold(`telegram-polling:${bot.botInfo.id}`, poll);
 			}
 			logger.info('telegram bot started', { username: bot.botInfo.username, mode: updates.mode });
 		},
 		stop: async () => {
-			if (runner?.isRunning()) await runner.stop();
+			await pollingLease?.release();
+			pollingLease = undefined;
 		},
 	};
 }

@@ -377,6 +377,18 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 15,
+		name: 'leases',
+		statements: [
+			// Who runs what only one hub process may run (a bot's gateway connection, its poller), until when (core/leases.ts).
+			`CREATE TABLE leases (
+				name TEXT PRIMARY KEY,
+				holder TEXT NOT NULL,
+				expires_at BIGINT NOT NULL
+			)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

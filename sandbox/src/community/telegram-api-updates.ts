@@ -16,6 +16,8 @@ const WEBHOOK_ACTIVE =
  */
 export class TelegramUpdateMethods {
 	private currentPoll: AbortController | undefined;
+	/** Long polls a newer getUpdates ended with 409 Conflict. */
+	conflictingPolls = 0;
 
 	constructor(
 		private readonly world: TelegramWorld,
@@ -24,7 +26,7 @@ export class TelegramUpdateMethods {
 
 	methods(): BotApiMethods {
 		return {
-			getUpdates: (params) => this.getUpdates(params),
+			getUpdates: (params, callerGone) => this.getUpdates(params, callerGone),
 			setWebhook: (params) => this.setWebhook(params),
 			deleteWebhook: (params) => this.deleteWebhook(params),
 			getWebhookInfo: (): WebhookInfo => this.webhook.info(),
@@ -36,7 +38,7 @@ export class TelegramUpdateMethods {
 		this.currentPoll?.abort('closed');
 	}
 
-	private async getUpdates(params: TelegramParams): Promise<Update[]> {
+	private async getUpdates(params: TelegramParams, callerGone?: AbortSignal): Promise<Update[]> {
 		if (this.webhook.current) {
 			throw conflict(WEBHOOK_ACTIVE);
 		}
@@ -57,9 +59,14 @@ export class TelegramUpdateMethods {
 		if (this.world.updates.size === 0 && timeoutSeconds > 0) {
 			const poll = new AbortController();
 			this.currentPoll = poll;
+			// A poller that died is not waiting any more: the next one to poll is not a second poller.
+			const gone = () => poll.abort('gone');
+			callerGone?.addEventListener('abort', gone);
 			await this.world.updates.nextArrival(poll.signal, timeoutSeconds * 1000);
+			callerGone?.removeEventListener('abort', gone);
 			if (this.currentPoll === poll) this.currentPoll = undefined;
 			if (poll.signal.reason === 'terminated') {
+				this.conflictingPolls += 1;
 				throw conflict(
 					'terminated by other getUpdates request; make sure that only one bot instance is running',
 				);

@@ -79,6 +79,11 @@ export class TelegramBotApi {
 		return Object.fromEntries(this.counts);
 	}
 
+	/** Long polls a newer getUpdates ended with 409 Conflict: each one means a second poller. */
+	get conflictingPolls(): number {
+		return this.updates.conflictingPolls;
+	}
+
 	/** Every POST to the bot's webhook, in order. */
 	webhookAttempts(): WebhookAttempt[] {
 		return this.webhook.attempts.map((attempt) => ({ ...attempt }));
@@ -101,7 +106,7 @@ export class TelegramBotApi {
 		if (!method) return errorResponse(new TelegramApiError(404, 'Not Found: method not found'));
 		this.counts.set(method.name, (this.counts.get(method.name) ?? 0) + 1);
 		try {
-			const answer = await method.run(TelegramParams.from(request));
+			const answer = await method.run(TelegramParams.from(request), request.callerGone);
 			return answer instanceof Described
 				? {
 						status: 200,

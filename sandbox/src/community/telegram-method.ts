@@ -1,7 +1,10 @@
 import type { TelegramParams } from './telegram-params';
 
-/** One Bot API method: its parameters in, its `result` out, or a TelegramApiError thrown. */
-export type BotApiMethod = (params: TelegramParams) => unknown;
+/**
+ * One Bot API method: its parameters in, its `result` out, or a TelegramApiError thrown;
+ * `callerGone` ends a method that waits (a long poll) when its caller went away.
+ */
+export type BotApiMethod = (params: TelegramParams, callerGone?: AbortSignal) => unknown;
 
 /** Methods by their documented names. */
 export type BotApiMethods = Record<string, BotApiMethod>;

@@ -222,6 +222,11 @@ export class TelegramStandIn {
 		return this.api.requestCounts();
 	}
 
+	/** Long polls a newer getUpdates ended with 409 Conflict: each one means a second poller. */
+	get conflictingPolls(): number {
+		return this.api.conflictingPolls;
+	}
+
 	/** Every POST to the bot's webhook, in order. */
 	webhookAttempts(): WebhookAttempt[] {
 		return this.api.webhookAttempts();

@@ -12,6 +12,8 @@ export interface StandInRequest {
 	rawBody: string;
 	/** The URL the client called, as the provider would see it (for signatures over the URL). */
 	url: string;
+	/** Aborted when the client goes away before its answer: a long poll whose poller died ends with it. */
+	callerGone: AbortSignal;
 }
 
 export interface StandInResponse {
@@ -98,6 +100,10 @@ export class HttpStandIn {
 		const chunks: Buffer[] = [];
 		for await (const chunk of request) chunks.push(chunk as Buffer);
 		const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+		const callerGone = new AbortController();
+		response.once('close', () => {
+			if (!response.writableFinished) callerGone.abort();
+		});
 		const standInRequest: StandInRequest = {
 			method: request.method ?? 'GET',
 			path: url.pathname,
@@ -105,6 +111,7 @@ export class HttpStandIn {
 			headers: request.headers,
 			rawBody: Buffer.concat(chunks).toString('utf8'),
 			url: url.toString(),
+			callerGone: callerGone.signal,
 		};
 		this.requests.push(standInRequest);
 		if (this.faults.delayMs > 0)
