@@ -6,9 +6,6 @@
  * over when the holder is SIGKILLed.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 import { registerCommands } from '../../bot/src/register-commands';
 import {
@@ -20,9 +17,9 @@ import {
 	type DiscordStandIn,
 	type TelegramStandIn,
 } from '../../sandbox/src/community';
-import { freePort } from '../../scripts/n8n/free-port';
 import { eventually } from '../support/eventually';
-import { buildHub, HubProcess } from '../support/hub-process';
+import { freePorts, HubCluster } from '../support/hub-cluster';
+import { buildHub, type HubProcess } from '../support/hub-process';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
 
 /** Short, so the takeover is seen in seconds; the default is 15 s. */
@@ -36,8 +33,8 @@ describe('bots of several hub processes on one PostgreSQL database', () => {
 	let database: TestDatabase;
 	let discord: DiscordStandIn;
 	let telegram: TelegramStandIn;
-	const hubs: HubProcess[] = [];
-	const workDirs: string[] = [];
+	let cluster: HubCluster;
+	let hubs: HubProcess[] = [];
 
 	beforeAll(async () => {
 		buildHub();
@@ -50,47 +47,25 @@ describe('bots of several hub processes on one PostgreSQL database', () => {
 			scope: { guildId: SANDBOX_DISCORD.guildId },
 		});
 		telegram = await startTelegramStandIn();
-		const sealingKey = randomBytes(32).toString('base64');
-		const ports: number[] = [];
-		while (ports.length < 2) {
-			const port = await freePort();
-			if (!ports.includes(port)) ports.push(port);
-		}
-		for (const port of ports) {
-			const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-bots-scale-'));
-			workDirs.push(workDir);
-			hubs.push(
-				new HubProcess(
-					{
-						PATH: process.env.PATH,
-						HOME: process.env.HOME,
-						FANLOOP_HOST: '127.0.0.1',
-						FANLOOP_PORT: String(port),
-						FANLOOP_DATA_DIR: workDir,
-						FANLOOP_DATABASE_URL: database.databaseUrl,
-						FANLOOP_SEALING_KEY: sealingKey,
-						FANLOOP_BOT_LEASE_MS: String(LEASE_MS),
-						FANLOOP_TELEGRAM_BOT_TOKEN: SANDBOX_TELEGRAM.token,
-						FANLOOP_TELEGRAM_API_URL: telegram.apiRoot,
-						FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
-						FANLOOP_DISCORD_APPLICATION_ID: SANDBOX_DISCORD.applicationId,
-						FANLOOP_DISCORD_GUILD_ID: SANDBOX_DISCORD.guildId,
-						FANLOOP_DISCORD_RELEASE_ROLE_ID: SANDBOX_DISCORD.releaseRoleId,
-						FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: SANDBOX_DISCORD.announceChannelId,
-						FANLOOP_DISCORD_API_URL: discord.apiRoot,
-					},
-					`http://127.0.0.1:${port}`,
-				),
-			);
-		}
+		cluster = HubCluster.create(database, await freePorts(2), randomBytes(32), {
+			FANLOOP_BOT_LEASE_MS: String(LEASE_MS),
+			FANLOOP_TELEGRAM_BOT_TOKEN: SANDBOX_TELEGRAM.token,
+			FANLOOP_TELEGRAM_API_URL: telegram.apiRoot,
+			FANLOOP_DISCORD_BOT_TOKEN: SANDBOX_DISCORD.token,
+			FANLOOP_DISCORD_APPLICATION_ID: SANDBOX_DISCORD.applicationId,
+			FANLOOP_DISCORD_GUILD_ID: SANDBOX_DISCORD.guildId,
+			FANLOOP_DISCORD_RELEASE_ROLE_ID: SANDBOX_DISCORD.releaseRoleId,
+			FANLOOP_DISCORD_ANNOUNCEMENT_CHANNEL_ID: SANDBOX_DISCORD.announceChannelId,
+			FANLOOP_DISCORD_API_URL: discord.apiRoot,
+		});
+		hubs = cluster.hubs;
 	});
 
 	afterAll(async () => {
-		await Promise.all(hubs.map((hub) => hub.kill('SIGTERM')));
+		await cluster?.close();
 		await telegram?.close();
 		await discord?.stop();
 		await database?.drop();
-		for (const workDir of workDirs) fs.rmSync(workDir, { recursive: true, force: true });
 	});
 
 	/** Runs a slash command as the member and waits for the bot's finished answer; how many callbacks were tried. */
