@@ -24,11 +24,12 @@ import {
 import { freePort } from '../../scripts/n8n/free-port';
 import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
-import { buildHub, HubProcess } from '../support/hub-process';
+import { buildHub, HubProcess, hubProcessEnv } from '../support/hub-process';
 import { openLedger } from '../support/ledger';
 import { sandboxRedirectUris } from '../support/presave';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
-import { connectFan } from '../support/streaming';
+import { inParallel } from '../support/parallel';
+import { recordPendingPresave, sandboxSpotifyEnv, seedSpotifyFan } from '../support/streaming';
 
 const HUB_PROCESSES = 3;
 const FANS = 3_000;
@@ -41,20 +42,6 @@ const JITTER_ALLOWANCE = 1.05;
 const LEASE_MS = 3_000;
 
 jest.setTimeout(180_000);
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inParallel<T>(
-	items: T[],
-	limit: number,
-	work: (item: T) => Promise<void>,
-): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) await work(items[next++]);
-		}),
-	);
-}
 
 describe('several hub processes on one PostgreSQL database', () => {
 	let database: TestDatabase;
@@ -93,20 +80,9 @@ describe('several hub processes on one PostgreSQL database', () => {
 			const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanloop-scale-'));
 			workDirs.push(workDir);
 			const env: NodeJS.ProcessEnv = {
-				PATH: process.env.PATH,
-				HOME: process.env.HOME,
-				FANLOOP_HOST: '127.0.0.1',
-				FANLOOP_PORT: String(port),
-				FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
-				FANLOOP_DATA_DIR: workDir,
-				FANLOOP_DATABASE_URL: database.databaseUrl,
-				FANLOOP_SEALING_KEY: sealingKey.toString('base64'),
+				...hubProcessEnv({ port, dataDir: workDir, sealingKey, databaseUrl: database.databaseUrl }),
 				FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
-				FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
-				FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
-				FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
-				FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
-				FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+				...sandboxSpotifyEnv(sandbox, REQUESTS_PER_SECOND),
 			};
 			hubs.push(new HubProcess(env, `http://127.0.0.1:${port}`));
 		}
@@ -143,25 +119,12 @@ describe('several hub processes on one PostgreSQL database', () => {
 
 		// The fans' path is other suites' subject: here each fan is seeded as the OAuth callback leaves it.
 		const seedingStartedMs = Date.now();
-		await inParallel(
-			Array.from({ length: FANS }, (_, index) => index),
-			16,
-			async (index) => {
-				const grant = await connectFan(sandbox, 'spotify', userId(index));
-				const { fan } = await ledger.fans.upsert({
-					identities: [{ channel: 'spotify', value: userId(index) }],
-				});
-				await ledger.tokens.save(fan.id, 'spotify', grant);
-				await ledger.actions.record({
-					fanId: fan.id,
-					campaignId,
-					kind: 'presave',
-					platform: 'spotify',
-					status: 'pending',
-					verification: 'soft',
-					idempotencyKey: `presave:${campaignId}:${fan.id}:spotify`,
-				});
-			},
+		await inParallel(FANS, 16, async (index) =>
+			recordPendingPresave(
+				ledger,
+				await seedSpotifyFan(ledger, sandbox, userId(index)),
+				campaignId,
+			),
 		);
 		const seedingMs = Date.now() - seedingStartedMs;
 
