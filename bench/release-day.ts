@@ -26,8 +26,10 @@ import {
 } from '../sandbox/src/streaming';
 import { eventually } from '../test/support/eventually';
 import { HubApi } from '../test/support/hub-api';
-import { connectFan } from '../test/support/streaming';
+import { inParallel, range } from '../test/support/in-parallel';
+import { connectFan, sandboxSpotifyEnv } from '../test/support/streaming';
 import { freePort } from '../test/n8n/harness';
+import { cpuSeconds, peakRssMb } from './support/process-stats';
 
 const RATE = Number(process.env.BENCH_RELEASE_DAY_RATE ?? 500);
 const list = (value: string) => value.split(',').filter(Boolean).map(Number);
@@ -53,33 +55,6 @@ interface Run {
 	peakLiveHeapMb?: number;
 }
 
-/** CPU seconds a live process has used so far (user + system, from the kernel's clock ticks). */
-function cpuSeconds(pid: number): number {
-	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-	// utime and stime are fields 14 and 15 of /proc/<pid>/stat; the split above starts at field 3.
-	return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function inParallel(
-	count: number,
-	limit: number,
-	work: (index: number) => Promise<void>,
-): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, count) }, async () => {
-			while (next < count) await work(next++);
-		}),
-	);
-}
-
-/** Peak resident set of a live process, from the kernel's high-water mark. */
-function peakRssMb(pid: number): number {
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-	return kb / 1024;
-}
-
 async function seed(sandbox: StreamingSandbox, dataDir: string, sealingKey: string, fans: number) {
 	const hub = await startHub({ port: 0, dataDir, sealingKey });
 	try {
@@ -92,7 +67,7 @@ async function seed(sandbox: StreamingSandbox, dataDir: string, sealingKey: stri
 			upc: SANDBOX_DEMO_RELEASE.upc,
 			isrcs: [SANDBOX_DEMO_RELEASE.isrc],
 		});
-		await inParallel(fans, SEED_CONCURRENCY, async (index) => {
+		await inParallel(range(fans), SEED_CONCURRENCY, async (index) => {
 			const userId = `bench-${index}`;
 			const { fan } = await hub.ledger.fans.upsert({
 				identities: [{ channel: 'email', value: `${userId}@example.com` }],
@@ -148,11 +123,7 @@ async function run(
 			FANLOOP_PORT: String(port),
 			FANLOOP_DATA_DIR: dataDir,
 			FANLOOP_SEALING_KEY: sealingKey,
-			FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
-			FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
-			FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
-			FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
-			FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(RATE),
+			...sandboxSpotifyEnv(sandbox, RATE),
 		});
 		const url = `http://127.0.0.1:${port}`;
 		const api = new HubApi(url, apiKey);

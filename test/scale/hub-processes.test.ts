@@ -22,11 +22,11 @@ import { eventually } from '../support/eventually';
 import { HubApi } from '../support/hub-api';
 import { freePorts, HubCluster } from '../support/hub-cluster';
 import { buildHub, type HubProcess } from '../support/hub-process';
+import { inParallel, range } from '../support/in-parallel';
 import { openLedger } from '../support/ledger';
 import { sandboxRedirectUris } from '../support/presave';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
-import { connectFan } from '../support/streaming';
-import { inParallel } from '../support/in-parallel';
+import { recordPendingPresave, sandboxSpotifyEnv, seedSpotifyFan } from '../support/streaming';
 
 const HUB_PROCESSES = 3;
 const FANS = 3_000;
@@ -71,11 +71,7 @@ describe('several hub processes on one PostgreSQL database', () => {
 		const sealingKey = randomBytes(32);
 		cluster = HubCluster.create(database, ports, sealingKey, {
 			FANLOOP_JOB_LEASE_MS: String(LEASE_MS),
-			FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
-			FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
-			FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
-			FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
-			FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
+			...sandboxSpotifyEnv(sandbox, REQUESTS_PER_SECOND),
 		});
 		hubs = cluster.hubs;
 		ledger = await openLedger(database, sealingKey);
@@ -110,25 +106,12 @@ describe('several hub processes on one PostgreSQL database', () => {
 
 		// The fans' path is other suites' subject: here each fan is seeded as the OAuth callback leaves it.
 		const seedingStartedMs = Date.now();
-		await inParallel(
-			Array.from({ length: FANS }, (_, index) => index),
-			16,
-			async (index) => {
-				const grant = await connectFan(sandbox, 'spotify', userId(index));
-				const { fan } = await ledger.fans.upsert({
-					identities: [{ channel: 'spotify', value: userId(index) }],
-				});
-				await ledger.tokens.save(fan.id, 'spotify', grant);
-				await ledger.actions.record({
-					fanId: fan.id,
-					campaignId,
-					kind: 'presave',
-					platform: 'spotify',
-					status: 'pending',
-					verification: 'soft',
-					idempotencyKey: `presave:${campaignId}:${fan.id}:spotify`,
-				});
-			},
+		await inParallel(range(FANS), 16, async (index) =>
+			recordPendingPresave(
+				ledger,
+				await seedSpotifyFan(ledger, sandbox, userId(index)),
+				campaignId,
+			),
 		);
 		const seedingMs = Date.now() - seedingStartedMs;
 

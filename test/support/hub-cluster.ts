@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { freePort } from '../../scripts/n8n/free-port';
-import { HubProcess } from './hub-process';
+import { HubProcess, hubProcessEnv } from './hub-process';
 import type { TestDatabase } from './stores';
 
 /** `count` distinct free ports, known before the processes (and the stand-ins naming them) start. */
@@ -39,14 +39,12 @@ export class HubCluster {
 			workDirs.push(workDir);
 			return new HubProcess(
 				{
-					PATH: process.env.PATH,
-					HOME: process.env.HOME,
-					FANLOOP_HOST: '127.0.0.1',
-					FANLOOP_PORT: String(port),
-					FANLOOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
-					FANLOOP_DATA_DIR: workDir,
-					FANLOOP_DATABASE_URL: database.databaseUrl,
-					FANLOOP_SEALING_KEY: sealingKey.toString('base64'),
+					...hubProcessEnv({
+						port,
+						dataDir: workDir,
+						sealingKey,
+						databaseUrl: database.databaseUrl,
+					}),
 					...env,
 				},
 				`http://127.0.0.1:${port}`,

@@ -8,9 +8,11 @@ import { eventually } from './eventually';
 const repoRoot = path.resolve(__dirname, '../..');
 const CLI = path.join(repoRoot, 'hub/dist/hub/src/cli.js');
 
-/** One log file per test file, holding what every hub process it started printed. */
+/** Under jest, one log file per test file, holding what every hub process it started printed. */
 function suiteLogFile(): string {
-	const testPath = expect.getState().testPath ?? 'unknown';
+	// Read through globalThis: benchmarks run this class outside jest, and name their own log file.
+	const jest = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect;
+	const testPath = jest?.getState().testPath ?? 'unknown';
 	const name = path.relative(repoRoot, testPath).replace(/[^\w.-]+/g, '_');
 	const dir = path.join(repoRoot, '.test-artifacts', 'hub-logs');
 	fs.mkdirSync(dir, { recursive: true });
@@ -33,9 +35,37 @@ export function buildHub(): void {
 	);
 }
 
+/** Where a `hub serve` process listens, keeps its files and finds its ledger, as its environment says it. */
+export function hubProcessEnv(options: {
+	port: number;
+	dataDir: string;
+	sealingKey: Buffer;
+	/** A shared PostgreSQL ledger; SQLite in `dataDir` when not given. */
+	databaseUrl?: string;
+}): NodeJS.ProcessEnv {
+	return {
+		PATH: process.env.PATH,
+		HOME: process.env.HOME,
+		FANLOOP_HOST: '127.0.0.1',
+		FANLOOP_PORT: String(options.port),
+		FANLOOP_PUBLIC_URL: `http://127.0.0.1:${options.port}`,
+		FANLOOP_DATA_DIR: options.dataDir,
+		...(options.databaseUrl ? { FANLOOP_DATABASE_URL: options.databaseUrl } : {}),
+		FANLOOP_SEALING_KEY: options.sealingKey.toString('base64'),
+	};
+}
+
+export interface HubProcessOptions {
+	/** The compiled CLI to run: hub/dist's (buildHub) unless a benchmark brings its own build. */
+	cli?: string;
+	/** Where the process's output goes; under jest, the test file's hub log. */
+	logFile?: string;
+}
+
 /**
  * The hub as its own process (`cli.js serve`, configured only through the environment), for
- * tests that kill it mid-work and start it again on the same data folder.
+ * tests that kill it mid-work and start it again on the same data folder, and benchmarks that
+ * run several.
  */
 export class HubProcess {
 	private child: ChildProcess | undefined;
@@ -45,17 +75,28 @@ export class HubProcess {
 	constructor(
 		private readonly env: NodeJS.ProcessEnv,
 		readonly url: string,
+		private readonly options: HubProcessOptions = {},
 	) {}
 
+	get pid(): number | undefined {
+		return this.running ? this.child?.pid : undefined;
+	}
+
+	get running(): boolean {
+		return (
+			this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+		);
+	}
+
 	cli(args: string[]): string {
-		return execFileSync(process.execPath, [CLI, ...args], {
+		return execFileSync(process.execPath, [this.options.cli ?? CLI, ...args], {
 			env: this.env,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		}).toString();
 	}
 
 	async start(): Promise<void> {
-		const child = spawn(process.execPath, [CLI, 'serve'], {
+		const child = spawn(process.execPath, [this.options.cli ?? CLI, 'serve'], {
 			env: this.env,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
@@ -63,7 +104,7 @@ export class HubProcess {
 		// A hub a failed test never killed is ended by the test run's sweep.
 		const pid = String(child.pid);
 		recordLeftover('process', pid, pid);
-		const logFile = suiteLogFile();
+		const logFile = this.options.logFile ?? suiteLogFile();
 		fs.appendFileSync(logFile, `\n--- hub ${this.url} started ${new Date().toISOString()}\n`);
 		const record = (chunk: Buffer): void => {
 			this.output += chunk.toString();
@@ -93,8 +134,8 @@ export class HubProcess {
 
 	/** With SIGKILL no shutdown handler runs: the process is gone mid-write, as after a power cut or the OOM killer. */
 	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-		if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-		this.child.kill(signal);
+		if (!this.running) return;
+		this.child?.kill(signal);
 		await this.exited;
 	}
 

@@ -16,3 +16,8 @@ export async function inParallel<T, R>(
 	);
 	return results;
 }
+
+/** The indexes below `count`, for work over a number of items rather than a list of them. */
+export function range(count: number): number[] {
+	return Array.from({ length: count }, (_, index) => index);
+}

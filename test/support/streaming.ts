@@ -1,3 +1,4 @@
+import type { Ledger } from '../../hub/src/core/ledger';
 import type { PlatformGrant } from '../../hub/src/core/streaming/platform';
 import { streamingPlatforms } from '../../hub/src/providers/streaming';
 import type { StreamingSandbox } from '../../sandbox/src/streaming';
@@ -33,6 +34,20 @@ export function sandboxPlatforms(sandbox: StreamingSandbox, requestsPerSecond = 
 			requestsPerSecond,
 		},
 	});
+}
+
+/** A hub process's Spotify settings for the stand-in, paced at `requestsPerSecond`. */
+export function sandboxSpotifyEnv(
+	sandbox: StreamingSandbox,
+	requestsPerSecond: number,
+): NodeJS.ProcessEnv {
+	return {
+		FANLOOP_SPOTIFY_CLIENT_ID: sandbox.credentials.spotify.clientId,
+		FANLOOP_SPOTIFY_CLIENT_SECRET: sandbox.credentials.spotify.clientSecret,
+		FANLOOP_SPOTIFY_ACCOUNTS_URL: sandbox.urls.spotifyAccounts,
+		FANLOOP_SPOTIFY_API_URL: sandbox.urls.spotifyApi,
+		FANLOOP_SPOTIFY_REQUESTS_PER_SECOND: String(requestsPerSecond),
+	};
 }
 
 /** What the hub's OAuth callback would seal after the fan agreed on each platform's consent screen. */
@@ -100,4 +115,36 @@ export async function connectFan(
 		accessExpiresAtMs: nowMs + body.expires_in * 1000,
 		refreshExpiresAtMs: nowMs + SIX_MONTHS_MS,
 	};
+}
+
+/**
+ * A fan as Spotify's OAuth callback leaves them: an identity and a sealed grant, written
+ * straight to the ledger. For suites and benchmarks whose subject is what comes after.
+ */
+export async function seedSpotifyFan(
+	ledger: Ledger,
+	sandbox: StreamingSandbox,
+	userId: string,
+): Promise<string> {
+	const grant = await connectFan(sandbox, 'spotify', userId);
+	const { fan } = await ledger.fans.upsert({ identities: [{ channel: 'spotify', value: userId }] });
+	await ledger.tokens.save(fan.id, 'spotify', grant);
+	return fan.id;
+}
+
+/** The pending Spotify pre-save the pre-save page records once a fan has connected. */
+export async function recordPendingPresave(
+	ledger: Ledger,
+	fanId: string,
+	campaignId: string,
+): Promise<void> {
+	await ledger.actions.record({
+		fanId,
+		campaignId,
+		kind: 'presave',
+		platform: 'spotify',
+		status: 'pending',
+		verification: 'soft',
+		idempotencyKey: `presave:${campaignId}:${fanId}:spotify`,
+	});
 }
