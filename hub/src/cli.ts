@@ -27,8 +27,8 @@ Commands:
 
 Configuration comes from the environment: FANLOOP_HOST, FANLOOP_PORT, FANLOOP_DATA_DIR,
 FANLOOP_DATABASE_URL, FANLOOP_SEALING_KEY or FANLOOP_SEALING_KEY_FILE; the bots from FANLOOP_TELEGRAM_* and
-FANLOOP_DISCORD_*. Several hub processes: give Telegram a webhook (FANLOOP_TELEGRAM_UPDATES=webhook), or run
-one "bots" process beside hubs started with FANLOOP_BOTS=separate: only one process may poll Telegram.`;
+FANLOOP_DISCORD_*. Several hub processes on PostgreSQL: each bot connects from one of them at a time, under a
+lease another takes over when its holder dies (FANLOOP_BOT_LEASE_MS).`;
 
 async function withLedger<T>(config: HubConfig, work: (ledger: Ledger) => Promise<T>): Promise<T> {
 	const store = await openStore(config);

@@ -59,7 +59,14 @@ class DatabaseLeases implements Leases {
 	) {}
 
 	async hold(name: string, work: LeasedWork): Promise<HeldLease> {
-		const lease = new DatabaseLease(this.store, this.logger, name, this.holderId, this.leaseMs, work);
+		const lease = new DatabaseLease(
+			this.store,
+			this.logger,
+			name,
+			this.holderId,
+			this.leaseMs,
+			work,
+		);
 		await lease.begin();
 		return lease;
 	}
