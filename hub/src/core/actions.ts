@@ -66,6 +66,11 @@ export function toAction(row: ActionRow): Action {
 	};
 }
 
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+	if (result.status === 'rejected') throw result.reason;
+	return result.value;
+}
+
 /** Fan actions: each layered on the action that led to it, each announced to n8n through the outbox. */
 export class Actions {
 	constructor(
@@ -118,16 +123,24 @@ export class Actions {
 		// A pre-save's status belongs to its lifecycle, whoever records it.
 		if (input.kind === 'presave') input = startOfPresave(input);
 		const key = input.idempotencyKey ?? null;
-		if (key) {
-			const existing = await this.byKey(tx, key);
-			if (existing) return { action: existing, created: false };
-		}
-		const fan = await this.fans.resolve(tx, input.fanId);
-		const campaignId = input.campaignId ? await campaignIdOf(tx, input.campaignId) : null;
+		// Issued together, so PostgreSQL answers them in one round trip; a repeat returns the
+		// first action whatever the checks would say now.
+		const [existingLookup, fanLookup, campaignLookup, parentLookup] = await Promise.allSettled([
+			key ? this.byKey(tx, key) : undefined,
+			this.fans.resolve(tx, input.fanId),
+			input.campaignId ? campaignIdOf(tx, input.campaignId) : null,
+			input.parentActionId
+				? tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
+						input.parentActionId,
+					])
+				: undefined,
+		]);
+		const existing = settledValue(existingLookup);
+		if (existing) return { action: existing, created: false };
+		const fan = settledValue(fanLookup);
+		const campaignId = settledValue(campaignLookup);
+		const parent = settledValue(parentLookup);
 		if (input.parentActionId) {
-			const parent = await tx.get<{ fan_id: string }>('SELECT fan_id FROM actions WHERE id = $1', [
-				input.parentActionId,
-			]);
 			if (!parent)
 				throw new HubError(
 					'action_not_found',
@@ -183,16 +196,13 @@ export class Actions {
 			// Another process recorded the same key between our check and our insert.
 			return { action: (await this.byKey(tx, key)) as Action, created: false };
 		}
-		await markFanStale(tx, fan.id);
 		const action = toAction(row);
-		await this.webhooks.enqueue(
-			tx,
-			newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, {
-				fan: { id: fan.id },
-				action,
-				...eventDetails,
-			}),
-		);
+		const event = newEvent(eventType ?? eventTypeOf(action), now, action.campaignId, {
+			fan: { id: fan.id },
+			action,
+			...eventDetails,
+		});
+		await Promise.all([markFanStale(tx, fan.id), this.webhooks.enqueue(tx, event)]);
 		return { action, created: true };
 	}
 

@@ -153,18 +153,21 @@ export class Webhooks {
 	 */
 	async enqueue(tx: SqlExecutor, event: HubEvent): Promise<void> {
 		const createdAt = Date.parse(event.createdAt);
-		await tx.run(
-			'INSERT INTO outbox (id, type, campaign_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)',
-			[event.id, event.type, event.campaignId, JSON.stringify(event), createdAt],
-		);
-		// One statement, whatever the number of subscriptions: reading them all and inserting each
-		// match cost every recorded action a SELECT plus an INSERT per trigger.
-		await tx.run(
-			`INSERT INTO deliveries (event_id, subscription_id, status, attempts, next_attempt_at)
-			 SELECT CAST($1 AS TEXT), id, 'pending', 0, CAST($2 AS BIGINT) FROM webhook_subscriptions
-			 WHERE (campaign_id IS NULL OR campaign_id = $3)
-			 AND (events LIKE $4 ESCAPE '\\' OR events LIKE $5 ESCAPE '\\')`,
-			[event.id, createdAt, event.campaignId, filterPattern('*'), filterPattern(event.type)],
-		);
+		// Issued together: PostgreSQL runs them in this order in one round trip, so each
+		// delivery finds its event. One statement fans out to every subscription: reading them
+		// all and inserting each match cost every recorded action a SELECT plus an INSERT per trigger.
+		await Promise.all([
+			tx.run(
+				'INSERT INTO outbox (id, type, campaign_id, payload, created_at) VALUES ($1, $2, $3, $4, $5)',
+				[event.id, event.type, event.campaignId, JSON.stringify(event), createdAt],
+			),
+			tx.run(
+				`INSERT INTO deliveries (event_id, subscription_id, status, attempts, next_attempt_at)
+				 SELECT CAST($1 AS TEXT), id, 'pending', 0, CAST($2 AS BIGINT) FROM webhook_subscriptions
+				 WHERE (campaign_id IS NULL OR campaign_id = $3)
+				 AND (events LIKE $4 ESCAPE '\\' OR events LIKE $5 ESCAPE '\\')`,
+				[event.id, createdAt, event.campaignId, filterPattern('*'), filterPattern(event.type)],
+			),
+		]);
 	}
 }

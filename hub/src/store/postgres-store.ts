@@ -62,6 +62,10 @@ export class PostgresStore implements SqlStore {
 		const pool = new Pool({
 			connectionString: url,
 			max: maxConnections,
+			// Statements a caller issues together (Promise.all) go out together, and a transaction's
+			// BEGIN travels with its first statement: a round trip each would otherwise bound how
+			// fast a write that checks, inserts and queues its event can go.
+			pipeline: true,
 			connectionTimeoutMillis: 5000,
 			types: parseTypes,
 		});
@@ -95,8 +99,11 @@ export class PostgresStore implements SqlStore {
 	async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
 		const client = await this.pool.connect();
 		try {
-			await client.query('BEGIN');
+			const begun = client.query('BEGIN');
+			// Its failure surfaces on the statements queued behind it, and again below.
+			begun.catch(() => undefined);
 			const result = await work(executor(client));
+			await begun;
 			await client.query('COMMIT');
 			return result;
 		} catch (error) {

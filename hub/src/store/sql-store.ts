@@ -29,7 +29,12 @@ export interface SqlDialect {
 
 export interface SqlStore extends SqlExecutor {
 	readonly dialect: SqlDialect;
-	/** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+	/**
+	 * Runs `work` in one transaction; commits when it resolves, rolls back when it throws.
+	 * `tx` runs statements in the order they were issued, also those issued together
+	 * (Promise.all): PostgreSQL then gets them in one round trip, so independent reads
+	 * and writes should be issued together.
+	 */
 	transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 	/** Runs `work` in a transaction that holds the migration lock, so concurrent starts migrate once. */
 	exclusive<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
