@@ -289,8 +289,13 @@ export class Fans {
 			return { fanId: fan.id, created: false, alreadyLinked: owner !== undefined };
 		}
 		if (owner) return { fanId: owner, created: false, alreadyLinked: true };
-		const { fan, created } = await this.upsertWithin(tx, [identity], options.profile ?? {});
-		return { fanId: fan.id, created, alreadyLinked: false };
+		// Checked and looked up above: a new fan, without upsertWithin's second look and read-back.
+		const profile = options.profile ?? {};
+		refuseBadProfile(profile);
+		const now = this.clock();
+		const fanId = await this.insertFanWithin(tx, profile, now);
+		await this.insertIdentitiesWithin(tx, fanId, [identity], now);
+		return { fanId, created: true, alreadyLinked: false };
 	}
 
 	private async ownerWithin(tx: SqlExecutor, identity: Identity): Promise<string | undefined> {
@@ -326,20 +331,8 @@ export class Fans {
 		}
 		const now = this.clock();
 		const created = owners.size === 0;
-		const fanId = created ? newId('fan', now) : [...owners][0];
-		if (created) {
-			await tx.run(
-				'INSERT INTO fans (id, created_at, locale, country, timezone, name) VALUES ($1, $2, $3, $4, $5, $6)',
-				[
-					fanId,
-					now,
-					profile.locale ?? null,
-					profile.country ?? null,
-					profile.timezone ?? null,
-					profile.name ?? null,
-				],
-			);
-		} else {
+		const fanId = created ? await this.insertFanWithin(tx, profile, now) : [...owners][0];
+		if (!created) {
 			await tx.run(
 				`UPDATE fans SET locale = COALESCE($2, locale), country = COALESCE($3, country), timezone = COALESCE($4, timezone),
 					name = COALESCE($5, name)
@@ -353,21 +346,46 @@ export class Fans {
 				],
 			);
 		}
+		await this.insertIdentitiesWithin(tx, fanId, identities, now);
+		return { fan: await this.get(fanId, tx), created };
+	}
+
+	private async insertFanWithin(
+		tx: SqlExecutor,
+		profile: FanProfile,
+		now: number,
+	): Promise<string> {
+		const fanId = newId('fan', now);
+		await tx.run(
+			'INSERT INTO fans (id, created_at, locale, country, timezone, name) VALUES ($1, $2, $3, $4, $5, $6)',
+			[
+				fanId,
+				now,
+				profile.locale ?? null,
+				profile.country ?? null,
+				profile.timezone ?? null,
+				profile.name ?? null,
+			],
+		);
+		return fanId;
+	}
+
+	/** Gives the fan each identity; one a concurrent writer gave another fan first is an `IdentityRace`. */
+	private async insertIdentitiesWithin(
+		tx: SqlExecutor,
+		fanId: string,
+		identities: Identity[],
+		now: number,
+	): Promise<void> {
 		for (const identity of identities) {
 			const { changes } = await tx.run(
 				`INSERT INTO identities (channel, external_id, fan_id, created_at) VALUES ($1, $2, $3, $4)
 				 ON CONFLICT (channel, external_id) DO NOTHING`,
 				[identity.channel, identity.value, fanId, now],
 			);
-			if (changes === 0) {
-				const owner = await tx.get<{ fan_id: string }>(
-					'SELECT fan_id FROM identities WHERE channel = $1 AND external_id = $2',
-					[identity.channel, identity.value],
-				);
-				if (owner?.fan_id !== fanId) throw new IdentityRace();
-			}
+			if (changes === 0 && (await this.ownerWithin(tx, identity)) !== fanId)
+				throw new IdentityRace();
 		}
-		return { fan: await this.get(fanId, tx), created };
 	}
 
 	private async refuseSuppressed(tx: SqlExecutor, identities: Identity[]): Promise<void> {

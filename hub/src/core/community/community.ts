@@ -532,14 +532,16 @@ export class Community implements CommunityDesk {
 		what: 'chat' | 'channel' | 'guild',
 	): Promise<StartResult> {
 		const identity = this.identityOf(user);
-		if (await this.isSuppressed(identity)) return refused('erased');
+		// A reference is not even read for an erased chat. Without one, linkWithin's own check in the
+		// transaction refuses it (identity_suppressed, caught below): no second look on every /start.
+		if (target && (await this.isSuppressed(identity))) return refused('erased');
 		try {
 			const parent = target?.kind === 'action' ? await this.actionRef(target.actionId) : undefined;
 			if (target?.kind === 'action' && !parent) return refused('invalid_reference');
 			const named =
 				target &&
 				(await this.ledger.fans.get(target.kind === 'fan' ? target.fanId : parent!.fan_id));
-			const owner = await this.ownerOf(this.ledger.store, identity);
+			const owner = named ? await this.ownerOf(this.ledger.store, identity) : undefined;
 			if (named && owner && owner !== named.id) {
 				const ownerIdentities = await this.ledger.fans.identitiesOf(this.ledger.store, owner);
 				if (ownerIdentities.length === 1) await this.ledger.fans.merge(named.id, owner);
@@ -585,14 +587,16 @@ export class Community implements CommunityDesk {
 					newFan,
 					alreadyLinked: current !== undefined,
 					created,
-					releaseUpdates: await this.getsReleaseUpdates(tx, fanId, user.platform),
+					// A fan made in this transaction has no consent yet.
+					releaseUpdates: !newFan && (await this.getsReleaseUpdates(tx, fanId, user.platform)),
 					campaignId: parentAction?.campaign_id,
 				};
 			});
 			if (result.created) this.onQueued();
+			// A new fan's one action is the arrival just recorded, without a campaign: the newest campaign it is.
 			const campaign = result.campaignId
 				? await this.ledger.campaigns.get(result.campaignId)
-				: await this.campaignFor(result.fanId);
+				: await this.campaignFor(result.newFan ? undefined : result.fanId);
 			return {
 				outcome: 'linked',
 				fanId: result.fanId,
