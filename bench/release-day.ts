@@ -5,8 +5,13 @@
  *
  * 1. Rate: BENCH_RELEASE_DAY_FANS (10,000) fans at each stand-in latency of
  *    BENCH_RELEASE_DAY_LATENCIES_MS (0, 50, 100, 300: real APIs are not instant), the hub under the
- *    README's heap budget. Printed: requests/s served ÷ the rate allowed (target ≥ 0.95) and
- *    the hub's CPU seconds per 1,000 saves, which holds when other work shares the machine.
+ *    README's heap budget. Printed: requests/s the stand-in received ÷ the rate allowed (target
+ *    ≥ 0.95), counted from the conversion's start to the last request's arrival, and the
+ *    hub's CPU seconds per 1,000 saves, which holds when other work shares the machine. The
+ *    time until the job is seen done is printed beside it: after the last request there is
+ *    nothing left to send, so the last answer's latency, the job's closing count and this
+ *    bench's poll say nothing of how the budget was spent, while at 300 ms over a 20-second
+ *    run they would take 3% of it.
  * 2. Memory: BENCH_RELEASE_DAY_MEMORY_FANS (10,000 and 100,000) fans with no heap budget, the
  *    live heap after a full GC sampled through the run (bench/support/live-heap-probe.ts): what the hub
  *    really holds, to set the budget from (target: the larger run within 1.2× of the smaller).
@@ -38,6 +43,7 @@ const LATENCIES_MS = list(process.env.BENCH_RELEASE_DAY_LATENCIES_MS ?? '0,50,10
 const MEMORY_SIZES = list(process.env.BENCH_RELEASE_DAY_MEMORY_FANS ?? '10000,100000');
 const LIVE_HEAP_SAMPLE_MS = 2_000;
 const SEED_CONCURRENCY = 16;
+const JOB_POLL_MS = 250;
 const WINDOW_MS = 30_000;
 const hubCli = path.join(__dirname, '../hub/src/cli.js');
 const liveHeapProbe = path.join(__dirname, 'support/live-heap-probe.js');
@@ -46,6 +52,9 @@ const HEAP_BUDGET_MB = 256;
 
 interface Run {
 	fans: number;
+	/** From the conversion's start until the stand-in received its last request. */
+	requestSeconds: number;
+	/** From the conversion's start until the job was seen done. */
 	seconds: number;
 	requests: number;
 	achievedPerSecond: number;
@@ -144,7 +153,7 @@ async function run(
 					peakLiveHeapBytes = Math.max(peakLiveHeapBytes, bytes || 0);
 				}, LIVE_HEAP_SAMPLE_MS);
 		const cpuBefore = cpuSeconds(pid);
-		const startedMs = Date.now();
+		const startedMs = sandbox.spotify.api.clock.now();
 		const started = await api.call('POST', `/v1/campaigns/${campaignId}/conversions`, {
 			platforms: ['spotify'],
 		});
@@ -158,19 +167,26 @@ async function run(
 			},
 			(fans / RATE) * 3_000 + 120_000,
 			undefined,
-			250,
+			JOB_POLL_MS,
 		);
-		const seconds = (Date.now() - startedMs) / 1000;
+		const seconds = (sandbox.spotify.api.clock.now() - startedMs) / 1000;
 		const cpuUsed = cpuSeconds(pid) - cpuBefore;
 		if (sampler) clearInterval(sampler);
 		if (job.progress.converted !== fans)
 			throw new Error(`converted ${job.progress.converted} of ${fans}`);
-		const requests = sandbox.spotify.api.requests.length;
+		const received = sandbox.spotify.api.requests;
+		const requests = received.length;
+		const lastReceivedMs = received.reduce(
+			(last, request) => Math.max(last, request.receivedAtMs),
+			0,
+		);
+		const requestSeconds = (lastReceivedMs - startedMs) / 1000;
 		return {
 			fans,
+			requestSeconds,
 			seconds,
 			requests,
-			achievedPerSecond: requests / seconds,
+			achievedPerSecond: requests / requestSeconds,
 			cpuSecondsPer1000: (cpuUsed * 1000) / fans,
 			peakRssMb: peakRssMb(pid),
 			...(sampler ? { peakLiveHeapMb: peakLiveHeapBytes / 1024 / 1024 } : {}),
@@ -187,8 +203,9 @@ async function main(): Promise<void> {
 		const result = await run(FANS, { latencyMs, heapBudgetMb: HEAP_BUDGET_MB });
 		console.log(
 			`release day, ${FANS.toLocaleString('en')} Spotify pre-saves, stand-in latency ${latencyMs} ms, heap budget ${HEAP_BUDGET_MB} MB: ` +
-				`${result.requests} requests in ${result.seconds.toFixed(1)} s = ${result.achievedPerSecond.toFixed(1)} req/s of ${RATE} allowed; ` +
+				`${result.requests} requests in ${result.requestSeconds.toFixed(1)} s = ${result.achievedPerSecond.toFixed(1)} req/s of ${RATE} allowed; ` +
 				`ratio ${(result.achievedPerSecond / RATE).toFixed(3)} (target ≥ 0.95); ` +
+				`job seen done ${(result.seconds - result.requestSeconds).toFixed(2)} s after the last request (${JOB_POLL_MS} ms poll); ` +
 				`${result.cpuSecondsPer1000.toFixed(2)} hub CPU s per 1,000 saves; peak RSS ${result.peakRssMb.toFixed(0)} MB`,
 		);
 	}

@@ -43,23 +43,33 @@ async function convert(options: {
 	saves: number;
 	/** What the hub's machine manages, below the platform's budget: a call's own work queues for it. */
 	machinePerSecond?: number;
-}): Promise<{ perSecond: number; peakInFlight: number; limit: number }> {
+}): Promise<{
+	perSecond: number;
+	peakInFlight: number;
+	limit: number;
+	sentBeforeFirstAnswer: number;
+}> {
 	const clock = new VirtualClock();
 	const paced = pacer(clock, options.requestsPerSecond);
 	const machine = pacer(clock, options.machinePerSecond ?? Infinity);
 	const window = new AdaptiveConcurrency({
 		requestsPerSecond: options.requestsPerSecond,
 		now: clock.now,
+		sleep: (ms) => clock.sleep(ms),
 	});
 	let inFlight = 0;
 	let peakInFlight = 0;
+	let sentBeforeFirstAnswer = 0;
+	let answered = false;
 	const producer = (async () => {
 		for (let index = 0; index < options.saves; index++) {
 			await window.start(async () => {
 				peakInFlight = Math.max(peakInFlight, ++inFlight);
 				await machine();
 				await paced();
+				if (!answered) sentBeforeFirstAnswer++;
 				await clock.sleep(options.latencyMs);
+				answered = true;
 				inFlight--;
 			});
 		}
@@ -71,6 +81,7 @@ async function convert(options: {
 		perSecond: (options.saves * 1000) / clock.nowMs,
 		peakInFlight,
 		limit: window.currentLimit,
+		sentBeforeFirstAnswer,
 	};
 }
 
@@ -84,6 +95,13 @@ describe('release-day concurrency', () => {
 			expect(run.limit).toBeGreaterThanOrEqual(Math.ceil((200 * latencyMs) / 1000));
 		},
 	);
+
+	it('spends the budget during the first round trip, before any answer says how slow the platform is', async () => {
+		const run = await convert({ requestsPerSecond: 200, latencyMs: 300, saves: 1_000 });
+
+		// 300 ms of a 200/s budget is 60 calls; the first goes at 0 ms and is answered at 300.
+		expect(run.sentBeforeFirstAnswer).toBeGreaterThanOrEqual(60 * 0.95);
+	});
 
 	it('never keeps more than a second of the budget in flight, however slow the platform', async () => {
 		const run = await convert({ requestsPerSecond: 50, latencyMs: 3_000, saves: 500 });

@@ -14,6 +14,8 @@ export interface StandInRequest {
 	url: string;
 	/** Aborted when the client goes away before its answer: a long poll whose poller died ends with it. */
 	callerGone: AbortSignal;
+	/** When the request arrived, on the stand-in's clock: a benchmark reads from it the rate the platform saw. */
+	receivedAtMs: number;
 }
 
 export interface StandInResponse {
@@ -97,6 +99,7 @@ export class HttpStandIn {
 	}
 
 	private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const receivedAtMs = this.clock.now();
 		const chunks: Buffer[] = [];
 		for await (const chunk of request) chunks.push(chunk as Buffer);
 		const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
@@ -112,6 +115,7 @@ export class HttpStandIn {
 			rawBody: Buffer.concat(chunks).toString('utf8'),
 			url: url.toString(),
 			callerGone: callerGone.signal,
+			receivedAtMs,
 		};
 		this.requests.push(standInRequest);
 		if (this.faults.delayMs > 0)

@@ -1,7 +1,7 @@
 /** A second of the budget: more in flight than that would outrun the budget at any latency under a second. */
 const MAX_BUDGET_IN_FLIGHT_S = 1;
-/** Where the window starts before it has seen a single call finish. */
-const INITIAL_LIMIT = 4;
+/** The smallest window: a few calls overlap each one's own work in the hub. */
+const MIN_LIMIT = 4;
 /** Extra room over rate × latency, so jitter in the platform's answers does not leave the budget idle. */
 const HEADROOM = 1.25;
 /** Throughput under this share of the rate means the window, not the pacer, is what holds the work back. */
@@ -17,6 +17,7 @@ export interface AdaptiveConcurrencyOptions {
 	/** The platform's budget: what its pacer lets through per second. */
 	requestsPerSecond: number;
 	now?: () => number;
+	sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -24,6 +25,11 @@ export interface AdaptiveConcurrencyOptions {
  * budget at the latency the platform shows (Little's law: in flight = rate × latency),
  * never more than a second of the budget. Work is started as soon as a call finishes
  * (a window, not batches waiting for their slowest member).
+ *
+ * Until the first call is answered, the platform's latency is at least the time since the
+ * first call started, so the window opens as fast as the budget fills it: the first round
+ * trip spends the budget instead of only measuring it (at 300 ms that round trip is 150
+ * calls at 500/s, where a fixed start of 4 left it idle). The first answer sizes the window.
  *
  * The window grows only while the calls finish slower than the budget allows: then no
  * call waits in the pacer, so the time a call takes is the platform's own latency. Once
@@ -36,6 +42,7 @@ export interface AdaptiveConcurrencyOptions {
 export class AdaptiveConcurrency {
 	private readonly cap: number;
 	private readonly now: () => number;
+	private readonly sleep: (ms: number) => Promise<void>;
 	private readonly requestsPerSecond: number;
 	private limit: number;
 	private inFlight = 0;
@@ -47,18 +54,23 @@ export class AdaptiveConcurrency {
 	/** The window before its last growth, and the throughput it had, until the growth is judged. */
 	private growth: { fromLimit: number; fromPerSecond: number } | undefined;
 	private holdUntilMs = 0;
+	/** When the first call started; undefined once one has been answered. */
+	private firstStartedMs: number | undefined;
+	private answered = false;
 
 	constructor(options: AdaptiveConcurrencyOptions) {
 		this.requestsPerSecond = options.requestsPerSecond;
 		this.now = options.now ?? Date.now;
+		this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
 		this.cap = Math.max(1, Math.ceil(options.requestsPerSecond * MAX_BUDGET_IN_FLIGHT_S));
-		this.limit = Math.min(this.cap, INITIAL_LIMIT);
+		this.limit = Math.min(this.cap, MIN_LIMIT);
 		this.periodStartedMs = this.now();
 	}
 
 	/** Calls allowed in flight now. */
 	get currentLimit(): number {
-		return this.limit;
+		if (this.firstStartedMs === undefined) return this.limit;
+		return Math.max(this.limit, this.neededFor((this.now() - this.firstStartedMs) / 1000));
 	}
 
 	/**
@@ -66,11 +78,15 @@ export class AdaptiveConcurrency {
 	 * `finished` settling when the work does. `work` handles its own failures.
 	 */
 	async start(work: () => Promise<void>): Promise<{ finished: Promise<void> }> {
-		while (this.inFlight >= this.limit) {
-			await new Promise<void>((resolve) => this.waiting.push(resolve));
+		while (this.inFlight >= this.currentLimit) {
+			const untilRoomMs = this.untilRoomBeforeFirstAnswerMs();
+			if (untilRoomMs === undefined)
+				await new Promise<void>((resolve) => this.waiting.push(resolve));
+			else await this.sleep(untilRoomMs);
 		}
 		this.inFlight++;
 		const startedMs = this.now();
+		if (!this.answered) this.firstStartedMs ??= startedMs;
 		const finished = work().finally(() => {
 			this.inFlight--;
 			this.running.delete(finished);
@@ -92,7 +108,31 @@ export class AdaptiveConcurrency {
 		}
 	}
 
+	/**
+	 * Before the first answer, how long until the window has opened by one more call; undefined
+	 * when only an answer makes room (the first came, or the window reached its cap).
+	 */
+	private untilRoomBeforeFirstAnswerMs(): number | undefined {
+		if (this.firstStartedMs === undefined || this.inFlight >= this.cap) return undefined;
+		const openAtMs =
+			this.firstStartedMs + ((this.inFlight + 1) * 1000) / (this.requestsPerSecond * HEADROOM);
+		return Math.max(1, Math.ceil(openAtMs - this.now()));
+	}
+
+	/** Calls in flight that spend the budget when each takes `latencyS`, within the cap. */
+	private neededFor(latencyS: number): number {
+		return Math.min(this.cap, Math.ceil(this.requestsPerSecond * latencyS * HEADROOM));
+	}
+
 	private observe(latencyMs: number): void {
+		if (!this.answered) {
+			// The first answer: the window keeps what it opened to, and measures from here.
+			this.limit = this.currentLimit;
+			this.answered = true;
+			this.firstStartedMs = undefined;
+			this.periodStartedMs = this.now();
+			return;
+		}
 		this.periodFinished++;
 		this.periodBusyMs += latencyMs;
 		const elapsedMs = this.now() - this.periodStartedMs;
@@ -114,10 +154,7 @@ export class AdaptiveConcurrency {
 			return;
 		}
 		if (perSecond >= this.requestsPerSecond * BUDGET_SPENT || this.now() < this.holdUntilMs) return;
-		const needed = Math.min(
-			this.cap,
-			Math.ceil(this.requestsPerSecond * averageLatencyS * HEADROOM),
-		);
+		const needed = this.neededFor(averageLatencyS);
 		if (needed <= this.limit) return;
 		this.growth = { fromLimit: this.limit, fromPerSecond: perSecond };
 		this.limit = needed;

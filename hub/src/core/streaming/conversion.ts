@@ -327,12 +327,10 @@ export class ReleaseConversion {
 				for (const presave of due) {
 					const started = await window.start(async () => {
 						try {
-							const outcome = await this.streaming.saveRelease({
+							const outcome = await this.streaming.saveFoundRelease(campaign, release, {
 								fanId: presave.fan_id,
-								campaignId: campaign.id,
 								platform,
 								parentActionId: presave.id,
-								release,
 								source,
 							});
 							if (outcome.status === 'not_released') totals.waiting++;

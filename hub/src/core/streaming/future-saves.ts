@@ -84,12 +84,10 @@ export class FutureSaveConversion {
 				for (const agreement of due) {
 					await window.start(async () => {
 						try {
-							const outcome = await this.streaming.saveRelease({
+							const outcome = await this.streaming.saveFoundRelease(campaign, release, {
 								fanId: agreement.fan_id,
-								campaignId: campaign.id,
 								platform,
 								parentActionId: agreement.action_id,
-								release,
 							});
 							if (outcome.status === 'done') progress.converted++;
 							else if (outcome.status === 'reconsent') progress.reconsent++;

@@ -137,13 +137,28 @@ export class Streaming {
 		campaignId: string;
 		platform: StreamingPlatformName;
 		parentActionId?: string | null;
-		release?: PlatformRelease;
-		/** Who asked: release-day conversion names its job, so its progress is counted from the ledger. */
-		source?: string;
 	}): Promise<StreamingOutcome> {
 		const campaign = await this.campaigns.get(input.campaignId);
-		const release = input.release ?? (await this.releaseOf(campaign, input.platform));
+		const release = await this.releaseOf(campaign, input.platform);
 		if (!release) return { status: 'not_released' };
+		return this.saveFoundRelease(campaign, release, input);
+	}
+
+	/**
+	 * `saveRelease` for a caller that holds the campaign and its release already (release
+	 * day, once per fan): no campaign read per fan.
+	 */
+	saveFoundRelease(
+		campaign: Campaign,
+		release: PlatformRelease,
+		input: {
+			fanId: string;
+			platform: StreamingPlatformName;
+			parentActionId?: string | null;
+			/** Who asked: release-day conversion names its job, so its progress is counted from the ledger. */
+			source?: string;
+		},
+	): Promise<StreamingOutcome> {
 		const library = this.library(input.platform);
 		return this.perform(input.fanId, input.platform, 'save', 'save', {
 			campaignId: campaign.id,
@@ -219,7 +234,8 @@ export class Streaming {
 			work: (grant: PlatformGrant) => Promise<void>;
 		},
 	): Promise<StreamingOutcome> {
-		const fan = await this.fans.get(fanId);
+		// The fan's id after merges (erasure refused); their identities are not needed here.
+		const fan = await this.fans.resolve(this.store, fanId);
 		const parentId = kind === 'save' ? (options.parentActionId ?? null) : null;
 		// A save settles the pre-save it converts in its own transaction, so the two never disagree.
 		const settleParent = (settlement: PresaveSettlement) => async (tx: SqlExecutor) => {
