@@ -49,8 +49,11 @@ export class FanloopTrigger implements INodeType {
 		name: 'fanloopTrigger',
 		icon: { light: 'file:fanloop.svg', dark: 'file:fanloop.dark.svg' },
 		group: ['trigger'],
-		version: [1],
-		defaultVersion: 1,
+		// Version 2 behaves as version 1. It exists because n8n reads a version-1 start node's request
+		// body only after evaluating an options.binaryData expression (webhook-helpers'
+		// parseRequestBody, kept for its own Webhook v1): on every delivery, in an expression isolate.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when the Fanloop hub reports a fan event',
 		defaults: {

@@ -133,7 +133,7 @@ describe('Fanloop Trigger: when it answers the hub', () => {
 		id: 'n1',
 		name: 'Fanloop Trigger',
 		type: 'n8n-nodes-fanloop.fanloopTrigger',
-		typeVersion: 1,
+		typeVersion: 2,
 		position: [0, 0],
 		parameters,
 	});
