@@ -21,6 +21,23 @@ interface StoredSubscription {
 	campaignId?: string;
 }
 
+/**
+ * n8n-workflow's WEBHOOK_RESOLVERS key (n8n 2.35 and later), spelled out rather than imported so
+ * that an older n8n, which has no such export, still loads the node: it ignores the key.
+ */
+const WEBHOOK_RESOLVERS = Symbol.for('n8n.webhookDescriptionResolvers');
+
+/**
+ * When to answer the hub, as the webhook description's template for the editor and as a plain
+ * read of the parameter for n8n's backend: without the read, n8n evaluates the template in a
+ * freshly built expression isolate on every delivery. The template must stay exactly this
+ * string: n8n uses the read only while the description still carries it.
+ */
+const RESPONSE_MODE = {
+	template: '={{$parameter["respondWhen"]}}',
+	resolve: (parameters: IDataObject) => parameters.respondWhen,
+};
+
 function eventMatches(selectedEvents: string[], eventType: unknown): boolean {
 	if (selectedEvents.length === 0 || selectedEvents.includes(ANY_EVENT)) return true;
 	return typeof eventType === 'string' && selectedEvents.includes(eventType);
@@ -32,8 +49,11 @@ export class FanloopTrigger implements INodeType {
 		name: 'fanloopTrigger',
 		icon: { light: 'file:fanloop.svg', dark: 'file:fanloop.dark.svg' },
 		group: ['trigger'],
-		version: [1],
-		defaultVersion: 1,
+		// Version 2 behaves as version 1. It exists because n8n reads a version-1 start node's request
+		// body only after evaluating an options.binaryData expression (webhook-helpers'
+		// parseRequestBody, kept for its own Webhook v1): on every delivery, in an expression isolate.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["events"].join(", ")}}',
 		description: 'Starts the workflow when the Fanloop hub reports a fan event',
 		defaults: {
@@ -55,9 +75,10 @@ export class FanloopTrigger implements INodeType {
 				// n8n reads both per request (webhook-helpers' evaluateResponseOptions). Answering when
 				// the run has finished turns a run that failed or was lost with its queue-mode worker
 				// (n8n fails, never retries, a stalled job) into a 500, so the hub delivers it again.
-				responseMode: '={{$parameter["respondWhen"]}}',
+				responseMode: RESPONSE_MODE.template,
 				responseData: 'noData',
 				path: 'webhook',
+				[WEBHOOK_RESOLVERS]: { responseMode: RESPONSE_MODE },
 			},
 		],
 		properties: [

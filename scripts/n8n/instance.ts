@@ -152,6 +152,11 @@ export class N8n {
 		return this.main?.running ?? false;
 	}
 
+	/** The main process's id while it runs, for a bench to read its CPU time. */
+	get pid(): number | undefined {
+		return this.main?.pid;
+	}
+
 	/** `n8n start`; resolves once n8n reports itself ready and every published webhook answers. */
 	async start(timeoutMs = 120_000): Promise<void> {
 		const deadline = Date.now() + timeoutMs;

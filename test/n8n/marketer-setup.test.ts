@@ -26,7 +26,7 @@ const workflow: WorkflowTemplate = {
 			id: 'b7d1c3e0-0000-4000-8000-000000000001',
 			name: 'Pre-save completed',
 			type: 'n8n-nodes-fanloop.fanloopTrigger',
-			typeVersion: 1,
+			typeVersion: 2,
 			position: [0, 0],
 			webhookId: 'b7d1c3e0-0000-4000-8000-0000000000a1',
 			parameters: { events: ['presave.completed'], campaignId: 'mia-neon-nights' },

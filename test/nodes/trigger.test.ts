@@ -2,7 +2,12 @@ import type {
 	IDataObject,
 	IHookFunctions,
 	IHttpRequestOptions,
+	INode,
 	IWebhookFunctions,
+} from 'n8n-workflow';
+import {
+	resolveWebhookDescriptionField,
+	webhookDescriptionIsNativelyResolvable,
 } from 'n8n-workflow';
 
 import { EVENT_TYPES } from '../../hub/src/core/events';
@@ -119,6 +124,43 @@ describe('Fanloop Trigger: webhook()', () => {
 		});
 		expect(await trigger.webhook.call(context)).toEqual({ noWebhookResponse: true });
 		expect(delivery.status).toBe(200);
+	});
+});
+
+describe('Fanloop Trigger: when it answers the hub', () => {
+	const [description] = trigger.description.webhooks ?? [];
+	const node = (parameters: INode['parameters']): INode => ({
+		id: 'n1',
+		name: 'Fanloop Trigger',
+		type: 'n8n-nodes-fanloop.fanloopTrigger',
+		typeVersion: 2,
+		position: [0, 0],
+		parameters,
+	});
+
+	// n8n skips its expression engine for a webhook's description only when each template has a
+	// plain read beside it and the read is the one made for that very template.
+	it('is read from the parameter without n8n evaluating an expression per delivery', () => {
+		expect(webhookDescriptionIsNativelyResolvable(description)).toBe(true);
+		for (const respondWhen of ['onReceived', 'lastNode']) {
+			expect(
+				resolveWebhookDescriptionField(
+					node({ events: ['*'], campaignId: '', respondWhen }),
+					description,
+					'responseMode',
+				),
+			).toEqual({ resolved: true, value: respondWhen });
+		}
+	});
+
+	it('is left to the expression engine when a parameter is an expression', () => {
+		expect(
+			resolveWebhookDescriptionField(
+				node({ events: ['*'], campaignId: '={{ $env.CAMPAIGN }}', respondWhen: 'lastNode' }),
+				description,
+				'responseMode',
+			),
+		).toEqual({ resolved: false });
 	});
 });
 

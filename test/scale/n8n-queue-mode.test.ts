@@ -32,7 +32,7 @@ const workflow = {
 			id: '7d1c1a52-0c7e-4b8e-a0f6-6b0f6f9e3001',
 			name: TRIGGER,
 			type: 'n8n-nodes-fanloop.fanloopTrigger',
-			typeVersion: 1,
+			typeVersion: 2,
 			position: [0, 0],
 			webhookId: '7d1c1a52-0c7e-4b8e-a0f6-6b0f6f9e3002',
 			parameters: { events: ['presave.completed'], campaignId: '', respondWhen: 'lastNode' },
