@@ -57,11 +57,13 @@ describe('the platform pacer on a database several hub processes share', () => {
 		// 60 slots at 50/s: the last is 59 intervals after the first, whichever process took it.
 		expect(elapsedMs).toBeGreaterThanOrEqual(59 * INTERVAL_MS - 5);
 		expect(elapsedMs).toBeLessThan(59 * INTERVAL_MS + 1_000);
-		// No second holds more than the budget (plus the one at its very edge).
+		// No second holds more than the budget, give or take the slot at its very edge and one
+		// sleep that woke late on a busy machine and went out beside the next slot: the database
+		// hands slots out an interval apart (the elapsed time above), the clock here reads wake-ups.
 		sentAtMs.sort((a, b) => a - b);
 		for (let i = 0; i < sentAtMs.length; i++) {
 			const inSecond = sentAtMs.filter((at) => at >= sentAtMs[i] && at < sentAtMs[i] + 1000);
-			expect(inSecond.length).toBeLessThanOrEqual(REQUESTS_PER_SECOND + 1);
+			expect(inSecond.length).toBeLessThanOrEqual(REQUESTS_PER_SECOND + 2);
 		}
 	});
 
