@@ -25,8 +25,6 @@ const FANS = 1_500;
 /** The bot's budget, lifted above Telegram's 30 as for a bot with paid broadcasts, so the test takes seconds. */
 const MESSAGES_PER_SECOND = 100;
 const LEASE_MS = 3_000;
-/** The share of messages a loaded machine may still see refused (see the end of the test). */
-const REFUSED_AT_MOST = 0.02;
 const TEXT = 'Loop Back Home is out now!';
 
 jest.setTimeout(180_000);
@@ -151,9 +149,10 @@ describe('a broadcast over several hub processes on one PostgreSQL database', ()
 		);
 		expect(workers.length).toBeGreaterThanOrEqual(HUB_PROCESSES - 1);
 
-		// One budget for the three. Its slots are spaced by when messages leave, and a loaded machine
-		// can still bunch a few up on the way (none on a quiet one); each process on its own budget
-		// met 747 refusals over the 1,500 messages.
-		expect(telegram.server.answered.get(429) ?? 0).toBeLessThanOrEqual(FANS * REFUSED_AT_MOST);
+		// One rolling second for the three, each message holding its place until a second after
+		// its answer: however a loaded machine bunches them up on the way, none is refused. Each
+		// process on its own budget met 747 refusals over the 1,500 messages; slots spaced by when
+		// messages leave met up to 44 on a loaded machine.
+		expect(telegram.server.answered.get(429) ?? 0).toBe(0);
 	});
 });

@@ -1,5 +1,6 @@
 import type { SqlStore } from '../store/sql-store';
 import { RollingBudget } from './rolling-budget';
+import { SharedRollingPacer } from './shared-rolling-pacer';
 
 /**
  * Spaces requests to one platform so the app stays inside its budget, and holds
@@ -147,16 +148,9 @@ export class RollingPacer implements Pacer {
 	}
 }
 
-/**
- * Where several processes share a bot's budget, slots are spaced in the database by when
- * messages leave; the way to the platform bunches them up (at the full rate three processes
- * met 50 429s in a 1,500-message broadcast, none at this share).
- */
-const SHARED_MESSAGE_SHARE = 0.9;
-
-/** The pacer for one chat bot's messages (budget named by the bot), in the database or in the process as the store decides. */
+/** The pacer for one chat bot's messages (budget named by the bot): its rolling second in the database or in the process, as the store decides. */
 export function messagePacerFor(store: SqlStore, budget: string, messagesPerSecond: number): Pacer {
 	return store.dialect.sharedByProcesses
-		? new SharedRatePacer(store, budget, messagesPerSecond * SHARED_MESSAGE_SHARE)
+		? new SharedRollingPacer(store, budget, messagesPerSecond)
 		: new RollingPacer(messagesPerSecond);
 }

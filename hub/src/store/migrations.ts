@@ -389,6 +389,19 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 16,
+		name: 'shared message places',
+		statements: [
+			// A chat bot's places in its rolling second, for hub processes sharing one database (core/shared-rolling-pacer.ts).
+			`CREATE TABLE rate_places (
+				budget TEXT NOT NULL,
+				place INTEGER NOT NULL,
+				free_at_ms DOUBLE PRECISION NOT NULL,
+				PRIMARY KEY (budget, place)
+			)`,
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
