@@ -1,6 +1,7 @@
 import type { CommunityConfig } from '../../../bot/src/config';
 import type { CommunityPlatforms } from '../core/community/community';
-import { messagePacerFor, SharedRatePacer } from '../core/pacing';
+import { messagePacerFor } from '../core/pacing';
+import { SharedRollingPacer } from '../core/shared-rolling-pacer';
 import type { SqlStore } from '../store/sql-store';
 import { DiscordRestClient } from './discord';
 import { TelegramClient } from './telegram';
@@ -22,7 +23,7 @@ export function communityPlatforms(config: CommunityConfig, store: SqlStore): Co
 			// In one process the client's rolling budget is the whole bot's; across processes they share one more.
 			store.dialect.sharedByProcesses
 				? (requestsPerSecond) =>
-						new SharedRatePacer(store, `${discordBudget}:requests`, requestsPerSecond)
+						new SharedRollingPacer(store, `${discordBudget}:requests`, requestsPerSecond)
 				: undefined,
 		);
 	return {
