@@ -5,6 +5,7 @@ import { Campaigns } from './campaigns';
 import { Consents } from './consents';
 import { HubError } from './errors';
 import { Fans } from './fans';
+import { PageCounters } from './insights/page-counters';
 import { FutureSaves } from './future-saves';
 import { LayerPlanner } from './layers';
 import type { Action, Consent, Fan, TokenSummary } from './model';
@@ -45,6 +46,8 @@ export class Ledger {
 	readonly webhooks: Webhooks;
 	readonly apiKeys: ApiKeys;
 	readonly layers: LayerPlanner;
+	/** The process's one set of page counters: the views it counts are kept together until written. */
+	readonly pageCounters: PageCounters;
 	readonly sealer: Sealer;
 
 	private constructor(
@@ -71,6 +74,7 @@ export class Ledger {
 		this.tokens = new Tokens(store, this.fans, sealer, clock);
 		this.apiKeys = new ApiKeys(store, clock);
 		this.layers = new LayerPlanner(store, this.fans, this.campaigns);
+		this.pageCounters = new PageCounters(store, clock);
 	}
 
 	/** Migrates the store and proves the sealing key is the one this ledger was sealed with. */
@@ -101,8 +105,10 @@ export class Ledger {
 		};
 	}
 
-	close(): Promise<void> {
-		return this.store.close();
+	async close(): Promise<void> {
+		// The views counted in the last second are written before the store goes; a failure loses only those.
+		await this.pageCounters.flush().catch(() => undefined);
+		await this.store.close();
 	}
 
 	/**

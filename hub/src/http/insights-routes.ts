@@ -111,7 +111,7 @@ const SUMMARY =
 	'Funnel, release-day delivery, layering, reachability, next-release return and daily figures';
 
 export function insightsRoutes(services: HubServices): Route[] {
-	const insights = new Insights(services.ledger.store, services.clock);
+	const insights = new Insights(services.ledger.store, services.ledger.pageCounters);
 	return [
 		route({
 			method: 'GET',
@@ -146,7 +146,7 @@ function bearer(request: FastifyRequest): string | undefined {
 
 /** The same reports as CSV, behind the same API key and query. */
 export function registerInsightsCsv(app: FastifyInstance, services: HubServices): void {
-	const insights = new Insights(services.ledger.store, services.clock);
+	const insights = new Insights(services.ledger.store, services.ledger.pageCounters);
 	const csv =
 		(name: string, read: (id: string, filter: InsightsFilter) => Promise<InsightsReport>) =>
 		async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,10 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-	DIRECT_SOURCE,
-	normalizeSource,
-	PageCounters,
-	type PageStep,
-} from '../core/insights/page-counters';
+import { DIRECT_SOURCE, normalizeSource, type PageStep } from '../core/insights/page-counters';
 import type { Logger } from '../core/logger';
 import type { Campaign } from '../core/model';
 import type { HubServices } from '../services';
@@ -59,7 +54,7 @@ export function registerPageCounters(
 	services: HubServices,
 	logger: Logger,
 ): void {
-	const counters = new PageCounters(services.ledger.store, services.clock);
+	const counters = services.ledger.pageCounters;
 	app.addHook('onResponse', async (request, reply) => {
 		if (request.method !== 'GET') return;
 		const steps = stepsOf(request.routeOptions.url, reply.statusCode);
@@ -75,12 +70,7 @@ export function registerPageCounters(
 			// Only platforms the campaign offers: a made-up path segment must not open a counter of its own.
 			if (platform && !Object.keys(campaign.platforms).includes(platform)) return;
 			for (const step of steps)
-				await counters.count(
-					campaign.id,
-					step,
-					pageSourceOf((request.query ?? {}) as Fields),
-					platform,
-				);
+				counters.count(campaign.id, step, pageSourceOf((request.query ?? {}) as Fields), platform);
 		} catch (error) {
 			logger.warn('page counter not written', {
 				path: request.url.split('?')[0],

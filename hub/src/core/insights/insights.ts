@@ -12,7 +12,7 @@ import { deliveryOf, type PlatformDelivery } from './delivery';
 import { funnelOf, type Funnel } from './funnel';
 import { layeringOf, type Layering } from './layering';
 import { nextReleaseOf, type ReleaseReturn } from './next-release';
-import { PageCounters } from './page-counters';
+import type { PageCounters } from './page-counters';
 import { reachabilityOf, type Reachability } from './reachability';
 import type { InsightsFilter, InsightsScope } from './scope';
 import { ledgerFigures } from './shares';
@@ -35,14 +35,12 @@ export interface InsightsReport {
 
 /** What layering earned, read from the ledger and the page counters: aggregates only, never a fan. */
 export class Insights {
-	readonly pageCounters: PageCounters;
 	readonly aggregates: InsightsAggregates;
 
 	constructor(
 		private readonly store: SqlStore,
-		clock: () => number,
+		readonly pageCounters: PageCounters,
 	) {
-		this.pageCounters = new PageCounters(store, clock);
 		this.aggregates = new InsightsAggregates(store);
 	}
 

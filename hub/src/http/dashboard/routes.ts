@@ -16,7 +16,7 @@ const SIGN_IN = '/dashboard/sign-in';
  * one is sent to sign in and gets no figures.
  */
 export function registerDashboard(app: FastifyInstance, services: HubServices): void {
-	const insights = new Insights(services.ledger.store, services.clock);
+	const insights = new Insights(services.ledger.store, services.ledger.pageCounters);
 	const sessions = new DashboardSessions(
 		services.ledger,
 		services.clock,
