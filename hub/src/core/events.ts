@@ -42,13 +42,15 @@ export interface HubEvent {
 	data: EventData;
 }
 
+export const EVENT_ID_PREFIX = 'evt';
+
 export function newEvent(
 	type: EventType,
 	nowMs: number,
 	campaignId: string | null,
 	data: EventData,
 ): HubEvent {
-	return { id: newId('evt', nowMs), type, createdAt: iso(nowMs), campaignId, data };
+	return { id: newId(EVENT_ID_PREFIX, nowMs), type, createdAt: iso(nowMs), campaignId, data };
 }
 
 export function eventTypeOf(action: Action): EventType {

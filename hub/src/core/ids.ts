@@ -34,11 +34,20 @@ export function newId(prefix: string, nowMs = Date.now()): string {
 		lastTimeMs = nowMs;
 		lastRandom = freshRandom();
 	}
+	return `${idsMadeFrom(prefix, lastTimeMs)}${lastRandom.map((digit) => CROCKFORD[digit]).join('')}`;
+}
+
+/**
+ * The bound below which sort the ids `newId` gave a time before `nowMs`. That time is the
+ * clock's when the id was made, or a later one if the clock stepped back, never an earlier
+ * one: an id below the bound was made before `nowMs`.
+ */
+export function idsMadeFrom(prefix: string, nowMs: number): string {
 	let time = '';
-	let ms = lastTimeMs;
+	let ms = nowMs;
 	for (let i = 0; i < 10; i++) {
 		time = CROCKFORD[ms % 32] + time;
 		ms = Math.floor(ms / 32);
 	}
-	return `${prefix}_${time}${lastRandom.map((digit) => CROCKFORD[digit]).join('')}`;
+	return `${prefix}_${time}`;
 }

@@ -1,3 +1,5 @@
+import { EVENT_ID_PREFIX } from './events';
+import { idsMadeFrom } from './ids';
 import type { Logger } from './logger';
 import { PollingLoop } from './polling-loop';
 import type { SqlStore } from '../store/sql-store';
@@ -45,13 +47,16 @@ export class StoreUpkeep extends PollingLoop {
 
 	/** Drops settled events older than the retention; returns how many events went. */
 	async purgeSettledEvents(): Promise<number> {
-		const before = this.clock() - this.options.eventRetentionMs;
+		// Events below this id bound are older than the retention (ids.ts): read off the primary
+		// key, in creation order, without an index of their age. One made after the clock stepped
+		// back carries the later time, and stays until that is past the retention too.
+		const before = idsMadeFrom(EVENT_ID_PREFIX, this.clock() - this.options.eventRetentionMs);
 		let purged = 0;
 		for (;;) {
 			const { changes } = await this.store.transaction(async (tx) => {
-				const old = `SELECT id FROM outbox WHERE created_at < $1
+				const old = `SELECT id FROM outbox WHERE id < $1
 					AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = outbox.id AND d.status = 'pending')
-					ORDER BY created_at, id LIMIT $2`;
+					ORDER BY id LIMIT $2`;
 				await tx.run(`DELETE FROM deliveries WHERE event_id IN (${old})`, [before, PURGE_STEP]);
 				return tx.run(`DELETE FROM outbox WHERE id IN (${old})`, [before, PURGE_STEP]);
 			});

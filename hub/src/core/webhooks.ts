@@ -40,9 +40,14 @@ function secretContext(subscriptionId: string): string {
 	return `webhook-secret:${subscriptionId}`;
 }
 
-/** A LIKE pattern matching `"<type>"` inside a subscription's JSON list of event filters. */
+/**
+ * `"<type>"` as it stands in a subscription's JSON list of event filters, escaped for LIKE.
+ * The statement wraps it in `%`: SQLite prepares a statement anew each time a LIKE pattern
+ * bound as a whole parameter is bound (its LIKE optimization may depend on the value), which
+ * cost every recorded action ~40us; a pattern built in the SQL is not looked at.
+ */
 function filterPattern(filter: string): string {
-	return `%${JSON.stringify(filter).replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+	return JSON.stringify(filter).replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 /** Subscriptions (one per Fanloop Trigger) and the outbox that feeds them. */
@@ -165,7 +170,8 @@ export class Webhooks {
 				`INSERT INTO deliveries (event_id, subscription_id, status, attempts, next_attempt_at)
 				 SELECT CAST($1 AS TEXT), id, 'pending', 0, CAST($2 AS BIGINT) FROM webhook_subscriptions
 				 WHERE (campaign_id IS NULL OR campaign_id = $3)
-				 AND (events LIKE $4 ESCAPE '\\' OR events LIKE $5 ESCAPE '\\')`,
+				 AND (events LIKE '%' || CAST($4 AS TEXT) || '%' ESCAPE '\\'
+					OR events LIKE '%' || CAST($5 AS TEXT) || '%' ESCAPE '\\')`,
 				[event.id, createdAt, event.campaignId, filterPattern('*'), filterPattern(event.type)],
 			),
 		]);

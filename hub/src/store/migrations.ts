@@ -1,9 +1,10 @@
-import type { SqlExecutor, SqlStore } from './sql-store';
+import type { SqlDialect, SqlExecutor, SqlStore } from './sql-store';
 
 interface Migration {
 	version: number;
 	name: string;
-	statements: string[];
+	/** A function when what the migration needs differs by what the database can do. */
+	statements: string[] | ((dialect: SqlDialect) => string[]);
 }
 
 /**
@@ -402,6 +403,47 @@ const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 17,
+		name: 'fewer pages per event',
+		// Every recorded action writes an event, a delivery per trigger and its fan's insights mark,
+		// and each B-tree it touches is at least one page more in the commit. Retention reads events
+		// in id order (ids sort by creation, core/ids.ts), so their age index goes. On SQLite the
+		// deliveries and the marks are rebuilt keyed by their primary key alone (WITHOUT ROWID), one
+		// B-tree less each; not the events, whose ~600-byte rows split a key-only B-tree's pages
+		// more often than that saves. A recorded action wrote 17.7 pages to the WAL, now 15.8.
+		statements: (dialect) => [
+			'DROP INDEX outbox_by_age',
+			...(dialect.rowidTables
+				? [
+						'ALTER TABLE deliveries RENAME TO deliveries_before_17',
+						`CREATE TABLE deliveries (
+							event_id TEXT NOT NULL REFERENCES outbox(id),
+							subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+							status TEXT NOT NULL,
+							attempts INTEGER NOT NULL,
+							next_attempt_at BIGINT NOT NULL,
+							locked_until BIGINT,
+							last_error TEXT,
+							delivered_at BIGINT,
+							PRIMARY KEY (event_id, subscription_id)
+						) WITHOUT ROWID`,
+						`INSERT INTO deliveries (event_id, subscription_id, status, attempts, next_attempt_at, locked_until,
+							last_error, delivered_at)
+						 SELECT event_id, subscription_id, status, attempts, next_attempt_at, locked_until, last_error,
+							delivered_at FROM deliveries_before_17`,
+						// Its indexes go with it, and are made anew on the new table.
+						'DROP TABLE deliveries_before_17',
+						`CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)`,
+						`CREATE INDEX deliveries_by_subscription ON deliveries (subscription_id, status)`,
+						'ALTER TABLE insights_stale_fans RENAME TO insights_stale_fans_before_17',
+						`CREATE TABLE insights_stale_fans (fan_id TEXT PRIMARY KEY) WITHOUT ROWID`,
+						`INSERT INTO insights_stale_fans (fan_id) SELECT fan_id FROM insights_stale_fans_before_17`,
+						'DROP TABLE insights_stale_fans_before_17',
+					]
+				: []),
+		],
+	},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -430,7 +472,11 @@ export async function migrate(
 		const ran: number[] = [];
 		for (const migration of MIGRATIONS) {
 			if (applied.has(migration.version) || migration.version > upToVersion) continue;
-			for (const statement of migration.statements) await tx.run(statement);
+			const statements =
+				typeof migration.statements === 'function'
+					? migration.statements(store.dialect)
+					: migration.statements;
+			for (const statement of statements) await tx.run(statement);
 			await tx.run(
 				'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
 				[migration.version, migration.name, nowMs],

@@ -7,6 +7,7 @@ const DIALECT: SqlDialect = {
 	claimRowsSuffix: ' FOR UPDATE SKIP LOCKED',
 	sharedByProcesses: true,
 	nowMsSql: `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	rowidTables: false,
 	// Autovacuum analyzes too, but only once enough rows changed: this covers a fresh schema and
 	// big jobs. Only the hub's own schema: a bare ANALYZE would walk every schema of the database.
 	refreshStatisticsSql: `DO $$ DECLARE t record; BEGIN

@@ -25,6 +25,12 @@ export interface SqlDialect {
 	readonly sharedByProcesses: boolean;
 	/** The database's clock in epoch milliseconds, as an SQL expression: one clock for every process. */
 	readonly nowMsSql: string;
+	/**
+	 * A table keyed by anything but an integer also keeps a hidden rowid B-tree beside its
+	 * key's index (SQLite), so each insert writes both unless the table is declared
+	 * WITHOUT ROWID; false where the key's index is all there is besides the heap (PostgreSQL).
+	 */
+	readonly rowidTables: boolean;
 }
 
 export interface SqlStore extends SqlExecutor {

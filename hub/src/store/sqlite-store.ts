@@ -10,6 +10,7 @@ const DIALECT: SqlDialect = {
 	refreshStatisticsSql: 'PRAGMA optimize=0x10002',
 	sharedByProcesses: false,
 	nowMsSql: `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+	rowidTables: true,
 };
 const BUSY_GIVE_UP_MS = 10_000;
 const SQLITE_BUSY = 5;

@@ -5,8 +5,10 @@ import type { SqlExecutor } from '../../store/sql-store';
  * transaction; insights fold the marked fans into the kept aggregates before they read
  * them, so a report never misses a committed write. On a marked fan already held by a
  * fold (PostgreSQL), the update waits for that fold to commit and the mark then stays.
+ * A mark already there is only locked (PostgreSQL locks every conflicting row, whatever
+ * the WHERE says), not rewritten: a fan's writes between two folds dirty no page for it.
  */
-const MARK = 'ON CONFLICT (fan_id) DO UPDATE SET fan_id = excluded.fan_id';
+const MARK = 'ON CONFLICT (fan_id) DO UPDATE SET fan_id = excluded.fan_id WHERE FALSE';
 
 export async function markFanStale(tx: SqlExecutor, fanId: string): Promise<void> {
 	await tx.run(`INSERT INTO insights_stale_fans (fan_id) VALUES ($1) ${MARK}`, [fanId]);
