@@ -116,6 +116,11 @@ export class SqliteStore implements SqlStore {
 		const done: { member: GroupMember; result: unknown }[] = [];
 		const startedMs = Date.now();
 		let next = 0;
+		// SQLite journals the first change to each page in a savepoint; a /start changes ~20, past the
+		// 64 KiB it keeps in memory, and on disk that is a write per page (desk.start: about 230 µs of
+		// CPU instead of 90). Set before BEGIN, which reads it, and only for the group: in memory,
+		// the b-trees and sorts of a large GROUP BY or ORDER BY would never spill to disk either.
+		this.db.exec('PRAGMA temp_store = MEMORY');
 		try {
 			// IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read.
 			await retryWhileBusy(() => this.db.exec('BEGIN IMMEDIATE'));
@@ -151,6 +156,8 @@ export class SqliteStore implements SqlStore {
 			for (const { member } of done) member.reject(error);
 			if (this.db.isTransaction) this.db.exec('ROLLBACK');
 			return;
+		} finally {
+			this.db.exec('PRAGMA temp_store = DEFAULT');
 		}
 		for (const { member, result } of done) member.resolve(result);
 	}
