@@ -6,6 +6,7 @@
 import {
 	messagePacerFor,
 	pacerFor,
+	type Pacer,
 	RatePacer,
 	RollingPacer,
 	SharedRatePacer,
@@ -19,20 +20,41 @@ import { createTestDatabase, type TestDatabase } from '../support/stores';
 const REQUESTS_PER_SECOND = 50;
 const INTERVAL_MS = 1000 / REQUESTS_PER_SECOND;
 
-describe('the platform pacer on a database several hub processes share', () => {
-	let database: TestDatabase;
+/** Two stores on one fresh PostgreSQL database, as two hub processes have, for the tests of one block. */
+function twoProcessStores(): SqlStore[] {
+	let database: TestDatabase | undefined;
 	const stores: SqlStore[] = [];
-
 	beforeAll(async () => {
 		database = await createTestDatabase('postgres');
 		for (let i = 0; i < 2; i++) stores.push(await openStore(database));
 		await migrate(stores[0]);
 	});
-
 	afterAll(async () => {
-		for (const store of stores) await store.close();
+		for (const store of stores.splice(0)) await store.close();
 		await database?.drop();
 	});
+	return stores;
+}
+
+/** Takes a turn, then spends `wayMs` on the way to the platform, arriving halfway; returns when it arrived. */
+async function sendAlongTheWay(pacer: Pacer, wayMs: number): Promise<number> {
+	const answered = await pacer.take();
+	await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
+	const arrivedAtMs = Date.now();
+	await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
+	answered();
+	return arrivedAtMs;
+}
+
+/** The most of `timesMs` any rolling second holds. */
+function busiestSecond(timesMs: number[]): number {
+	return Math.max(
+		...timesMs.map((from) => timesMs.filter((at) => at >= from && at < from + 1000).length),
+	);
+}
+
+describe('the platform pacer on a database several hub processes share', () => {
+	const stores = twoProcessStores();
 
 	it('is chosen by the store: shared on PostgreSQL, in the process on SQLite', async () => {
 		expect(pacerFor(stores[0], 'streaming:spotify', REQUESTS_PER_SECOND)).toBeInstanceOf(
@@ -75,12 +97,7 @@ describe('the platform pacer on a database several hub processes share', () => {
 		expect(elapsedMs).toBeGreaterThanOrEqual(59 * INTERVAL_MS - 5);
 		expect(elapsedMs).toBeLessThan(59 * INTERVAL_MS + 1_000);
 		expect(slotsMs).toHaveLength(60);
-		slotsMs.sort((a, b) => a - b);
-		for (const from of slotsMs) {
-			expect(slotsMs.filter((at) => at >= from && at < from + 1000).length).toBeLessThanOrEqual(
-				REQUESTS_PER_SECOND,
-			);
-		}
+		expect(busiestSecond(slotsMs)).toBeLessThanOrEqual(REQUESTS_PER_SECOND);
 	});
 
 	it('holds every process back when one meets a 429', async () => {
@@ -109,45 +126,21 @@ function readingSlots(store: SqlStore, slotsMs: number[]): SqlStore {
 
 describe("a chat bot's pacer shared by hub processes", () => {
 	const MESSAGES_PER_SECOND = 20;
-	let database: TestDatabase;
-	const stores: SqlStore[] = [];
-
-	beforeAll(async () => {
-		database = await createTestDatabase('postgres');
-		for (let i = 0; i < 2; i++) stores.push(await openStore(database));
-		await migrate(stores[0]);
-	});
-
-	afterAll(async () => {
-		for (const store of stores) await store.close();
-		await database?.drop();
-	});
+	const stores = twoProcessStores();
 
 	it('lets no more than the budget arrive in any rolling second, however the way to the platform bunches two processes up', async () => {
 		const [first, second] = stores.map(
 			(store) => new SharedRollingPacer(store, 'telegram:bunched', MESSAGES_PER_SECOND),
 		);
-		const arrivedAtMs: number[] = [];
 		const startedMs = Date.now();
-		await Promise.all(
-			Array.from({ length: 60 }, async (_, index) => {
-				const answered = await (index % 2 === 0 ? first : second).take();
-				// The way takes 0–300 ms (a process stalled between its turn and the request, a slow
-				// connection); the message arrives somewhere on it. Slots spaced at the budget's rate
-				// meet 21 and more here.
-				const wayMs = (index * 137) % 300;
-				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
-				arrivedAtMs.push(Date.now());
-				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
-				answered();
-			}),
+		// The way takes 0–300 ms (a process stalled between its turn and the request, a slow
+		// connection). Slots spaced at the budget's rate meet 21 and more in a second here.
+		const arrivedAtMs = await Promise.all(
+			Array.from({ length: 60 }, (_, index) =>
+				sendAlongTheWay(index % 2 === 0 ? first : second, (index * 137) % 300),
+			),
 		);
-		arrivedAtMs.sort((a, b) => a - b);
-		for (const from of arrivedAtMs) {
-			expect(arrivedAtMs.filter((at) => at >= from && at < from + 1000).length).toBeLessThanOrEqual(
-				MESSAGES_PER_SECOND,
-			);
-		}
+		expect(busiestSecond(arrivedAtMs)).toBeLessThanOrEqual(MESSAGES_PER_SECOND);
 		// 60 messages at 20 a rolling second take more than two seconds, and the two processes
 		// together still keep near the budget (not one process's share of it).
 		const elapsedMs = Date.now() - startedMs;
@@ -183,24 +176,11 @@ describe("a chat bot's pacer shared by hub processes", () => {
 describe("a chat bot's pacer in one process", () => {
 	it('lets no more than the budget arrive in any rolling second, however long the answers take', async () => {
 		const pacer = new RollingPacer(20);
-		const arrivedAtMs: number[] = [];
-		await Promise.all(
-			Array.from({ length: 50 }, async (_, index) => {
-				const answered = await pacer.take();
-				// The way to the platform takes 0–60 ms; the message arrives somewhere on it.
-				const wayMs = (index * 37) % 60;
-				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
-				arrivedAtMs.push(Date.now());
-				await new Promise((resolve) => setTimeout(resolve, wayMs / 2));
-				answered();
-			}),
+		// The way to the platform takes 0–60 ms.
+		const arrivedAtMs = await Promise.all(
+			Array.from({ length: 50 }, (_, index) => sendAlongTheWay(pacer, (index * 37) % 60)),
 		);
-		arrivedAtMs.sort((a, b) => a - b);
-		for (const from of arrivedAtMs) {
-			expect(arrivedAtMs.filter((at) => at >= from && at < from + 1000).length).toBeLessThanOrEqual(
-				20,
-			);
-		}
+		expect(busiestSecond(arrivedAtMs)).toBeLessThanOrEqual(20);
 	});
 
 	it('holds every message back when the platform asks to wait', async () => {

@@ -1,4 +1,5 @@
 import type { SqlStore } from '../store/sql-store';
+import { createBudgetRow, holdBudgetBack } from './budget-rows';
 import { RollingBudget } from './rolling-budget';
 import { SharedRollingPacer } from './shared-rolling-pacer';
 
@@ -90,24 +91,14 @@ export class SharedRatePacer implements Pacer {
 
 	async pauseFor(retryAfterMs: number): Promise<void> {
 		await this.ensureRow();
-		const now = this.store.dialect.nowMsSql;
-		await this.store.run(
-			`UPDATE rate_budgets SET next_slot_ms = CASE WHEN next_slot_ms > ${now} + $2 THEN next_slot_ms ELSE ${now} + $2 END
-			 WHERE budget = $1`,
-			[this.budget, Math.ceil(retryAfterMs)],
-		);
+		await holdBudgetBack(this.store, this.budget, retryAfterMs);
 	}
 
 	private ensureRow(): Promise<unknown> {
-		this.created ??= this.store
-			.run(
-				`INSERT INTO rate_budgets (budget, next_slot_ms) VALUES ($1, 0) ON CONFLICT (budget) DO NOTHING`,
-				[this.budget],
-			)
-			.catch((error: unknown) => {
-				this.created = undefined;
-				throw error;
-			});
+		this.created ??= createBudgetRow(this.store, this.budget).catch((error: unknown) => {
+			this.created = undefined;
+			throw error;
+		});
 		return this.created;
 	}
 }

@@ -1,4 +1,5 @@
 import type { SqlStore } from '../store/sql-store';
+import { createBudgetRow, holdBudgetBack } from './budget-rows';
 import type { Answered, Pacer } from './pacing';
 
 type Sleep = (ms: number) => Promise<void>;
@@ -63,12 +64,7 @@ export class SharedRollingPacer implements Pacer {
 
 	async pauseFor(retryAfterMs: number): Promise<void> {
 		await this.ensureRows();
-		const now = this.store.dialect.nowMsSql;
-		await this.store.run(
-			`UPDATE rate_budgets SET next_slot_ms = CASE WHEN next_slot_ms > ${now} + $2 THEN next_slot_ms ELSE ${now} + $2 END
-			 WHERE budget = $1`,
-			[this.budget, Math.ceil(retryAfterMs)],
-		);
+		await holdBudgetBack(this.store, this.budget, retryAfterMs);
 	}
 
 	private async waitForPlace(): Promise<number> {
@@ -110,10 +106,7 @@ export class SharedRollingPacer implements Pacer {
 	private ensureRows(): Promise<unknown> {
 		this.created ??= this.store
 			.transaction(async (tx) => {
-				await tx.run(
-					`INSERT INTO rate_budgets (budget, next_slot_ms) VALUES ($1, 0) ON CONFLICT (budget) DO NOTHING`,
-					[this.budget],
-				);
+				await createBudgetRow(tx, this.budget);
 				const rows = Array.from({ length: this.places }, (_, place) => `($1, ${place}, 0)`);
 				await tx.run(
 					`INSERT INTO rate_places (budget, place, free_at_ms) VALUES ${rows.join(', ')}
