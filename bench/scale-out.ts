@@ -344,7 +344,7 @@ async function main(): Promise<void> {
 				}),
 			);
 		}
-		const apiKey = hubs[0].cli(['api-key', 'create', '--name', 'bench']).trim().split('\n').pop()!;
+		const apiKey = hubs[0].createApiKey('bench');
 		ledger = await openLedger(database, sealingKey);
 		const seeded = ledger;
 		const fanIds: string[] = [];

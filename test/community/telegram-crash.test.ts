@@ -60,11 +60,7 @@ describe('a Telegram broadcast in a hub process that is killed mid-run', () => {
 	});
 
 	it('messages no fan twice and accounts for every fan', async () => {
-		const apiKey = hub
-			.cli(['api-key', 'create', '--name', 'crash test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hub.createApiKey('crash test');
 		await hub.start();
 		const api = new HubApi(hub.url, apiKey);
 

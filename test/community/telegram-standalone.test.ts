@@ -60,11 +60,7 @@ describe('the bots as their own process', () => {
 			FANLOOP_BOTS: 'separate',
 		};
 		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
-		const apiKey = hub
-			.cli(['api-key', 'create', '--name', 'bots test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hub.createApiKey('bots test');
 		await hub.start();
 		const api = new HubApi(hub.url, apiKey);
 		await api.call('POST', '/v1/webhooks', { url: n8n.url, events: ['community.joined'] });

@@ -38,11 +38,7 @@ describe('page views counted right before a hub process stops', () => {
 	});
 
 	it('are written when it stops and read after its restart', async () => {
-		const apiKey = hub
-			.cli(['api-key', 'create', '--name', 'views test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hub.createApiKey('views test');
 		await hub.start();
 		const api = new HubApi(hub.url, apiKey);
 		const created = await api.call('POST', '/v1/campaigns', {

@@ -85,11 +85,7 @@ describe('a broadcast over several hub processes on one PostgreSQL database', ()
 	}
 
 	it('sends each fan at most one message from the bot’s one budget and finishes the share of a process that dies', async () => {
-		const apiKey = hubs[0]
-			.cli(['api-key', 'create', '--name', 'scale test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hubs[0].createApiKey('scale test');
 		const fans = await optedInFans();
 		const received = () => fans.filter((id) => telegram.messages(id).length > 0).length;
 

@@ -85,11 +85,7 @@ describe('several hub processes on one PostgreSQL database', () => {
 	});
 
 	it('share one Spotify budget and one release day, and finish the share of a process that dies', async () => {
-		const apiKey = hubs[0]
-			.cli(['api-key', 'create', '--name', 'scale test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hubs[0].createApiKey('scale test');
 		// One hub first: it takes the conversion job itself, so killing it later kills the job's own process.
 		await hubs[0].start();
 		let api = new HubApi(hubs[0].url, apiKey);

@@ -194,11 +194,7 @@ describe('release-day conversion in a hub process that is killed mid-run', () =>
 			FANLOOP_DEEZER_REQUESTS_PER_SECOND: String(REQUESTS_PER_SECOND),
 		};
 		hub = new HubProcess(env, `http://127.0.0.1:${port}`);
-		const apiKey = hub
-			.cli(['api-key', 'create', '--name', 'crash test'])
-			.trim()
-			.split('\n')
-			.pop() as string;
+		const apiKey = hub.createApiKey('crash test');
 		await hub.start();
 		api = new HubApi(hub.url, apiKey);
 		campaignSlug = 'loop-back-home-crash';

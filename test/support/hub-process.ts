@@ -95,6 +95,11 @@ export class HubProcess {
 		}).toString();
 	}
 
+	/** Creates an API key through the CLI, as an operator does before the hub serves; returns the key. */
+	createApiKey(name: string): string {
+		return this.cli(['api-key', 'create', '--name', name]).trim().split('\n').pop() as string;
+	}
+
 	async start(): Promise<void> {
 		const child = spawn(process.execPath, [this.options.cli ?? CLI, 'serve'], {
 			env: this.env,
